@@ -1,0 +1,113 @@
+import type { FastifyInstance } from 'fastify';
+import type { Config } from './config.js';
+import { Sessions } from './core/auth/sessions.js';
+import { systemClock, type Clock } from './core/clock.js';
+import { openDatabase, type Database } from './core/db/index.js';
+import { createHttp } from './core/http/http.js';
+import { Jobs } from './core/jobs/index.js';
+import { Mailer } from './core/mail/index.js';
+import { loadSecrets } from './core/secrets.js';
+import { SiteState, type SiteSettings } from './core/settings.js';
+import { accountRoutes } from './modules/accounts/routes.js';
+import { AccountsService } from './modules/accounts/service.js';
+import { adminRoutes } from './modules/admin/routes.js';
+import { AdminService } from './modules/admin/service.js';
+import { mailRoutes } from './modules/mail/routes.js';
+import { siteRoutes } from './modules/site/routes.js';
+import { SiteService } from './modules/site/service.js';
+import { seedSettings } from './modules/site/seed-content.js';
+
+export interface Headworks {
+  config: Config;
+  database: Database;
+  clock: Clock;
+  jobs: Jobs;
+  mailer: Mailer;
+  sessions: Sessions;
+  state: SiteState;
+  site: SiteService;
+  accounts: AccountsService;
+  admin: AdminService;
+  app: FastifyInstance;
+  close(): Promise<void>;
+}
+
+/**
+ * The composition root: open and migrate the database, fill a new site with its starting content,
+ * wire the services, and build the HTTP app. `main.ts` listens; tests use `app.inject` or listen.
+ */
+export async function createHeadworks(config: Config, options: { clock?: Clock } = {}): Promise<Headworks> {
+  const clock = options.clock ?? systemClock;
+  const secrets = loadSecrets(config.dataDir);
+  const database = await openDatabase(config.database);
+  try {
+    await database.migrate();
+    const { db } = database;
+    const state = new SiteState(db);
+    const sessions = new Sessions(db, clock);
+    const jobs = new Jobs(db, clock);
+    const mailer = new Mailer(db, jobs, clock, { smtpUrl: config.smtpUrl, from: config.mailFrom, dataDir: config.dataDir });
+    const site = new SiteService(db, clock, state);
+    const accounts = new AccountsService(db, clock, sessions, mailer, jobs, state, { baseUrl: config.baseUrl });
+    const admin = new AdminService(db, state, config.dataDir);
+
+    if (await state.isEmpty()) {
+      await db.transaction().execute((trx) => state.saveSettings(trx, { ...seedSettings, logo: '' }));
+    }
+    await site.seedIfEmpty();
+
+    const logoUrl = (s: SiteSettings) => (s.logo ? `/uploads/${s.logo}` : null);
+    const app = await createHttp({
+      config,
+      cookieSecret: secrets.cookieSecret,
+      sessions,
+      async chrome(signedIn) {
+        const [settings, menu] = await Promise.all([state.getSettings(), site.menu(signedIn)]);
+        return { settings, menu, logoUrl: logoUrl(settings) };
+      },
+    });
+    jobs.setLogger(app.log);
+
+    await app.register(accountRoutes, { accounts, state });
+    await app.register(adminRoutes, {
+      admin,
+      logoUrl,
+      async overview() {
+        const [pages, news, users, mailWaiting] = await Promise.all([site.listPages(), site.listAllNews(), accounts.listUsers(1, 1), mailer.countWaiting()]);
+        return {
+          pages: pages.length,
+          news: news.length,
+          users: users.total,
+          mailWaiting,
+          mailMode: mailer.mode,
+        };
+      },
+    });
+    await app.register(mailRoutes, { mailer, state, baseUrl: config.baseUrl });
+    await app.register(siteRoutes, { site, state, baseUrl: config.baseUrl });
+    await app.ready();
+
+    return {
+      config,
+      database,
+      clock,
+      jobs,
+      mailer,
+      sessions,
+      state,
+      site,
+      accounts,
+      admin,
+      app,
+      async close() {
+        await jobs.stop();
+        await app.close();
+        mailer.close();
+        await database.destroy();
+      },
+    };
+  } catch (err) {
+    await database.destroy();
+    throw err;
+  }
+}

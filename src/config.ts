@@ -1,0 +1,102 @@
+import path from 'node:path';
+import { z } from 'zod';
+
+/** The only reader of the environment. Every setting is optional; see the README's table. */
+const port = z.coerce
+  .number({ error: 'must be a whole number between 1 and 65535' })
+  .int('must be a whole number between 1 and 65535')
+  .min(1, 'must be a whole number between 1 and 65535')
+  .max(65535, 'must be a whole number between 1 and 65535');
+
+const url = (protocols: string[], example: string) =>
+  z.string().refine((value) => {
+    try {
+      return protocols.includes(new URL(value).protocol);
+    } catch {
+      return false;
+    }
+  }, `must be a URL such as ${example}`);
+
+const schema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  PORT: port.default(3000),
+  HOST: z.string().min(1, 'must not be empty').default('127.0.0.1'),
+  BASE_URL: url(['http:', 'https:'], 'https://www.example.org').optional(),
+  DATA_DIR: z.string().min(1, 'must not be empty').default('./data'),
+  DATABASE_URL: url(['postgres:', 'postgresql:', 'sqlite:', 'file:'], 'postgres://user@localhost/headworks').optional(),
+  SMTP_URL: url(['smtp:', 'smtps:'], 'smtp://user:password@mail.example.org:587').optional(),
+  MAIL_FROM: z.string().min(3, 'must be an address such as "CIPCA <no-reply@example.org>"').optional(),
+  ADMIN_EMAIL: z.email('must be an e-mail address').optional(),
+  ADMIN_PASSWORD: z.string().min(12, 'must be at least 12 characters').optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  LOG_REQUESTS: z.enum(['true', 'false']).default('false'),
+  TRUST_PROXY: z.enum(['true', 'false']).default('false'),
+  JOBS_INTERVAL_SECONDS: z.coerce.number().int().min(1, 'must be at least 1').default(60),
+});
+
+export interface Config {
+  env: 'development' | 'production' | 'test';
+  port: number;
+  host: string;
+  baseUrl: string;
+  dataDir: string;
+  database: { kind: 'sqlite'; file: string } | { kind: 'postgres'; url: string; schema?: string };
+  smtpUrl?: string;
+  mailFrom: string;
+  admin?: { email: string; password: string };
+  logLevel: string;
+  logRequests: boolean;
+  trustProxy: boolean;
+  jobsIntervalMs: number;
+  /** Cookies get the Secure flag when the site is served over https. */
+  secureCookies: boolean;
+}
+
+export class ConfigError extends Error {
+  constructor(public readonly problems: string[]) {
+    super(`Headworks cannot start, a setting is wrong:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  }
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  // Empty variables are treated as unset, as people write `FOO=` in .env files.
+  const input = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = schema.safeParse(input);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')} ${i.message} (got "${input[String(i.path[0])]}")`));
+  }
+  const e = parsed.data;
+  const problems: string[] = [];
+  if ((e.ADMIN_EMAIL === undefined) !== (e.ADMIN_PASSWORD === undefined)) {
+    problems.push('ADMIN_EMAIL and ADMIN_PASSWORD must be set together (or neither)');
+  }
+  if (problems.length) throw new ConfigError(problems);
+
+  const dataDir = path.resolve(e.DATA_DIR);
+  const baseUrl = (e.BASE_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, '');
+  let database: Config['database'] = { kind: 'sqlite', file: path.join(dataDir, 'headworks.sqlite') };
+  if (e.DATABASE_URL) {
+    const u = new URL(e.DATABASE_URL);
+    database =
+      u.protocol === 'postgres:' || u.protocol === 'postgresql:'
+        ? { kind: 'postgres', url: e.DATABASE_URL }
+        : { kind: 'sqlite', file: path.resolve(decodeURIComponent(u.pathname)) };
+  }
+  const host = new URL(baseUrl).hostname;
+  return {
+    env: e.NODE_ENV,
+    port: e.PORT,
+    host: e.HOST,
+    baseUrl,
+    dataDir,
+    database,
+    smtpUrl: e.SMTP_URL,
+    mailFrom: e.MAIL_FROM ?? `Headworks <no-reply@${host === 'localhost' ? 'localhost.localdomain' : host}>`,
+    admin: e.ADMIN_EMAIL && e.ADMIN_PASSWORD ? { email: e.ADMIN_EMAIL.toLowerCase(), password: e.ADMIN_PASSWORD } : undefined,
+    logLevel: e.LOG_LEVEL,
+    logRequests: e.LOG_REQUESTS === 'true',
+    trustProxy: e.TRUST_PROXY === 'true',
+    jobsIntervalMs: e.JOBS_INTERVAL_SECONDS * 1000,
+    secureCookies: baseUrl.startsWith('https:'),
+  };
+}

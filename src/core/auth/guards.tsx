@@ -1,0 +1,35 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+
+export type Role = 'admin' | 'member';
+
+/** Where to go after logging in: only a path on this site, never another host. */
+export function safeNext(next: unknown): string {
+  return typeof next === 'string' && next.startsWith('/') && !next.startsWith('//') && !next.startsWith('/\\') ? next : '/';
+}
+
+/**
+ * A preHandler that lets a request through only for a signed-in user with the role (admins may
+ * do what members may). A visitor is sent to log in and brought back afterwards.
+ */
+export function requireRole(role: Role) {
+  return async (request: FastifyRequest, reply: FastifyReply) => {
+    const user = request.user;
+    if (!user) {
+      if (request.method === 'GET' || request.method === 'HEAD') {
+        return reply.redirect(`/login?next=${encodeURIComponent(request.url)}`, 303);
+      }
+      return reply.page({
+        status: 401,
+        title: 'Please log in',
+        body: <p>Your session has ended. <a href="/login">Log in</a> and try again.</p>,
+      });
+    }
+    if (role === 'admin' && user.role !== 'admin') {
+      return reply.page({
+        status: 403,
+        title: 'Not allowed',
+        body: <p>This part of the site is for the association's administrators. <a href="/">Go to the home page</a>.</p>,
+      });
+    }
+  };
+}

@@ -1,0 +1,64 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import SQLite from 'better-sqlite3';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
+import pg from 'pg';
+import type { Config } from '../../config.js';
+import { migrationProvider } from './migrations/index.js';
+import type { DB } from './schema.js';
+
+export type Dialect = 'sqlite' | 'postgres';
+export type Db = Kysely<DB>;
+
+export interface Database {
+  db: Db;
+  dialect: Dialect;
+  migrate(): Promise<string[]>;
+  destroy(): Promise<void>;
+}
+
+// PostgreSQL hands back timestamps as Date and 64-bit counts as strings; the app speaks ISO
+// strings and numbers in both dialects.
+pg.types.setTypeParser(1184, (v) => new Date(v).toISOString());
+pg.types.setTypeParser(1114, (v) => new Date(`${v}Z`).toISOString());
+pg.types.setTypeParser(20, (v) => Number(v));
+
+export async function openDatabase(settings: Config['database']): Promise<Database> {
+  let db: Db;
+  let dialect: Dialect;
+  if (settings.kind === 'sqlite') {
+    fs.mkdirSync(path.dirname(settings.file), { recursive: true });
+    const sqlite = new SQLite(settings.file);
+    sqlite.pragma('journal_mode = WAL');
+    sqlite.pragma('synchronous = NORMAL');
+    sqlite.pragma('foreign_keys = ON');
+    sqlite.pragma('busy_timeout = 5000');
+    db = new Kysely<DB>({ dialect: new SqliteDialect({ database: sqlite }) });
+    dialect = 'sqlite';
+  } else {
+    if (settings.schema) {
+      const client = new pg.Client({ connectionString: settings.url });
+      await client.connect();
+      await client.query(`create schema if not exists "${settings.schema.replace(/"/g, '')}"`);
+      await client.end();
+    }
+    const pool = new pg.Pool({
+      connectionString: settings.url,
+      max: 10,
+      ...(settings.schema ? { options: `-c search_path=${settings.schema}` } : {}),
+    });
+    db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+    dialect = 'postgres';
+  }
+  return {
+    db,
+    dialect,
+    async migrate() {
+      const migrator = new Migrator({ db, provider: migrationProvider(dialect) });
+      const { error, results } = await migrator.migrateToLatest();
+      if (error) throw error;
+      return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+    },
+    destroy: () => db.destroy(),
+  };
+}

@@ -1,0 +1,14 @@
+import type { Migration, MigrationProvider } from 'kysely';
+import type { Dialect } from '../index.js';
+import { foundation } from './0001_foundation.js';
+
+/** Migrations are code, listed here in order; names never change once released. */
+export function migrationProvider(dialect: Dialect): MigrationProvider {
+  return {
+    async getMigrations(): Promise<Record<string, Migration>> {
+      return {
+        '0001_foundation': foundation(dialect),
+      };
+    },
+  };
+}

@@ -1,0 +1,212 @@
+import crypto from 'node:crypto';
+import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import cookie from '@fastify/cookie';
+import formbody from '@fastify/formbody';
+import multipart from '@fastify/multipart';
+import type { Config } from '../../config.js';
+import type { Sessions, SessionUser } from '../auth/sessions.js';
+import { SESSION_COOKIE, SESSION_TTL_MS } from '../auth/sessions.js';
+import type { Chrome, Flash, PageContext, PageOptions } from '../views/context.js';
+import { Layout } from '../views/layout.js';
+import { renderDocument } from '../views/render.js';
+import { assetByUrl } from './assets.js';
+import { SECURITY_HEADERS } from './security.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    user: SessionUser | null;
+    /** Hash of the session token (the sessions table's id), when signed in. */
+    sessionId: string | null;
+    sessionToken: string | null;
+    flash: Flash | null;
+  }
+  interface FastifyReply {
+    page(options: PageOptions): Promise<FastifyReply>;
+    /** The page's HTML without sending it (for caches). */
+    renderPage(options: PageOptions): Promise<string>;
+    csrfToken(): string;
+    setFlash(kind: Flash['kind'], message: string): FastifyReply;
+    startSession(token: string): FastifyReply;
+    endSession(): FastifyReply;
+  }
+  interface FastifyContextConfig {
+    /** Set to false only for requests authenticated another way (e.g. signed webhooks). */
+    csrf?: boolean;
+  }
+}
+
+export interface HttpDeps {
+  config: Config;
+  cookieSecret: string;
+  sessions: Sessions;
+  chrome(signedIn: boolean): Promise<Chrome>;
+}
+
+const CSRF_COOKIE = 'hw_csrf';
+const FLASH_COOKIE = 'hw_flash';
+const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+/**
+ * The app's HTTP frame: cookies, forms, DB-backed sessions, CSRF, flash messages, security
+ * headers, fingerprinted assets, friendly error pages. Modules register their routes on it.
+ */
+export async function createHttp(deps: HttpDeps): Promise<FastifyInstance> {
+  const { config } = deps;
+  const app = Fastify({
+    logger: config.env === 'test' ? false : { level: config.logLevel },
+    logController: new LogController({ disableRequestLogging: !config.logRequests }),
+    trustProxy: config.trustProxy,
+    bodyLimit: 1024 * 1024,
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
+  });
+
+  await app.register(cookie, { secret: deps.cookieSecret });
+  await app.register(formbody);
+  await app.register(multipart, { attachFieldsToBody: 'keyValues', limits: { fileSize: 2 * 1024 * 1024, files: 1, fields: 50 } });
+
+  const cookieBase = { path: '/', httpOnly: true, sameSite: 'lax' as const, secure: config.secureCookies };
+  const csrfFor = (value: string) => crypto.createHmac('sha256', deps.cookieSecret).update(`csrf:${value}`).digest('base64url');
+
+  app.decorateRequest('user', null);
+  app.decorateRequest('sessionId', null);
+  app.decorateRequest('sessionToken', null);
+  app.decorateRequest('flash', null);
+
+  app.decorateReply('csrfToken', function (this: FastifyReply) {
+    let value = this.request.cookies[CSRF_COOKIE];
+    if (!value || value.length < 20) {
+      value = crypto.randomBytes(24).toString('base64url');
+      this.request.cookies[CSRF_COOKIE] = value;
+      this.setCookie(CSRF_COOKIE, value, cookieBase);
+    }
+    return csrfFor(value);
+  });
+
+  app.decorateReply('setFlash', function (this: FastifyReply, kind: Flash['kind'], message: string) {
+    return this.setCookie(FLASH_COOKIE, JSON.stringify({ kind, message }), { ...cookieBase, signed: true, maxAge: 60 });
+  });
+
+  app.decorateReply('startSession', function (this: FastifyReply, token: string) {
+    return this.setCookie(SESSION_COOKIE, token, { ...cookieBase, maxAge: SESSION_TTL_MS / 1000 });
+  });
+
+  app.decorateReply('endSession', function (this: FastifyReply) {
+    return this.clearCookie(SESSION_COOKIE, cookieBase);
+  });
+
+  app.decorateReply('renderPage', async function (this: FastifyReply, options: PageOptions) {
+    const request = this.request;
+    const ctx: PageContext = {
+      chrome: await deps.chrome(!!request.user),
+      user: request.user,
+      // Anonymous pages carry no token unless a form asks for one, so they can be cached.
+      csrf: request.user ? this.csrfToken() : '',
+      path: request.url.split('?')[0] ?? '/',
+      flash: request.flash,
+    };
+    return renderDocument(<Layout ctx={ctx} page={options} />);
+  });
+
+  app.decorateReply('page', async function (this: FastifyReply, options: PageOptions) {
+    const html = await this.renderPage(options);
+    if (this.request.user) this.header('cache-control', 'private, no-store');
+    return this.code(options.status ?? 200)
+      .type('text/html; charset=utf-8')
+      .send(html);
+  });
+
+  app.addHook('onRequest', async (request, reply) => {
+    reply.headers(SECURITY_HEADERS);
+    const token = request.cookies[SESSION_COOKIE];
+    if (token) {
+      const session = await deps.sessions.load(token);
+      if (session) {
+        request.user = session.user;
+        request.sessionId = session.id;
+        request.sessionToken = token;
+      } else {
+        reply.endSession();
+      }
+    }
+    const flash = request.cookies[FLASH_COOKIE];
+    if (flash) {
+      const unsigned = request.unsignCookie(flash);
+      try {
+        if (unsigned.valid && unsigned.value) request.flash = JSON.parse(unsigned.value) as Flash;
+      } catch {
+        /* a damaged flash cookie is just dropped */
+      }
+      reply.clearCookie(FLASH_COOKIE, cookieBase);
+    }
+  });
+
+  // As a preHandler, so a token in a form body has been parsed (see STACK-NOTES).
+  app.addHook('preHandler', async (request, reply) => {
+    if (!UNSAFE.has(request.method) || request.routeOptions.config.csrf === false) return;
+    const cookieValue = request.cookies[CSRF_COOKIE];
+    const body = request.body as Record<string, unknown> | undefined;
+    const sent = (typeof body?._csrf === 'string' ? body._csrf : undefined) ?? request.headers['x-csrf-token'];
+    const expected = cookieValue ? Buffer.from(csrfFor(cookieValue)) : undefined;
+    const given = typeof sent === 'string' ? Buffer.from(sent) : undefined;
+    if (!expected || !given || expected.length !== given.length || !crypto.timingSafeEqual(expected, given)) {
+      return reply.page({
+        status: 403,
+        title: 'This form has expired',
+        body: (
+          <p>
+            For your security, forms can only be sent from a page of this site that is still open in your browser. Go back, reload
+            the page and send the form again.
+          </p>
+        ),
+      });
+    }
+  });
+
+  app.get('/assets/*', async (request, reply) => {
+    const asset = assetByUrl(request.url.split('?')[0] ?? '');
+    if (!asset) return reply.callNotFound();
+    return reply.header('cache-control', 'public, max-age=31536000, immutable').type(asset.type).send(asset.body);
+  });
+
+  app.get('/healthz', async () => ({ ok: true }));
+
+  app.setNotFoundHandler(async (request, reply) =>
+    reply.page({
+      status: 404,
+      title: 'Page not found',
+      body: (
+        <>
+          <p>We could not find a page at this address. It may have moved, or the link may have a typo.</p>
+          <ul>
+            <li>
+              <a href="/">Go to the home page</a>
+            </li>
+            <li>
+              <a href="/news">Read the latest news</a>
+            </li>
+          </ul>
+        </>
+      ),
+    }),
+  );
+
+  app.setErrorHandler(async (error: { statusCode?: number; message?: string; code?: string }, request: FastifyRequest, reply: FastifyReply) => {
+    const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 600 ? error.statusCode : 500;
+    if (status >= 500) request.log.error({ err: error }, 'request failed');
+    const message =
+      status === 413
+        ? 'What you sent is too large. Try a smaller file.'
+        : status === 415
+          ? 'This address does not accept that kind of content.'
+          : status < 500
+            ? 'The request could not be understood. Go back and try again.'
+            : 'Something went wrong on our side. Please try again in a moment; if it keeps happening, tell the association.';
+    try {
+      return await reply.page({ status, title: status < 500 ? 'That request could not be handled' : 'Something went wrong', body: <p>{message}</p> });
+    } catch {
+      return reply.code(status).type('text/plain; charset=utf-8').send(message);
+    }
+  });
+
+  return app;
+}

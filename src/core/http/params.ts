@@ -1,0 +1,15 @@
+import { z } from 'zod';
+
+const id = z.coerce.number().int().positive().max(2 ** 31 - 1);
+
+/** A numeric id from the URL, or null when it is not one (the route then answers 404). */
+export function parseId(value: unknown): number | null {
+  const parsed = id.safeParse(value);
+  return parsed.success ? parsed.data : null;
+}
+
+/** A page number from the query string; anything odd means the first page. */
+export function parsePageNumber(value: unknown): number {
+  const parsed = z.coerce.number().int().min(1).max(100_000).safeParse(value);
+  return parsed.success ? parsed.data : 1;
+}

@@ -1,0 +1,205 @@
+import crypto from 'node:crypto';
+import type { Kysely, Transaction } from 'kysely';
+import type { FastifyBaseLogger } from 'fastify';
+import { addMs, DAY, HOUR, iso, MINUTE, type Clock } from '../clock.js';
+import type { DB } from '../db/schema.js';
+
+export type Executor = Kysely<DB> | Transaction<DB>;
+export type JobHandler = (payload: any, job: { id: number; attempt: number }) => Promise<void>;
+
+interface Registered {
+  handler: JobHandler;
+  maxAttempts: number;
+}
+
+export interface EnqueueOptions {
+  runAt?: Date;
+  /** A second job with the same key is silently not added (e.g. one reminder per member per cycle). */
+  dedupeKey?: string;
+  maxAttempts?: number;
+}
+
+const LEASE_MS = 5 * MINUTE;
+const BATCH = 20;
+
+/** Wait before retry n (1-based): 30 s, 1 min, 2 min … capped at 6 h. */
+export const backoffMs = (attempt: number) => Math.min(30_000 * 2 ** (attempt - 1), 6 * HOUR);
+
+/**
+ * Durable jobs in the database. A job is a row written in the caller's transaction, so it exists
+ * only if that transaction commits. Workers claim a job with a conditional UPDATE (a lease), so
+ * when several processes run jobs at once each job runs in one of them; a failed job is retried
+ * with back-off until max_attempts, then kept as failed for an admin to see.
+ */
+export class Jobs {
+  private handlers = new Map<string, Registered>();
+  private recurring = new Map<string, number>();
+  private timer: NodeJS.Timeout | undefined;
+  private kickTimer: NodeJS.Timeout | undefined;
+  private running: Promise<unknown> | undefined;
+  readonly workerId = `${process.pid}-${crypto.randomBytes(4).toString('hex')}`;
+
+  constructor(
+    private db: Kysely<DB>,
+    private clock: Clock,
+  ) {
+    this.register('jobs.cleanup', async () => {
+      await this.db.deleteFrom('jobs').where('done_at', '<', iso(addMs(this.clock.now(), -14 * DAY))).execute();
+    });
+    this.every('jobs.cleanup', DAY);
+  }
+
+  private log: FastifyBaseLogger | undefined;
+
+  setLogger(log: FastifyBaseLogger) {
+    this.log = log;
+  }
+
+  register(type: string, handler: JobHandler, options: { maxAttempts?: number } = {}) {
+    this.handlers.set(type, { handler, maxAttempts: options.maxAttempts ?? 8 });
+  }
+
+  /** Run `type` once per interval (aligned to the epoch), whichever process gets there first. */
+  every(type: string, intervalMs: number) {
+    this.recurring.set(type, intervalMs);
+  }
+
+  async enqueue(executor: Executor, type: string, payload: unknown, options: EnqueueOptions = {}) {
+    const registered = this.handlers.get(type);
+    if (!registered) throw new Error(`No job handler for "${type}"`);
+    const now = this.clock.now();
+    await executor
+      .insertInto('jobs')
+      .values({
+        type,
+        payload: JSON.stringify(payload ?? null),
+        dedupe_key: options.dedupeKey ?? null,
+        run_at: iso(options.runAt ?? now),
+        attempts: 0,
+        max_attempts: options.maxAttempts ?? registered.maxAttempts,
+        created_at: iso(now),
+      })
+      .onConflict((oc) => oc.column('dedupe_key').doNothing())
+      .execute();
+  }
+
+  private async scheduleRecurring(now: Date) {
+    for (const [type, interval] of this.recurring) {
+      const slot = Math.floor(now.getTime() / interval) * interval;
+      await this.enqueue(this.db, type, null, { runAt: new Date(slot), dedupeKey: `${type}@${new Date(slot).toISOString()}` });
+    }
+  }
+
+  /** Run every job that is due now, until none is left; returns how many ran and failed. */
+  async runDue(): Promise<{ ran: number; failed: number }> {
+    let ran = 0;
+    let failed = 0;
+    await this.scheduleRecurring(this.clock.now());
+    for (;;) {
+      const now = iso(this.clock.now());
+      const due = await this.db
+        .selectFrom('jobs')
+        .select(['id', 'type', 'payload', 'attempts', 'max_attempts'])
+        .where('done_at', 'is', null)
+        .where('failed_at', 'is', null)
+        .where('run_at', '<=', now)
+        .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<', now)]))
+        .orderBy('run_at')
+        .orderBy('id')
+        .limit(BATCH)
+        .execute();
+      if (due.length === 0) break;
+      let claimedAny = false;
+      for (const job of due) {
+        const claimed = await this.claim(job.id);
+        if (!claimed) continue;
+        claimedAny = true;
+        const ok = await this.runOne({ ...job, attempts: job.attempts + 1 });
+        ran += 1;
+        if (!ok) failed += 1;
+      }
+      if (!claimedAny) break;
+    }
+    return { ran, failed };
+  }
+
+  private async claim(id: number): Promise<boolean> {
+    const now = this.clock.now();
+    const result = await this.db
+      .updateTable('jobs')
+      .set((eb) => ({
+        locked_until: iso(addMs(now, LEASE_MS)),
+        locked_by: this.workerId,
+        attempts: eb('attempts', '+', 1),
+      }))
+      .where('id', '=', id)
+      .where('done_at', 'is', null)
+      .where('failed_at', 'is', null)
+      .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<', iso(now))]))
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  }
+
+  private async runOne(job: { id: number; type: string; payload: string; attempts: number; max_attempts: number }) {
+    const registered = this.handlers.get(job.type);
+    try {
+      if (!registered) throw new Error(`No job handler for "${job.type}"`);
+      await registered.handler(JSON.parse(job.payload), { id: job.id, attempt: job.attempts });
+      await this.db
+        .updateTable('jobs')
+        .set({ done_at: iso(this.clock.now()), locked_until: null, last_error: null })
+        .where('id', '=', job.id)
+        .where('locked_by', '=', this.workerId)
+        .execute();
+      return true;
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      const now = this.clock.now();
+      const giveUp = job.attempts >= job.max_attempts;
+      this.log?.warn({ job: job.id, type: job.type, attempt: job.attempts, err: message }, giveUp ? 'job failed for good' : 'job failed, will retry');
+      await this.db
+        .updateTable('jobs')
+        .set({
+          last_error: message.slice(0, 2000),
+          locked_until: null,
+          ...(giveUp ? { failed_at: iso(now) } : { run_at: iso(addMs(now, backoffMs(job.attempts))) }),
+        })
+        .where('id', '=', job.id)
+        .where('locked_by', '=', this.workerId)
+        .execute();
+      return false;
+    }
+  }
+
+  /** One pass at a time per process; overlapping calls wait for the pass under way. */
+  private tick() {
+    if (!this.running) {
+      this.running = this.runDue()
+        .catch((err) => this.log?.error({ err }, 'job runner failed'))
+        .finally(() => (this.running = undefined));
+    }
+    return this.running;
+  }
+
+  /** Ask the runner to look for work soon (after a commit that wrote jobs). */
+  kick() {
+    if (!this.timer || this.kickTimer) return;
+    this.kickTimer = setTimeout(() => {
+      this.kickTimer = undefined;
+      void this.tick();
+    }, 10);
+  }
+
+  start(intervalMs: number) {
+    this.timer = setInterval(() => void this.tick(), intervalMs);
+    this.timer.unref();
+    void this.tick();
+  }
+
+  async stop() {
+    clearInterval(this.timer);
+    clearTimeout(this.kickTimer);
+    this.timer = undefined;
+    await this.running;
+  }
+}

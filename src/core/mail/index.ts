@@ -1,0 +1,131 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import nodemailer, { type Transporter } from 'nodemailer';
+import type { Kysely } from 'kysely';
+import { iso, type Clock } from '../clock.js';
+import type { DB } from '../db/schema.js';
+import type { Executor, Jobs } from '../jobs/index.js';
+
+export interface OutgoingMail {
+  to: string;
+  subject: string;
+  text: string;
+}
+
+export interface MailerOptions {
+  smtpUrl?: string;
+  from: string;
+  dataDir: string;
+}
+
+/**
+ * Every e-mail is a row in mail_messages plus a 'mail.send' job written in the caller's
+ * transaction. The job delivers through SMTP when SMTP_URL is set, or writes an .eml file under
+ * DATA_DIR/mail when it is not, so a newcomer can read every message at /admin/mail.
+ */
+export class Mailer {
+  private transport: Transporter;
+  readonly mode: 'smtp' | 'file';
+  readonly folder: string;
+
+  constructor(
+    private db: Kysely<DB>,
+    private jobs: Jobs,
+    private clock: Clock,
+    private options: MailerOptions,
+  ) {
+    this.mode = options.smtpUrl ? 'smtp' : 'file';
+    this.folder = path.join(options.dataDir, 'mail');
+    this.transport = options.smtpUrl
+      ? nodemailer.createTransport(options.smtpUrl)
+      : nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix' });
+    jobs.register('mail.send', (payload: { id: number }) => this.deliver(payload.id), { maxAttempts: 10 });
+  }
+
+  /** Queue a message inside the caller's transaction; it is sent after the commit. */
+  async queue(executor: Executor, mail: OutgoingMail): Promise<number> {
+    const row = await executor
+      .insertInto('mail_messages')
+      .values({
+        to_addr: mail.to,
+        subject: mail.subject,
+        text_body: mail.text,
+        status: 'queued',
+        created_at: iso(this.clock.now()),
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    await this.jobs.enqueue(executor, 'mail.send', { id: row.id });
+    return row.id;
+  }
+
+  private async deliver(id: number) {
+    const message = await this.db.selectFrom('mail_messages').selectAll().where('id', '=', id).executeTakeFirst();
+    // Already delivered by an earlier attempt whose bookkeeping failed: do not send twice.
+    if (!message || message.status === 'sent') return;
+    try {
+      const info = await this.transport.sendMail({
+        from: this.options.from,
+        to: message.to_addr,
+        subject: message.subject,
+        text: message.text_body,
+      });
+      let fileName: string | null = null;
+      if (this.mode === 'file') {
+        await fs.mkdir(this.folder, { recursive: true });
+        fileName = `${String(id).padStart(6, '0')}.eml`;
+        await fs.writeFile(path.join(this.folder, fileName), info.message as Buffer);
+      }
+      await this.db
+        .updateTable('mail_messages')
+        .set({ status: 'sent', transport: this.mode, file_name: fileName, message_id: info.messageId ?? null, sent_at: iso(this.clock.now()), error: null })
+        .where('id', '=', id)
+        .execute();
+    } catch (err) {
+      await this.db
+        .updateTable('mail_messages')
+        .set({ error: err instanceof Error ? err.message : String(err) })
+        .where('id', '=', id)
+        .execute();
+      throw err;
+    }
+  }
+
+  /** Newest first, for the admins' "Sent mail" list. */
+  async list(page: number, perPage: number) {
+    const [messages, count] = await Promise.all([
+      this.db
+        .selectFrom('mail_messages')
+        .select(['id', 'to_addr', 'subject', 'status', 'error', 'created_at', 'sent_at'])
+        .orderBy('id', 'desc')
+        .limit(perPage)
+        .offset((page - 1) * perPage)
+        .execute(),
+      this.db.selectFrom('mail_messages').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
+    ]);
+    return { messages, total: Number(count.n), pages: Math.max(1, Math.ceil(Number(count.n) / perPage)) };
+  }
+
+  async countWaiting(): Promise<number> {
+    const row = await this.db
+      .selectFrom('mail_messages')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('status', '!=', 'sent')
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+
+  get(id: number) {
+    return this.db.selectFrom('mail_messages').selectAll().where('id', '=', id).executeTakeFirst();
+  }
+
+  /** The raw .eml of a message written to the mail folder. */
+  async readFile(fileName: string): Promise<Buffer | undefined> {
+    if (!/^\d+\.eml$/.test(fileName)) return undefined;
+    return fs.readFile(path.join(this.folder, fileName)).catch(() => undefined);
+  }
+
+  close() {
+    this.transport.close();
+  }
+}

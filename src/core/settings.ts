@@ -1,0 +1,108 @@
+import type { Db } from './db/index.js';
+import type { Executor } from './jobs/index.js';
+import { randomToken } from './secrets.js';
+
+export interface SiteSettings {
+  associationName: string;
+  shortName: string;
+  tagline: string;
+  contactEmail: string;
+  timeZone: string;
+  /** File name under DATA_DIR/uploads, or empty for no logo. */
+  logo: string;
+}
+
+export const DEFAULT_SETTINGS: SiteSettings = {
+  associationName: 'Our Association',
+  shortName: 'Association',
+  tagline: '',
+  contactEmail: '',
+  timeZone: 'America/Denver',
+  logo: '',
+};
+
+const VERSION_KEY = 'content_version';
+const RECHECK_MS = 1000;
+
+/**
+ * Settings and a "content version" shared by every process through the database. Anything that
+ * caches what admins edit (settings, menu, rendered public pages) keys its cache on the version:
+ * the process that saves bumps it at once, others see the change within a second.
+ */
+export class SiteState {
+  private version = '';
+  private checkedAt = 0;
+  private settings: { version: string; value: SiteSettings } | undefined;
+
+  constructor(private db: Db) {}
+
+  async currentVersion(): Promise<string> {
+    const now = Date.now();
+    if (now - this.checkedAt > RECHECK_MS) {
+      const row = await this.db.selectFrom('settings').select('value').where('key', '=', VERSION_KEY).executeTakeFirst();
+      this.version = row?.value ?? '';
+      this.checkedAt = now;
+    }
+    return this.version;
+  }
+
+  /** Call inside the transaction that changes public content; then `noteChanged` after commit. */
+  async bump(executor: Executor): Promise<string> {
+    const value = randomToken();
+    await executor
+      .insertInto('settings')
+      .values({ key: VERSION_KEY, value })
+      .onConflict((oc) => oc.column('key').doUpdateSet({ value }))
+      .execute();
+    return value;
+  }
+
+  noteChanged(version: string) {
+    this.version = version;
+    this.checkedAt = Date.now();
+  }
+
+  async getSettings(): Promise<SiteSettings> {
+    const version = await this.currentVersion();
+    if (this.settings?.version === version) return this.settings.value;
+    const rows = await this.db.selectFrom('settings').select(['key', 'value']).execute();
+    const value = { ...DEFAULT_SETTINGS };
+    for (const row of rows) if (row.key in value) (value as Record<string, string>)[row.key] = row.value;
+    this.settings = { version, value };
+    return value;
+  }
+
+  async saveSettings(executor: Executor, values: Partial<SiteSettings>) {
+    for (const [key, value] of Object.entries(values)) {
+      if (value === undefined) continue;
+      await executor
+        .insertInto('settings')
+        .values({ key, value })
+        .onConflict((oc) => oc.column('key').doUpdateSet({ value }))
+        .execute();
+    }
+  }
+
+  /** A value kept for the app's own use (not shown as a setting), e.g. the first-admin link. */
+  async getValue(key: string): Promise<string | undefined> {
+    const row = await this.db.selectFrom('settings').select('value').where('key', '=', `_${key}`).executeTakeFirst();
+    return row?.value;
+  }
+
+  async setValue(executor: Executor, key: string, value: string | null) {
+    if (value === null) {
+      await executor.deleteFrom('settings').where('key', '=', `_${key}`).execute();
+      return;
+    }
+    await executor
+      .insertInto('settings')
+      .values({ key: `_${key}`, value })
+      .onConflict((oc) => oc.column('key').doUpdateSet({ value }))
+      .execute();
+  }
+
+  async isEmpty(): Promise<boolean> {
+    const row = await this.db.selectFrom('settings').select('key').where('key', '=', 'associationName').executeTakeFirst();
+    return !row;
+  }
+}

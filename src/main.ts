@@ -1,0 +1,98 @@
+import { createHeadworks } from './app.js';
+import { ConfigError, loadConfig } from './config.js';
+
+const HELP = `Headworks — association website and membership system
+
+Usage: node dist/main.js [command]   (or: npm run cli -- <command>)
+
+  (no command), serve        start the web site (and the job scheduler)
+  migrate                    bring the database schema up to date, then exit
+  create-admin <e-mail> [name]
+                             make (or promote) an administrator and print a one-time
+                             link to choose their password; nothing is e-mailed
+  jobs run                   run every job that is due now (e-mails, reminders), then exit
+  help                       show this text
+
+Settings come from the environment; see the README.`;
+
+async function main(argv: string[]) {
+  const [command = 'serve', ...rest] = argv;
+  if (command === 'help' || command === '--help' || command === '-h') {
+    console.log(HELP);
+    return 0;
+  }
+  const started = performance.now();
+  const config = loadConfig();
+
+  if (command === 'migrate') {
+    const hw = await createHeadworks(config);
+    console.log(`Database is up to date (${config.database.kind}).`);
+    await hw.close();
+    return 0;
+  }
+
+  if (command === 'create-admin') {
+    const [email, ...nameParts] = rest;
+    if (!email || !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email)) {
+      console.error('Usage: npm run cli -- create-admin <e-mail> [name]');
+      return 2;
+    }
+    const hw = await createHeadworks(config);
+    const link = await hw.accounts.createAdminLink(email.toLowerCase(), nameParts.join(' ') || 'Administrator');
+    console.log(`${email} is an administrator. To choose the password, open this link within 7 days (it works once):\n${link}`);
+    await hw.close();
+    return 0;
+  }
+
+  if (command === 'jobs') {
+    if (rest[0] !== 'run') {
+      console.error('Usage: npm run cli -- jobs run');
+      return 2;
+    }
+    const hw = await createHeadworks(config);
+    const { ran, failed } = await hw.jobs.runDue();
+    console.log(`Ran ${ran} job(s); ${failed} failed and will be retried.`);
+    await hw.close();
+    return failed > 0 ? 1 : 0;
+  }
+
+  if (command !== 'serve') {
+    console.error(`Unknown command "${command}".\n\n${HELP}`);
+    return 2;
+  }
+
+  const hw = await createHeadworks(config);
+  const log = hw.app.log;
+  const first = await hw.accounts.ensureFirstAdmin(config.admin);
+  if (first && 'created' in first) log.info(`Created the first administrator, ${first.created}.`);
+  if (first && 'setupLink' in first) {
+    // Plain text on purpose: the first thing a newcomer must find in the terminal.
+    process.stdout.write(`\nNo administrator exists yet. Open this one-time link within 24 hours to set one up:\n\n    ${first.setupLink}\n\n`);
+  }
+  await hw.app.listen({ port: config.port, host: config.host });
+  hw.jobs.start(config.jobsIntervalMs);
+  log.info(`Headworks is serving ${config.baseUrl} (started in ${Math.round(performance.now() - started)} ms, database: ${config.database.kind}).`);
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info(`${signal} received, stopping.`);
+    await hw.close();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  return undefined;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    if (code !== undefined) process.exit(code);
+  },
+  (err) => {
+    if (err instanceof ConfigError) console.error(err.message);
+    else console.error('Headworks could not start:', err instanceof Error ? (err.stack ?? err.message) : err);
+    process.exit(1);
+  },
+);

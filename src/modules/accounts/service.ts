@@ -1,0 +1,272 @@
+import { z } from 'zod';
+import { addMs, DAY, HOUR, iso, MINUTE, type Clock } from '../../core/clock.js';
+import { hashPassword, newPasswordSchema, verifyPassword } from '../../core/auth/passwords.js';
+import type { Sessions, SessionUser } from '../../core/auth/sessions.js';
+import type { Db } from '../../core/db/index.js';
+import { email, text } from '../../core/http/forms.js';
+import type { Jobs } from '../../core/jobs/index.js';
+import type { Mailer } from '../../core/mail/index.js';
+import { ok, refused, type Outcome } from '../../core/result.js';
+import { randomToken, sha256 } from '../../core/secrets.js';
+import type { SiteState } from '../../core/settings.js';
+import { adminInviteMail, passwordChangedMail, passwordResetMail, promotedMail } from './emails.js';
+import * as q from './queries.js';
+
+export const LOGIN_WINDOW_MS = 15 * MINUTE;
+export const MAX_FAILURES_PER_ACCOUNT = 5;
+export const MAX_FAILURES_PER_ADDRESS = 20;
+export const RESET_TTL_MS = HOUR;
+export const INVITE_TTL_MS = 7 * DAY;
+/** At most this many reset e-mails per address per hour, so the form cannot flood an inbox. */
+const MAX_RESETS_PER_HOUR = 3;
+
+export const loginInput = z.object({
+  email: email(),
+  password: z.string({ error: 'Enter your password.' }).min(1, 'Enter your password.').max(1000, 'Enter your password.'),
+});
+
+export const forgotInput = z.object({ email: email() });
+
+const passwordFields = { password: newPasswordSchema, confirm: z.string().optional() };
+const samePasswords: [(v: { password: string; confirm?: string }) => boolean, { path: string[]; message: string }] = [
+  (v) => v.password === v.confirm,
+  { path: ['confirm'], message: 'The two passwords are not the same. Type the new password again.' },
+];
+
+export const resetInput = z.object(passwordFields).refine(...samePasswords);
+export const setupInput = z.object({ name: text('your name', 120), ...passwordFields }).refine(...samePasswords);
+export const changePasswordInput = z
+  .object({ current: z.string().optional().transform((v) => v ?? ''), ...passwordFields })
+  .refine(...samePasswords);
+export const firstAdminInput = z.object({ email: email(), name: text('your name', 120), ...passwordFields }).refine(...samePasswords);
+export const inviteInput = z.object({ email: email(), name: text('their name', 120) });
+
+export type LoginResult =
+  | { kind: 'ok'; token: string; user: SessionUser }
+  | { kind: 'wrong' }
+  | { kind: 'locked'; minutes: number };
+
+const FIRST_ADMIN_KEY = 'first_admin_link';
+
+export interface LinkHolder {
+  id: number;
+  user_id: number;
+  email: string;
+  name: string;
+  role: 'admin' | 'member';
+  /** The link printed at first start, before any administrator exists. */
+  first: boolean;
+}
+
+interface Options {
+  baseUrl: string;
+}
+
+/** Accounts: who may log in, with what password, and the links that set one. */
+export class AccountsService {
+  constructor(
+    private db: Db,
+    private clock: Clock,
+    private sessions: Sessions,
+    private mailer: Mailer,
+    private jobs: Jobs,
+    private state: SiteState,
+    private options: Options,
+  ) {
+    jobs.register('accounts.cleanup', async () => {
+      await q.purgeOld(this.db, iso(addMs(this.clock.now(), -DAY)));
+      await this.sessions.purgeExpired();
+    });
+    jobs.every('accounts.cleanup', HOUR);
+  }
+
+  private link = (path: string) => `${this.options.baseUrl}${path}`;
+  private siteName = async () => (await this.state.getSettings()).shortName;
+
+  /** Minutes until a key may try again, or 0 when it may now. */
+  private async lockedFor(key: string, limit: number): Promise<number> {
+    const now = this.clock.now();
+    const failures = await q.recentFailures(this.db, key, iso(addMs(now, -LOGIN_WINDOW_MS)), limit);
+    if (failures.length < limit) return 0;
+    const oldest = failures[limit - 1]!.created_at;
+    const unlock = new Date(oldest).getTime() + LOGIN_WINDOW_MS;
+    return Math.max(1, Math.ceil((unlock - now.getTime()) / MINUTE));
+  }
+
+  async logIn(input: z.output<typeof loginInput>, meta: { ip: string; userAgent?: string }): Promise<LoginResult> {
+    const accountKey = `email:${input.email}`;
+    const addressKey = `ip:${meta.ip}`;
+    const minutes = Math.max(
+      await this.lockedFor(accountKey, MAX_FAILURES_PER_ACCOUNT),
+      await this.lockedFor(addressKey, MAX_FAILURES_PER_ADDRESS),
+    );
+    if (minutes > 0) return { kind: 'locked', minutes };
+    const user = await q.findUserByEmail(this.db, input.email);
+    const valid = await verifyPassword(user?.password_hash ?? null, input.password);
+    if (!user || !valid) {
+      await q.recordFailure(this.db, [accountKey, addressKey], iso(this.clock.now()));
+      return { kind: 'wrong' };
+    }
+    await q.clearFailures(this.db, accountKey);
+    const token = await this.sessions.create(user.id, meta.userAgent);
+    return { kind: 'ok', token, user: { id: user.id, email: user.email, name: user.name, role: user.role } };
+  }
+
+  logOut = (token: string) => this.sessions.destroy(token);
+
+  /**
+   * Sends a reset link when the address has an account. The caller says the same thing either
+   * way, so the form does not reveal who has an account.
+   */
+  async requestPasswordReset(address: string): Promise<void> {
+    const user = await q.findUserByEmail(this.db, address);
+    if (!user) return;
+    const now = this.clock.now();
+    const resetKey = `reset:${user.email}`;
+    const recent = await q.recentFailures(this.db, resetKey, iso(addMs(now, -HOUR)), MAX_RESETS_PER_HOUR);
+    if (recent.length >= MAX_RESETS_PER_HOUR) return;
+    const token = randomToken();
+    const site = await this.siteName();
+    await this.db.transaction().execute(async (trx) => {
+      await q.recordFailure(trx, [resetKey], iso(now));
+      await q.insertToken(trx, { token_hash: sha256(token), user_id: user.id, purpose: 'reset', created_at: iso(now), expires_at: iso(addMs(now, RESET_TTL_MS)) });
+      await this.mailer.queue(trx, passwordResetMail({ to: user.email, name: user.name, link: this.link(`/reset-password/${token}`), site, hours: RESET_TTL_MS / HOUR }));
+    });
+    this.jobs.kick();
+  }
+
+  /** Who a live link belongs to, or undefined when the link is unknown, used or expired. */
+  async findLink(token: string, purpose: 'reset' | 'setup'): Promise<LinkHolder | undefined> {
+    const row = await q.findLiveToken(this.db, sha256(token), purpose, iso(this.clock.now()));
+    if (row) return { ...row, first: false };
+    if (purpose === 'setup' && (await this.isFirstAdminToken(token))) return { id: 0, user_id: 0, email: '', name: '', role: 'admin', first: true };
+    return undefined;
+  }
+
+  private async isFirstAdminToken(token: string): Promise<boolean> {
+    const stored = await this.state.getValue(FIRST_ADMIN_KEY);
+    if (!stored) return false;
+    const { hash, expires } = JSON.parse(stored) as { hash: string; expires: string };
+    return hash === sha256(token) && expires > iso(this.clock.now()) && (await q.countAdmins(this.db)) === 0;
+  }
+
+  /** Use a reset or set-up link: set the password (and name), end old sessions, start a new one. */
+  async useLink(
+    token: string,
+    purpose: 'reset' | 'setup',
+    values: { password: string; name?: string; email?: string },
+    meta: { userAgent?: string },
+  ): Promise<Outcome<{ token: string; user: SessionUser }>> {
+    const expired = refused<{ token: string; user: SessionUser }>({ form: 'This link has expired or was already used. Ask for a new one.' });
+    const link = await this.findLink(token, purpose);
+    if (!link) return expired;
+    const passwordHash = await hashPassword(values.password);
+    const now = iso(this.clock.now());
+    const userId = await this.db.transaction().execute(async (trx) => {
+      if (link.first) {
+        // The first administrator chooses their own address; the link then stops working.
+        if (!values.email || (await q.countAdmins(trx)) > 0) return null;
+        await this.state.setValue(trx, FIRST_ADMIN_KEY, null);
+        const existing = await q.findUserByEmail(trx, values.email);
+        if (existing) {
+          await q.updateUser(trx, existing.id, { role: 'admin', password_hash: passwordHash, name: values.name, updated_at: now });
+          return existing.id;
+        }
+        return (await q.insertUser(trx, { email: values.email, name: values.name ?? 'Administrator', role: 'admin', password_hash: passwordHash, now })).id;
+      }
+      if (!(await q.consumeToken(trx, link.id, now))) return null;
+      await q.updateUser(trx, link.user_id, { password_hash: passwordHash, updated_at: now, ...(values.name ? { name: values.name } : {}) });
+      await q.expireTokensFor(trx, link.user_id, purpose, now);
+      return link.user_id;
+    });
+    if (userId === null) return expired;
+    const user = await q.findUserById(this.db, userId);
+    if (!user) return expired;
+    await this.sessions.destroyAllFor(userId);
+    const sessionToken = await this.sessions.create(userId, meta.userAgent);
+    return ok({ token: sessionToken, user: { id: user.id, email: user.email, name: user.name, role: user.role } });
+  }
+
+  async changePassword(user: SessionUser, sessionId: string, current: string, next: string): Promise<Outcome<null>> {
+    const row = await q.findUserById(this.db, user.id);
+    if (!row || !(await verifyPassword(row.password_hash, current))) {
+      return refused({ current: 'That is not your current password.' });
+    }
+    const passwordHash = await hashPassword(next);
+    const site = await this.siteName();
+    await this.db.transaction().execute(async (trx) => {
+      await q.updateUser(trx, user.id, { password_hash: passwordHash, updated_at: iso(this.clock.now()) });
+      await this.mailer.queue(trx, passwordChangedMail({ to: row.email, name: row.name, site, link: this.link('/forgot-password') }));
+    });
+    await this.sessions.destroyAllFor(user.id, sessionId);
+    this.jobs.kick();
+    return ok(null);
+  }
+
+  /** An admin invites another admin: a new account with a set-up link, or a member promoted. */
+  async inviteAdmin(inviter: SessionUser, input: z.output<typeof inviteInput>): Promise<Outcome<'invited' | 'promoted'>> {
+    const existing = await q.findUserByEmail(this.db, input.email);
+    if (existing?.role === 'admin') return refused({ email: `${input.email} is already an administrator.` });
+    const now = this.clock.now();
+    const site = await this.siteName();
+    const outcome = await this.db.transaction().execute(async (trx) => {
+      if (existing) {
+        await q.updateUser(trx, existing.id, { role: 'admin', updated_at: iso(now) });
+        await this.mailer.queue(trx, promotedMail({ to: existing.email, name: existing.name, site, inviter: inviter.name, link: this.link('/admin') }));
+        return 'promoted' as const;
+      }
+      const { id } = await q.insertUser(trx, { email: input.email, name: input.name, role: 'admin', password_hash: null, now: iso(now) });
+      const token = randomToken();
+      await q.insertToken(trx, { token_hash: sha256(token), user_id: id, purpose: 'setup', created_at: iso(now), expires_at: iso(addMs(now, INVITE_TTL_MS)) });
+      await this.mailer.queue(
+        trx,
+        adminInviteMail({ to: input.email, name: input.name, link: this.link(`/setup/${token}`), site, inviter: inviter.name, days: INVITE_TTL_MS / DAY }),
+      );
+      return 'invited' as const;
+    });
+    this.jobs.kick();
+    return ok(outcome);
+  }
+
+  /**
+   * Make sure an admin exists at start. With ADMIN_EMAIL and ADMIN_PASSWORD that admin is
+   * created; otherwise a one-time set-up link is returned for the log. There is no default password.
+   */
+  async ensureFirstAdmin(admin?: { email: string; password: string }): Promise<{ created: string } | { setupLink: string } | null> {
+    if ((await q.countAdmins(this.db)) > 0) return null;
+    if (admin) {
+      const parsed = newPasswordSchema.safeParse(admin.password);
+      if (!parsed.success) throw new Error(`ADMIN_PASSWORD: ${parsed.error.issues[0]?.message}`);
+      const hash = await hashPassword(admin.password);
+      const now = iso(this.clock.now());
+      const existing = await q.findUserByEmail(this.db, admin.email);
+      if (existing) await q.updateUser(this.db, existing.id, { role: 'admin', password_hash: hash, updated_at: now });
+      else await q.insertUser(this.db, { email: admin.email, name: 'Administrator', role: 'admin', password_hash: hash, now });
+      return { created: admin.email };
+    }
+    const token = randomToken();
+    await this.state.setValue(this.db, FIRST_ADMIN_KEY, JSON.stringify({ hash: sha256(token), expires: iso(addMs(this.clock.now(), DAY)) }));
+    return { setupLink: this.link(`/setup/${token}`) };
+  }
+
+  /** For the CLI: an admin account (new, or an existing user promoted) and a link to set its password. */
+  async createAdminLink(address: string, name: string, ttlMs = INVITE_TTL_MS): Promise<string> {
+    const now = this.clock.now();
+    const token = randomToken();
+    await this.db.transaction().execute(async (trx) => {
+      const existing = await q.findUserByEmail(trx, address);
+      const id = existing ? existing.id : (await q.insertUser(trx, { email: address.toLowerCase(), name, role: 'admin', password_hash: null, now: iso(now) })).id;
+      if (existing) await q.updateUser(trx, id, { role: 'admin', updated_at: iso(now) });
+      await q.expireTokensFor(trx, id, 'setup', iso(now));
+      await q.insertToken(trx, { token_hash: sha256(token), user_id: id, purpose: 'setup', created_at: iso(now), expires_at: iso(addMs(now, ttlMs)) });
+    });
+    return this.link(`/setup/${token}`);
+  }
+
+  async listUsers(page: number, perPage: number) {
+    const [users, total] = await Promise.all([q.listUsers(this.db, perPage, (page - 1) * perPage), q.countUsers(this.db)]);
+    return { users, total, pages: Math.max(1, Math.ceil(total / perPage)) };
+  }
+
+  getUser = (id: number) => q.findUserById(this.db, id);
+}

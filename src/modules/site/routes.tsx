@@ -1,0 +1,339 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { Feed } from 'feed';
+import { requireRole } from '../../core/auth/guards.js';
+import { formValues, parseForm } from '../../core/http/forms.js';
+import { parseId, parsePageNumber } from '../../core/http/params.js';
+import type { SiteState } from '../../core/settings.js';
+import type { PageOptions } from '../../core/views/context.js';
+import { HOME_SLUG, newsInput, pageInput, type SiteService } from './service.js';
+import type { NewsRow, PageRow } from './queries.js';
+import * as v from './views.js';
+
+interface Deps {
+  site: SiteService;
+  state: SiteState;
+  baseUrl: string;
+}
+
+const xmlEscape = (s: string) => s.replace(/[<>&'"]/g, (c) => `&#${c.charCodeAt(0)};`);
+
+export async function siteRoutes(app: FastifyInstance, { site, state, baseUrl }: Deps) {
+  /** Anonymous visitors get a cached copy; signed-in users a fresh page with their own bar. */
+  async function publicPage(request: FastifyRequest, reply: FastifyReply, options: PageOptions) {
+    if (request.user || request.flash) return reply.page(options);
+    const html = await site.cachedHtml(request.url, () => reply.renderPage(options));
+    return reply.type('text/html; charset=utf-8').send(html);
+  }
+
+  function membersOnly(request: FastifyRequest, reply: FastifyReply) {
+    return reply.redirect(`/login?next=${encodeURIComponent(request.url)}`, 303);
+  }
+
+  app.get('/', async (request, reply) => {
+    const [page, settings] = await Promise.all([site.getPage(HOME_SLUG), state.getSettings()]);
+    if (!page) return reply.callNotFound();
+    return publicPage(request, reply, {
+      title: settings.associationName,
+      description: page.description,
+      customHeading: true,
+      body: <v.HomeBody settings={settings} page={page} signedIn={!!request.user} />,
+    });
+  });
+
+  app.get('/home', async (_request, reply) => reply.redirect('/', 301));
+
+  app.get<{ Params: { slug: string } }>('/:slug', async (request, reply) => {
+    const page = await site.getPage(request.params.slug.toLowerCase());
+    if (!page) return reply.callNotFound();
+    if (page.visibility === 'members' && !request.user) return membersOnly(request, reply);
+    return publicPage(request, reply, { title: page.title, description: page.description, body: <v.PageBody page={page} /> });
+  });
+
+  app.get<{ Querystring: { page?: string } }>('/news', async (request, reply) => {
+    const pageNumber = parsePageNumber(request.query.page);
+    const [{ posts, pages }, settings] = await Promise.all([
+      site.publishedNews({ signedIn: !!request.user, page: pageNumber, perPage: 10 }),
+      state.getSettings(),
+    ]);
+    return publicPage(request, reply, {
+      title: 'News',
+      description: `News from ${settings.associationName}.`,
+      body: <v.NewsList posts={posts} page={Math.min(pageNumber, pages)} pages={pages} timeZone={settings.timeZone} />,
+    });
+  });
+
+  app.get('/news/feed.xml', async (_request, reply) => {
+    const settings = await state.getSettings();
+    const xml = await site.cachedHtml('feed.xml', async () => {
+      const { posts } = await site.publishedNews({ signedIn: false, page: 1, perPage: 20 });
+      const feed = new Feed({
+        title: `${settings.associationName} news`,
+        description: settings.tagline || `News from ${settings.associationName}`,
+        id: `${baseUrl}/news`,
+        link: `${baseUrl}/news`,
+        language: 'en',
+        copyright: settings.associationName,
+        updated: posts[0] ? new Date(posts[0].updated_at) : undefined,
+        feedLinks: { rss: `${baseUrl}/news/feed.xml` },
+      });
+      for (const post of posts) {
+        feed.addItem({
+          title: post.title,
+          id: `${baseUrl}/news/${post.slug}`,
+          link: `${baseUrl}/news/${post.slug}`,
+          description: post.summary,
+          content: post.body_html,
+          date: new Date(post.published_at ?? post.updated_at),
+        });
+      }
+      return feed.rss2();
+    });
+    return reply.type('application/rss+xml; charset=utf-8').send(xml);
+  });
+
+  app.get<{ Params: { slug: string } }>('/news/:slug', async (request, reply) => {
+    const post = await site.getNews(request.params.slug.toLowerCase());
+    const isAdmin = request.user?.role === 'admin';
+    if (!post) return reply.callNotFound();
+    const published = site.isPublished(post);
+    if (!published && !isAdmin) return reply.callNotFound();
+    if (post.visibility === 'members' && !request.user) return membersOnly(request, reply);
+    const settings = await state.getSettings();
+    const options = {
+      title: post.title,
+      description: post.summary,
+      body: <v.NewsPost post={post} timeZone={settings.timeZone} published={published} />,
+    };
+    return published ? publicPage(request, reply, options) : reply.page(options);
+  });
+
+  app.get('/sitemap.xml', async (_request, reply) => {
+    const xml = await site.cachedHtml('sitemap.xml', async () => {
+      const entries = await site.sitemapEntries();
+      const urls = entries
+        .map((e) => `<url><loc>${xmlEscape(baseUrl + e.path)}</loc>${e.updated ? `<lastmod>${e.updated.slice(0, 10)}</lastmod>` : ''}</url>`)
+        .join('\n');
+      return `<?xml version="1.0" encoding="UTF-8"?>\n<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n${urls}\n</urlset>\n`;
+    });
+    return reply.type('application/xml; charset=utf-8').send(xml);
+  });
+
+  app.get('/robots.txt', async (_request, reply) =>
+    reply.type('text/plain; charset=utf-8').send(`User-agent: *\nDisallow: /admin\nDisallow: /account\nSitemap: ${baseUrl}/sitemap.xml\n`),
+  );
+
+  // Admin: pages
+
+  const admin = { preHandler: requireRole('admin') };
+  const pageValues = (p: PageRow) => ({
+    title: p.title,
+    slug: p.slug,
+    description: p.description,
+    body: p.body_md,
+    visibility: p.visibility,
+    menu_order: p.menu_order === null ? '' : String(p.menu_order),
+  });
+
+  app.get('/admin/pages', admin, async (_request, reply) => {
+    const [pages, settings] = await Promise.all([site.listPages(), state.getSettings()]);
+    return reply.page({ title: 'Pages', admin: true, body: <v.AdminPageList pages={pages} timeZone={settings.timeZone} /> });
+  });
+
+  app.get('/admin/pages/new', admin, async (_request, reply) =>
+    reply.page({
+      title: 'New page',
+      admin: true,
+      body: <v.AdminPageForm action="/admin/pages" csrf={reply.csrfToken()} values={{ visibility: 'public' }} isHome={false} />,
+    }),
+  );
+
+  app.post('/admin/pages', admin, async (request, reply) => {
+    const form = parseForm(pageInput, request.body);
+    const saved = form.ok ? await site.savePage(null, form.data) : form;
+    if (!saved.ok) {
+      return reply.page({
+        status: 422,
+        title: 'New page',
+        admin: true,
+        body: <v.AdminPageForm action="/admin/pages" csrf={reply.csrfToken()} values={formValues(request.body)} errors={saved.errors} isHome={false} />,
+      });
+    }
+    reply.setFlash('success', 'The page was created.');
+    return reply.redirect(`/admin/pages/${saved.value.id}`, 303);
+  });
+
+  app.get<{ Params: { id: string } }>('/admin/pages/:id', admin, async (request, reply) => {
+    const id = parseId(request.params.id);
+    const page = id === null ? undefined : await site.getPageById(id);
+    if (!page) return reply.callNotFound();
+    const isHome = page.slug === HOME_SLUG;
+    return reply.page({
+      title: `Edit “${page.title}”`,
+      admin: true,
+      body: (
+        <>
+          <p>
+            <a href={isHome ? '/' : `/${page.slug}`}>View this page on the site</a>
+          </p>
+          <v.AdminPageForm
+            action={`/admin/pages/${page.id}`}
+            csrf={reply.csrfToken()}
+            values={pageValues(page)}
+            isHome={isHome}
+            deleteHref={isHome ? undefined : `/admin/pages/${page.id}/delete`}
+          />
+        </>
+      ),
+    });
+  });
+
+  app.post<{ Params: { id: string } }>('/admin/pages/:id', admin, async (request, reply) => {
+    const id = parseId(request.params.id);
+    const page = id === null ? undefined : await site.getPageById(id);
+    if (!page) return reply.callNotFound();
+    const form = parseForm(pageInput, request.body);
+    const saved = form.ok ? await site.savePage(page.id, form.data) : form;
+    if (!saved.ok) {
+      return reply.page({
+        status: 422,
+        title: `Edit “${page.title}”`,
+        admin: true,
+        body: (
+          <v.AdminPageForm
+            action={`/admin/pages/${page.id}`}
+            csrf={reply.csrfToken()}
+            values={formValues(request.body)}
+            errors={saved.errors}
+            isHome={page.slug === HOME_SLUG}
+          />
+        ),
+      });
+    }
+    reply.setFlash('success', 'Your changes were saved and are now on the site.');
+    return reply.redirect(`/admin/pages/${page.id}`, 303);
+  });
+
+  app.get<{ Params: { id: string } }>('/admin/pages/:id/delete', admin, async (request, reply) => {
+    const id = parseId(request.params.id);
+    const page = id === null ? undefined : await site.getPageById(id);
+    if (!page) return reply.callNotFound();
+    return reply.page({
+      title: 'Delete page',
+      admin: true,
+      body: <v.ConfirmDelete what={`the page “${page.title}”`} action={`/admin/pages/${page.id}/delete`} csrf={reply.csrfToken()} back={`/admin/pages/${page.id}`} />,
+    });
+  });
+
+  app.post<{ Params: { id: string } }>('/admin/pages/:id/delete', admin, async (request, reply) => {
+    const id = parseId(request.params.id);
+    const page = id === null ? undefined : await site.getPageById(id);
+    if (!page) return reply.callNotFound();
+    const result = await site.deletePage(page.id);
+    if (!result.ok) {
+      return reply.page({
+        status: 422,
+        title: 'Delete page',
+        admin: true,
+        body: <v.ConfirmDelete what={`the page “${page.title}”`} action={`/admin/pages/${page.id}/delete`} csrf={reply.csrfToken()} back={`/admin/pages/${page.id}`} errors={result.errors} />,
+      });
+    }
+    reply.setFlash('success', `The page “${page.title}” was deleted.`);
+    return reply.redirect('/admin/pages', 303);
+  });
+
+  // Admin: news
+
+  const newsValues = (p: NewsRow) => ({
+    title: p.title,
+    slug: p.slug,
+    summary: p.summary,
+    body: p.body_md,
+    visibility: p.visibility,
+    published: p.published_at ? 'on' : '',
+  });
+
+  app.get('/admin/news', admin, async (_request, reply) => {
+    const [posts, settings] = await Promise.all([site.listAllNews(), state.getSettings()]);
+    return reply.page({ title: 'News', admin: true, body: <v.AdminNewsList posts={posts} timeZone={settings.timeZone} /> });
+  });
+
+  app.get('/admin/news/new', admin, async (_request, reply) =>
+    reply.page({
+      title: 'New post',
+      admin: true,
+      body: <v.AdminNewsForm action="/admin/news" csrf={reply.csrfToken()} values={{ visibility: 'public', published: 'on' }} />,
+    }),
+  );
+
+  app.post('/admin/news', admin, async (request, reply) => {
+    const form = parseForm(newsInput, request.body);
+    const saved = form.ok ? await site.saveNews(null, form.data) : form;
+    if (!saved.ok) {
+      return reply.page({
+        status: 422,
+        title: 'New post',
+        admin: true,
+        body: <v.AdminNewsForm action="/admin/news" csrf={reply.csrfToken()} values={formValues(request.body)} errors={saved.errors} />,
+      });
+    }
+    reply.setFlash('success', 'The post was saved.');
+    return reply.redirect(`/admin/news/${saved.value.id}`, 303);
+  });
+
+  app.get<{ Params: { id: string } }>('/admin/news/:id', admin, async (request, reply) => {
+    const id = parseId(request.params.id);
+    const post = id === null ? undefined : await site.getNewsById(id);
+    if (!post) return reply.callNotFound();
+    return reply.page({
+      title: `Edit “${post.title}”`,
+      admin: true,
+      body: (
+        <v.AdminNewsForm
+          action={`/admin/news/${post.id}`}
+          csrf={reply.csrfToken()}
+          values={newsValues(post)}
+          viewHref={`/news/${post.slug}`}
+          deleteHref={`/admin/news/${post.id}/delete`}
+        />
+      ),
+    });
+  });
+
+  app.post<{ Params: { id: string } }>('/admin/news/:id', admin, async (request, reply) => {
+    const id = parseId(request.params.id);
+    const post = id === null ? undefined : await site.getNewsById(id);
+    if (!post) return reply.callNotFound();
+    const form = parseForm(newsInput, request.body);
+    const saved = form.ok ? await site.saveNews(post.id, form.data) : form;
+    if (!saved.ok) {
+      return reply.page({
+        status: 422,
+        title: `Edit “${post.title}”`,
+        admin: true,
+        body: <v.AdminNewsForm action={`/admin/news/${post.id}`} csrf={reply.csrfToken()} values={formValues(request.body)} errors={saved.errors} />,
+      });
+    }
+    reply.setFlash('success', 'Your changes were saved.');
+    return reply.redirect(`/admin/news/${post.id}`, 303);
+  });
+
+  app.get<{ Params: { id: string } }>('/admin/news/:id/delete', admin, async (request, reply) => {
+    const id = parseId(request.params.id);
+    const post = id === null ? undefined : await site.getNewsById(id);
+    if (!post) return reply.callNotFound();
+    return reply.page({
+      title: 'Delete post',
+      admin: true,
+      body: <v.ConfirmDelete what={`the post “${post.title}”`} action={`/admin/news/${post.id}/delete`} csrf={reply.csrfToken()} back={`/admin/news/${post.id}`} />,
+    });
+  });
+
+  app.post<{ Params: { id: string } }>('/admin/news/:id/delete', admin, async (request, reply) => {
+    const id = parseId(request.params.id);
+    const post = id === null ? undefined : await site.getNewsById(id);
+    if (!post) return reply.callNotFound();
+    await site.deleteNews(post.id);
+    reply.setFlash('success', `The post “${post.title}” was deleted.`);
+    return reply.redirect('/admin/news', 303);
+  });
+}
