@@ -53,7 +53,7 @@ const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 export async function createHttp(deps: HttpDeps): Promise<FastifyInstance> {
   const { config } = deps;
   const app = Fastify({
-    logger: config.env === 'test' ? false : { level: config.logLevel },
+    logger: config.env === 'test' && !process.env.TEST_LOG ? false : { level: config.logLevel },
     logController: new LogController({ disableRequestLogging: !config.logRequests }),
     trustProxy: config.trustProxy,
     bodyLimit: 1024 * 1024,

@@ -8,11 +8,23 @@ export const trustedHtml = (html: string) => html as SafeHtml;
 
 export const renderDocument = (vnode: VNode) => `<!doctype html>${render(vnode)}`;
 
-/** Dates and times are stored in UTC and shown in the association's zone. */
-export function formatDate(isoString: string, timeZone: string) {
-  return new Intl.DateTimeFormat('en-US', { dateStyle: 'long', timeZone }).format(new Date(isoString));
+const formatters = new Map<string, Intl.DateTimeFormat>();
+function formatter(kind: 'date' | 'datetime', timeZone: string) {
+  const key = `${kind}|${timeZone}`;
+  let f = formatters.get(key);
+  if (!f) {
+    f = new Intl.DateTimeFormat(
+      'en-US',
+      kind === 'date'
+        ? { year: 'numeric', month: 'long', day: 'numeric', timeZone }
+        : { year: 'numeric', month: 'short', day: 'numeric', hour: 'numeric', minute: '2-digit', timeZoneName: 'short', timeZone },
+    );
+    formatters.set(key, f);
+  }
+  return f;
 }
 
-export function formatDateTime(isoString: string, timeZone: string) {
-  return new Intl.DateTimeFormat('en-US', { dateStyle: 'medium', timeStyle: 'short', timeZone, timeZoneName: 'short' }).format(new Date(isoString));
-}
+/** Dates and times are stored in UTC and shown in the association's zone. */
+export const formatDate = (isoString: string, timeZone: string) => formatter('date', timeZone).format(new Date(isoString));
+
+export const formatDateTime = (isoString: string, timeZone: string) => formatter('datetime', timeZone).format(new Date(isoString));

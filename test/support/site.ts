@@ -1,0 +1,63 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { createHeadworks, type Headworks } from '../../src/app.js';
+import { hashPassword } from '../../src/core/auth/passwords.js';
+import { loadConfig, type Config } from '../../src/config.js';
+import type { Clock } from '../../src/core/clock.js';
+
+export const dialectUnderTest = process.env.DATABASE_URL?.startsWith('postgres') ? 'postgres' : 'sqlite';
+
+export interface TestSite extends Headworks {
+  dataDir: string;
+  /** Create a user with a password, straight in the database. */
+  addUser(user: { email: string; password: string; name?: string; role?: 'admin' | 'member' }): Promise<number>;
+}
+
+/**
+ * A whole Headworks site on a fresh database: a SQLite file in a temporary folder, or (when
+ * DATABASE_URL points at PostgreSQL) a schema of its own that is dropped afterwards.
+ */
+export async function startTestSite(options: { env?: Record<string, string>; clock?: Clock } = {}): Promise<TestSite> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'headworks-test-'));
+  const base = loadConfig({ NODE_ENV: 'test', DATA_DIR: dataDir, BASE_URL: 'http://localhost:3000', ...options.env });
+  let schema: string | undefined;
+  let config: Config = base;
+  if (dialectUnderTest === 'postgres') {
+    schema = `t_${crypto.randomBytes(6).toString('hex')}`;
+    config = { ...base, database: { kind: 'postgres', url: process.env.DATABASE_URL!, schema } };
+  }
+  const hw = await createHeadworks(config, { clock: options.clock });
+  return {
+    ...hw,
+    dataDir,
+    async addUser(user) {
+      const now = hw.clock.now().toISOString();
+      const row = await hw.database.db
+        .insertInto('users')
+        .values({
+          email: user.email.toLowerCase(),
+          name: user.name ?? user.email.split('@')[0]!,
+          role: user.role ?? 'member',
+          password_hash: await hashPassword(user.password),
+          created_at: now,
+          updated_at: now,
+        })
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      return row.id;
+    },
+    async close() {
+      await hw.close();
+      if (schema) {
+        const client = new pg.Client({ connectionString: process.env.DATABASE_URL });
+        await client.connect();
+        await client.query(`drop schema if exists ${schema} cascade`);
+        await client.end();
+      }
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
