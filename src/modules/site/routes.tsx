@@ -18,49 +18,73 @@ interface Deps {
 const xmlEscape = (s: string) => s.replace(/[<>&'"]/g, (c) => `&#${c.charCodeAt(0)};`);
 
 export async function siteRoutes(app: FastifyInstance, { site, state, baseUrl }: Deps) {
-  /** Anonymous visitors get a cached copy; signed-in users a fresh page with their own bar. */
-  async function publicPage(request: FastifyRequest, reply: FastifyReply, options: PageOptions) {
-    if (request.user || request.flash) return reply.page(options);
-    const html = await site.cachedHtml(request.url, () => reply.renderPage(options));
+  /**
+   * Anonymous visitors get a cached copy, served before any other work; signed-in users get a
+   * fresh page with their own bar. `load` returns the page, or null when it has already answered
+   * (a redirect or a 404), which is never cached.
+   */
+  async function publicPage(request: FastifyRequest, reply: FastifyReply, load: () => Promise<PageOptions | null>) {
+    const anonymous = !request.user && !request.flash;
+    if (anonymous) {
+      const hit = await site.cachedPage(request.url);
+      if (hit !== undefined) return reply.type('text/html; charset=utf-8').send(hit);
+    }
+    const options = await load();
+    if (!options) return reply;
+    if (!anonymous) return reply.page(options);
+    const html = await reply.renderPage(options);
+    await site.keepPage(request.url, html);
     return reply.type('text/html; charset=utf-8').send(html);
   }
 
-  function membersOnly(request: FastifyRequest, reply: FastifyReply) {
-    return reply.redirect(`/login?next=${encodeURIComponent(request.url)}`, 303);
+  function notFound(reply: FastifyReply) {
+    reply.callNotFound();
+    return null;
   }
 
-  app.get('/', async (request, reply) => {
-    const [page, settings] = await Promise.all([site.getPage(HOME_SLUG), state.getSettings()]);
-    if (!page) return reply.callNotFound();
-    return publicPage(request, reply, {
-      title: settings.associationName,
-      description: page.description,
-      customHeading: true,
-      body: <v.HomeBody settings={settings} page={page} signedIn={!!request.user} />,
-    });
-  });
+  function membersOnly(request: FastifyRequest, reply: FastifyReply) {
+    reply.redirect(`/login?next=${encodeURIComponent(request.url)}`, 303);
+    return null;
+  }
+
+  app.get('/', async (request, reply) =>
+    publicPage(request, reply, async () => {
+      const [page, settings] = await Promise.all([site.getPage(HOME_SLUG), state.getSettings()]);
+      if (!page) return notFound(reply);
+      return {
+        title: settings.associationName,
+        description: page.description,
+        customHeading: true,
+        body: <v.HomeBody settings={settings} page={page} signedIn={!!request.user} />,
+      };
+    }),
+  );
 
   app.get('/home', async (_request, reply) => reply.redirect('/', 301));
 
-  app.get<{ Params: { slug: string } }>('/:slug', async (request, reply) => {
-    const page = await site.getPage(request.params.slug.toLowerCase());
-    if (!page) return reply.callNotFound();
-    if (page.visibility === 'members' && !request.user) return membersOnly(request, reply);
-    return publicPage(request, reply, { title: page.title, description: page.description, body: <v.PageBody page={page} /> });
-  });
+  app.get<{ Params: { slug: string } }>('/:slug', async (request, reply) =>
+    publicPage(request, reply, async () => {
+      const page = await site.getPage(request.params.slug.toLowerCase());
+      if (!page) return notFound(reply);
+      if (page.visibility === 'members' && !request.user) return membersOnly(request, reply);
+      return { title: page.title, description: page.description, body: <v.PageBody page={page} /> };
+    }),
+  );
 
-  app.get<{ Querystring: { page?: string } }>('/news', async (request, reply) => {
-    const pageNumber = parsePageNumber(request.query.page);
-    const [{ posts, pages }, settings] = await Promise.all([
-      site.publishedNews({ signedIn: !!request.user, page: pageNumber, perPage: 10 }),
-      state.getSettings(),
-    ]);
-    return publicPage(request, reply, {
-      title: 'News',
-      description: `News from ${settings.associationName}.`,
-      body: <v.NewsList posts={posts} page={Math.min(pageNumber, pages)} pages={pages} timeZone={settings.timeZone} />,
-    });
-  });
+  app.get<{ Querystring: { page?: string } }>('/news', async (request, reply) =>
+    publicPage(request, reply, async () => {
+      const pageNumber = parsePageNumber(request.query.page);
+      const [{ posts, pages }, settings] = await Promise.all([
+        site.publishedNews({ signedIn: !!request.user, page: pageNumber, perPage: 10 }),
+        state.getSettings(),
+      ]);
+      return {
+        title: 'News',
+        description: `News from ${settings.associationName}.`,
+        body: <v.NewsList posts={posts} page={Math.min(pageNumber, pages)} pages={pages} timeZone={settings.timeZone} />,
+      };
+    }),
+  );
 
   app.get('/news/feed.xml', async (_request, reply) => {
     const settings = await state.getSettings();
@@ -93,18 +117,14 @@ export async function siteRoutes(app: FastifyInstance, { site, state, baseUrl }:
 
   app.get<{ Params: { slug: string } }>('/news/:slug', async (request, reply) => {
     const post = await site.getNews(request.params.slug.toLowerCase());
-    const isAdmin = request.user?.role === 'admin';
     if (!post) return reply.callNotFound();
     const published = site.isPublished(post);
-    if (!published && !isAdmin) return reply.callNotFound();
-    if (post.visibility === 'members' && !request.user) return membersOnly(request, reply);
+    // Drafts are shown to admins only, and never cached.
+    if (!published && request.user?.role !== 'admin') return reply.callNotFound();
+    if (post.visibility === 'members' && !request.user) return membersOnly(request, reply) ?? reply;
     const settings = await state.getSettings();
-    const options = {
-      title: post.title,
-      description: post.summary,
-      body: <v.NewsPost post={post} timeZone={settings.timeZone} published={published} />,
-    };
-    return published ? publicPage(request, reply, options) : reply.page(options);
+    const options = { title: post.title, description: post.summary, body: <v.NewsPost post={post} timeZone={settings.timeZone} published={published} /> };
+    return published ? publicPage(request, reply, async () => options) : reply.page(options);
   });
 
   app.get('/sitemap.xml', async (_request, reply) => {

@@ -78,14 +78,25 @@ export class SiteService {
     private state: SiteState,
   ) {}
 
-  /** Rendered HTML for anonymous visitors, kept until an admin changes content. */
-  async cachedHtml(key: string, render: () => Promise<string>): Promise<string> {
+  /** Rendered HTML kept for anonymous visitors, if it is still current. */
+  async cachedPage(key: string): Promise<string | undefined> {
     const version = await this.state.currentVersion();
     const hit = this.pageCache.get(key);
-    if (hit && hit.version === version) return hit.html;
-    const html = await render();
+    return hit && hit.version === version ? hit.html : undefined;
+  }
+
+  /** Keep rendered HTML until an admin next changes content. */
+  async keepPage(key: string, html: string) {
+    const version = await this.state.currentVersion();
     if (this.pageCache.size >= CACHE_LIMIT) this.pageCache.clear();
     this.pageCache.set(key, { version, html });
+  }
+
+  async cachedHtml(key: string, render: () => Promise<string>): Promise<string> {
+    const hit = await this.cachedPage(key);
+    if (hit !== undefined) return hit;
+    const html = await render();
+    await this.keepPage(key, html);
     return html;
   }
 
