@@ -29,7 +29,21 @@ export async function startTestSite(options: { env?: Record<string, string>; clo
     schema = `t_${crypto.randomBytes(6).toString('hex')}`;
     config = { ...base, database: { kind: 'postgres', url: process.env.DATABASE_URL!, schema } };
   }
-  const hw = await createHeadworks(config, { clock: options.clock });
+  const dropSchema = async () => {
+    if (!schema) return;
+    const client = new pg.Client({ connectionString: process.env.DATABASE_URL });
+    await client.connect();
+    await client.query(`drop schema if exists ${schema} cascade`);
+    await client.end();
+  };
+  let hw: Headworks;
+  try {
+    hw = await createHeadworks(config, { clock: options.clock });
+  } catch (err) {
+    await dropSchema();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+    throw err;
+  }
   return {
     ...hw,
     dataDir,
@@ -51,12 +65,7 @@ export async function startTestSite(options: { env?: Record<string, string>; clo
     },
     async close() {
       await hw.close();
-      if (schema) {
-        const client = new pg.Client({ connectionString: process.env.DATABASE_URL });
-        await client.connect();
-        await client.query(`drop schema if exists ${schema} cascade`);
-        await client.end();
-      }
+      await dropSchema();
       fs.rmSync(dataDir, { recursive: true, force: true });
     },
   };

@@ -54,7 +54,13 @@ export async function openDatabase(settings: Config['database']): Promise<Databa
     db,
     dialect,
     async migrate() {
-      const migrator = new Migrator({ db, provider: migrationProvider(dialect) });
+      // With a schema of its own (tests), the migration tables must live there too: Kysely
+      // otherwise looks for them in every schema of the database.
+      const migrator = new Migrator({
+        db,
+        provider: migrationProvider(dialect),
+        ...(settings.kind === 'postgres' && settings.schema ? { migrationTableSchema: settings.schema } : {}),
+      });
       const { error, results } = await migrator.migrateToLatest();
       if (error) throw error;
       return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);

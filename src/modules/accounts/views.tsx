@@ -170,7 +170,7 @@ export function UserList({ users, page, pages, timeZone }: { users: UserRow[]; p
           Invite an administrator
         </a>
       </p>
-      <div class="table-wrap">
+      <div class="table-wrap" role="region" aria-label="User accounts" tabIndex={0}>
         <table class="data">
           <caption class="visually-hidden">User accounts</caption>
           <thead>

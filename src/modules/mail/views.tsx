@@ -7,6 +7,7 @@ type Message = Selectable<MailMessagesTable>;
 
 function Status({ message }: { message: Pick<Message, 'status' | 'error'> }) {
   if (message.status === 'sent') return <>Sent</>;
+  if (message.status === 'failed') return <span class="badge draft">Not sent: gave up after repeated failures ({message.error})</span>;
   if (message.error) return <span class="badge draft">Not sent yet: retrying ({message.error})</span>;
   return <span class="badge">Waiting to be sent</span>;
 }
@@ -32,7 +33,7 @@ export function MailList(props: {
       {props.messages.length === 0 ? (
         <p>No messages yet.</p>
       ) : (
-        <div class="table-wrap">
+        <div class="table-wrap" role="region" aria-label="Sent mail" tabIndex={0}>
           <table class="data">
             <caption class="visually-hidden">Sent mail</caption>
             <thead>
@@ -68,9 +69,11 @@ export function MailList(props: {
 /** The text body with links to this site made clickable (everything else stays plain text). */
 function Linked({ text, baseUrl }: { text: string; baseUrl: string }) {
   const parts = text.split(/(https?:\/\/[^\s<>"]+)/g);
+  // The base must end where the host does: http://localhost:3000.evil.example is not this site.
+  const ours = (url: string) => url.startsWith(baseUrl) && (url.length === baseUrl.length || '/?#'.includes(url[baseUrl.length]!));
   return (
     <pre class="mail-body">
-      {parts.map((part, i) => (i % 2 === 1 && part.startsWith(baseUrl) ? <a href={part}>{part}</a> : part))}
+      {parts.map((part, i) => (i % 2 === 1 && ours(part) ? <a href={part}>{part}</a> : part))}
     </pre>
   );
 }

@@ -112,7 +112,7 @@ export function AdminPageList({ pages, timeZone }: { pages: Pick<PageRow, 'id' |
           New page
         </a>
       </p>
-      <div class="table-wrap">
+      <div class="table-wrap" role="region" aria-label="Pages of the site" tabIndex={0}>
         <table class="data">
           <caption class="visually-hidden">Pages of the site</caption>
           <thead>
@@ -206,7 +206,7 @@ export function AdminNewsList({ posts, timeZone }: { posts: Pick<NewsRow, 'id' |
       {posts.length === 0 ? (
         <p>No posts yet.</p>
       ) : (
-        <div class="table-wrap">
+        <div class="table-wrap" role="region" aria-label="News posts" tabIndex={0}>
           <table class="data">
             <caption class="visually-hidden">News posts</caption>
             <thead>
