@@ -2,9 +2,14 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 
 export type Role = 'admin' | 'member';
 
-/** Where to go after logging in: only a path on this site, never another host. */
+/**
+ * Where to go after logging in: only a path on this site, never another host. Only printable
+ * ASCII: browsers drop tabs and newlines from a Location ("/\t/evil.example" would lead to
+ * evil.example), and other characters cannot go in a header at all. The site's own paths arrive
+ * percent-encoded, so they pass.
+ */
 export function safeNext(next: unknown): string {
-  return typeof next === 'string' && next.startsWith('/') && !next.startsWith('//') && !next.startsWith('/\\') ? next : '/';
+  return typeof next === 'string' && /^\/(?![/\\])[\x21-\x7e]*$/.test(next) ? next : '/';
 }
 
 /**

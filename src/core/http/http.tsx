@@ -9,7 +9,7 @@ import { SESSION_COOKIE, SESSION_TTL_MS } from '../auth/sessions.js';
 import type { Chrome, Flash, PageContext, PageOptions } from '../views/context.js';
 import { Layout } from '../views/layout.js';
 import { renderDocument } from '../views/render.js';
-import { assetByUrl } from './assets.js';
+import { assetByUrl, assetUrl } from './assets.js';
 import { SECURITY_HEADERS } from './security.js';
 
 declare module 'fastify' {
@@ -169,6 +169,9 @@ export async function createHttp(deps: HttpDeps): Promise<FastifyInstance> {
   });
 
   app.get('/healthz', async () => ({ ok: true }));
+
+  // Browsers ask for /favicon.ico whatever the page says; point them at the real icon.
+  app.get('/favicon.ico', async (_request, reply) => reply.header('cache-control', 'public, max-age=86400').redirect(assetUrl('favicon.svg'), 301));
 
   app.setNotFoundHandler(async (request, reply) =>
     reply.page({

@@ -12,6 +12,9 @@ export interface OutgoingMail {
   text: string;
 }
 
+/** Attempts before a message is given up on (about 12 hours with the jobs' back-off). */
+const MAX_ATTEMPTS = 10;
+
 export interface MailerOptions {
   smtpUrl?: string;
   from: string;
@@ -39,7 +42,7 @@ export class Mailer {
     this.transport = options.smtpUrl
       ? nodemailer.createTransport(options.smtpUrl)
       : nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix' });
-    jobs.register('mail.send', (payload: { id: number }) => this.deliver(payload.id), { maxAttempts: 10 });
+    jobs.register('mail.send', (payload: { id: number }, job) => this.deliver(payload.id, job.attempt >= MAX_ATTEMPTS), { maxAttempts: MAX_ATTEMPTS });
   }
 
   /** Queue a message inside the caller's transaction; it is sent after the commit. */
@@ -59,7 +62,7 @@ export class Mailer {
     return row.id;
   }
 
-  private async deliver(id: number) {
+  private async deliver(id: number, lastAttempt: boolean) {
     const message = await this.db.selectFrom('mail_messages').selectAll().where('id', '=', id).executeTakeFirst();
     // Already delivered by an earlier attempt whose bookkeeping failed: do not send twice.
     if (!message || message.status === 'sent') return;
@@ -84,7 +87,8 @@ export class Mailer {
     } catch (err) {
       await this.db
         .updateTable('mail_messages')
-        .set({ error: err instanceof Error ? err.message : String(err) })
+        // After the last attempt the job is failed for good: say so, rather than "retrying".
+        .set({ error: err instanceof Error ? err.message : String(err), ...(lastAttempt ? { status: 'failed' as const } : {}) })
         .where('id', '=', id)
         .execute();
       throw err;
@@ -110,7 +114,7 @@ export class Mailer {
     const row = await this.db
       .selectFrom('mail_messages')
       .select((eb) => eb.fn.countAll<number>().as('n'))
-      .where('status', '!=', 'sent')
+      .where('status', '=', 'queued')
       .executeTakeFirstOrThrow();
     return Number(row.n);
   }

@@ -64,6 +64,7 @@ export function Layout({ ctx, page }: { ctx: PageContext; page: PageOptions }) {
         <title>{fullTitle}</title>
         {page.description ? <meta name="description" content={page.description} /> : null}
         <link rel="stylesheet" href={assetUrl('css/site.css')} />
+        <link rel="icon" href={assetUrl('favicon.svg')} type="image/svg+xml" />
         <link rel="alternate" type="application/rss+xml" title={`${settings.shortName} news`} href="/news/feed.xml" />
         {page.admin ? <script src={assetUrl('htmx.js')} defer /> : null}
         {page.admin ? <meta name="htmx-config" content='{"includeIndicatorStyles":false,"allowEval":false}' /> : null}
@@ -76,7 +77,10 @@ export function Layout({ ctx, page }: { ctx: PageContext; page: PageOptions }) {
           <div class="wrap">
             <a class="brand" href="/">
               {logoUrl ? <img class="brand-logo" src={logoUrl} alt="" /> : null}
-              <span class="brand-name">{settings.associationName}</span>
+              <span class="brand-name">
+                <span class="brand-full">{settings.associationName}</span>
+                <span class="brand-short">{settings.shortName || settings.associationName}</span>
+              </span>
             </a>
             <nav class="site-nav" aria-label="Main">
               <ul>

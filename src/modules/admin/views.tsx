@@ -9,22 +9,24 @@ export interface Overview {
   mailMode: 'smtp' | 'file';
 }
 
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+
 export function AdminOverview({ o }: { o: Overview }) {
   return (
     <>
       <p>Welcome to the back office. Everything here changes the public site at once.</p>
-      <ul class="card">
+      <ul class="overview">
         <li>
-          <a href="/admin/pages">Pages</a>: {o.pages} pages, including the home page. Edit the text, the menu and who can see each page.
+          <a href="/admin/pages">Pages</a>: {plural(o.pages, 'page')}, including the home page. Edit the text, the menu and who can see each page.
         </li>
         <li>
-          <a href="/admin/news">News</a>: {o.news} posts. Published posts appear on the News page and in the RSS feed.
+          <a href="/admin/news">News</a>: {plural(o.news, 'post')}. Published posts appear on the News page and in the RSS feed.
         </li>
         <li>
-          <a href="/admin/users">Users</a>: {o.users} accounts. Invite another administrator by e-mail.
+          <a href="/admin/users">Users</a>: {plural(o.users, 'account')}. Invite another administrator by e-mail.
         </li>
         <li>
-          <a href="/admin/mail">Sent mail</a>: {o.mailWaiting === 0 ? 'nothing waiting to be sent.' : `${o.mailWaiting} waiting to be sent.`}
+          <a href="/admin/mail">Sent mail</a>: {o.mailWaiting === 0 ? 'nothing waiting to be sent.' : `${plural(o.mailWaiting, 'message')} waiting to be sent.`}
           {o.mailMode === 'file' ? ' No mail server is set up yet, so messages are kept as files and shown there.' : null}
         </li>
         <li>

@@ -92,6 +92,10 @@ export function MailMessage({ message, timeZone, baseUrl }: { message: Message; 
           {message.sent_at ? ` ${formatDateTime(message.sent_at, timeZone)}${message.transport === 'file' ? ' (saved as a file)' : ''}` : null}
         </dd>
       </dl>
+      <p class="flash info">
+        Links in a message act for the person it was sent to: opening a password link here would log this browser in as them.
+        To help someone who did not receive their e-mail, copy the link and send it to them.
+      </p>
       <Linked text={message.text_body} baseUrl={baseUrl} />
       <p>
         {message.file_name ? (

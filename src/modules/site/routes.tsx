@@ -225,6 +225,7 @@ export async function siteRoutes(app: FastifyInstance, { site, state, baseUrl }:
             values={formValues(request.body)}
             errors={saved.errors}
             isHome={page.slug === HOME_SLUG}
+            deleteHref={page.slug === HOME_SLUG ? undefined : `/admin/pages/${page.id}/delete`}
           />
         ),
       });
@@ -330,7 +331,16 @@ export async function siteRoutes(app: FastifyInstance, { site, state, baseUrl }:
         status: 422,
         title: `Edit “${post.title}”`,
         admin: true,
-        body: <v.AdminNewsForm action={`/admin/news/${post.id}`} csrf={reply.csrfToken()} values={formValues(request.body)} errors={saved.errors} />,
+        body: (
+          <v.AdminNewsForm
+            action={`/admin/news/${post.id}`}
+            csrf={reply.csrfToken()}
+            values={formValues(request.body)}
+            errors={saved.errors}
+            viewHref={`/news/${post.slug}`}
+            deleteHref={`/admin/news/${post.id}/delete`}
+          />
+        ),
       });
     }
     reply.setFlash('success', 'Your changes were saved.');
