@@ -38,6 +38,8 @@ export async function accountRoutes(app: FastifyInstance, { accounts, state }: D
     if (result.kind === 'wrong') {
       return loginPage(reply, next, values, { form: 'That e-mail address and password do not match an account. Check both and try again.' }, 422);
     }
+    // Logging in again (perhaps as someone else) ends the session this browser had.
+    if (request.sessionToken) await accounts.logOut(request.sessionToken);
     reply.startSession(result.token);
     reply.setFlash('success', `Welcome, ${result.user.name}. You are logged in.`);
     return reply.redirect(next !== '/' ? next : result.user.role === 'admin' ? '/admin' : '/account', 303);

@@ -196,6 +196,7 @@ export class AccountsService {
     const site = await this.siteName();
     await this.db.transaction().execute(async (trx) => {
       await q.updateUser(trx, user.id, { password_hash: passwordHash, updated_at: iso(this.clock.now()) });
+      await q.expireTokensFor(trx, user.id, 'reset', iso(this.clock.now()));
       await this.mailer.queue(trx, passwordChangedMail({ to: row.email, name: row.name, site, link: this.link('/forgot-password') }));
     });
     await this.sessions.destroyAllFor(user.id, sessionId);
@@ -206,16 +207,19 @@ export class AccountsService {
   /** An admin invites another admin: a new account with a set-up link, or a member promoted. */
   async inviteAdmin(inviter: SessionUser, input: z.output<typeof inviteInput>): Promise<Outcome<'invited' | 'promoted'>> {
     const existing = await q.findUserByEmail(this.db, input.email);
-    if (existing?.role === 'admin') return refused({ email: `${input.email} is already an administrator.` });
+    const pending = existing?.role === 'admin' && existing.password_hash === null;
+    if (existing?.role === 'admin' && !pending) return refused({ email: `${input.email} is already an administrator.` });
     const now = this.clock.now();
     const site = await this.siteName();
     const outcome = await this.db.transaction().execute(async (trx) => {
-      if (existing) {
+      if (existing && !pending) {
         await q.updateUser(trx, existing.id, { role: 'admin', updated_at: iso(now) });
         await this.mailer.queue(trx, promotedMail({ to: existing.email, name: existing.name, site, inviter: inviter.name, link: this.link('/admin') }));
         return 'promoted' as const;
       }
-      const { id } = await q.insertUser(trx, { email: input.email, name: input.name, role: 'admin', password_hash: null, now: iso(now) });
+      // A new account, or an invitation not accepted yet: (re)send a set-up link.
+      const id = existing ? existing.id : (await q.insertUser(trx, { email: input.email, name: input.name, role: 'admin', password_hash: null, now: iso(now) })).id;
+      await q.expireTokensFor(trx, id, 'setup', iso(now));
       const token = randomToken();
       await q.insertToken(trx, { token_hash: sha256(token), user_id: id, purpose: 'setup', created_at: iso(now), expires_at: iso(addMs(now, INVITE_TTL_MS)) });
       await this.mailer.queue(
@@ -239,10 +243,11 @@ export class AccountsService {
       if (!parsed.success) throw new Error(`ADMIN_PASSWORD: ${parsed.error.issues[0]?.message}`);
       const hash = await hashPassword(admin.password);
       const now = iso(this.clock.now());
-      const existing = await q.findUserByEmail(this.db, admin.email);
+      const address = admin.email.toLowerCase();
+      const existing = await q.findUserByEmail(this.db, address);
       if (existing) await q.updateUser(this.db, existing.id, { role: 'admin', password_hash: hash, updated_at: now });
-      else await q.insertUser(this.db, { email: admin.email, name: 'Administrator', role: 'admin', password_hash: hash, now });
-      return { created: admin.email };
+      else await q.insertUser(this.db, { email: address, name: 'Administrator', role: 'admin', password_hash: hash, now });
+      return { created: address };
     }
     const token = randomToken();
     await this.state.setValue(this.db, FIRST_ADMIN_KEY, JSON.stringify({ hash: sha256(token), expires: iso(addMs(this.clock.now(), DAY)) }));
