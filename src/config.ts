@@ -31,7 +31,11 @@ const schema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   LOG_REQUESTS: z.enum(['true', 'false']).default('false'),
   TRUST_PROXY: z.enum(['true', 'false']).default('false'),
-  JOBS_INTERVAL_SECONDS: z.coerce.number().int().min(1, 'must be at least 1').default(60),
+  JOBS_INTERVAL_SECONDS: z.coerce
+    .number({ error: 'must be a whole number of seconds, at least 1' })
+    .int('must be a whole number of seconds, at least 1')
+    .min(1, 'must be a whole number of seconds, at least 1')
+    .default(60),
 });
 
 export interface Config {
@@ -58,12 +62,18 @@ export class ConfigError extends Error {
   }
 }
 
+/** The value given, for an error message: never a password (ADMIN_PASSWORD, or one inside a URL). */
+function shown(key: string, value: string | undefined): string {
+  if (key === 'ADMIN_PASSWORD') return '';
+  return ` (got "${String(value).replace(/\/\/([^/@:]*):[^@]*@/, '//$1:***@')}")`;
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   // Empty variables are treated as unset, as people write `FOO=` in .env files.
   const input = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
   const parsed = schema.safeParse(input);
   if (!parsed.success) {
-    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')} ${i.message} (got "${input[String(i.path[0])]}")`));
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')} ${i.message}${shown(String(i.path[0]), input[String(i.path[0])])}`));
   }
   const e = parsed.data;
   const problems: string[] = [];

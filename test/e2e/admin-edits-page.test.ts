@@ -66,6 +66,10 @@ describe('an admin edits a page in the browser', () => {
 
     await title.fill(NEW_TITLE);
     await text.fill(NEW_TEXT);
+    // The preview (htmx, under the strict CSP) shows the text as it will look, without saving.
+    await page.getByRole('button', { name: 'Preview the text', exact: true }).click();
+    await page.locator('#preview h2', { hasText: 'Preview' }).waitFor({ state: 'attached' });
+    expect(await page.locator('#preview').innerText()).toContain(NEW_TEXT.split('\n').at(-1)!.replace(/[*_`#]/g, '').trim().slice(0, 20));
     await clickAndLoad(page.getByRole('button', { name: 'Save page', exact: true }));
 
     expect(await page.getByRole('status').innerText()).toBe('Your changes were saved and are now on the site.');

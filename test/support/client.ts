@@ -73,6 +73,25 @@ export class Client {
     return this.post(action, { ...fields, _csrf: this.csrf() });
   }
 
+  /**
+   * Post a multipart/form-data form, as a browser does for a form with a file input. A file with
+   * an empty name and no bytes is what a browser sends when no file was chosen.
+   */
+  async postMultipart(url: string, fields: Record<string, string>, files: Record<string, { name: string; type?: string; body: Buffer | string }> = {}): Promise<Response> {
+    const form = new FormData();
+    for (const [k, v] of Object.entries(fields)) form.append(k, v);
+    for (const [k, f] of Object.entries(files)) form.append(k, new Blob([typeof f.body === 'string' ? f.body : new Uint8Array(f.body)], { type: f.type ?? 'application/octet-stream' }), f.name);
+    const encoded = new Request('http://localhost/', { method: 'POST', body: form });
+    const headers: Record<string, string> = { 'content-type': encoded.headers.get('content-type')! };
+    if (this.cookies.size) headers.cookie = this.cookieHeader();
+    const res = await this.app.inject({ method: 'POST', url, headers, payload: Buffer.from(await encoded.arrayBuffer()) });
+    this.remember(res.headers['set-cookie']);
+    if (res.statusCode >= 500) throw new Error(`POST ${url} answered ${res.statusCode}: ${res.body.slice(0, 500)}`);
+    const response: Response = { status: res.statusCode, headers: res.headers, body: res.body, location: res.headers.location as string | undefined };
+    this.last = response;
+    return response;
+  }
+
   async logIn(email: string, password: string) {
     const res = await this.submit('/login', { email, password });
     if (res.status !== 303) throw new Error(`Log-in as ${email} failed with ${res.status}`);

@@ -2,7 +2,6 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import pg from 'pg';
 import { createHeadworks, type Headworks } from '../../src/app.js';
 import { hashPassword } from '../../src/core/auth/passwords.js';
 import { loadConfig, type Config } from '../../src/config.js';
@@ -26,21 +25,13 @@ export async function startTestSite(options: { env?: Record<string, string>; clo
   let schema: string | undefined;
   let config: Config = base;
   if (dialectUnderTest === 'postgres') {
-    schema = `t_${crypto.randomBytes(6).toString('hex')}`;
+    schema = `t_${process.env.HEADWORKS_TEST_RUN ?? 'adhoc'}_${crypto.randomBytes(6).toString('hex')}`;
     config = { ...base, database: { kind: 'postgres', url: process.env.DATABASE_URL!, schema } };
   }
-  const dropSchema = async () => {
-    if (!schema) return;
-    const client = new pg.Client({ connectionString: process.env.DATABASE_URL });
-    await client.connect();
-    await client.query(`drop schema if exists ${schema} cascade`);
-    await client.end();
-  };
   let hw: Headworks;
   try {
     hw = await createHeadworks(config, { clock: options.clock });
   } catch (err) {
-    await dropSchema();
     fs.rmSync(dataDir, { recursive: true, force: true });
     throw err;
   }
@@ -64,8 +55,8 @@ export async function startTestSite(options: { env?: Record<string, string>; clo
       return row.id;
     },
     async close() {
+      // The schema is dropped when the whole run ends (test/support/global-setup.ts).
       await hw.close();
-      await dropSchema();
       fs.rmSync(dataDir, { recursive: true, force: true });
     },
   };

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import pg from 'pg';
 import type { Config } from '../../config.js';
 import { migrationProvider } from './migrations/index.js';
@@ -56,11 +56,14 @@ export async function openDatabase(settings: Config['database']): Promise<Databa
     async migrate() {
       // With a schema of its own (tests), the migration tables must live there too: Kysely
       // otherwise looks for them in every schema of the database.
-      const migrator = new Migrator({
-        db,
-        provider: migrationProvider(dialect),
-        ...(settings.kind === 'postgres' && settings.schema ? { migrationTableSchema: settings.schema } : {}),
-      });
+      // On PostgreSQL the migration tables live in the schema the app uses (tests give each site
+      // its own; DATABASE_URL may choose one with search_path): Kysely otherwise looks for them
+      // in every schema of the database and trips over other apps' or tests' tables.
+      let migrationTableSchema: string | undefined;
+      if (settings.kind === 'postgres') {
+        migrationTableSchema = settings.schema ?? (await sql<{ schema: string }>`select current_schema() as schema`.execute(db)).rows[0]?.schema;
+      }
+      const migrator = new Migrator({ db, provider: migrationProvider(dialect), ...(migrationTableSchema ? { migrationTableSchema } : {}) });
       const { error, results } = await migrator.migrateToLatest();
       if (error) throw error;
       return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);

@@ -62,7 +62,8 @@ export async function createHttp(deps: HttpDeps): Promise<FastifyInstance> {
 
   await app.register(cookie, { secret: deps.cookieSecret });
   await app.register(formbody);
-  await app.register(multipart, { attachFieldsToBody: 'keyValues', limits: { fileSize: 2 * 1024 * 1024, files: 1, fields: 50 } });
+  // The hard limit for any upload; each form checks its own, smaller limit so it can say so beside the field.
+  await app.register(multipart, { attachFieldsToBody: 'keyValues', limits: { fileSize: 10 * 1024 * 1024, files: 1, fields: 50 } });
 
   const cookieBase = { path: '/', httpOnly: true, sameSite: 'lax' as const, secure: config.secureCookies };
   const csrfFor = (value: string) => crypto.createHmac('sha256', deps.cookieSecret).update(`csrf:${value}`).digest('base64url');

@@ -103,6 +103,8 @@ export class Jobs {
         .where('done_at', 'is', null)
         .where('failed_at', 'is', null)
         .where('run_at', '<=', now)
+        // Only jobs this process can run (during a rolling upgrade, an older process may not know a new type).
+        .where('type', 'in', [...this.handlers.keys()])
         .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<', now)]))
         .orderBy('run_at')
         .orderBy('id')

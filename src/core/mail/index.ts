@@ -40,7 +40,8 @@ export class Mailer {
     this.mode = options.smtpUrl ? 'smtp' : 'file';
     this.folder = path.join(options.dataDir, 'mail');
     this.transport = options.smtpUrl
-      ? nodemailer.createTransport(options.smtpUrl)
+      ? // Timeouts well inside a job's 5-minute lease, so a slow server cannot make two processes send.
+        nodemailer.createTransport({ url: options.smtpUrl, connectionTimeout: 30_000, greetingTimeout: 30_000, socketTimeout: 60_000 })
       : nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix' });
     jobs.register('mail.send', (payload: { id: number }, job) => this.deliver(payload.id, job.attempt >= MAX_ATTEMPTS), { maxAttempts: MAX_ATTEMPTS });
   }

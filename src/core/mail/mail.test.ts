@@ -55,7 +55,7 @@ describe('without a mail server (no SMTP_URL)', () => {
     await forgetPassword(site);
     const admin = await adminOf(site);
     expect(await listedRow(admin)).toMatch(/^Reset your CIPCA password member@example\.org .+ Waiting to be sent$/);
-    expect(visibleText((await admin.get('/admin')).body)).toContain('Sent mail: 1 waiting to be sent.');
+    expect(visibleText((await admin.get('/admin')).body)).toContain('Sent mail: 1 message waiting to be sent.');
 
     const result = await site.jobs.runDue();
     expect(result.failed).toBe(0);
@@ -195,7 +195,7 @@ describe('with a mail server (SMTP_URL)', () => {
 
     const admin = await adminOf(site);
     expect(await listedRow(admin)).toMatch(/^Reset your CIPCA password member@example\.org .+ Not sent yet: retrying \(.*ECONNREFUSED.*\)$/);
-    expect(visibleText((await admin.get('/admin')).body)).toContain('Sent mail: 1 waiting to be sent.');
+    expect(visibleText((await admin.get('/admin')).body)).toContain('Sent mail: 1 message waiting to be sent.');
 
     // Not retried at once, but after the back-off.
     await site.jobs.runDue();

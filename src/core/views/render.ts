@@ -8,6 +8,9 @@ export const trustedHtml = (html: string) => html as SafeHtml;
 
 export const renderDocument = (vnode: VNode) => `<!doctype html>${render(vnode)}`;
 
+/** A piece of a page, for htmx to swap in. */
+export const renderFragment = (vnode: VNode) => render(vnode);
+
 const formatters = new Map<string, Intl.DateTimeFormat>();
 function formatter(kind: 'date' | 'datetime', timeZone: string) {
   const key = `${kind}|${timeZone}`;

@@ -36,6 +36,8 @@ const IMAGE_TYPES: { ext: string; test: (b: Buffer) => boolean }[] = [
   { ext: 'gif', test: (b) => b.subarray(0, 6).toString('latin1') === 'GIF89a' || b.subarray(0, 6).toString('latin1') === 'GIF87a' },
 ];
 
+const MAX_LOGO_BYTES = 2 * 1024 * 1024;
+
 export const UPLOAD_TYPES: Record<string, string> = { png: 'image/png', jpg: 'image/jpeg', webp: 'image/webp', gif: 'image/gif' };
 
 export class AdminService {
@@ -54,6 +56,7 @@ export class AdminService {
   /** Save the settings; a logo is accepted only when its bytes are a PNG, JPEG, WebP or GIF image. */
   async saveSettings(input: SettingsInput, logo: Buffer | undefined): Promise<Outcome<SiteSettings>> {
     let logoName: string | undefined;
+    if (logo && logo.length > MAX_LOGO_BYTES) return refused({ logo: 'The logo is larger than 2 MB. Save it smaller (about 96 pixels high is enough) and upload it again.' });
     if (logo && logo.length > 0) {
       const type = IMAGE_TYPES.find((t) => t.test(logo));
       if (!type) return refused({ logo: 'The logo must be a PNG, JPEG, WebP or GIF image.' });

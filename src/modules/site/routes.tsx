@@ -1,6 +1,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Feed } from 'feed';
 import { requireRole } from '../../core/auth/guards.js';
+import { renderMarkdown } from '../../core/markdown.js';
+import { renderFragment } from '../../core/views/render.js';
 import { formValues, parseForm } from '../../core/http/forms.js';
 import { parseId, parsePageNumber } from '../../core/http/params.js';
 import type { SiteState } from '../../core/settings.js';
@@ -260,6 +262,14 @@ export async function siteRoutes(app: FastifyInstance, { site, state, baseUrl }:
     }
     reply.setFlash('success', `The page “${page.title}” was deleted.`);
     return reply.redirect('/admin/pages', 303);
+  });
+
+  app.post('/admin/preview', admin, async (request, reply) => {
+    const body = formValues(request.body).body ?? '';
+    const html = renderMarkdown(body.slice(0, 100_000));
+    return reply
+      .type('text/html; charset=utf-8')
+      .send(renderFragment(<v.PreviewFragment html={html} empty={body.trim() === ''} />));
   });
 
   // Admin: news

@@ -249,3 +249,25 @@ describe('roles are checked on the server', () => {
     expect((await new Client(site.app).get('/hacked')).status).toBe(404);
   });
 });
+
+describe('Markdown preview', () => {
+  it('shows admins the sanitized text without saving it', async () => {
+    const c = await admin();
+    await c.get('/admin/pages/new');
+    const res = await c.post('/admin/preview', { _csrf: c.csrf(), body: '## Fees\n\n<script>alert(1)</script>\n\n**Due** in May' });
+    expect(res.status).toBe(200);
+    expect(res.body).toContain('<h2>Fees</h2>');
+    expect(res.body).toContain('<strong>Due</strong>');
+    expect(res.body).not.toContain('<script>');
+    expect(res.body).not.toContain('<html');
+  });
+
+  it('is for admins only, and needs the form token', async () => {
+    const member = new Client(site.app);
+    await member.logIn(MEMBER.email, MEMBER.password);
+    await member.get('/account/password');
+    expect((await member.post('/admin/preview', { _csrf: member.csrf(), body: 'x' })).status).toBe(403);
+    const c = await admin();
+    expect((await c.post('/admin/preview', { body: 'x' })).status).toBe(403);
+  });
+});

@@ -104,6 +104,20 @@ const MARKDOWN_HINT = (
   </>
 );
 
+/** With JavaScript, shows the text as it will look, without saving (htmx posts the form's fields). */
+function MarkdownPreview() {
+  return (
+    <>
+      <div class="form-actions">
+        <button type="button" class="secondary" hx-post="/admin/preview" hx-target="#preview" hx-swap="innerHTML">
+          Preview the text
+        </button>
+      </div>
+      <div id="preview" class="preview prose" aria-live="polite"></div>
+    </>
+  );
+}
+
 export function AdminPageList({ pages, timeZone }: { pages: Pick<PageRow, 'id' | 'slug' | 'title' | 'visibility' | 'menu_order' | 'updated_at'>[]; timeZone: string }) {
   return (
     <>
@@ -169,6 +183,7 @@ export function AdminPageForm(props: { action: string; csrf: string; values: Rec
         hint="One sentence shown under the page's title in search results. Leave empty to use the start of the text."
       />
       <TextArea name="body" label="Text" value={values.body} error={errors.body} hint={MARKDOWN_HINT} markdown rows={18} />
+      <MarkdownPreview />
       <Select name="visibility" label="Who can see this page" value={values.visibility ?? 'public'} options={visibilityOptions} error={errors.visibility} />
       {props.isHome ? null : (
         <Field
@@ -242,6 +257,7 @@ export function AdminNewsForm(props: { action: string; csrf: string; values: Rec
       <Field name="slug" label="Web address" value={values.slug} error={errors.slug} hint="Shown after /news/. Leave empty to make one from the title." />
       <Field name="summary" label="Summary" value={values.summary} error={errors.summary} hint="One or two sentences for the news list and the feed. Leave empty to use the start of the text." />
       <TextArea name="body" label="Text" value={values.body} error={errors.body} hint={MARKDOWN_HINT} markdown rows={16} required />
+      <MarkdownPreview />
       <Select name="visibility" label="Who can see this post" value={values.visibility ?? 'public'} options={visibilityOptions} error={errors.visibility} />
       <Checkbox name="published" label="Published (visible on the site and in the feed)" checked={values.published === 'on'} />
       <div class="form-actions">
@@ -279,5 +295,14 @@ export function ConfirmDelete(props: { what: string; action: string; csrf: strin
         </a>
       </div>
     </Form>
+  );
+}
+
+export function PreviewFragment({ html, empty }: { html: string; empty: boolean }) {
+  return (
+    <>
+      <h2 class="visually-hidden">Preview</h2>
+      {empty ? <p class="muted">Nothing to preview yet: write some text first.</p> : <div dangerouslySetInnerHTML={{ __html: trustedHtml(html) }} />}
+    </>
   );
 }
