@@ -13,3 +13,9 @@ export function parsePageNumber(value: unknown): number {
   const parsed = z.coerce.number().int().min(1).max(100_000).safeParse(value);
   return parsed.success ? parsed.data : 1;
 }
+
+/** The record a URL's id names, or undefined when the id is malformed or unknown (answer 404). */
+export async function findById<T>(raw: unknown, find: (id: number) => Promise<T | undefined>): Promise<T | undefined> {
+  const id = parseId(raw);
+  return id === null ? undefined : find(id);
+}

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { requireRole } from '../../core/auth/guards.js';
 import type { Mailer } from '../../core/mail/index.js';
-import { parseId, parsePageNumber } from '../../core/http/params.js';
+import { findById, parsePageNumber } from '../../core/http/params.js';
 import type { SiteState } from '../../core/settings.js';
 import { MailList, MailMessage } from './views.js';
 
@@ -19,16 +19,14 @@ export async function mailRoutes(app: FastifyInstance, { mailer, state, baseUrl 
   });
 
   app.get<{ Params: { id: string } }>('/admin/mail/:id', admin, async (request, reply) => {
-    const id = parseId(request.params.id);
-    const message = id === null ? undefined : await mailer.get(id);
+    const message = await findById(request.params.id, (id) => mailer.get(id));
     if (!message) return reply.callNotFound();
     const settings = await state.getSettings();
     return reply.page({ title: message.subject, admin: true, body: <MailMessage message={message} timeZone={settings.timeZone} baseUrl={baseUrl} /> });
   });
 
   app.get<{ Params: { id: string } }>('/admin/mail/:id/raw', admin, async (request, reply) => {
-    const id = parseId(request.params.id);
-    const message = id === null ? undefined : await mailer.get(id);
+    const message = await findById(request.params.id, (id) => mailer.get(id));
     const body = message?.file_name ? await mailer.readFile(message.file_name) : undefined;
     if (!message || !body) return reply.callNotFound();
     return reply

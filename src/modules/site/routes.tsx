@@ -4,7 +4,7 @@ import { requireRole } from '../../core/auth/guards.js';
 import { renderMarkdown } from '../../core/markdown.js';
 import { renderFragment } from '../../core/views/render.js';
 import { formValues, parseForm } from '../../core/http/forms.js';
-import { parseId, parsePageNumber } from '../../core/http/params.js';
+import { findById, parsePageNumber } from '../../core/http/params.js';
 import type { SiteState } from '../../core/settings.js';
 import type { PageOptions } from '../../core/views/context.js';
 import { HOME_SLUG, newsInput, pageInput, type SiteService } from './service.js';
@@ -185,8 +185,7 @@ export async function siteRoutes(app: FastifyInstance, { site, state, baseUrl }:
   });
 
   app.get<{ Params: { id: string } }>('/admin/pages/:id', admin, async (request, reply) => {
-    const id = parseId(request.params.id);
-    const page = id === null ? undefined : await site.getPageById(id);
+    const page = await findById(request.params.id, site.getPageById);
     if (!page) return reply.callNotFound();
     const isHome = page.slug === HOME_SLUG;
     return reply.page({
@@ -210,8 +209,7 @@ export async function siteRoutes(app: FastifyInstance, { site, state, baseUrl }:
   });
 
   app.post<{ Params: { id: string } }>('/admin/pages/:id', admin, async (request, reply) => {
-    const id = parseId(request.params.id);
-    const page = id === null ? undefined : await site.getPageById(id);
+    const page = await findById(request.params.id, site.getPageById);
     if (!page) return reply.callNotFound();
     const form = parseForm(pageInput, request.body);
     const saved = form.ok ? await site.savePage(page.id, form.data) : form;
@@ -237,8 +235,7 @@ export async function siteRoutes(app: FastifyInstance, { site, state, baseUrl }:
   });
 
   app.get<{ Params: { id: string } }>('/admin/pages/:id/delete', admin, async (request, reply) => {
-    const id = parseId(request.params.id);
-    const page = id === null ? undefined : await site.getPageById(id);
+    const page = await findById(request.params.id, site.getPageById);
     if (!page) return reply.callNotFound();
     return reply.page({
       title: 'Delete page',
@@ -248,8 +245,7 @@ export async function siteRoutes(app: FastifyInstance, { site, state, baseUrl }:
   });
 
   app.post<{ Params: { id: string } }>('/admin/pages/:id/delete', admin, async (request, reply) => {
-    const id = parseId(request.params.id);
-    const page = id === null ? undefined : await site.getPageById(id);
+    const page = await findById(request.params.id, site.getPageById);
     if (!page) return reply.callNotFound();
     const result = await site.deletePage(page.id);
     if (!result.ok) {
@@ -312,8 +308,7 @@ export async function siteRoutes(app: FastifyInstance, { site, state, baseUrl }:
   });
 
   app.get<{ Params: { id: string } }>('/admin/news/:id', admin, async (request, reply) => {
-    const id = parseId(request.params.id);
-    const post = id === null ? undefined : await site.getNewsById(id);
+    const post = await findById(request.params.id, site.getNewsById);
     if (!post) return reply.callNotFound();
     return reply.page({
       title: `Edit “${post.title}”`,
@@ -331,8 +326,7 @@ export async function siteRoutes(app: FastifyInstance, { site, state, baseUrl }:
   });
 
   app.post<{ Params: { id: string } }>('/admin/news/:id', admin, async (request, reply) => {
-    const id = parseId(request.params.id);
-    const post = id === null ? undefined : await site.getNewsById(id);
+    const post = await findById(request.params.id, site.getNewsById);
     if (!post) return reply.callNotFound();
     const form = parseForm(newsInput, request.body);
     const saved = form.ok ? await site.saveNews(post.id, form.data) : form;
@@ -358,8 +352,7 @@ export async function siteRoutes(app: FastifyInstance, { site, state, baseUrl }:
   });
 
   app.get<{ Params: { id: string } }>('/admin/news/:id/delete', admin, async (request, reply) => {
-    const id = parseId(request.params.id);
-    const post = id === null ? undefined : await site.getNewsById(id);
+    const post = await findById(request.params.id, site.getNewsById);
     if (!post) return reply.callNotFound();
     return reply.page({
       title: 'Delete post',
@@ -369,8 +362,7 @@ export async function siteRoutes(app: FastifyInstance, { site, state, baseUrl }:
   });
 
   app.post<{ Params: { id: string } }>('/admin/news/:id/delete', admin, async (request, reply) => {
-    const id = parseId(request.params.id);
-    const post = id === null ? undefined : await site.getNewsById(id);
+    const post = await findById(request.params.id, site.getNewsById);
     if (!post) return reply.callNotFound();
     await site.deleteNews(post.id);
     reply.setFlash('success', `The post “${post.title}” was deleted.`);
