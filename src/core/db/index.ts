@@ -47,6 +47,9 @@ export async function openDatabase(settings: Config['database']): Promise<Databa
       max: 10,
       ...(settings.schema ? { options: `-c search_path=${settings.schema}` } : {}),
     });
+    // An idle connection the server closes (restart, admin command) is dropped by the pool and
+    // replaced on the next query; without a listener its error would crash the process.
+    pool.on('error', (err) => process.emitWarning(`PostgreSQL connection lost: ${err.message}`));
     db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
     dialect = 'postgres';
   }
