@@ -1,0 +1,387 @@
+import type { Transaction } from 'kysely';
+import { iso, type Clock } from '../../core/clock.js';
+import type { Db } from '../../core/db/index.js';
+import type { DB, InvoiceStatus } from '../../core/db/schema.js';
+import { formatMoney, MAX_CENTS } from '../../core/money.js';
+import { ok, refused, type Outcome } from '../../core/result.js';
+import type { SiteState } from '../../core/settings.js';
+import type { FieldErrors } from '../../core/views/forms.js';
+import { invoicePdf } from './pdf.js';
+import * as q from './queries.js';
+import type { InvoiceEventRow, InvoiceLineRow, InvoiceRow, PaymentRow } from './queries.js';
+
+import { PAYMENT_METHODS, type PaymentMethod } from './labels.js';
+
+export type { InvoiceRow } from './queries.js';
+export { INVOICE_STATUSES, PAYMENT_METHODS, type PaymentMethod } from './labels.js';
+export type InvoicePurpose = InvoiceRow['purpose'];
+
+export interface InvoiceLineInput {
+  description: string;
+  quantity: number;
+  unitCents: number;
+}
+
+export interface NewInvoice {
+  userId: number;
+  membershipId?: number | null;
+  purpose: InvoicePurpose;
+  /** Name and postal address, as they should stay printed on this invoice. */
+  billTo: string;
+  lines: InvoiceLineInput[];
+  dueAt: Date;
+  periodStart?: Date | null;
+  periodEnd?: Date | null;
+  actorUserId?: number | null;
+}
+
+export interface PaymentInput {
+  method: PaymentMethod;
+  amountCents: number;
+  reference: string;
+  /** The payment processor's id for this payment (e.g. a Stripe payment intent): recorded once. */
+  externalId?: string | null;
+  actorUserId: number | null;
+}
+
+export interface RefundInput {
+  amountCents: number;
+  reference: string;
+  /** How the money went back; by default the way the last payment came in. */
+  method?: PaymentMethod;
+  actorUserId: number | null;
+}
+
+export interface VoidInput {
+  reason: string;
+  actorUserId: number | null;
+}
+
+export interface PaymentOutcome {
+  invoice: InvoiceRow;
+  payment: PaymentRow;
+  /** This call marked the invoice paid (and ran the onPaid handlers). */
+  paidNow: boolean;
+  /** The externalId had already been recorded: nothing changed, this is the earlier outcome. */
+  alreadyRecorded: boolean;
+}
+
+export type PaymentWithName = PaymentRow & { recorded_by_name: string | null };
+export type InvoiceEventWithName = InvoiceEventRow & { actor_name: string | null };
+
+/** What screens and the PDF show of one invoice. */
+export interface InvoiceDetail extends InvoiceRow {
+  user_name: string;
+  user_email: string;
+  lines: InvoiceLineRow[];
+  payments: PaymentWithName[];
+  events: InvoiceEventWithName[];
+  /** Payments minus refunds: the money the association holds for this invoice. */
+  receivedCents: number;
+  refundedCents: number;
+  /** What is still owed (0 once paid, refunded or void). */
+  balanceCents: number;
+}
+
+export type PaidHandler = (trx: Transaction<DB>, invoice: InvoiceRow) => Promise<void>;
+
+/** Thrown inside a transaction to roll it back and answer with messages instead. */
+class Refusal extends Error {
+  constructor(readonly errors: FieldErrors) {
+    super('refused');
+  }
+}
+
+/** Thrown inside a transaction to roll it back when the payment had already been recorded. */
+class AlreadyRecorded extends Error {
+  constructor(readonly payment: PaymentRow) {
+    super('already recorded');
+  }
+}
+
+/** A programming mistake in what another module asked for (not something a user typed). */
+export class InvoiceInputError extends Error {}
+
+const MAX_QUANTITY = 10_000;
+/** Totals stay inside a PostgreSQL integer column. */
+const MAX_TOTAL_CENTS = 2_000_000_000;
+
+function totals(payments: Pick<PaymentRow, 'kind' | 'amount_cents'>[]) {
+  let paid = 0;
+  let refunded = 0;
+  for (const p of payments) {
+    if (p.kind === 'payment') paid += p.amount_cents;
+    else refunded += p.amount_cents;
+  }
+  return { paid, refunded, received: paid - refunded };
+}
+
+const isWholeCents = (n: unknown): n is number => typeof n === 'number' && Number.isSafeInteger(n);
+
+/**
+ * Invoices, their payments and refunds. Numbers are gap-free; every action is written to the
+ * invoice's history with who did it; other modules learn that an invoice was paid through
+ * `onPaid` handlers that run in the same transaction.
+ */
+export class BillingService {
+  private paidHandlers: PaidHandler[] = [];
+
+  constructor(
+    private db: Db,
+    private clock: Clock,
+    private state: SiteState,
+  ) {}
+
+  /**
+   * Run `handler` inside the transaction that marks an invoice paid. If it throws, the payment is
+   * not recorded either (the caller sees the error), so the two never disagree.
+   */
+  onPaid(handler: PaidHandler) {
+    this.paidHandlers.push(handler);
+  }
+
+  /**
+   * Issue an invoice inside the caller's transaction (so it exists only if the caller's change
+   * commits). Throws InvoiceInputError for amounts that are not whole, non-negative cents.
+   */
+  async createInvoice(trx: Transaction<DB>, input: NewInvoice): Promise<InvoiceRow> {
+    const billTo = input.billTo.trim();
+    if (!billTo) throw new InvoiceInputError('An invoice needs a name to bill.');
+    if (input.lines.length === 0) throw new InvoiceInputError('An invoice needs at least one line.');
+    const lines = input.lines.map((line) => {
+      const description = line.description.trim();
+      if (!description) throw new InvoiceInputError('Every invoice line needs a description.');
+      if (!isWholeCents(line.quantity) || line.quantity < 1 || line.quantity > MAX_QUANTITY) {
+        throw new InvoiceInputError(`Quantity must be a whole number from 1 to ${MAX_QUANTITY}: ${line.quantity}`);
+      }
+      if (!isWholeCents(line.unitCents) || line.unitCents < 0 || line.unitCents > MAX_CENTS) {
+        throw new InvoiceInputError(`A unit price must be whole cents from 0 to ${MAX_CENTS}: ${line.unitCents}`);
+      }
+      return { description, quantity: line.quantity, unit_cents: line.unitCents, amount_cents: line.quantity * line.unitCents };
+    });
+    const total = lines.reduce((sum, l) => sum + l.amount_cents, 0);
+    if (total <= 0) throw new InvoiceInputError('An invoice must total more than $0.00.');
+    if (total > MAX_TOTAL_CENTS) throw new InvoiceInputError(`An invoice may total at most ${formatMoney(MAX_TOTAL_CENTS)}.`);
+    for (const d of [input.dueAt, input.periodStart, input.periodEnd]) {
+      if (d && Number.isNaN(d.getTime())) throw new InvoiceInputError('An invoice date is not a valid date.');
+    }
+
+    const now = iso(this.clock.now());
+    const number = await q.nextInvoiceNumber(trx);
+    const invoice = await q.insertInvoice(trx, {
+      number,
+      user_id: input.userId,
+      membership_id: input.membershipId ?? null,
+      purpose: input.purpose,
+      status: 'unpaid',
+      currency: 'USD',
+      total_cents: total,
+      bill_to: billTo,
+      issued_at: now,
+      due_at: iso(input.dueAt),
+      paid_at: null,
+      period_start: input.periodStart ? iso(input.periodStart) : null,
+      period_end: input.periodEnd ? iso(input.periodEnd) : null,
+      created_at: now,
+      updated_at: now,
+    });
+    await q.insertLines(trx, lines.map((l) => ({ ...l, invoice_id: invoice.id })));
+    await q.insertEvent(trx, {
+      invoice_id: invoice.id,
+      action: 'issued',
+      detail: `Invoice ${number} issued for ${formatMoney(total)}.`,
+      actor_user_id: input.actorUserId ?? null,
+      created_at: now,
+    });
+    return invoice;
+  }
+
+  /** Run `work` in a transaction; a Refusal rolls it back and becomes a refused outcome. */
+  private async decide<T>(work: (trx: Transaction<DB>, now: string) => Promise<T>): Promise<Outcome<T>> {
+    try {
+      const now = iso(this.clock.now());
+      return ok(await this.db.transaction().execute((trx) => work(trx, now)));
+    } catch (err) {
+      if (err instanceof Refusal) return refused(err.errors);
+      throw err;
+    }
+  }
+
+  /** The invoice, locked for the rest of the transaction, with its payments so far. */
+  private async lockWithPayments(trx: Transaction<DB>, invoiceId: number, now: string) {
+    const invoice = await q.lockInvoice(trx, invoiceId, now);
+    if (!invoice) throw new Refusal({ form: 'This invoice does not exist.' });
+    const payments = await q.paymentsOf(trx, [invoice.id]);
+    return { invoice, payments, ...totals(payments) };
+  }
+
+  /**
+   * Record money received. When payments then cover the total, the invoice is marked paid and the
+   * onPaid handlers run, all in one transaction. A payment whose externalId is already recorded
+   * changes nothing and answers with the earlier outcome (payment processors repeat webhooks).
+   */
+  async recordPayment(invoiceId: number, input: PaymentInput): Promise<Outcome<PaymentOutcome>> {
+    if (!(input.method in PAYMENT_METHODS)) return refused({ method: 'Choose how the payment was made.' });
+    if (!isWholeCents(input.amountCents) || input.amountCents <= 0) return refused({ amount: 'Enter an amount of more than $0.00.' });
+    const reference = input.reference.trim();
+    const externalId = input.externalId?.trim() || null;
+    const repeated = async (earlier: PaymentRow): Promise<Outcome<PaymentOutcome>> => {
+      const invoice = await q.findInvoice(this.db, earlier.invoice_id);
+      if (!invoice) throw new Error(`Payment ${earlier.id} has no invoice`);
+      if (invoice.id !== invoiceId) return refused({ form: `Payment ${externalId} was already recorded, for invoice ${invoice.number}.` });
+      return ok({ invoice, payment: earlier, paidNow: false, alreadyRecorded: true });
+    };
+    if (externalId) {
+      const earlier = await q.findPaymentByExternalId(this.db, externalId);
+      if (earlier) return repeated(earlier);
+    }
+    try {
+      return await this.record(invoiceId, { ...input, reference, externalId });
+    } catch (err) {
+      if (err instanceof AlreadyRecorded) return repeated(err.payment);
+      // The same payment sent for two invoices at once: the unique external_id stopped the second.
+      const earlier = externalId ? await q.findPaymentByExternalId(this.db, externalId) : undefined;
+      if (earlier) return repeated(earlier);
+      throw err;
+    }
+  }
+
+  private record(invoiceId: number, input: PaymentInput & { externalId: string | null }) {
+    const { reference, externalId } = input;
+    return this.decide<PaymentOutcome>(async (trx, now) => {
+      const { invoice, received } = await this.lockWithPayments(trx, invoiceId, now);
+      if (externalId) {
+        // Again under the lock: a delivery that raced the first one waited for it and sees it now.
+        const earlier = await q.findPaymentByExternalId(trx, externalId);
+        if (earlier) throw new AlreadyRecorded(earlier);
+      }
+      if (invoice.status === 'void') throw new Refusal({ form: `Invoice ${invoice.number} is void: it cannot be paid.` });
+      if (invoice.status !== 'unpaid') throw new Refusal({ form: `Invoice ${invoice.number} is already ${invoice.status === 'paid' ? 'paid' : 'refunded'}: no payment is due.` });
+      const balance = invoice.total_cents - received;
+      if (input.amountCents > balance) {
+        throw new Refusal({ amount: `The balance due is ${formatMoney(balance)}; record at most that.` });
+      }
+      const payment = await q.insertPayment(trx, {
+        invoice_id: invoice.id,
+        kind: 'payment',
+        method: input.method,
+        amount_cents: input.amountCents,
+        reference,
+        external_id: externalId,
+        recorded_by: input.actorUserId,
+        created_at: now,
+      });
+      const paidNow = input.amountCents === balance;
+      const remaining = balance - input.amountCents;
+      await q.insertEvent(trx, {
+        invoice_id: invoice.id,
+        action: 'payment',
+        detail:
+          `Payment of ${formatMoney(input.amountCents)} by ${PAYMENT_METHODS[input.method].toLowerCase()}${reference ? ` (reference ${reference})` : ''}; ` +
+          (paidNow ? 'paid in full.' : `${formatMoney(remaining)} still due.`),
+        actor_user_id: input.actorUserId,
+        created_at: now,
+      });
+      let current = invoice;
+      if (paidNow) {
+        current = await q.updateInvoice(trx, invoice.id, { status: 'paid', paid_at: now, updated_at: now });
+        for (const handler of this.paidHandlers) await handler(trx, current);
+      }
+      return { invoice: current, payment, paidNow, alreadyRecorded: false };
+    });
+  }
+
+  /**
+   * Record money given back, at most what was received. Giving back everything on a paid invoice
+   * makes it refunded. An unpaid invoice's part-payment may be refunded too (so it can be voided).
+   */
+  async recordRefund(invoiceId: number, input: RefundInput): Promise<Outcome<{ invoice: InvoiceRow; refund: PaymentRow }>> {
+    if (!isWholeCents(input.amountCents) || input.amountCents <= 0) return refused({ amount: 'Enter an amount of more than $0.00.' });
+    if (input.method !== undefined && !(input.method in PAYMENT_METHODS)) return refused({ method: 'Choose how the money was returned.' });
+    const reference = input.reference.trim();
+    return this.decide(async (trx, now) => {
+      const { invoice, payments, received } = await this.lockWithPayments(trx, invoiceId, now);
+      if (invoice.status === 'void') throw new Refusal({ form: `Invoice ${invoice.number} is void: there is nothing to refund.` });
+      if (received <= 0) throw new Refusal({ form: `No money is held for invoice ${invoice.number}: there is nothing to refund.` });
+      if (input.amountCents > received) {
+        throw new Refusal({ amount: `At most ${formatMoney(received)} was received and not yet refunded; refund at most that.` });
+      }
+      const lastPayment = payments.filter((p) => p.kind === 'payment').at(-1)!;
+      const method = input.method ?? lastPayment.method;
+      const refund = await q.insertPayment(trx, {
+        invoice_id: invoice.id,
+        kind: 'refund',
+        method,
+        amount_cents: input.amountCents,
+        reference,
+        external_id: null,
+        recorded_by: input.actorUserId,
+        created_at: now,
+      });
+      const fully = input.amountCents === received && invoice.status === 'paid';
+      await q.insertEvent(trx, {
+        invoice_id: invoice.id,
+        action: 'refund',
+        detail:
+          `Refund of ${formatMoney(input.amountCents)} by ${PAYMENT_METHODS[method].toLowerCase()}${reference ? ` (reference ${reference})` : ''}` +
+          (fully ? '; refunded in full.' : '.'),
+        actor_user_id: input.actorUserId,
+        created_at: now,
+      });
+      const current = fully ? await q.updateInvoice(trx, invoice.id, { status: 'refunded', updated_at: now }) : invoice;
+      return { invoice: current, refund };
+    });
+  }
+
+  /** Cancel an unpaid invoice that holds no money; it keeps its number. */
+  async voidInvoice(invoiceId: number, input: VoidInput): Promise<Outcome<InvoiceRow>> {
+    const reason = input.reason.trim();
+    if (!reason) return refused({ reason: 'Say why the invoice is void (members may ask).' });
+    if (reason.length > 500) return refused({ reason: 'Use at most 500 characters for the reason.' });
+    return this.decide(async (trx, now) => {
+      const { invoice, received } = await this.lockWithPayments(trx, invoiceId, now);
+      if (invoice.status === 'void') throw new Refusal({ form: `Invoice ${invoice.number} is already void.` });
+      if (invoice.status !== 'unpaid') throw new Refusal({ form: `Invoice ${invoice.number} is ${invoice.status}: only an unpaid invoice can be voided.` });
+      if (received > 0) {
+        throw new Refusal({ form: `${formatMoney(received)} has been received for invoice ${invoice.number}: refund it before voiding the invoice.` });
+      }
+      const voided = await q.updateInvoice(trx, invoice.id, { status: 'void', updated_at: now });
+      await q.insertEvent(trx, { invoice_id: invoice.id, action: 'void', detail: `Voided: ${reason}`, actor_user_id: input.actorUserId, created_at: now });
+      return voided;
+    });
+  }
+
+  /** A user's invoices, newest first. */
+  listForUser = (userId: number) => q.listForUser(this.db, userId);
+
+  /** One invoice with its lines, payments, history and amounts, or undefined. */
+  async get(id: number): Promise<InvoiceDetail | undefined> {
+    const invoice = await q.findInvoiceWithUser(this.db, id);
+    if (!invoice) return undefined;
+    const [lines, payments, events] = await Promise.all([q.linesOf(this.db, [id]), q.paymentsOf(this.db, [id]), q.eventsOf(this.db, [id])]);
+    const { received, refunded } = totals(payments);
+    const balance = invoice.status === 'unpaid' ? invoice.total_cents - received : 0;
+    return { ...invoice, lines, payments, events, receivedCents: received, refundedCents: refunded, balanceCents: balance };
+  }
+
+  /** A page of invoices for admins, newest first, optionally of one status. */
+  async list(options: { status?: InvoiceStatus; page: number; perPage: number }) {
+    const [invoices, total] = await Promise.all([
+      q.listInvoices(this.db, { status: options.status, limit: options.perPage, offset: (options.page - 1) * options.perPage }),
+      q.countInvoices(this.db, options.status),
+    ]);
+    return { invoices, total, pages: Math.max(1, Math.ceil(total / options.perPage)) };
+  }
+
+  /** The invoice as a PDF, in the association's name and time zone; undefined when unknown. */
+  async pdf(id: number): Promise<{ invoice: InvoiceDetail; pdf: Buffer } | undefined> {
+    const [invoice, settings] = await Promise.all([this.get(id), this.state.getSettings()]);
+    if (!invoice) return undefined;
+    return { invoice, pdf: await invoicePdf(invoice, settings) };
+  }
+
+  /** Whether an unpaid invoice's due date has passed. */
+  isOverdue(invoice: Pick<InvoiceRow, 'status' | 'due_at'>) {
+    return invoice.status === 'unpaid' && invoice.due_at < iso(this.clock.now());
+  }
+}
