@@ -12,7 +12,12 @@ import { accountRoutes } from './modules/accounts/routes.js';
 import { AccountsService } from './modules/accounts/service.js';
 import { adminRoutes } from './modules/admin/routes.js';
 import { AdminService } from './modules/admin/service.js';
+import { billingRoutes } from './modules/billing/routes.js';
+import { BillingService } from './modules/billing/service.js';
 import { mailRoutes } from './modules/mail/routes.js';
+import { membershipRoutes } from './modules/membership/routes.js';
+import { MembershipService } from './modules/membership/service.js';
+import { MembershipSection, NotAMember } from './modules/membership/views.js';
 import { siteRoutes } from './modules/site/routes.js';
 import { SiteService } from './modules/site/service.js';
 import { seedSettings } from './modules/site/seed-content.js';
@@ -28,6 +33,8 @@ export interface Headworks {
   site: SiteService;
   accounts: AccountsService;
   admin: AdminService;
+  billing: BillingService;
+  membership: MembershipService;
   app: FastifyInstance;
   close(): Promise<void>;
 }
@@ -50,25 +57,38 @@ export async function createHeadworks(config: Config, options: { clock?: Clock }
     const site = new SiteService(db, clock, state);
     const accounts = new AccountsService(db, clock, sessions, mailer, jobs, state, { baseUrl: config.baseUrl });
     const admin = new AdminService(db, state, config.dataDir);
+    const billing = new BillingService(db, clock, state);
+    const membership = new MembershipService(db, clock, state, accounts, billing, mailer, jobs, sessions, { baseUrl: config.baseUrl });
 
     if (await state.isEmpty()) {
       await db.transaction().execute((trx) => state.saveSettings(trx, { ...seedSettings, logo: '' }));
     }
     await site.seedIfEmpty();
+    await membership.seedLevelsIfEmpty();
 
     const logoUrl = (s: SiteSettings) => (s.logo ? `/uploads/${s.logo}` : null);
     const app = await createHttp({
       config,
       cookieSecret: secrets.cookieSecret,
       sessions,
-      async chrome(signedIn) {
-        const [settings, menu] = await Promise.all([state.getSettings(), site.menu(signedIn)]);
+      async chrome(members) {
+        const [settings, menu] = await Promise.all([state.getSettings(), site.menu(members)]);
         return { settings, menu, logoUrl: logoUrl(settings) };
       },
+      memberAccess: (user) => membership.hasAccess(user.id),
     });
     jobs.setLogger(app.log);
 
-    await app.register(accountRoutes, { accounts, state });
+    await app.register(accountRoutes, {
+      accounts,
+      state,
+      async accountSections(request, reply) {
+        const [mine, settings] = await Promise.all([membership.forUser(request.user!.id), state.getSettings()]);
+        if (!mine) return request.user!.role === 'admin' ? null : <NotAMember />;
+        return <MembershipSection membership={mine.membership} level={mine.level} invoices={mine.invoices} timeZone={settings.timeZone} csrf={reply.csrfToken()} />;
+      },
+    });
+    await app.register(membershipRoutes, { membership, site, state });
     await app.register(adminRoutes, {
       admin,
       logoUrl,
@@ -84,6 +104,7 @@ export async function createHeadworks(config: Config, options: { clock?: Clock }
       },
     });
     await app.register(mailRoutes, { mailer, state, baseUrl: config.baseUrl });
+    await app.register(billingRoutes, { billing, state });
     await app.register(siteRoutes, { site, state, baseUrl: config.baseUrl });
     await app.ready();
 
@@ -98,6 +119,8 @@ export async function createHeadworks(config: Config, options: { clock?: Clock }
       site,
       accounts,
       admin,
+      billing,
+      membership,
       app,
       async close() {
         await jobs.stop();

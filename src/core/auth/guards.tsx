@@ -38,3 +38,22 @@ export function requireRole(role: Role) {
     }
   };
 }
+
+/**
+ * Members-only content: a signed-in user whose membership is active (or an admin). A visitor is
+ * sent to log in; a user without an active membership is told how to renew.
+ */
+export async function requireMemberAccess(request: FastifyRequest, reply: FastifyReply) {
+  if (!request.user) return requireRole('member')(request, reply);
+  if (await request.hasMemberAccess()) return;
+  return reply.page({ status: 403, title: 'For members', body: <MembershipNeeded /> });
+}
+
+export function MembershipNeeded() {
+  return (
+    <p>
+      This page is for members of the association, and your membership is not active. See <a href="/account">your account</a> to pay
+      or renew, or <a href="/join">become a member</a>.
+    </p>
+  );
+}

@@ -9,7 +9,8 @@ export const hashPassword = (password: string) => hash(password, OPTIONS);
 export async function verifyPassword(passwordHash: string | null, password: string): Promise<boolean> {
   // Without a hash we still spend the time of one verify, so timing does not tell who exists.
   if (!passwordHash) {
-    await verify(DUMMY_HASH, password).catch(() => false);
+    dummyHash ??= hashPassword('not-a-real-password-just-for-timing');
+    await verify(await dummyHash, password).catch(() => false);
     return false;
   }
   try {
@@ -19,7 +20,7 @@ export async function verifyPassword(passwordHash: string | null, password: stri
   }
 }
 
-const DUMMY_HASH = await hashPassword('not-a-real-password-just-for-timing');
+let dummyHash: Promise<string> | undefined;
 
 /** One rule for every password a person chooses. */
 export const newPasswordSchema = z

@@ -26,11 +26,13 @@ export interface SessionsTable {
   user_agent: string | null;
 }
 
+export type LinkPurpose = 'reset' | 'setup' | 'verify';
+
 export interface AuthTokensTable {
   id: Generated<number>;
   token_hash: string;
   user_id: number;
-  purpose: 'reset' | 'setup';
+  purpose: LinkPurpose;
   created_at: Timestamp;
   expires_at: Timestamp;
   used_at: Timestamp | null;

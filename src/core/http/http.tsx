@@ -19,6 +19,8 @@ declare module 'fastify' {
     sessionId: string | null;
     sessionToken: string | null;
     flash: Flash | null;
+    /** Whether the signed-in user may see members-only content now (admins always may). */
+    hasMemberAccess(): Promise<boolean>;
   }
   interface FastifyReply {
     page(options: PageOptions): Promise<FastifyReply>;
@@ -39,7 +41,10 @@ export interface HttpDeps {
   config: Config;
   cookieSecret: string;
   sessions: Sessions;
-  chrome(signedIn: boolean): Promise<Chrome>;
+  /** The page frame; `members` is whether to include members-only menu entries. */
+  chrome(members: boolean): Promise<Chrome>;
+  /** Whether a (non-admin) user's membership gives members-only access now. */
+  memberAccess(user: SessionUser): Promise<boolean>;
 }
 
 const CSRF_COOKIE = 'hw_csrf';
@@ -72,6 +77,15 @@ export async function createHttp(deps: HttpDeps): Promise<FastifyInstance> {
   app.decorateRequest('sessionId', null);
   app.decorateRequest('sessionToken', null);
   app.decorateRequest('flash', null);
+  const accessMemo = new WeakMap<FastifyRequest, Promise<boolean>>();
+  app.decorateRequest('hasMemberAccess', function (this: FastifyRequest) {
+    const user = this.user;
+    if (!user) return Promise.resolve(false);
+    if (user.role === 'admin') return Promise.resolve(true);
+    let memo = accessMemo.get(this);
+    if (!memo) accessMemo.set(this, (memo = deps.memberAccess(user)));
+    return memo;
+  });
 
   app.decorateReply('csrfToken', function (this: FastifyReply) {
     let value = this.request.cookies[CSRF_COOKIE];
@@ -98,7 +112,7 @@ export async function createHttp(deps: HttpDeps): Promise<FastifyInstance> {
   app.decorateReply('renderPage', async function (this: FastifyReply, options: PageOptions) {
     const request = this.request;
     const ctx: PageContext = {
-      chrome: await deps.chrome(!!request.user),
+      chrome: await deps.chrome(await request.hasMemberAccess()),
       user: request.user,
       // Anonymous pages carry no token unless a form asks for one, so they can be cached.
       csrf: request.user ? this.csrfToken() : '',

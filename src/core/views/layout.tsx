@@ -7,6 +7,7 @@ const ADMIN_MENU = [
   { href: '/admin/pages', title: 'Pages' },
   { href: '/admin/news', title: 'News' },
   { href: '/admin/users', title: 'Users' },
+  { href: '/admin/invoices', title: 'Invoices' },
   { href: '/admin/mail', title: 'Sent mail' },
   { href: '/admin/settings', title: 'Settings' },
 ];

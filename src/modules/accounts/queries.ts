@@ -1,5 +1,6 @@
 import type { Db } from '../../core/db/index.js';
 import type { Executor } from '../../core/jobs/index.js';
+import type { LinkPurpose } from '../../core/db/schema.js';
 
 export const findUserByEmail = (db: Executor, email: string) =>
   db.selectFrom('users').selectAll().where('email', '=', email.toLowerCase()).executeTakeFirst();
@@ -13,7 +14,11 @@ export const insertUser = (db: Executor, user: { email: string; name: string; ro
     .returning('id')
     .executeTakeFirstOrThrow();
 
-export const updateUser = (db: Executor, id: number, values: { name?: string | undefined; role?: 'admin' | 'member'; password_hash?: string; updated_at: string }) =>
+export const updateUser = (
+  db: Executor,
+  id: number,
+  values: { name?: string | undefined; role?: 'admin' | 'member'; password_hash?: string; email_verified_at?: string; updated_at: string },
+) =>
   db.updateTable('users').set(values).where('id', '=', id).execute();
 
 export async function countAdmins(db: Executor) {
@@ -43,10 +48,10 @@ export async function countUsers(db: Db) {
 
 // Single-use links (password reset, account set-up)
 
-export const insertToken = (db: Executor, t: { token_hash: string; user_id: number; purpose: 'reset' | 'setup'; created_at: string; expires_at: string }) =>
+export const insertToken = (db: Executor, t: { token_hash: string; user_id: number; purpose: LinkPurpose; created_at: string; expires_at: string }) =>
   db.insertInto('auth_tokens').values(t).execute();
 
-export const findLiveToken = (db: Executor, tokenHash: string, purpose: 'reset' | 'setup', now: string) =>
+export const findLiveToken = (db: Executor, tokenHash: string, purpose: LinkPurpose, now: string) =>
   db
     .selectFrom('auth_tokens')
     .innerJoin('users', 'users.id', 'auth_tokens.user_id')
@@ -63,7 +68,7 @@ export async function consumeToken(db: Executor, id: number, now: string) {
   return Number(result.numUpdatedRows) === 1;
 }
 
-export const expireTokensFor = (db: Executor, userId: number, purpose: 'reset' | 'setup', now: string) =>
+export const expireTokensFor = (db: Executor, userId: number, purpose: LinkPurpose, now: string) =>
   db.updateTable('auth_tokens').set({ used_at: now }).where('user_id', '=', userId).where('purpose', '=', purpose).where('used_at', 'is', null).execute();
 
 // Failed log-ins, for the rate limit

@@ -1,4 +1,5 @@
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { ComponentChildren } from 'preact';
 import { requireRole, safeNext } from '../../core/auth/guards.js';
 import { formValues, parseForm } from '../../core/http/forms.js';
 import type { FieldErrors } from '../../core/views/forms.js';
@@ -10,9 +11,11 @@ import * as v from './views.js';
 interface Deps {
   accounts: AccountsService;
   state: SiteState;
+  /** What other modules show on the account page (membership, invoices). */
+  accountSections?: (request: FastifyRequest, reply: FastifyReply) => Promise<ComponentChildren>;
 }
 
-export async function accountRoutes(app: FastifyInstance, { accounts, state }: Deps) {
+export async function accountRoutes(app: FastifyInstance, { accounts, state, accountSections }: Deps) {
   const member = { preHandler: requireRole('member') };
   const admin = { preHandler: requireRole('admin') };
 
@@ -113,7 +116,17 @@ export async function accountRoutes(app: FastifyInstance, { accounts, state }: D
     });
   }
 
-  app.get('/account', member, async (request, reply) => reply.page({ title: 'My account', body: <v.AccountPage user={request.user!} /> }));
+  app.get('/account', member, async (request, reply) =>
+    reply.page({
+      title: 'My account',
+      body: (
+        <>
+          {accountSections ? await accountSections(request, reply) : null}
+          <v.AccountPage user={request.user!} />
+        </>
+      ),
+    }),
+  );
 
   app.get('/account/password', member, async (_request, reply) =>
     reply.page({ title: 'Change my password', body: <v.ChangePasswordForm csrf={reply.csrfToken()} /> }),

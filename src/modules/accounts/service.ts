@@ -4,7 +4,7 @@ import { hashPassword, newPasswordSchema, verifyPassword } from '../../core/auth
 import type { Sessions, SessionUser } from '../../core/auth/sessions.js';
 import type { Db } from '../../core/db/index.js';
 import { email, text } from '../../core/http/forms.js';
-import type { Jobs } from '../../core/jobs/index.js';
+import type { Executor, Jobs } from '../../core/jobs/index.js';
 import type { Mailer } from '../../core/mail/index.js';
 import { ok, refused, type Outcome } from '../../core/result.js';
 import { randomToken, sha256 } from '../../core/secrets.js';
@@ -17,6 +17,7 @@ export const MAX_FAILURES_PER_ACCOUNT = 5;
 export const MAX_FAILURES_PER_ADDRESS = 20;
 export const RESET_TTL_MS = HOUR;
 export const INVITE_TTL_MS = 7 * DAY;
+export const VERIFY_TTL_MS = 3 * DAY;
 /** At most this many reset e-mails per address per hour, so the form cannot flood an inbox. */
 const MAX_RESETS_PER_HOUR = 3;
 
@@ -266,6 +267,36 @@ export class AccountsService {
       await q.insertToken(trx, { token_hash: sha256(token), user_id: id, purpose: 'setup', created_at: iso(now), expires_at: iso(addMs(now, ttlMs)) });
     });
     return this.link(`/setup/${token}`);
+  }
+
+  /**
+   * A new member's account, made inside the caller's transaction (the membership application),
+   * with a password they chose and an e-mail address still to verify. Hash the password first
+   * (`hashPassword`), outside the transaction.
+   */
+  async createMemberAccount(trx: Executor, user: { email: string; name: string; passwordHash: string }): Promise<number> {
+    const { id } = await q.insertUser(trx, { email: user.email.toLowerCase(), name: user.name, role: 'member', password_hash: user.passwordHash, now: iso(this.clock.now()) });
+    return id;
+  }
+
+  findUserByEmail = (email: string) => q.findUserByEmail(this.db, email);
+
+  /** A link that proves the person reads this address; returned for the caller's e-mail. */
+  async createVerificationLink(trx: Executor, userId: number): Promise<string> {
+    const now = this.clock.now();
+    const token = randomToken();
+    await q.expireTokensFor(trx, userId, 'verify', iso(now));
+    await q.insertToken(trx, { token_hash: sha256(token), user_id: userId, purpose: 'verify', created_at: iso(now), expires_at: iso(addMs(now, VERIFY_TTL_MS)) });
+    return this.link(`/join/verify/${token}`);
+  }
+
+  /** Use a verification link once: the user id it verified, or null when unknown, used or expired. */
+  async verifyEmail(trx: Executor, token: string): Promise<number | null> {
+    const now = iso(this.clock.now());
+    const link = await q.findLiveToken(trx, sha256(token), 'verify', now);
+    if (!link || !(await q.consumeToken(trx, link.id, now))) return null;
+    await q.updateUser(trx, link.user_id, { email_verified_at: now, updated_at: now });
+    return link.user_id;
   }
 
   async listUsers(page: number, perPage: number) {

@@ -441,7 +441,7 @@ describe('admin screens', () => {
   it('marks unpaid invoices past their due date as overdue', async () => {
     const late = await issue({ dueAt: new Date('2026-03-01T06:00:00.000Z') });
     const c = await admin();
-    expect(visibleText((await c.get(`/admin/invoices/${late.id}`)).body)).toContain('Status Overdue');
+    expect(visibleText((await c.get(`/admin/invoices/${late.id}`)).body)).toContain('Status Unpaid, overdue');
   });
 
   it('keeps the status filter from page to page', async () => {

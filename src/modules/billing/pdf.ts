@@ -1,4 +1,3 @@
-import PDFDocument from 'pdfkit';
 import { formatMoney } from '../../core/money.js';
 import type { SiteSettings } from '../../core/settings.js';
 import { formatDate } from '../../core/views/render.js';
@@ -30,7 +29,9 @@ export function statusLine(invoice: Pick<InvoiceRow, 'status' | 'paid_at' | 'due
  * fonts carry only the Windows-1252 characters: names in other scripts would print wrongly, and
  * would need an embedded font.
  */
-export function invoicePdf(invoice: InvoiceForPdf, settings: SiteSettings): Promise<Buffer> {
+export async function invoicePdf(invoice: InvoiceForPdf, settings: SiteSettings): Promise<Buffer> {
+  // pdfkit and its fonts are loaded on the first PDF, not at start (start-up time and memory).
+  const { default: PDFDocument } = await import('pdfkit');
   const tz = settings.timeZone;
   const doc = new PDFDocument({
     size: 'LETTER',

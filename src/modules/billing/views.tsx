@@ -1,6 +1,7 @@
 import type { InvoiceStatus } from '../../core/db/schema.js';
 import { formatMoney } from '../../core/money.js';
 import { Field, Form, Select, TextArea, type FieldErrors } from '../../core/views/forms.js';
+import { Pagination } from '../../core/views/pagination.js';
 import { formatDate, formatDateTime } from '../../core/views/render.js';
 import { INVOICE_STATUSES, PAYMENT_METHODS } from './labels.js';
 import type { InvoiceRow } from './queries.js';
@@ -9,26 +10,11 @@ import type { InvoiceDetail } from './service.js';
 type ListedInvoice = InvoiceRow & { user_name: string; user_email: string };
 
 function StatusBadge({ invoice, overdue }: { invoice: Pick<InvoiceRow, 'status'>; overdue?: boolean }) {
-  if (invoice.status === 'unpaid' && overdue) return <span class="badge draft">Overdue</span>;
+  if (invoice.status === 'unpaid' && overdue) return <span class="badge draft">Unpaid, overdue</span>;
   return <span class={invoice.status === 'unpaid' ? 'badge draft' : 'badge'}>{INVOICE_STATUSES[invoice.status]}</span>;
 }
 
 const statusOptions = [{ value: '', label: 'All invoices' }, ...Object.entries(INVOICE_STATUSES).map(([value, label]) => ({ value, label }))];
-
-/** Previous/next links that keep the status filter (core Pagination knows only ?page=). */
-function Pager({ status, page, pages }: { status?: InvoiceStatus; page: number; pages: number }) {
-  if (pages <= 1) return null;
-  const href = (n: number) => `/admin/invoices?${new URLSearchParams({ ...(status ? { status } : {}), page: String(n) })}`;
-  return (
-    <nav class="pagination" aria-label="Pages">
-      {page > 1 ? <a href={href(page - 1)}>Previous page</a> : null}
-      <span aria-current="page">
-        Page {page} of {pages}
-      </span>
-      {page < pages ? <a href={href(page + 1)}>Next page</a> : null}
-    </nav>
-  );
-}
 
 export function InvoiceList(props: {
   invoices: ListedInvoice[];
@@ -91,7 +77,7 @@ export function InvoiceList(props: {
           </div>
         </>
       )}
-      <Pager status={status} page={props.page} pages={props.pages} />
+      <Pagination base={status ? `/admin/invoices?status=${status}` : '/admin/invoices'} page={props.page} pages={props.pages} />
     </>
   );
 }

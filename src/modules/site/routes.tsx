@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Feed } from 'feed';
-import { requireRole } from '../../core/auth/guards.js';
+import { MembershipNeeded, requireRole } from '../../core/auth/guards.js';
 import { renderMarkdown } from '../../core/markdown.js';
 import { renderFragment } from '../../core/views/render.js';
 import { formValues, parseForm } from '../../core/http/forms.js';
@@ -44,8 +44,10 @@ export async function siteRoutes(app: FastifyInstance, { site, state, baseUrl }:
     return null;
   }
 
+  /** A visitor is sent to log in and back; a signed-in user without an active membership is told how to renew. */
   function membersOnly(request: FastifyRequest, reply: FastifyReply) {
-    reply.redirect(`/login?next=${encodeURIComponent(request.url)}`, 303);
+    if (request.user) void reply.page({ status: 403, title: 'For members', body: <MembershipNeeded /> });
+    else reply.redirect(`/login?next=${encodeURIComponent(request.url)}`, 303);
     return null;
   }
 
@@ -68,7 +70,7 @@ export async function siteRoutes(app: FastifyInstance, { site, state, baseUrl }:
     publicPage(request, reply, async () => {
       const page = await site.getPage(request.params.slug.toLowerCase());
       if (!page) return notFound(reply);
-      if (page.visibility === 'members' && !request.user) return membersOnly(request, reply);
+      if (page.visibility === 'members' && !(await request.hasMemberAccess())) return membersOnly(request, reply);
       return { title: page.title, description: page.description, body: <v.PageBody page={page} /> };
     }),
   );
@@ -77,7 +79,7 @@ export async function siteRoutes(app: FastifyInstance, { site, state, baseUrl }:
     publicPage(request, reply, async () => {
       const pageNumber = parsePageNumber(request.query.page);
       const [{ posts, pages }, settings] = await Promise.all([
-        site.publishedNews({ signedIn: !!request.user, page: pageNumber, perPage: 10 }),
+        site.publishedNews({ signedIn: await request.hasMemberAccess(), page: pageNumber, perPage: 10 }),
         state.getSettings(),
       ]);
       return {
@@ -123,7 +125,7 @@ export async function siteRoutes(app: FastifyInstance, { site, state, baseUrl }:
     const published = site.isPublished(post);
     // Drafts are shown to admins only, and never cached.
     if (!published && request.user?.role !== 'admin') return reply.callNotFound();
-    if (post.visibility === 'members' && !request.user) return membersOnly(request, reply) ?? reply;
+    if (post.visibility === 'members' && !(await request.hasMemberAccess())) return membersOnly(request, reply) ?? reply;
     const settings = await state.getSettings();
     const options = { title: post.title, description: post.summary, body: <v.NewsPost post={post} timeZone={settings.timeZone} published={published} /> };
     return published ? publicPage(request, reply, async () => options) : reply.page(options);

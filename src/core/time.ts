@@ -1,0 +1,40 @@
+/** Calendar arithmetic in the association's time zone (dates are stored as UTC instants). */
+
+function zoneOffsetMs(instant: number, timeZone: string): number {
+  const parts = new Intl.DateTimeFormat('en-US', {
+    timeZone,
+    hourCycle: 'h23',
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+  }).formatToParts(new Date(instant));
+  const get = (type: string) => Number(parts.find((p) => p.type === type)?.value);
+  const asUtc = Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second'));
+  return asUtc - Math.floor(instant / 1000) * 1000;
+}
+
+/** The instant at which a calendar day starts in a time zone. */
+export function startOfDay(year: number, month: number, day: number, timeZone: string): Date {
+  const guess = Date.UTC(year, month - 1, day);
+  const first = guess - zoneOffsetMs(guess, timeZone);
+  // Once more, in case the offset differs on either side of a daylight-saving change.
+  return new Date(guess - zoneOffsetMs(first, timeZone));
+}
+
+/** Year, month (1–12) and day of an instant, as a calendar in the time zone shows it. */
+export function calendarDate(instant: Date, timeZone: string): { year: number; month: number; day: number } {
+  const parts = new Intl.DateTimeFormat('en-US', { timeZone, year: 'numeric', month: 'numeric', day: 'numeric' }).formatToParts(instant);
+  const get = (type: string) => Number(parts.find((p) => p.type === type)?.value);
+  return { year: get('year'), month: get('month'), day: get('day') };
+}
+
+/** The same calendar day one or more years later (29 February becomes 28 February). */
+export function addYears(instant: Date, years: number, timeZone: string): Date {
+  const { year, month, day } = calendarDate(instant, timeZone);
+  const lastDay = new Date(Date.UTC(year + years, month, 0)).getUTCDate();
+  const start = startOfDay(year + years, month, Math.min(day, lastDay), timeZone);
+  return new Date(start.getTime() + (instant.getTime() - startOfDay(year, month, day, timeZone).getTime()));
+}

@@ -1,0 +1,115 @@
+import type { Selectable } from 'kysely';
+import type { Db } from '../../core/db/index.js';
+import type { MembershipStatus, MembershipsTable } from '../../core/db/schema.js';
+import type { Executor } from '../../core/jobs/index.js';
+import type { LevelInput } from './levels.js';
+
+export type MembershipRow = Selectable<MembershipsTable>;
+
+const levelValues = (input: LevelInput) => ({
+  name: input.name,
+  description: input.description,
+  dues_cents: input.dues,
+  requires_approval: input.requires_approval ? 1 : 0,
+  renewal_policy: input.renewal_policy,
+  renewal_month: input.renewal_policy === 'fixed_date' ? input.renewal_month : null,
+  renewal_day: input.renewal_policy === 'fixed_date' ? input.renewal_day : null,
+  prorate: input.renewal_policy === 'fixed_date' && input.prorate ? 1 : 0,
+  grace_days: input.grace_days,
+  public_can_apply: input.public_can_apply ? 1 : 0,
+  bundle_size: input.bundle_size,
+});
+
+export const listLevels = (db: Executor) => db.selectFrom('membership_levels').selectAll().where('archived_at', 'is', null).orderBy('position').orderBy('id').execute();
+
+export const findLevel = (db: Executor, id: number) => db.selectFrom('membership_levels').selectAll().where('id', '=', id).executeTakeFirst();
+
+export const findLevelByName = (db: Executor, name: string) => db.selectFrom('membership_levels').selectAll().where('name', '=', name).executeTakeFirst();
+
+export const insertLevel = (db: Executor, input: LevelInput, extra: { is_example: number; position: number; now: string }) =>
+  db
+    .insertInto('membership_levels')
+    .values({ ...levelValues(input), is_example: extra.is_example, position: extra.position, created_at: extra.now, updated_at: extra.now })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+
+export const updateLevel = (db: Executor, id: number, input: LevelInput, now: string) =>
+  db
+    .updateTable('membership_levels')
+    .set({ ...levelValues(input), is_example: 0, updated_at: now })
+    .where('id', '=', id)
+    .execute();
+
+export async function countLevels(db: Executor) {
+  const row = await db.selectFrom('membership_levels').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+export type MembershipWrite = Omit<MembershipRow, 'id' | 'created_at' | 'updated_at' | 'auto_renew' | 'bundle_id' | 'started_at' | 'expires_at'>;
+
+export const insertMembership = (db: Executor, m: MembershipWrite, now: string) =>
+  db
+    .insertInto('memberships')
+    .values({ ...m, auto_renew: 0, bundle_id: null, started_at: null, expires_at: null, created_at: now, updated_at: now })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+
+export const updateMembership = (db: Executor, id: number, values: Partial<Omit<MembershipRow, 'id'>> & { updated_at: string }) =>
+  db.updateTable('memberships').set(values).where('id', '=', id).execute();
+
+export const findMembership = (db: Executor, id: number) => db.selectFrom('memberships').selectAll().where('id', '=', id).executeTakeFirst();
+
+export const findMembershipByUser = (db: Executor, userId: number) => db.selectFrom('memberships').selectAll().where('user_id', '=', userId).executeTakeFirst();
+
+export const insertEvent = (db: Executor, e: { membership_id: number; kind: string; detail: string; actor_user_id: number | null; created_at: string }) =>
+  db.insertInto('membership_events').values(e).execute();
+
+export const listEvents = (db: Executor, membershipId: number) =>
+  db
+    .selectFrom('membership_events')
+    .leftJoin('users', 'users.id', 'membership_events.actor_user_id')
+    .select(['membership_events.id', 'membership_events.kind', 'membership_events.detail', 'membership_events.created_at', 'users.name as actor_name'])
+    .where('membership_id', '=', membershipId)
+    .orderBy('membership_events.created_at')
+    .orderBy('membership_events.id')
+    .execute();
+
+/** Memberships with their person and level, for admin lists; filtered by status, paginated. */
+export function listMemberships(db: Db, options: { statuses?: MembershipStatus[]; limit: number; offset: number }) {
+  let q = db
+    .selectFrom('memberships')
+    .innerJoin('users', 'users.id', 'memberships.user_id')
+    .innerJoin('membership_levels', 'membership_levels.id', 'memberships.level_id')
+    .select([
+      'memberships.id',
+      'memberships.status',
+      'memberships.organization',
+      'memberships.expires_at',
+      'memberships.created_at',
+      'users.name',
+      'users.email',
+      'users.email_verified_at',
+      'membership_levels.name as level_name',
+    ]);
+  if (options.statuses?.length) q = q.where('memberships.status', 'in', options.statuses);
+  return q.orderBy('memberships.created_at', 'desc').orderBy('memberships.id', 'desc').limit(options.limit).offset(options.offset).execute();
+}
+
+export async function countMemberships(db: Db, statuses?: MembershipStatus[]) {
+  let q = db.selectFrom('memberships').select((eb) => eb.fn.countAll<number>().as('n'));
+  if (statuses?.length) q = q.where('status', 'in', statuses);
+  return Number((await q.executeTakeFirstOrThrow()).n);
+}
+
+/** Whether a user may see members-only content now: an active membership within its grace period. */
+export async function hasMemberAccess(db: Executor, userId: number, nowMs: number) {
+  const row = await db
+    .selectFrom('memberships')
+    .innerJoin('membership_levels', 'membership_levels.id', 'memberships.level_id')
+    .select(['memberships.expires_at', 'membership_levels.grace_days'])
+    .where('memberships.user_id', '=', userId)
+    .where('memberships.status', '=', 'active')
+    .where('memberships.expires_at', 'is not', null)
+    .executeTakeFirst();
+  return !!row && new Date(row.expires_at!).getTime() + row.grace_days * 86_400_000 > nowMs;
+}

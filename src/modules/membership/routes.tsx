@@ -1,0 +1,174 @@
+import type { FastifyInstance } from 'fastify';
+import { requireRole } from '../../core/auth/guards.js';
+import { formValues, parseForm } from '../../core/http/forms.js';
+import { findById, parsePageNumber } from '../../core/http/params.js';
+import type { MembershipStatus } from '../../core/db/schema.js';
+import type { SiteState } from '../../core/settings.js';
+import type { SiteService } from '../site/service.js';
+import { levelInput } from './levels.js';
+import { applicationInput, rejectInput, STATUS_LABELS, type MembershipService } from './service.js';
+import * as v from './views.js';
+
+interface Deps {
+  membership: MembershipService;
+  site: SiteService;
+  state: SiteState;
+}
+
+export async function membershipRoutes(app: FastifyInstance, { membership, site, state }: Deps) {
+  const admin = { preHandler: requireRole('admin') };
+  const member = { preHandler: requireRole('member') };
+
+  // Joining
+
+  app.get('/join', async (request, reply) => {
+    // The introduction is the "join" page admins edit under Pages.
+    const [intro, levels] = await Promise.all([site.getPage('join'), membership.publicLevels()]);
+    return reply.page({
+      title: intro?.title ?? 'Become a member',
+      description: intro?.description,
+      body: <v.JoinPage introHtml={intro?.body_html ?? null} levels={levels} signedIn={!!request.user} />,
+    });
+  });
+
+  app.get<{ Params: { id: string } }>('/join/:id', async (request, reply) => {
+    const level = await findById(request.params.id, membership.getLevel);
+    if (!level || !level.public_can_apply) return reply.callNotFound();
+    if (request.user) return reply.redirect('/account', 303);
+    return reply.page({ title: `Apply for ${level.name} membership`, body: <v.ApplicationForm level={level} csrf={reply.csrfToken()} values={{}} /> });
+  });
+
+  app.post<{ Params: { id: string } }>('/join/:id', async (request, reply) => {
+    const level = await findById(request.params.id, membership.getLevel);
+    if (!level || !level.public_can_apply) return reply.callNotFound();
+    const form = parseForm(applicationInput, request.body);
+    const result = form.ok ? await membership.apply(level, form.data) : form;
+    if (!result.ok) {
+      return reply.page({
+        status: 422,
+        title: `Apply for ${level.name} membership`,
+        body: <v.ApplicationForm level={level} csrf={reply.csrfToken()} values={formValues(request.body)} errors={result.errors} />,
+      });
+    }
+    return reply.page({ title: 'Check your e-mail', body: <v.CheckYourEmail address={form.ok ? form.data.email : ''} /> });
+  });
+
+  // A button, not the GET itself, confirms: mail scanners open links before people do.
+  app.get<{ Params: { token: string } }>('/join/verify/:token', async (request, reply) => {
+    reply.header('referrer-policy', 'no-referrer');
+    return reply.page({ title: 'Confirm your e-mail address', body: <v.ConfirmEmailForm action={`/join/verify/${request.params.token}`} csrf={reply.csrfToken()} /> });
+  });
+
+  app.post<{ Params: { token: string } }>('/join/verify/:token', async (request, reply) => {
+    const result = await membership.confirmEmail(request.params.token, { userAgent: request.headers['user-agent'], previousSession: request.sessionToken });
+    if (!result.ok) {
+      return reply.page({
+        status: 410,
+        title: 'This link no longer works',
+        body: (
+          <p>
+            This link has expired or was already used. If you already confirmed your address, <a href="/login">log in</a> to see your
+            membership.
+          </p>
+        ),
+      });
+    }
+    reply.startSession(result.value.sessionToken);
+    reply.setFlash('success', 'Thank you: your e-mail address is confirmed.');
+    return reply.redirect('/account', 303);
+  });
+
+  app.post('/account/membership/invoice-me', member, async (request, reply) => {
+    const result = await membership.emailInvoice(request.user!.id);
+    reply.setFlash(result.ok ? 'success' : 'error', result.ok ? `We have e-mailed your invoice to ${request.user!.email}.` : (result.errors.form ?? 'No invoice to send.'));
+    return reply.redirect('/account', 303);
+  });
+
+  // Admin: levels
+
+  app.get('/admin/levels', admin, async (_request, reply) =>
+    reply.page({ title: 'Membership levels', admin: true, body: <v.LevelList levels={await membership.listLevels()} /> }),
+  );
+
+  app.get('/admin/levels/new', admin, async (_request, reply) =>
+    reply.page({
+      title: 'New membership level',
+      admin: true,
+      body: <v.LevelForm action="/admin/levels" csrf={reply.csrfToken()} values={{ renewal_policy: 'anniversary', grace_days: '30', public_can_apply: 'on' }} />,
+    }),
+  );
+
+  app.post('/admin/levels', admin, async (request, reply) => {
+    const form = parseForm(levelInput, request.body);
+    const saved = form.ok ? await membership.saveLevel(null, form.data) : form;
+    if (!saved.ok) {
+      return reply.page({ status: 422, title: 'New membership level', admin: true, body: <v.LevelForm action="/admin/levels" csrf={reply.csrfToken()} values={formValues(request.body)} errors={saved.errors} /> });
+    }
+    reply.setFlash('success', 'The level was created.');
+    return reply.redirect('/admin/levels', 303);
+  });
+
+  app.get<{ Params: { id: string } }>('/admin/levels/:id', admin, async (request, reply) => {
+    const level = await findById(request.params.id, membership.getLevel);
+    if (!level) return reply.callNotFound();
+    return reply.page({ title: `Edit “${level.name}”`, admin: true, body: <v.LevelForm action={`/admin/levels/${level.id}`} csrf={reply.csrfToken()} values={v.levelValues(level)} /> });
+  });
+
+  app.post<{ Params: { id: string } }>('/admin/levels/:id', admin, async (request, reply) => {
+    const level = await findById(request.params.id, membership.getLevel);
+    if (!level) return reply.callNotFound();
+    const form = parseForm(levelInput, request.body);
+    const saved = form.ok ? await membership.saveLevel(level.id, form.data) : form;
+    if (!saved.ok) {
+      return reply.page({
+        status: 422,
+        title: `Edit “${level.name}”`,
+        admin: true,
+        body: <v.LevelForm action={`/admin/levels/${level.id}`} csrf={reply.csrfToken()} values={formValues(request.body)} errors={saved.errors} />,
+      });
+    }
+    reply.setFlash('success', 'The level was saved.');
+    return reply.redirect('/admin/levels', 303);
+  });
+
+  // Admin: members and applications
+
+  app.get<{ Querystring: { status?: string; page?: string } }>('/admin/members', admin, async (request, reply) => {
+    const status = typeof request.query.status === 'string' && request.query.status in STATUS_LABELS ? (request.query.status as MembershipStatus) : '';
+    const page = parsePageNumber(request.query.page);
+    const [{ rows, pages }, settings] = await Promise.all([membership.list({ statuses: status ? [status] : undefined, page, perPage: 50 }), state.getSettings()]);
+    return reply.page({ title: 'Members', admin: true, body: <v.MemberList rows={rows} status={status} page={Math.min(page, pages)} pages={pages} timeZone={settings.timeZone} /> });
+  });
+
+  const detailPage = async (id: number, csrf: string, status = 200, errors?: Record<string, string | undefined>, values?: Record<string, string>) => {
+    const [detail, settings] = await Promise.all([membership.detail(id), state.getSettings()]);
+    if (!detail) return null;
+    return { status, title: detail.user.name, admin: true, body: <v.MemberDetail detail={detail} timeZone={settings.timeZone} csrf={csrf} errors={errors} values={values} /> };
+  };
+
+  app.get<{ Params: { id: string } }>('/admin/members/:id', admin, async (request, reply) => {
+    const page = await findById(request.params.id, (id) => detailPage(id, reply.csrfToken()).then((p) => p ?? undefined));
+    return page ? reply.page(page) : reply.callNotFound();
+  });
+
+  app.post<{ Params: { id: string } }>('/admin/members/:id/approve', admin, async (request, reply) => {
+    const detail = await findById(request.params.id, (id) => membership.detail(id).then((d) => d ?? undefined));
+    if (!detail) return reply.callNotFound();
+    const result = await membership.approve(detail.membership.id, request.user!.id);
+    reply.setFlash(result.ok ? 'success' : 'error', result.ok ? (result.value === 'active' ? 'Approved: the dues were already paid, so the membership is active.' : 'Approved: the membership starts when the dues are paid.') : result.errors.form!);
+    return reply.redirect(`/admin/members/${detail.membership.id}`, 303);
+  });
+
+  app.post<{ Params: { id: string } }>('/admin/members/:id/reject', admin, async (request, reply) => {
+    const detail = await findById(request.params.id, (id) => membership.detail(id).then((d) => d ?? undefined));
+    if (!detail) return reply.callNotFound();
+    const form = parseForm(rejectInput, request.body);
+    const result = form.ok ? await membership.reject(detail.membership.id, request.user!.id, form.data.reason) : form;
+    if (!result.ok) {
+      const page = await detailPage(detail.membership.id, reply.csrfToken(), 422, result.errors, formValues(request.body));
+      return reply.page(page!);
+    }
+    reply.setFlash('success', 'The application was rejected and the applicant was told why.');
+    return reply.redirect(`/admin/members/${detail.membership.id}`, 303);
+  });
+}

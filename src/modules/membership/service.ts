@@ -1,0 +1,363 @@
+import { z } from 'zod';
+import type { Transaction } from 'kysely';
+import { hashPassword, newPasswordSchema } from '../../core/auth/passwords.js';
+import type { Sessions } from '../../core/auth/sessions.js';
+import { addMs, DAY, iso, type Clock } from '../../core/clock.js';
+import type { Db } from '../../core/db/index.js';
+import type { DB, InvoicesTable, MembershipStatus } from '../../core/db/schema.js';
+import { email, optionalText, text } from '../../core/http/forms.js';
+import type { Jobs } from '../../core/jobs/index.js';
+import type { Mailer } from '../../core/mail/index.js';
+import { formatMoney } from '../../core/money.js';
+import { ok, refused, type Outcome } from '../../core/result.js';
+import type { SiteState } from '../../core/settings.js';
+import { formatDate } from '../../core/views/render.js';
+import type { AccountsService } from '../accounts/service.js';
+import type { BillingService } from '../billing/service.js';
+import { activatedMail, applicationReceivedMail, approvedMail, invoiceMail, rejectedMail } from './emails.js';
+import { duesPeriod, EXAMPLE_LEVELS, type Level, type LevelInput } from './levels.js';
+import * as q from './queries.js';
+
+type Invoice = { id: number; number: number; membership_id: number | null; purpose: InvoicesTable['purpose']; status: InvoicesTable['status']; period_end: string | null; total_cents: number; due_at: string; user_id: number };
+
+export const applicationInput = z
+  .object({
+    name: text('your full name', 120),
+    email: email(),
+    password: newPasswordSchema,
+    confirm: z.string().optional(),
+    organization: optionalText('the organization', 150),
+    job_title: optionalText('the job title', 120),
+    phone: optionalText('the phone number', 40),
+    address_line1: optionalText('the address', 150),
+    address_line2: optionalText('the address', 150),
+    city: optionalText('the city', 80),
+    region: optionalText('the state', 80),
+    postal_code: optionalText('the ZIP code', 20),
+  })
+  .refine((v) => v.password === v.confirm, { path: ['confirm'], message: 'The two passwords are not the same. Type the password again.' });
+export type ApplicationInput = z.output<typeof applicationInput>;
+
+export const rejectInput = z.object({ reason: text('the reason the applicant will read', 2000) });
+
+/** What a status means, in the words shown to members and admins. */
+export const STATUS_LABELS: Record<MembershipStatus, string> = {
+  pending_verification: 'Waiting for e-mail confirmation',
+  pending_approval: 'Waiting for approval',
+  awaiting_payment: 'Waiting for payment',
+  active: 'Active',
+  lapsed: 'Lapsed',
+  cancelled: 'Cancelled',
+  rejected: 'Not approved',
+  suspended: 'Suspended',
+};
+
+interface Options {
+  baseUrl: string;
+}
+
+/**
+ * The member lifecycle: levels, applications (apply → confirm e-mail → approval and/or payment →
+ * active), and the history of every status change. Invoices and payments belong to billing; this
+ * service asks billing for a dues invoice and hears back when one is paid.
+ */
+export class MembershipService {
+  constructor(
+    private db: Db,
+    private clock: Clock,
+    private state: SiteState,
+    private accounts: AccountsService,
+    private billing: BillingService,
+    private mailer: Mailer,
+    private jobs: Jobs,
+    private sessions: Sessions,
+    private options: Options,
+  ) {
+    billing.onPaid((trx, invoice) => this.invoicePaid(trx, invoice));
+  }
+
+  private link = (path: string) => `${this.options.baseUrl}${path}`;
+
+  // Levels
+
+  listLevels = () => q.listLevels(this.db);
+  getLevel = (id: number) => q.findLevel(this.db, id);
+
+  async publicLevels() {
+    return (await q.listLevels(this.db)).filter((l) => l.public_can_apply === 1);
+  }
+
+  async seedLevelsIfEmpty() {
+    if ((await q.countLevels(this.db)) > 0) return;
+    const now = iso(this.clock.now());
+    await this.db.transaction().execute(async (trx) => {
+      let position = 1;
+      for (const level of EXAMPLE_LEVELS) await q.insertLevel(trx, level, { is_example: 1, position: position++, now });
+    });
+  }
+
+  async saveLevel(id: number | null, input: LevelInput): Promise<Outcome<number>> {
+    const clash = await q.findLevelByName(this.db, input.name);
+    if (clash && clash.id !== id) return refused({ name: `There is already a level called “${input.name}”.` });
+    const now = iso(this.clock.now());
+    if (id === null) {
+      const position = (await q.countLevels(this.db)) + 1;
+      return ok((await q.insertLevel(this.db, input, { is_example: 0, position, now })).id);
+    }
+    if (!(await q.findLevel(this.db, id))) return refused({ form: 'This level no longer exists.' });
+    await q.updateLevel(this.db, id, input, now);
+    return ok(id);
+  }
+
+  // Applications
+
+  async apply(level: Level, input: ApplicationInput): Promise<Outcome<{ userId: number }>> {
+    if (!level.public_can_apply || level.archived_at) return refused({ form: 'This membership level is not open for applications.' });
+    const duplicate = refused<{ userId: number }>({
+      email: 'There is already an account for this e-mail address. Log in to see your membership, or use “Forgot your password?” on the log-in page.',
+    });
+    if (await this.accounts.findUserByEmail(input.email)) return duplicate;
+    const passwordHash = await hashPassword(input.password);
+    const site = (await this.state.getSettings()).shortName;
+    const now = iso(this.clock.now());
+    try {
+      const userId = await this.db.transaction().execute(async (trx) => {
+        const userId = await this.accounts.createMemberAccount(trx, { email: input.email, name: input.name, passwordHash });
+        const { id } = await q.insertMembership(
+          trx,
+          {
+            user_id: userId,
+            level_id: level.id,
+            status: 'pending_verification',
+            organization: input.organization,
+            job_title: input.job_title,
+            phone: input.phone,
+            address_line1: input.address_line1,
+            address_line2: input.address_line2,
+            city: input.city,
+            region: input.region,
+            postal_code: input.postal_code,
+          },
+          now,
+        );
+        await q.insertEvent(trx, { membership_id: id, kind: 'applied', detail: `Applied for ${level.name}.`, actor_user_id: userId, created_at: now });
+        const link = await this.accounts.createVerificationLink(trx, userId);
+        await this.mailer.queue(trx, applicationReceivedMail({ to: input.email, name: input.name, site, level: level.name, link }));
+        return userId;
+      });
+      this.jobs.kick();
+      return ok({ userId });
+    } catch (err) {
+      // Two applications with one address at the same moment: the database's unique e-mail decides.
+      if (await this.accounts.findUserByEmail(input.email)) return duplicate;
+      throw err;
+    }
+  }
+
+  /** The applicant opened the link in their e-mail: issue the dues invoice and log them in. */
+  async confirmEmail(token: string, meta: { userAgent?: string; previousSession?: string | null }): Promise<Outcome<{ sessionToken: string }>> {
+    const settings = await this.state.getSettings();
+    const now = this.clock.now();
+    const userId = await this.db.transaction().execute(async (trx) => {
+      const userId = await this.accounts.verifyEmail(trx, token);
+      if (userId === null) return null;
+      const membership = await q.findMembershipByUser(trx, userId);
+      if (membership?.status === 'pending_verification') {
+        const level = (await q.findLevel(trx, membership.level_id))!;
+        const user = (await this.accountsUser(trx, userId))!;
+        await q.insertEvent(trx, { membership_id: membership.id, kind: 'email_confirmed', detail: 'Confirmed the e-mail address.', actor_user_id: userId, created_at: iso(now) });
+        const period = duesPeriod(level, now, settings.timeZone);
+        if (period.amountCents > 0) await this.issueDuesInvoice(trx, membership, level, user, now, settings.timeZone);
+        if (level.requires_approval) await q.updateMembership(trx, membership.id, { status: 'pending_approval', updated_at: iso(now) });
+        else if (period.amountCents > 0) await q.updateMembership(trx, membership.id, { status: 'awaiting_payment', updated_at: iso(now) });
+        // A level without dues starts at once.
+        else await this.activate(trx, membership, { periodEnd: iso(period.periodEnd), because: 'no dues' }, null);
+      }
+      return userId;
+    });
+    if (userId === null) return refused({ form: 'This link has expired or was already used.' });
+    if (meta.previousSession) await this.sessions.destroy(meta.previousSession);
+    return ok({ sessionToken: await this.sessions.create(userId, meta.userAgent) });
+  }
+
+  private accountsUser(trx: Transaction<DB>, userId: number) {
+    return trx.selectFrom('users').select(['id', 'name', 'email']).where('id', '=', userId).executeTakeFirst();
+  }
+
+  private async issueDuesInvoice(
+    trx: Transaction<DB>,
+    membership: q.MembershipRow,
+    level: Level,
+    user: { id: number; name: string; email: string },
+    start: Date,
+    timeZone: string,
+  ) {
+    const period = duesPeriod(level, start, timeZone);
+    const billTo = [user.name, membership.organization, membership.address_line1, membership.address_line2, [membership.city, membership.region, membership.postal_code].filter(Boolean).join(' ')]
+      .filter(Boolean)
+      .join('\n');
+    return this.billing.createInvoice(trx, {
+      userId: user.id,
+      membershipId: membership.id,
+      purpose: 'dues',
+      billTo,
+      lines: [
+        {
+          description: `${level.name} membership dues, ${formatDate(iso(period.periodStart), timeZone)} to ${formatDate(iso(addMs(period.periodEnd, -1)), timeZone)}`,
+          quantity: 1,
+          unitCents: period.amountCents,
+        },
+      ],
+      dueAt: addMs(start, 30 * DAY),
+      periodStart: period.periodStart,
+      periodEnd: period.periodEnd,
+      actorUserId: null,
+    });
+  }
+
+  /** "Invoice me": e-mail the member their open dues invoice. */
+  async emailInvoice(userId: number): Promise<Outcome<null>> {
+    const invoice = (await this.billing.listForUser(userId)).find((i) => i.status === 'unpaid');
+    const user = await this.db.selectFrom('users').select(['name', 'email']).where('id', '=', userId).executeTakeFirst();
+    if (!invoice || !user) return refused({ form: 'You have no unpaid invoice.' });
+    const settings = await this.state.getSettings();
+    await this.db.transaction().execute(async (trx) => {
+      await this.mailer.queue(
+        trx,
+        invoiceMail({
+          to: user.email,
+          name: user.name,
+          site: settings.shortName,
+          number: invoice.number,
+          amount: formatMoney(invoice.total_cents),
+          due: formatDate(invoice.due_at, settings.timeZone),
+          link: this.link('/account'),
+          contact: settings.contactEmail,
+        }),
+      );
+      if (invoice.membership_id) {
+        await q.insertEvent(trx, { membership_id: invoice.membership_id, kind: 'invoice_sent', detail: `Invoice ${invoice.number} e-mailed.`, actor_user_id: userId, created_at: iso(this.clock.now()) });
+      }
+    });
+    this.jobs.kick();
+    return ok(null);
+  }
+
+  // Approval
+
+  async approve(membershipId: number, actorUserId: number): Promise<Outcome<'active' | 'awaiting_payment'>> {
+    const membership = await q.findMembership(this.db, membershipId);
+    if (!membership || membership.status !== 'pending_approval') return refused({ form: 'This application is no longer waiting for approval.' });
+    const paid = (await this.billing.listForUser(membership.user_id)).find((i) => i.membership_id === membershipId && i.purpose === 'dues' && i.status === 'paid');
+    const settings = await this.state.getSettings();
+    const user = (await this.db.selectFrom('users').select(['id', 'name', 'email']).where('id', '=', membership.user_id).executeTakeFirst())!;
+    const now = iso(this.clock.now());
+    const result = await this.db.transaction().execute(async (trx) => {
+      await q.insertEvent(trx, { membership_id: membershipId, kind: 'approved', detail: 'Application approved.', actor_user_id: actorUserId, created_at: now });
+      await this.mailer.queue(trx, approvedMail({ to: user.email, name: user.name, site: settings.shortName, paid: !!paid, link: this.link('/account') }));
+      const level = (await q.findLevel(trx, membership.level_id))!;
+      const free = duesPeriod(level, this.clock.now(), settings.timeZone);
+      if (paid || free.amountCents === 0) {
+        const source = paid
+          ? { periodEnd: paid.period_end ?? iso(free.periodEnd), because: `invoice ${paid.number}` }
+          : { periodEnd: iso(free.periodEnd), because: 'no dues' };
+        await this.activate(trx, membership, source, actorUserId);
+        return 'active' as const;
+      }
+      await q.updateMembership(trx, membershipId, { status: 'awaiting_payment', updated_at: now });
+      return 'awaiting_payment' as const;
+    });
+    this.jobs.kick();
+    return ok(result);
+  }
+
+  async reject(membershipId: number, actorUserId: number, reason: string): Promise<Outcome<null>> {
+    const membership = await q.findMembership(this.db, membershipId);
+    if (!membership || membership.status !== 'pending_approval') return refused({ form: 'This application is no longer waiting for approval.' });
+    const settings = await this.state.getSettings();
+    const user = (await this.db.selectFrom('users').select(['name', 'email']).where('id', '=', membership.user_id).executeTakeFirst())!;
+    const now = iso(this.clock.now());
+    const open = (await this.billing.listForUser(membership.user_id)).filter((i) => i.membership_id === membershipId && i.status === 'unpaid');
+    await this.db.transaction().execute(async (trx) => {
+      await q.updateMembership(trx, membershipId, { status: 'rejected', updated_at: now });
+      await q.insertEvent(trx, { membership_id: membershipId, kind: 'rejected', detail: `Application not approved: ${reason}`, actor_user_id: actorUserId, created_at: now });
+      await this.mailer.queue(trx, rejectedMail({ to: user.email, name: user.name, site: settings.shortName, reason, contact: settings.contactEmail }));
+    });
+    for (const invoice of open) await this.billing.voidInvoice(invoice.id, { reason: 'Membership application not approved.', actorUserId });
+    this.jobs.kick();
+    return ok(null);
+  }
+
+  // Payment
+
+  /** Billing marked an invoice paid (in its transaction): start or extend the membership. */
+  private async invoicePaid(trx: Transaction<DB>, invoice: Invoice) {
+    if (invoice.purpose !== 'dues' || invoice.membership_id === null) return;
+    const membership = await q.findMembership(trx, invoice.membership_id);
+    if (!membership) return;
+    const now = iso(this.clock.now());
+    if (membership.status === 'pending_approval') {
+      await q.insertEvent(trx, { membership_id: membership.id, kind: 'paid', detail: `Invoice ${invoice.number} paid; waiting for approval.`, actor_user_id: null, created_at: now });
+      return;
+    }
+    if (['awaiting_payment', 'active', 'lapsed'].includes(membership.status)) {
+      await this.activate(trx, membership, { periodEnd: invoice.period_end ?? iso(addMs(this.clock.now(), 365 * DAY)), because: `invoice ${invoice.number}` }, null);
+    }
+  }
+
+  /** Start or extend a membership until `periodEnd`; `because` says why in the history (an invoice, or no dues). */
+  private async activate(trx: Transaction<DB>, membership: q.MembershipRow, source: { periodEnd: string; because: string }, actorUserId: number | null) {
+    const settings = await this.state.getSettings();
+    const level = (await q.findLevel(trx, membership.level_id))!;
+    const user = (await this.accountsUser(trx, membership.user_id))!;
+    const now = iso(this.clock.now());
+    const renewed = membership.started_at !== null;
+    const until = source.periodEnd;
+    await q.updateMembership(trx, membership.id, { status: 'active', started_at: membership.started_at ?? now, expires_at: until, updated_at: now });
+    await q.insertEvent(trx, {
+      membership_id: membership.id,
+      kind: renewed ? 'renewed' : 'active',
+      detail: `${renewed ? 'Renewed' : 'Membership active'} until ${formatDate(until, settings.timeZone)} (${source.because}).`,
+      actor_user_id: actorUserId,
+      created_at: now,
+    });
+    await this.mailer.queue(
+      trx,
+      activatedMail({ to: user.email, name: user.name, site: settings.shortName, level: level.name, until: formatDate(until, settings.timeZone), link: this.link('/account'), renewed }),
+    );
+  }
+
+  // Reading
+
+  async forUser(userId: number) {
+    const membership = await q.findMembershipByUser(this.db, userId);
+    if (!membership) return null;
+    const [level, invoices] = await Promise.all([q.findLevel(this.db, membership.level_id), this.billing.listForUser(userId)]);
+    return { membership, level: level!, invoices };
+  }
+
+  async detail(membershipId: number) {
+    const membership = await q.findMembership(this.db, membershipId);
+    if (!membership) return null;
+    const [level, user, events, invoices] = await Promise.all([
+      q.findLevel(this.db, membership.level_id),
+      this.db.selectFrom('users').select(['id', 'name', 'email', 'email_verified_at']).where('id', '=', membership.user_id).executeTakeFirst(),
+      q.listEvents(this.db, membershipId),
+      this.billing.listForUser(membership.user_id),
+    ]);
+    return { membership, level: level!, user: user!, events, invoices };
+  }
+
+  async list(options: { statuses?: MembershipStatus[]; page: number; perPage: number }) {
+    const [rows, total] = await Promise.all([
+      q.listMemberships(this.db, { statuses: options.statuses, limit: options.perPage, offset: (options.page - 1) * options.perPage }),
+      q.countMemberships(this.db, options.statuses),
+    ]);
+    return { rows, total, pages: Math.max(1, Math.ceil(total / options.perPage)) };
+  }
+
+  countWaitingForApproval = () => q.countMemberships(this.db, ['pending_approval']);
+
+  /** Members-only content: an active membership within its grace period. */
+  hasAccess = (userId: number) => q.hasMemberAccess(this.db, userId, this.clock.now().getTime());
+}
