@@ -11,8 +11,11 @@ export const dialectUnderTest = process.env.DATABASE_URL?.startsWith('postgres')
 
 export interface TestSite extends Headworks {
   dataDir: string;
-  /** Create a user with a password, straight in the database. */
-  addUser(user: { email: string; password: string; name?: string; role?: 'admin' | 'member' }): Promise<number>;
+  /**
+   * Create a user with a password, straight in the database. A member also gets an active
+   * membership (first level, paid for a year) unless `membership: false`.
+   */
+  addUser(user: { email: string; password: string; name?: string; role?: 'admin' | 'member'; membership?: boolean }): Promise<number>;
 }
 
 /**
@@ -52,6 +55,32 @@ export async function startTestSite(options: { env?: Record<string, string>; clo
         })
         .returning('id')
         .executeTakeFirstOrThrow();
+      if ((user.role ?? 'member') === 'member' && user.membership !== false) {
+        const level = await hw.database.db.selectFrom('membership_levels').select('id').orderBy('position').executeTakeFirstOrThrow();
+        const expires = new Date(hw.clock.now().getTime() + 365 * 86_400_000).toISOString();
+        await hw.database.db
+          .insertInto('memberships')
+          .values({
+            user_id: row.id,
+            level_id: level.id,
+            status: 'active',
+            organization: '',
+            job_title: '',
+            phone: '',
+            address_line1: '',
+            address_line2: '',
+            city: '',
+            region: '',
+            postal_code: '',
+            started_at: now,
+            expires_at: expires,
+            auto_renew: 0,
+            bundle_id: null,
+            created_at: now,
+            updated_at: now,
+          })
+          .execute();
+      }
       return row.id;
     },
     async close() {
