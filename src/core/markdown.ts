@@ -1,8 +1,18 @@
-import MarkdownIt from 'markdown-it';
-import sanitizeHtml from 'sanitize-html';
+import type sanitizeHtml from 'sanitize-html';
 import { trustedHtml, type SafeHtml } from './views/render.js';
 
-const md = new MarkdownIt({ html: true, linkify: true, typographer: true });
+/**
+ * markdown-it and sanitize-html are loaded on first use: public pages show HTML rendered when it
+ * was saved, so most processes never need them (start-up time and memory).
+ */
+let tools: Promise<{ render: (source: string) => string; sanitize: typeof sanitizeHtml }> | undefined;
+function load() {
+  tools ??= Promise.all([import('markdown-it'), import('sanitize-html')]).then(([{ default: MarkdownIt }, { default: sanitize }]) => {
+    const md = new MarkdownIt({ html: true, linkify: true, typographer: true });
+    return { render: (source: string) => md.render(source), sanitize };
+  });
+  return tools;
+}
 
 const SANITIZE: sanitizeHtml.IOptions = {
   allowedTags: [
@@ -25,11 +35,13 @@ const SANITIZE: sanitizeHtml.IOptions = {
 };
 
 /** Markdown written by people (admins now, members later) becomes HTML that is safe to show. */
-export function renderMarkdown(source: string): SafeHtml {
-  return trustedHtml(sanitizeHtml(md.render(source), SANITIZE));
+export async function renderMarkdown(source: string): Promise<SafeHtml> {
+  const { render, sanitize } = await load();
+  return trustedHtml(sanitize(render(source), SANITIZE));
 }
 
 /** Plain text of a Markdown body, for summaries and meta descriptions. */
-export function markdownToText(source: string): string {
-  return sanitizeHtml(md.render(source), { allowedTags: [], allowedAttributes: {} }).replace(/\s+/g, ' ').trim();
+export async function markdownToText(source: string): Promise<string> {
+  const { render, sanitize } = await load();
+  return sanitize(render(source), { allowedTags: [], allowedAttributes: {} }).replace(/\s+/g, ' ').trim();
 }

@@ -1,8 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import SQLite from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely';
-import pg from 'pg';
 import type { Config } from '../../config.js';
 import { migrationProvider } from './migrations/index.js';
 import type { DB } from './schema.js';
@@ -17,16 +15,12 @@ export interface Database {
   destroy(): Promise<void>;
 }
 
-// PostgreSQL hands back timestamps as Date and 64-bit counts as strings; the app speaks ISO
-// strings and numbers in both dialects.
-pg.types.setTypeParser(1184, (v) => new Date(v).toISOString());
-pg.types.setTypeParser(1114, (v) => new Date(`${v}Z`).toISOString());
-pg.types.setTypeParser(20, (v) => Number(v));
-
 export async function openDatabase(settings: Config['database']): Promise<Database> {
   let db: Db;
   let dialect: Dialect;
+  // Each driver is loaded only when it is used.
   if (settings.kind === 'sqlite') {
+    const { default: SQLite } = await import('better-sqlite3');
     fs.mkdirSync(path.dirname(settings.file), { recursive: true });
     const sqlite = new SQLite(settings.file);
     sqlite.pragma('journal_mode = WAL');
@@ -36,6 +30,12 @@ export async function openDatabase(settings: Config['database']): Promise<Databa
     db = new Kysely<DB>({ dialect: new SqliteDialect({ database: sqlite }) });
     dialect = 'sqlite';
   } else {
+    const { default: pg } = await import('pg');
+    // PostgreSQL hands back timestamps as Date and 64-bit counts as strings; the app speaks ISO
+    // strings and numbers in both dialects.
+    pg.types.setTypeParser(1184, (v) => new Date(v).toISOString());
+    pg.types.setTypeParser(1114, (v) => new Date(`${v}Z`).toISOString());
+    pg.types.setTypeParser(20, (v) => Number(v));
     if (settings.schema) {
       const client = new pg.Client({ connectionString: settings.url });
       await client.connect();

@@ -1,6 +1,6 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import nodemailer, { type Transporter } from 'nodemailer';
+import type { Transporter } from 'nodemailer';
 import type { Kysely } from 'kysely';
 import { iso, type Clock } from '../clock.js';
 import type { DB } from '../db/schema.js';
@@ -27,7 +27,8 @@ export interface MailerOptions {
  * DATA_DIR/mail when it is not, so a newcomer can read every message at /admin/mail.
  */
 export class Mailer {
-  private transport: Transporter;
+  /** Made on the first delivery: nodemailer is loaded only when mail is sent. */
+  private transport: Promise<Transporter> | undefined;
   readonly mode: 'smtp' | 'file';
   readonly folder: string;
 
@@ -39,11 +40,18 @@ export class Mailer {
   ) {
     this.mode = options.smtpUrl ? 'smtp' : 'file';
     this.folder = path.join(options.dataDir, 'mail');
-    this.transport = options.smtpUrl
-      ? // Timeouts well inside a job's 5-minute lease, so a slow server cannot make two processes send.
-        nodemailer.createTransport({ url: options.smtpUrl, connectionTimeout: 30_000, greetingTimeout: 30_000, socketTimeout: 60_000 })
-      : nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix' });
     jobs.register('mail.send', (payload: { id: number }, job) => this.deliver(payload.id, job.attempt >= MAX_ATTEMPTS), { maxAttempts: MAX_ATTEMPTS });
+  }
+
+  private getTransport(): Promise<Transporter> {
+    const smtpUrl = this.options.smtpUrl;
+    this.transport ??= import('nodemailer').then(({ default: nodemailer }) =>
+      smtpUrl
+        ? // Timeouts well inside a job's 5-minute lease, so a slow server cannot make two processes send.
+          nodemailer.createTransport({ url: smtpUrl, connectionTimeout: 30_000, greetingTimeout: 30_000, socketTimeout: 60_000 })
+        : nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix' }),
+    );
+    return this.transport;
   }
 
   /** Queue a message inside the caller's transaction; it is sent after the commit. */
@@ -68,7 +76,7 @@ export class Mailer {
     // Already delivered by an earlier attempt whose bookkeeping failed: do not send twice.
     if (!message || message.status === 'sent') return;
     try {
-      const info = await this.transport.sendMail({
+      const info = await (await this.getTransport()).sendMail({
         from: this.options.from,
         to: message.to_addr,
         subject: message.subject,
@@ -131,6 +139,6 @@ export class Mailer {
   }
 
   close() {
-    this.transport.close();
+    void this.transport?.then((t) => t.close());
   }
 }

@@ -264,7 +264,7 @@ export async function siteRoutes(app: FastifyInstance, { site, state, baseUrl }:
 
   app.post('/admin/preview', admin, async (request, reply) => {
     const body = formValues(request.body).body ?? '';
-    const html = renderMarkdown(body.slice(0, 100_000));
+    const html = await renderMarkdown(body.slice(0, 100_000));
     return reply
       .type('text/html; charset=utf-8')
       .send(renderFragment(<v.PreviewFragment html={html} empty={body.trim() === ''} />));
