@@ -14,9 +14,21 @@ import { adminRoutes } from './modules/admin/routes.js';
 import { AdminService } from './modules/admin/service.js';
 import { billingRoutes } from './modules/billing/routes.js';
 import { BillingService } from './modules/billing/service.js';
+import { StripePayments } from './modules/billing/stripe.js';
+import { stripeRoutes } from './modules/billing/stripe-routes.js';
+import { AutoRenewal } from './modules/membership/auto-renewal.js';
+import { AutoRenewalSection } from './modules/membership/auto-renewal-views.js';
 import { mailRoutes } from './modules/mail/routes.js';
 import { membershipRoutes } from './modules/membership/routes.js';
+import { AdminMembersService } from './modules/membership/admin-members.js';
+import { adminMemberRoutes } from './modules/membership/admin-routes.js';
+import { DirectoryService } from './modules/membership/directory.js';
+import { directoryRoutes } from './modules/membership/directory-routes.js';
+import { DirectoryAccountSection } from './modules/membership/directory-views.js';
+import { MemberFieldsService } from './modules/membership/fields.js';
 import { MembershipService } from './modules/membership/service.js';
+import { renewalRoutes } from './modules/membership/renewals-routes.js';
+import { RenewalService } from './modules/membership/renewals.js';
 import { MembershipSection, NotAMember } from './modules/membership/views.js';
 import { siteRoutes } from './modules/site/routes.js';
 import { SiteService } from './modules/site/service.js';
@@ -35,6 +47,12 @@ export interface Headworks {
   admin: AdminService;
   billing: BillingService;
   membership: MembershipService;
+  fields: MemberFieldsService;
+  directory: DirectoryService;
+  /** Card payments and automatic renewal: null unless both Stripe keys are set. */
+  stripe: StripePayments | null;
+  autoRenewal: AutoRenewal | null;
+  renewals: RenewalService;
   app: FastifyInstance;
   close(): Promise<void>;
 }
@@ -59,6 +77,12 @@ export async function createHeadworks(config: Config, options: { clock?: Clock }
     const admin = new AdminService(db, state, config.dataDir);
     const billing = new BillingService(db, clock, state);
     const membership = new MembershipService(db, clock, state, accounts, billing, mailer, jobs, sessions, { baseUrl: config.baseUrl });
+    const adminMembers = new AdminMembersService(db, clock, state, jobs, membership);
+    const fields = new MemberFieldsService(db, clock);
+    const directory = new DirectoryService(db, clock, accounts, fields);
+    const stripe = config.stripe ? new StripePayments(db, clock, state, billing, { ...config.stripe, baseUrl: config.baseUrl }) : null;
+    const autoRenewal = stripe ? new AutoRenewal(db, clock, state, billing, stripe, mailer, jobs, { baseUrl: config.baseUrl }) : null;
+    const renewals = new RenewalService(db, clock, state, accounts, billing, mailer, jobs, { baseUrl: config.baseUrl });
 
     if (await state.isEmpty()) {
       await db.transaction().execute((trx) => state.saveSettings(trx, { ...seedSettings, logo: '' }));
@@ -78,6 +102,7 @@ export async function createHeadworks(config: Config, options: { clock?: Clock }
       memberAccess: (user) => membership.hasAccess(user.id),
     });
     jobs.setLogger(app.log);
+    stripe?.setLogger(app.log);
 
     await app.register(accountRoutes, {
       accounts,
@@ -85,10 +110,27 @@ export async function createHeadworks(config: Config, options: { clock?: Clock }
       async accountSections(request, reply) {
         const [mine, settings] = await Promise.all([membership.forUser(request.user!.id), state.getSettings()]);
         if (!mine) return request.user!.role === 'admin' ? null : <NotAMember />;
-        return <MembershipSection membership={mine.membership} level={mine.level} invoices={mine.invoices} timeZone={settings.timeZone} csrf={reply.csrfToken()} />;
+        const canRenew = await renewals.canRenew(mine.membership, mine.level);
+        const section = (
+          <>
+            <MembershipSection membership={mine.membership} level={mine.level} invoices={mine.invoices} timeZone={settings.timeZone} csrf={reply.csrfToken()} canRenew={canRenew} payOnline={!!stripe} />
+            <DirectoryAccountSection />
+          </>
+        );
+        if (!autoRenewal) return section;
+        const renewal = await autoRenewal.forUser(request.user!.id);
+        return (
+          <>
+            {section}
+            {renewal ? <AutoRenewalSection state={renewal} timeZone={settings.timeZone} csrf={reply.csrfToken()} /> : null}
+          </>
+        );
       },
     });
-    await app.register(membershipRoutes, { membership, site, state });
+    await app.register(membershipRoutes, { membership, site, state, fields });
+    await app.register(adminMemberRoutes, { members: adminMembers, state });
+    await app.register(directoryRoutes, { fields, directory });
+    await app.register(renewalRoutes, { renewals });
     await app.register(adminRoutes, {
       admin,
       logoUrl,
@@ -105,6 +147,7 @@ export async function createHeadworks(config: Config, options: { clock?: Clock }
     });
     await app.register(mailRoutes, { mailer, state, baseUrl: config.baseUrl });
     await app.register(billingRoutes, { billing, state });
+    await app.register(stripeRoutes, { stripe, autoRenewal });
     await app.register(siteRoutes, { site, state, baseUrl: config.baseUrl });
     await app.ready();
 
@@ -121,6 +164,11 @@ export async function createHeadworks(config: Config, options: { clock?: Clock }
       admin,
       billing,
       membership,
+      fields,
+      directory,
+      renewals,
+      stripe,
+      autoRenewal,
       app,
       async close() {
         await jobs.stop();

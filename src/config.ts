@@ -36,6 +36,12 @@ const schema = z.object({
     .int('must be a whole number of seconds, at least 1')
     .min(1, 'must be a whole number of seconds, at least 1')
     .default(60),
+  // Card payments through Stripe Checkout, and automatic renewal: both keys, or neither (then no
+  // "Pay online" and no automatic renewal). STRIPE_API_BASE points the client at another server
+  // (a local stand-in for Stripe in tests and offline development).
+  STRIPE_SECRET_KEY: z.string().regex(/^(sk|rk)_(test|live)_[A-Za-z0-9_]+$/, 'must be a Stripe secret key such as sk_live_… or sk_test_…').optional(),
+  STRIPE_WEBHOOK_SECRET: z.string().regex(/^whsec_[A-Za-z0-9_+/=]+$/, "must be the webhook endpoint's signing secret, whsec_…").optional(),
+  STRIPE_API_BASE: url(['http:', 'https:'], 'http://127.0.0.1:12111').optional(),
 });
 
 export interface Config {
@@ -54,6 +60,8 @@ export interface Config {
   jobsIntervalMs: number;
   /** Cookies get the Secure flag when the site is served over https. */
   secureCookies: boolean;
+  /** Set when both Stripe keys are; `api` only when STRIPE_API_BASE points elsewhere. */
+  stripe?: { secretKey: string; webhookSecret: string; api?: { host: string; port: number; protocol: 'http' | 'https' } };
 }
 
 export class ConfigError extends Error {
@@ -64,8 +72,15 @@ export class ConfigError extends Error {
 
 /** The value given, for an error message: never a password (ADMIN_PASSWORD, or one inside a URL). */
 function shown(key: string, value: string | undefined): string {
-  if (key === 'ADMIN_PASSWORD') return '';
+  if (key === 'ADMIN_PASSWORD' || key === 'STRIPE_SECRET_KEY' || key === 'STRIPE_WEBHOOK_SECRET') return '';
   return ` (got "${String(value).replace(/\/\/([^/@:]*):[^@]*@/, '//$1:***@')}")`;
+}
+
+function stripeApi(base: string | undefined): NonNullable<Config['stripe']>['api'] {
+  if (!base) return undefined;
+  const u = new URL(base);
+  const protocol = u.protocol === 'http:' ? 'http' : 'https';
+  return { host: u.hostname, port: Number(u.port) || (protocol === 'http' ? 80 : 443), protocol };
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -79,6 +94,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const problems: string[] = [];
   if ((e.ADMIN_EMAIL === undefined) !== (e.ADMIN_PASSWORD === undefined)) {
     problems.push('ADMIN_EMAIL and ADMIN_PASSWORD must be set together (or neither)');
+  }
+  if ((e.STRIPE_SECRET_KEY === undefined) !== (e.STRIPE_WEBHOOK_SECRET === undefined)) {
+    problems.push('STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET must be set together (or neither)');
   }
   if (problems.length) throw new ConfigError(problems);
 
@@ -108,5 +126,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     trustProxy: e.TRUST_PROXY === 'true',
     jobsIntervalMs: e.JOBS_INTERVAL_SECONDS * 1000,
     secureCookies: baseUrl.startsWith('https:'),
+    stripe: e.STRIPE_SECRET_KEY && e.STRIPE_WEBHOOK_SECRET ? { secretKey: e.STRIPE_SECRET_KEY, webhookSecret: e.STRIPE_WEBHOOK_SECRET, api: stripeApi(e.STRIPE_API_BASE) } : undefined,
   };
 }

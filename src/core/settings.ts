@@ -36,10 +36,11 @@ export class SiteState {
 
   constructor(private db: Db) {}
 
-  async currentVersion(): Promise<string> {
+  /** Inside a transaction, pass it: on SQLite the bare `db` would wait for that very transaction. */
+  async currentVersion(executor: Executor = this.db): Promise<string> {
     const now = Date.now();
     if (now - this.checkedAt > RECHECK_MS) {
-      const row = await this.db.selectFrom('settings').select('value').where('key', '=', VERSION_KEY).executeTakeFirst();
+      const row = await executor.selectFrom('settings').select('value').where('key', '=', VERSION_KEY).executeTakeFirst();
       this.version = row?.value ?? '';
       this.checkedAt = now;
     }
@@ -62,10 +63,10 @@ export class SiteState {
     this.checkedAt = Date.now();
   }
 
-  async getSettings(): Promise<SiteSettings> {
-    const version = await this.currentVersion();
+  async getSettings(executor: Executor = this.db): Promise<SiteSettings> {
+    const version = await this.currentVersion(executor);
     if (this.settings?.version === version) return this.settings.value;
-    const rows = await this.db.selectFrom('settings').select(['key', 'value']).execute();
+    const rows = await executor.selectFrom('settings').select(['key', 'value']).execute();
     const value = { ...DEFAULT_SETTINGS };
     for (const row of rows) if (row.key in value) (value as Record<string, string>)[row.key] = row.value;
     this.settings = { version, value };

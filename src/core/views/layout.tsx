@@ -6,8 +6,11 @@ const ADMIN_MENU = [
   { href: '/admin', title: 'Overview' },
   { href: '/admin/pages', title: 'Pages' },
   { href: '/admin/news', title: 'News' },
+  { href: '/admin/members', title: 'Members' },
   { href: '/admin/users', title: 'Users' },
   { href: '/admin/invoices', title: 'Invoices' },
+  { href: '/admin/fields', title: 'Member fields' },
+  { href: '/admin/renewals', title: 'Renewals' },
   { href: '/admin/mail', title: 'Sent mail' },
   { href: '/admin/settings', title: 'Settings' },
 ];
@@ -97,7 +100,7 @@ export function Layout({ ctx, page }: { ctx: PageContext; page: PageOptions }) {
             <div class="user-bar">
               {ctx.user ? (
                 <>
-                  <span>Signed in as {ctx.user.name}</span> <a href="/account">My account</a>
+                  <span>Signed in as {ctx.user.name}</span> <a href="/account">My account</a> <a href="/directory">Member directory</a>
                   {ctx.user.role === 'admin' ? (
                     <>
                       {' '}

@@ -279,6 +279,11 @@ export class AccountsService {
     return id;
   }
 
+  /** A user's name as they want it shown, changed inside the caller's transaction (their member profile). */
+  async rename(trx: Executor, userId: number, name: string): Promise<void> {
+    await q.updateUser(trx, userId, { name, updated_at: iso(this.clock.now()) });
+  }
+
   findUserByEmail = (email: string) => q.findUserByEmail(this.db, email);
 
   /** A link that proves the person reads this address; returned for the caller's e-mail. */

@@ -1,21 +1,22 @@
 import type { FastifyInstance } from 'fastify';
 import { requireRole } from '../../core/auth/guards.js';
 import { formValues, parseForm } from '../../core/http/forms.js';
-import { findById, parsePageNumber } from '../../core/http/params.js';
-import type { MembershipStatus } from '../../core/db/schema.js';
+import { findById } from '../../core/http/params.js';
 import type { SiteState } from '../../core/settings.js';
 import type { SiteService } from '../site/service.js';
+import { parseCustomFields, type MemberFieldsService } from './fields.js';
 import { levelInput } from './levels.js';
-import { applicationInput, rejectInput, STATUS_LABELS, type MembershipService } from './service.js';
+import { applicationInput, rejectInput, type MembershipService } from './service.js';
 import * as v from './views.js';
 
 interface Deps {
   membership: MembershipService;
   site: SiteService;
   state: SiteState;
+  fields: MemberFieldsService;
 }
 
-export async function membershipRoutes(app: FastifyInstance, { membership, site, state }: Deps) {
+export async function membershipRoutes(app: FastifyInstance, { membership, site, state, fields }: Deps) {
   const admin = { preHandler: requireRole('admin') };
   const member = { preHandler: requireRole('member') };
 
@@ -35,19 +36,24 @@ export async function membershipRoutes(app: FastifyInstance, { membership, site,
     const level = await findById(request.params.id, membership.getLevel);
     if (!level || !level.public_can_apply) return reply.callNotFound();
     if (request.user) return reply.redirect('/account', 303);
-    return reply.page({ title: `Apply for ${level.name} membership`, body: <v.ApplicationForm level={level} csrf={reply.csrfToken()} values={{}} /> });
+    return reply.page({ title: `Apply for ${level.name} membership`, body: <v.ApplicationForm level={level} csrf={reply.csrfToken()} values={{}} fields={await fields.list()} /> });
   });
 
   app.post<{ Params: { id: string } }>('/join/:id', async (request, reply) => {
     const level = await findById(request.params.id, membership.getLevel);
     if (!level || !level.public_can_apply) return reply.callNotFound();
     const form = parseForm(applicationInput, request.body);
-    const result = form.ok ? await membership.apply(level, form.data) : form;
+    const memberFields = await fields.list();
+    const custom = parseCustomFields(memberFields, request.body);
+    const result =
+      form.ok && 'values' in custom
+        ? await membership.apply(level, form.data, custom.values)
+        : { ok: false as const, errors: { ...(form.ok ? {} : form.errors), ...('errors' in custom ? custom.errors : {}) } };
     if (!result.ok) {
       return reply.page({
         status: 422,
         title: `Apply for ${level.name} membership`,
-        body: <v.ApplicationForm level={level} csrf={reply.csrfToken()} values={formValues(request.body)} errors={result.errors} />,
+        body: <v.ApplicationForm level={level} csrf={reply.csrfToken()} values={formValues(request.body)} errors={result.errors} fields={memberFields} />,
       });
     }
     return reply.page({ title: 'Check your e-mail', body: <v.CheckYourEmail address={form.ok ? form.data.email : ''} /> });
@@ -133,23 +139,13 @@ export async function membershipRoutes(app: FastifyInstance, { membership, site,
 
   // Admin: members and applications
 
-  app.get<{ Querystring: { status?: string; page?: string } }>('/admin/members', admin, async (request, reply) => {
-    const status = typeof request.query.status === 'string' && request.query.status in STATUS_LABELS ? (request.query.status as MembershipStatus) : '';
-    const page = parsePageNumber(request.query.page);
-    const [{ rows, pages }, settings] = await Promise.all([membership.list({ statuses: status ? [status] : undefined, page, perPage: 50 }), state.getSettings()]);
-    return reply.page({ title: 'Members', admin: true, body: <v.MemberList rows={rows} status={status} page={Math.min(page, pages)} pages={pages} timeZone={settings.timeZone} /> });
-  });
+  // The list (/admin/members, its CSV) and a member's page (/admin/members/:id) are in admin-routes.tsx.
 
   const detailPage = async (id: number, csrf: string, status = 200, errors?: Record<string, string | undefined>, values?: Record<string, string>) => {
     const [detail, settings] = await Promise.all([membership.detail(id), state.getSettings()]);
     if (!detail) return null;
     return { status, title: detail.user.name, admin: true, body: <v.MemberDetail detail={detail} timeZone={settings.timeZone} csrf={csrf} errors={errors} values={values} /> };
   };
-
-  app.get<{ Params: { id: string } }>('/admin/members/:id', admin, async (request, reply) => {
-    const page = await findById(request.params.id, (id) => detailPage(id, reply.csrfToken()).then((p) => p ?? undefined));
-    return page ? reply.page(page) : reply.callNotFound();
-  });
 
   app.post<{ Params: { id: string } }>('/admin/members/:id/approve', admin, async (request, reply) => {
     const detail = await findById(request.params.id, (id) => membership.detail(id).then((d) => d ?? undefined));

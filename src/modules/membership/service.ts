@@ -17,6 +17,8 @@ import type { BillingService } from '../billing/service.js';
 import { activatedMail, applicationReceivedMail, approvedMail, invoiceMail, rejectedMail } from './emails.js';
 import { duesPeriod, EXAMPLE_LEVELS, type Level, type LevelInput } from './levels.js';
 import * as q from './queries.js';
+import type { FieldValue } from './fields.js';
+import { saveFieldValues } from './fields-queries.js';
 
 type Invoice = { id: number; number: number; membership_id: number | null; purpose: InvoicesTable['purpose']; status: InvoicesTable['status']; period_end: string | null; total_cents: number; due_at: string; user_id: number };
 
@@ -111,7 +113,7 @@ export class MembershipService {
 
   // Applications
 
-  async apply(level: Level, input: ApplicationInput): Promise<Outcome<{ userId: number }>> {
+  async apply(level: Level, input: ApplicationInput, fieldValues: FieldValue[] = []): Promise<Outcome<{ userId: number }>> {
     if (!level.public_can_apply || level.archived_at) return refused({ form: 'This membership level is not open for applications.' });
     const duplicate = refused<{ userId: number }>({
       email: 'There is already an account for this e-mail address. Log in to see your membership, or use “Forgot your password?” on the log-in page.',
@@ -141,6 +143,7 @@ export class MembershipService {
           now,
         );
         await q.insertEvent(trx, { membership_id: id, kind: 'applied', detail: `Applied for ${level.name}.`, actor_user_id: userId, created_at: now });
+        await saveFieldValues(trx, id, fieldValues);
         const link = await this.accounts.createVerificationLink(trx, userId);
         await this.mailer.queue(trx, applicationReceivedMail({ to: input.email, name: input.name, site, level: level.name, link }));
         return userId;
@@ -301,13 +304,19 @@ export class MembershipService {
       return;
     }
     if (['awaiting_payment', 'active', 'lapsed'].includes(membership.status)) {
-      await this.activate(trx, membership, { periodEnd: invoice.period_end ?? iso(addMs(this.clock.now(), 365 * DAY)), because: `invoice ${invoice.number}` }, null);
+      let periodEnd = invoice.period_end ?? iso(addMs(this.clock.now(), 365 * DAY));
+      // A lapsed member who renews gets a full period from the day they pay (docs/decisions/0011-renewals-and-lapses.md).
+      if (membership.status === 'lapsed') {
+        const fromToday = duesPeriod((await q.findLevel(trx, membership.level_id))!, this.clock.now(), (await this.state.getSettings(trx)).timeZone).periodEnd;
+        if (fromToday.getTime() > new Date(periodEnd).getTime()) periodEnd = iso(fromToday);
+      }
+      await this.activate(trx, membership, { periodEnd, because: `invoice ${invoice.number}` }, null);
     }
   }
 
   /** Start or extend a membership until `periodEnd`; `because` says why in the history (an invoice, or no dues). */
   private async activate(trx: Transaction<DB>, membership: q.MembershipRow, source: { periodEnd: string; because: string }, actorUserId: number | null) {
-    const settings = await this.state.getSettings();
+    const settings = await this.state.getSettings(trx);
     const level = (await q.findLevel(trx, membership.level_id))!;
     const user = (await this.accountsUser(trx, membership.user_id))!;
     const now = iso(this.clock.now());

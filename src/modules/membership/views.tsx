@@ -5,6 +5,8 @@ import { Pagination } from '../../core/views/pagination.js';
 import { formatDate, formatDateTime, trustedHtml } from '../../core/views/render.js';
 import type { MembershipStatus } from '../../core/db/schema.js';
 import { describeRenewal, type Level } from './levels.js';
+import type { MemberField } from './fields.js';
+import { customFieldInputs } from './fields-views.js';
 import { STATUS_LABELS } from './service.js';
 
 type Values = Record<string, string>;
@@ -50,7 +52,7 @@ export function JoinPage({ introHtml, levels, signedIn }: { introHtml: string | 
   );
 }
 
-export function ApplicationForm({ level, csrf, values, errors }: { level: Level; csrf: string; values: Values; errors?: FieldErrors }) {
+export function ApplicationForm({ level, csrf, values, errors, fields = [] }: { level: Level; csrf: string; values: Values; errors?: FieldErrors; fields?: MemberField[] }) {
   const e = errors ?? {};
   return (
     <>
@@ -82,6 +84,12 @@ export function ApplicationForm({ level, csrf, values, errors }: { level: Level;
           <Field name="region" label="State" value={values.region} error={e.region} autocomplete="address-level1" />
           <Field name="postal_code" label="ZIP code" value={values.postal_code} error={e.postal_code} autocomplete="postal-code" />
         </fieldset>
+        {fields.length ? (
+          <fieldset>
+            <legend>More about you</legend>
+            {customFieldInputs(fields, values, errors)}
+          </fieldset>
+        ) : null}
         <div class="form-actions">
           <button type="submit">Send my application</button>
         </div>
@@ -127,6 +135,10 @@ export function MembershipSection(props: {
   invoices: InvoiceSummary[];
   timeZone: string;
   csrf: string;
+  /** Card payments are set up (Stripe): show "Pay online" beside an unpaid invoice. */
+  payOnline?: boolean;
+  /** Renewing is possible now (lapsed, or near or past the renewal date): show "Renew now". */
+  canRenew?: boolean;
 }) {
   const { membership, level, invoices, timeZone } = props;
   const unpaid = invoices.find((i) => i.status === 'unpaid');
@@ -146,12 +158,19 @@ export function MembershipSection(props: {
         ) : null}
       </dl>
       {nextStep[membership.status] ? <p>{nextStep[membership.status]}</p> : null}
+      {props.canRenew ? (
+        <div class="renew">
+          <p>{membership.status === 'lapsed' ? 'Renew to open the members-only pages to you again.' : 'Your membership is due for renewal. Renew now to keep it going.'}</p>
+          <ActionButton action="/account/membership/renew" csrf={props.csrf} label="Renew now" />
+        </div>
+      ) : null}
       {unpaid ? (
         <div class="flash info">
           <p>
             Invoice {unpaid.number} for <strong>{formatMoney(unpaid.total_cents)}</strong> is due {formatDate(unpaid.due_at, timeZone)}.{' '}
             <a href={`/account/invoices/${unpaid.id}/pdf`}>Download the invoice (PDF)</a> to pay by check or bank transfer.
           </p>
+          {props.payOnline ? <ActionButton action={`/account/invoices/${unpaid.id}/pay`} csrf={props.csrf} label="Pay online by card" /> : null}{' '}
           <ActionButton action="/account/membership/invoice-me" csrf={props.csrf} label="E-mail me the invoice" />
         </div>
       ) : null}
@@ -372,6 +391,8 @@ export function MemberDetail(props: {
   csrf: string;
   errors?: FieldErrors;
   values?: Values;
+  /** What an admin can do to the member (membership/admin-views.tsx), shown below the application decision. */
+  actions?: import('preact').ComponentChildren;
 }) {
   const { membership, level, user, events, invoices } = props.detail;
   const tz = props.timeZone;
@@ -410,6 +431,7 @@ export function MemberDetail(props: {
           </Form>
         </section>
       ) : null}
+      {props.actions}
       <h2>Invoices</h2>
       {invoices.length === 0 ? (
         <p>None.</p>

@@ -2,6 +2,10 @@ import type { Migration, MigrationProvider } from 'kysely';
 import type { Dialect } from '../index.js';
 import { foundation } from './0001_foundation.js';
 import { membership } from './0002_membership.js';
+import { renewals } from './0003_renewals.js';
+import { memberFields } from './0004_member_fields.js';
+import { memberAdmin } from './0005_member_admin.js';
+import { stripe } from './0006_stripe.js';
 
 /** Migrations are code, listed here in order; names never change once released. */
 export function migrationProvider(dialect: Dialect): MigrationProvider {
@@ -10,6 +14,10 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
       return {
         '0001_foundation': foundation(dialect),
         '0002_membership': membership(dialect),
+        '0003_renewals': renewals(dialect),
+        '0004_member_fields': memberFields(dialect),
+        '0005_member_admin': memberAdmin(dialect),
+        '0006_stripe': stripe(dialect),
       };
     },
   };

@@ -1,0 +1,284 @@
+import crypto from 'node:crypto';
+import type { FastifyBaseLogger } from 'fastify';
+import type { Transaction } from 'kysely';
+import Stripe from 'stripe';
+import type { Config } from '../../config.js';
+import { iso, type Clock } from '../../core/clock.js';
+import type { Db } from '../../core/db/index.js';
+import type { DB } from '../../core/db/schema.js';
+import { parseId } from '../../core/http/params.js';
+import { ok, refused, type Outcome } from '../../core/result.js';
+import type { SiteState } from '../../core/settings.js';
+import type { BillingService, PaymentOutcome } from './service.js';
+import * as q from './stripe-queries.js';
+
+/** How old a signed webhook may be (Stripe's own default): a replayed old request is refused. */
+const WEBHOOK_TOLERANCE_SECONDS = 300;
+/** Requests with the same content within this window reuse one Checkout session (a double click). */
+const CHECKOUT_REUSE_MS = 10 * 60_000;
+
+export interface SavedCard {
+  customerId: string;
+  paymentMethodId: string;
+  /** "Visa ending 4242" */
+  label: string;
+}
+
+/** Runs inside the transaction that saves a member's card (membership turns automatic renewal on). */
+export type CardSavedHandler = (trx: Transaction<DB>, saved: { userId: number; label: string; turnOnAutoRenew: boolean }) => Promise<void>;
+
+export type WebhookResult =
+  | { ok: false }
+  | { ok: true; outcome: 'ignored' | 'paid' | 'already recorded' | 'card saved' | 'card already saved'; detail?: string }
+  | { ok: true; outcome: 'refused'; detail: string };
+
+export type ChargeResult =
+  | { kind: 'paid'; paymentIntentId: string; payment: Outcome<PaymentOutcome> }
+  | { kind: 'declined'; message: string; paymentIntentId: string | null }
+  | { kind: 'no card' };
+
+const BRANDS: Record<string, string> = { visa: 'Visa', mastercard: 'Mastercard', amex: 'American Express', discover: 'Discover', diners: 'Diners Club', jcb: 'JCB', unionpay: 'UnionPay' };
+
+const cardLabel = (card: { brand?: string | null; last4?: string | null } | null | undefined) =>
+  card?.last4 ? `${BRANDS[card.brand ?? ''] ?? 'Card'} ending ${card.last4}` : 'Saved card';
+
+const idOf = (value: string | { id: string } | null | undefined) => (typeof value === 'string' ? value : (value?.id ?? null));
+
+/**
+ * Card payments through Stripe: Checkout for an invoice ("Pay online"), Checkout in setup mode to
+ * save a card for automatic renewal, charges of a saved card, and the webhook that tells us what
+ * happened. Payments are recorded through billing with Stripe's id as the external id, so a
+ * repeated or late event changes nothing.
+ */
+export class StripePayments {
+  private client: Stripe;
+  private cardSavedHandlers: CardSavedHandler[] = [];
+  private log: Pick<FastifyBaseLogger, 'warn' | 'info'> | undefined;
+
+  constructor(
+    private db: Db,
+    private clock: Clock,
+    private state: SiteState,
+    private billing: BillingService,
+    private options: NonNullable<Config['stripe']> & { baseUrl: string },
+  ) {
+    this.client = new Stripe(options.secretKey, {
+      ...(options.api ?? {}),
+      telemetry: false,
+      maxNetworkRetries: 1,
+      timeout: 30_000,
+    });
+  }
+
+  setLogger(log: Pick<FastifyBaseLogger, 'warn' | 'info'>) {
+    this.log = log;
+  }
+
+  onCardSaved(handler: CardSavedHandler) {
+    this.cardSavedHandlers.push(handler);
+  }
+
+  private link = (path: string) => `${this.options.baseUrl}${path}`;
+
+  /** One key per request content (and per few minutes), so a double click opens one session. */
+  private idempotencyKey(prefix: string, params: unknown) {
+    const bucket = Math.floor(this.clock.now().getTime() / CHECKOUT_REUSE_MS);
+    return `${prefix}-${crypto.createHash('sha256').update(JSON.stringify(params)).update(String(bucket)).digest('hex').slice(0, 32)}`;
+  }
+
+  private unreachable(err: unknown, what: string) {
+    this.log?.warn({ err }, `Stripe: ${what} failed`);
+    return refused<never>({ form: 'We could not reach our card processor just now. Please try again in a few minutes, or pay by check or bank transfer.' });
+  }
+
+  /**
+   * A Checkout session for what is still owed on one of the member's invoices. Undefined when the
+   * invoice is not theirs (the route answers 404).
+   */
+  async payInvoice(userId: number, invoiceId: number): Promise<Outcome<{ url: string }> | undefined> {
+    const invoice = await this.billing.get(invoiceId);
+    if (!invoice || invoice.user_id !== userId) return undefined;
+    if (invoice.status !== 'unpaid' || invoice.balanceCents <= 0) return refused({ form: `Invoice ${invoice.number} has nothing left to pay.` });
+    const settings = await this.state.getSettings();
+    const metadata = { invoice_id: String(invoice.id) };
+    const params: Stripe.Checkout.SessionCreateParams = {
+      mode: 'payment',
+      allowed_payment_method_types: ['card'],
+      customer_email: invoice.user_email,
+      client_reference_id: String(invoice.id),
+      line_items: [{ quantity: 1, price_data: { currency: 'usd', unit_amount: invoice.balanceCents, product_data: { name: `${settings.shortName} invoice ${invoice.number}` } } }],
+      metadata,
+      // On the payment too, so its own event (payment_intent.succeeded) can be matched to the invoice.
+      payment_intent_data: { metadata, description: `${settings.shortName} invoice ${invoice.number}` },
+      success_url: this.link('/account'),
+      cancel_url: this.link('/account'),
+    };
+    try {
+      const session = await this.client.checkout.sessions.create(params, { idempotencyKey: this.idempotencyKey('checkout', params) });
+      if (!session.url) throw new Error(`Checkout session ${session.id} has no url`);
+      return ok({ url: session.url });
+    } catch (err) {
+      return this.unreachable(err, 'starting Checkout');
+    }
+  }
+
+  /** A Checkout session in setup mode: the member enters a card, Stripe keeps it for renewals. */
+  async startCardSetup(user: { id: number; email: string; name: string }, options: { turnOnAutoRenew: boolean }): Promise<Outcome<{ url: string }>> {
+    try {
+      const customer = await this.ensureCustomer(user);
+      const metadata = { user_id: String(user.id), auto_renew: options.turnOnAutoRenew ? '1' : '0' };
+      const params: Stripe.Checkout.SessionCreateParams = {
+        mode: 'setup',
+        allowed_payment_method_types: ['card'],
+        currency: 'usd',
+        customer,
+        client_reference_id: String(user.id),
+        metadata,
+        setup_intent_data: { metadata },
+        success_url: this.link('/account'),
+        cancel_url: this.link('/account'),
+      };
+      const session = await this.client.checkout.sessions.create(params, { idempotencyKey: this.idempotencyKey('setup', params) });
+      if (!session.url) throw new Error(`Checkout session ${session.id} has no url`);
+      return ok({ url: session.url });
+    } catch (err) {
+      return this.unreachable(err, 'starting card setup');
+    }
+  }
+
+  private async ensureCustomer(user: { id: number; email: string; name: string }): Promise<string> {
+    const known = await q.findCustomer(this.db, user.id);
+    if (known) return known.customer_id;
+    const params = { email: user.email, name: user.name, metadata: { user_id: String(user.id) } };
+    const customer = await this.client.customers.create(params, { idempotencyKey: this.idempotencyKey(`customer-${user.id}`, params) });
+    await q.insertCustomer(this.db, { user_id: user.id, customer_id: customer.id, now: iso(this.clock.now()) });
+    return (await q.findCustomer(this.db, user.id))!.customer_id;
+  }
+
+  async savedCard(userId: number): Promise<SavedCard | null> {
+    const row = await q.findCustomer(this.db, userId);
+    return row?.payment_method_id ? { customerId: row.customer_id, paymentMethodId: row.payment_method_id, label: row.card_label } : null;
+  }
+
+  /**
+   * Charge the member's saved card, without them present, for an invoice; the payment is recorded
+   * by the PaymentIntent's id. The same `idempotencyKey` never charges twice (Stripe keeps keys
+   * for at least a day), and the payment's own webhook event records it too if we crash first.
+   */
+  async chargeSavedCard(input: { userId: number; invoiceId: number; amountCents: number; description: string; idempotencyKey: string; reference: string }): Promise<ChargeResult> {
+    const card = await this.savedCard(input.userId);
+    if (!card) return { kind: 'no card' };
+    let intent: Stripe.PaymentIntent;
+    try {
+      intent = await this.client.paymentIntents.create(
+        {
+          amount: input.amountCents,
+          currency: 'usd',
+          customer: card.customerId,
+          payment_method: card.paymentMethodId,
+          off_session: true,
+          confirm: true,
+          description: input.description,
+          metadata: { invoice_id: String(input.invoiceId) },
+        },
+        { idempotencyKey: input.idempotencyKey },
+      );
+    } catch (err) {
+      const e = err as { type?: string; message?: string; payment_intent?: { id: string } };
+      if (e.type === 'StripeCardError') return { kind: 'declined', message: e.message ?? 'The card was declined.', paymentIntentId: e.payment_intent?.id ?? null };
+      throw err;
+    }
+    if (intent.status !== 'succeeded') {
+      return { kind: 'declined', message: 'The bank asked for the cardholder to confirm the payment.', paymentIntentId: intent.id };
+    }
+    const payment = await this.billing.recordPayment(input.invoiceId, {
+      method: 'card',
+      amountCents: intent.amount_received || intent.amount,
+      reference: input.reference,
+      externalId: intent.id,
+      actorUserId: null,
+    });
+    return { kind: 'paid', paymentIntentId: intent.id, payment };
+  }
+
+  /**
+   * A webhook from Stripe: the signature (over the raw bytes, with a recent timestamp) proves it
+   * came from Stripe; `{ ok: false }` when it does not. Every effect is idempotent: the same event
+   * twice, or events out of order, change nothing the second time.
+   */
+  async handleWebhook(rawBody: Buffer, signature: string | undefined): Promise<WebhookResult> {
+    if (!signature) return { ok: false };
+    let event: Stripe.Event;
+    try {
+      event = this.client.webhooks.constructEvent(rawBody, signature, this.options.webhookSecret, WEBHOOK_TOLERANCE_SECONDS, undefined, this.clock.now().getTime());
+    } catch {
+      return { ok: false };
+    }
+    // Signed by Stripe but not the shape we know (an API version change): acknowledged, not acted on.
+    if (typeof event.data?.object !== 'object' || event.data.object === null) return { ok: true, outcome: 'ignored' };
+    switch (event.type) {
+      case 'checkout.session.completed':
+      case 'checkout.session.async_payment_succeeded':
+        return this.sessionCompleted(event.data.object);
+      case 'payment_intent.succeeded': {
+        const intent = event.data.object;
+        const invoiceId = parseId(intent.metadata?.invoice_id);
+        if (invoiceId === null || intent.currency !== 'usd') return { ok: true, outcome: 'ignored' };
+        return this.recordCardPayment(invoiceId, intent.amount_received, intent.id, 'Stripe');
+      }
+      default:
+        return { ok: true, outcome: 'ignored' };
+    }
+  }
+
+  private async sessionCompleted(session: Stripe.Checkout.Session): Promise<WebhookResult> {
+    if (session.mode === 'payment') {
+      const invoiceId = parseId(session.metadata?.invoice_id);
+      // Not paid yet (a delayed method): its async_payment_succeeded event will come.
+      if (invoiceId === null || session.payment_status !== 'paid' || session.currency !== 'usd' || !session.amount_total) return { ok: true, outcome: 'ignored' };
+      return this.recordCardPayment(invoiceId, session.amount_total, idOf(session.payment_intent) ?? session.id, 'Stripe');
+    }
+    if (session.mode === 'setup') return this.cardSetUp(session);
+    return { ok: true, outcome: 'ignored' };
+  }
+
+  private async recordCardPayment(invoiceId: number, amountCents: number, externalId: string, reference: string): Promise<WebhookResult> {
+    const result = await this.billing.recordPayment(invoiceId, { method: 'card', amountCents, reference, externalId, actorUserId: null });
+    if (result.ok) return { ok: true, outcome: result.value.alreadyRecorded ? 'already recorded' : 'paid' };
+    // Money Stripe took that billing will not take (the invoice was paid another way, or voided):
+    // acknowledged, so Stripe stops resending, and logged for the treasurer to refund.
+    const detail = `${externalId} for invoice id ${invoiceId}: ${Object.values(result.errors).join(' ')}`;
+    this.log?.warn({ externalId, invoiceId, errors: result.errors }, 'Stripe payment not recorded: refund it from the Stripe dashboard');
+    return { ok: true, outcome: 'refused', detail };
+  }
+
+  private async cardSetUp(session: Stripe.Checkout.Session): Promise<WebhookResult> {
+    const userId = parseId(session.metadata?.user_id);
+    const customerId = idOf(session.customer);
+    const setupIntentId = idOf(session.setup_intent);
+    if (userId === null || !customerId || !setupIntentId || session.status !== 'complete') return { ok: true, outcome: 'ignored' };
+    const known = await q.findCustomer(this.db, userId);
+    if (!known || known.customer_id !== customerId) return { ok: true, outcome: 'ignored' };
+    // Cheap checks first: this session was applied already, or a newer one saved a card since.
+    if (known.card_session_id === session.id || (known.card_session_created ?? 0) > session.created) return { ok: true, outcome: 'card already saved' };
+    const intent = await this.client.setupIntents.retrieve(setupIntentId, { expand: ['payment_method'] });
+    const method = intent.payment_method;
+    const paymentMethodId = idOf(method);
+    if (intent.status !== 'succeeded' || !paymentMethodId) return { ok: true, outcome: 'ignored' };
+    const label = cardLabel(typeof method === 'object' ? method?.card : null);
+    const saved = await this.db.transaction().execute(async (trx) => {
+      const done = await q.saveCard(trx, {
+        user_id: userId,
+        customer_id: customerId,
+        payment_method_id: paymentMethodId,
+        card_label: label,
+        session_id: session.id,
+        session_created: session.created,
+        now: iso(this.clock.now()),
+      });
+      if (done) for (const handler of this.cardSavedHandlers) await handler(trx, { userId, label, turnOnAutoRenew: session.metadata?.auto_renew === '1' });
+      return done;
+    });
+    return { ok: true, outcome: saved ? 'card saved' : 'card already saved' };
+  }
+}

@@ -1,0 +1,321 @@
+import { z } from 'zod';
+import { iso, type Clock } from '../../core/clock.js';
+import type { Db } from '../../core/db/index.js';
+import type { MembershipStatus } from '../../core/db/schema.js';
+import { email, optionalText, text } from '../../core/http/forms.js';
+import type { Jobs } from '../../core/jobs/index.js';
+import { ok, refused, type Outcome } from '../../core/result.js';
+import type { SiteState } from '../../core/settings.js';
+import { calendarDate, startOfDay } from '../../core/time.js';
+import { formatDate } from '../../core/views/render.js';
+import { MemberImports } from './admin-imports.js';
+import * as aq from './admin-queries.js';
+import { addMonths, dateToInstant, isoDay, membersCsv, parseCalendarDate } from './csv.js';
+import * as fq from './fields-queries.js';
+import * as q from './queries.js';
+import { STATUS_LABELS, type MembershipService } from './service.js';
+
+// The list's query string
+
+const STATUSES = Object.keys(STATUS_LABELS) as [MembershipStatus, ...MembershipStatus[]];
+const blankIsUnset = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
+
+export const PER_PAGE = 50;
+
+/** What the list's query string may hold; anything malformed is dropped, never an error page. */
+const listQuery = z.object({
+  status: z.preprocess(blankIsUnset, z.enum(STATUSES).optional()).catch(undefined),
+  level: z.preprocess(blankIsUnset, z.coerce.number().int().positive().max(2 ** 31 - 1).optional()).catch(undefined),
+  due: z.unknown().optional(),
+  q: z.preprocess(blankIsUnset, z.string().trim().max(100).optional()).catch(undefined),
+  field: z.preprocess(blankIsUnset, z.coerce.number().int().positive().max(2 ** 31 - 1).optional()).catch(undefined),
+  value: z.preprocess(blankIsUnset, z.string().trim().max(200).optional()).catch(undefined),
+  sort: z.enum(['name', 'renewal', 'joined']).catch('joined'),
+  dir: z.enum(['asc', 'desc']).optional().catch(undefined),
+  page: z.coerce.number().int().min(1).max(100_000).catch(1),
+});
+
+/** The list's settings as the query string says them (and as links and the filter form repeat them). */
+export interface ListParams {
+  status: MembershipStatus | null;
+  levelId: number | null;
+  dueDays: number | null;
+  search: string;
+  /** A member field's id and the value it must have (as typed). */
+  fieldId: number | null;
+  fieldValue: string;
+  sort: aq.MemberSort;
+  dir: 'asc' | 'desc';
+  page: number;
+}
+
+export const DEFAULT_DIR: Record<aq.MemberSort, 'asc' | 'desc'> = { name: 'asc', renewal: 'asc', joined: 'desc' };
+
+/** Parse the query string; `dueError` says why a "due within" value was not used. */
+export function parseListParams(query: unknown): { params: ListParams; dueError?: string; rawDue: string } {
+  const parsed = listQuery.parse(query && typeof query === 'object' ? query : {});
+  const rawDue = typeof parsed.due === 'string' ? parsed.due.trim() : '';
+  let dueDays: number | null = null;
+  let dueError: string | undefined;
+  if (rawDue !== '') {
+    if (/^\d{1,4}$/.test(rawDue) && Number(rawDue) <= 3660) dueDays = Number(rawDue);
+    else dueError = 'Enter a number of days from 0 to 3660, for example 30.';
+  }
+  return {
+    params: {
+      status: parsed.status ?? null,
+      levelId: parsed.level ?? null,
+      dueDays,
+      search: parsed.q ?? '',
+      fieldId: parsed.field ?? null,
+      fieldValue: parsed.value ?? '',
+      sort: parsed.sort,
+      dir: parsed.dir ?? DEFAULT_DIR[parsed.sort],
+      page: parsed.page,
+    },
+    dueError,
+    rawDue,
+  };
+}
+
+/** The query string of a list (defaults left out), so filters survive paging, sorting and export. */
+export function listQueryString(p: ListParams, overrides: Partial<ListParams> = {}): string {
+  const v = { ...p, ...overrides };
+  const qs = new URLSearchParams();
+  if (v.status) qs.set('status', v.status);
+  if (v.levelId) qs.set('level', String(v.levelId));
+  if (v.dueDays !== null) qs.set('due', String(v.dueDays));
+  if (v.search) qs.set('q', v.search);
+  if (v.fieldId) qs.set('field', String(v.fieldId));
+  if (v.fieldValue) qs.set('value', v.fieldValue);
+  if (v.sort !== 'joined' || v.dir !== DEFAULT_DIR.joined) {
+    qs.set('sort', v.sort);
+    qs.set('dir', v.dir);
+  }
+  if (v.page > 1) qs.set('page', String(v.page));
+  const s = qs.toString();
+  return s ? `?${s}` : '';
+}
+
+// Forms on a member's page
+
+export const detailsInput = z.object({
+  name: text('the name', 120),
+  email: email(),
+  organization: optionalText('the organization', 150),
+  job_title: optionalText('the job title', 120),
+  phone: optionalText('the phone number', 40),
+  address_line1: optionalText('the address', 150),
+  address_line2: optionalText('the address', 150),
+  city: optionalText('the city', 80),
+  region: optionalText('the state', 80),
+  postal_code: optionalText('the ZIP code', 20),
+});
+export type DetailsInput = z.output<typeof detailsInput>;
+
+export const levelChangeInput = z.object({
+  level_id: z.coerce.number({ error: 'Choose a level.' }).int('Choose a level.').positive('Choose a level.').max(2 ** 31 - 1, 'Choose a level.'),
+});
+
+export const renewalInput = z
+  .object({
+    renewal_date: z.string().trim().optional().transform((v) => v ?? ''),
+    months: z.string().trim().optional().transform((v) => v ?? ''),
+  })
+  .superRefine((v, ctx) => {
+    if (v.renewal_date === '' && v.months === '') ctx.addIssue({ code: 'custom', path: ['renewal_date'], message: 'Choose the new renewal date, or a number of months to add.' });
+    if (v.renewal_date !== '' && !dateToInstant(v.renewal_date, 'UTC')) ctx.addIssue({ code: 'custom', path: ['renewal_date'], message: 'Enter a real date, for example 2027-06-30.' });
+    if (v.months !== '' && !(/^\d{1,2}$/.test(v.months) && Number(v.months) >= 1 && Number(v.months) <= 60)) {
+      ctx.addIssue({ code: 'custom', path: ['months'], message: 'Enter a whole number of months from 1 to 60.' });
+    }
+  })
+  .transform((v) => (v.renewal_date !== '' ? { kind: 'date' as const, date: v.renewal_date } : { kind: 'months' as const, months: Number(v.months) }));
+
+export const suspendInput = z.object({ suspend_reason: optionalText('the reason', 500) });
+export const noteInput = z.object({ note: text('the note', 4000) });
+
+const gone = <T>() => refused<T>({ form: 'This member no longer exists.' });
+
+/**
+ * What admins do to members: find them (filters, sort, pages, CSV export), edit their details,
+ * change level, move the renewal date, suspend and reinstate, add notes (each with a history
+ * event naming the admin); and, through `imports`, add many at once from a CSV file.
+ */
+export class AdminMembersService {
+  constructor(
+    private db: Db,
+    private clock: Clock,
+    private state: SiteState,
+    jobs: Jobs,
+    private membership: MembershipService,
+  ) {
+    this.imports = new MemberImports(db, clock, state, jobs);
+  }
+
+  /** Importing members from a CSV file (admin-imports.ts). */
+  readonly imports: MemberImports;
+
+  // Finding members
+
+  private async filters(p: ListParams): Promise<aq.MemberFilters> {
+    let due: aq.MemberFilters['due'] = null;
+    if (p.dueDays !== null) {
+      // From the start of today to the end of the Nth day after it, in the association's calendar.
+      const { timeZone } = await this.state.getSettings();
+      const today = calendarDate(this.clock.now(), timeZone);
+      const from = startOfDay(today.year, today.month, today.day, timeZone);
+      const last = new Date(Date.UTC(today.year, today.month - 1, today.day + p.dueDays + 1));
+      due = { from: iso(from), before: iso(startOfDay(last.getUTCFullYear(), last.getUTCMonth() + 1, last.getUTCDate(), timeZone)) };
+    }
+    const { field } = await this.fieldFilter(p);
+    return { status: p.status, levelId: p.levelId, due, search: p.search, field, sort: p.sort, dir: p.dir };
+  }
+
+  /** The member-field filter, when both a field and a value are given and the value suits the field. */
+  private async fieldFilter(p: ListParams): Promise<{ field: aq.MemberFilters['field']; error?: string }> {
+    if (!p.fieldId || !p.fieldValue) return { field: null, error: p.fieldId && !p.fieldValue ? 'Enter the value the field must have.' : undefined };
+    const field = await fq.findField(this.db, p.fieldId);
+    if (!field) return { field: null };
+    let value = p.fieldValue;
+    if (field.type === 'checkbox') {
+      const word = value.toLowerCase();
+      if (['yes', 'on', 'true', '1', 'ticked', 'checked'].includes(word)) value = 'on';
+      else if (['no', 'off', 'false', '0', 'not ticked', 'unchecked'].includes(word)) value = 'off';
+      else return { field: null, error: `“${field.label}” is a checkbox: enter yes or no.` };
+    } else if (field.type === 'date') {
+      const d = parseCalendarDate(value);
+      if (!d) return { field: null, error: `“${field.label}” is a date: enter it as YYYY-MM-DD, for example 2026-03-15.` };
+      value = `${d.year}-${String(d.month).padStart(2, '0')}-${String(d.day).padStart(2, '0')}`;
+    }
+    return { field: { id: field.id, type: field.type, value } };
+  }
+
+  async list(p: ListParams) {
+    const f = await this.filters(p);
+    const [total, { error: fieldError }, fields] = await Promise.all([aq.countMembers(this.db, f), this.fieldFilter(p), fq.listFields(this.db)]);
+    const pages = Math.max(1, Math.ceil(total / PER_PAGE));
+    const page = Math.min(p.page, pages);
+    const rows = await aq.searchMembers(this.db, f, { limit: PER_PAGE, offset: (page - 1) * PER_PAGE });
+    return { rows, total, page, pages, fields: fields.map((x) => ({ id: x.id, label: x.label, type: x.type })), fieldError };
+  }
+
+  /** The filtered list as CSV, and a file name with today's date. */
+  async exportCsv(p: ListParams): Promise<{ csv: string; fileName: string }> {
+    const [rows, settings] = await Promise.all([this.filters(p).then((f) => aq.exportMembers(this.db, f)), this.state.getSettings()]);
+    return { csv: membersCsv(rows, settings.timeZone), fileName: `members-${isoDay(iso(this.clock.now()), settings.timeZone)}.csv` };
+  }
+
+  listLevels = () => q.listLevels(this.db);
+  detail = (membershipId: number) => this.membership.detail(membershipId);
+
+  // A member's page
+
+  private async withMembership<T>(membershipId: number, act: (m: q.MembershipRow, now: string) => Promise<Outcome<T>>): Promise<Outcome<T>> {
+    const membership = await q.findMembership(this.db, membershipId);
+    if (!membership) return gone<T>();
+    return act(membership, iso(this.clock.now()));
+  }
+
+  updateDetails(membershipId: number, input: DetailsInput, actorUserId: number): Promise<Outcome<null>> {
+    return this.withMembership(membershipId, async (m, now) => {
+      const user = await aq.findAccount(this.db, m.user_id);
+      const owner = await aq.findUserIdByEmail(this.db, input.email);
+      const taken = refused<null>({ email: 'Another account already uses this e-mail address.' });
+      if (owner !== undefined && owner !== m.user_id) return taken;
+      const labels: [keyof DetailsInput, string][] = [
+        ['name', 'name'],
+        ['organization', 'organization'],
+        ['job_title', 'job title'],
+        ['phone', 'phone'],
+        ['address_line1', 'address'],
+        ['address_line2', 'address'],
+        ['city', 'city'],
+        ['region', 'state'],
+        ['postal_code', 'ZIP code'],
+      ];
+      const before: DetailsInput = { ...m, name: user.name, email: user.email };
+      const changed = [...new Set(labels.filter(([k]) => before[k] !== input[k]).map(([, label]) => label))];
+      const emailChanged = user.email !== input.email;
+      if (emailChanged) changed.push(`e-mail address (was ${user.email})`);
+      if (changed.length === 0) return ok(null);
+      try {
+        await this.db.transaction().execute(async (trx) => {
+          await aq.updateAccountDetails(trx, m.user_id, { name: input.name, email: input.email, ...(emailChanged ? { email_verified_at: null } : {}), updated_at: now });
+          const { name: _name, email: _email, ...membershipValues } = input;
+          await q.updateMembership(trx, m.id, { ...membershipValues, updated_at: now });
+          await q.insertEvent(trx, { membership_id: m.id, kind: 'details_changed', detail: `Details changed: ${changed.join(', ')}.`, actor_user_id: actorUserId, created_at: now });
+        });
+      } catch (err) {
+        // Two accounts given one address at the same moment: the unique e-mail decides.
+        const owner = await aq.findUserIdByEmail(this.db, input.email);
+        if (owner !== undefined && owner !== m.user_id) return taken;
+        throw err;
+      }
+      return ok(null);
+    });
+  }
+
+  changeLevel(membershipId: number, levelId: number, actorUserId: number): Promise<Outcome<null>> {
+    return this.withMembership(membershipId, async (m, now) => {
+      const [from, to] = await Promise.all([q.findLevel(this.db, m.level_id), q.findLevel(this.db, levelId)]);
+      if (!to || to.archived_at) return refused({ level_id: 'Choose one of the levels in the list.' });
+      if (to.id === m.level_id) return refused({ level_id: `This member is already at the ${to.name} level.` });
+      await this.db.transaction().execute(async (trx) => {
+        await q.updateMembership(trx, m.id, { level_id: to.id, updated_at: now });
+        await q.insertEvent(trx, { membership_id: m.id, kind: 'level_changed', detail: `Level changed from ${from?.name ?? 'another level'} to ${to.name}.`, actor_user_id: actorUserId, created_at: now });
+      });
+      return ok(null);
+    });
+  }
+
+  /** Move the renewal date to a date, or later by some months; a lapsed member whose date moves into the future is active again. */
+  changeRenewalDate(membershipId: number, change: z.output<typeof renewalInput>, actorUserId: number): Promise<Outcome<{ until: string; reactivated: boolean }>> {
+    return this.withMembership(membershipId, async (m, now) => {
+      const { timeZone } = await this.state.getSettings();
+      const nowDate = this.clock.now();
+      const until = change.kind === 'date' ? dateToInstant(change.date, timeZone)! : addMonths(m.expires_at ? new Date(m.expires_at) : nowDate, change.months, timeZone);
+      const show = (d: string) => formatDate(d, timeZone);
+      const reactivated = m.status === 'lapsed' && until.getTime() > nowDate.getTime();
+      const moved = m.expires_at ? `from ${show(m.expires_at)} to ${show(iso(until))}` : `to ${show(iso(until))}`;
+      const detail =
+        (change.kind === 'months' ? `Renewal date extended by ${change.months} month${change.months === 1 ? '' : 's'}, ${moved}.` : `Renewal date changed ${moved}.`) +
+        (reactivated ? ' The membership is active again.' : '');
+      await this.db.transaction().execute(async (trx) => {
+        await q.updateMembership(trx, m.id, { expires_at: iso(until), ...(reactivated ? { status: 'active' as const } : {}), updated_at: now });
+        await q.insertEvent(trx, { membership_id: m.id, kind: 'renewal_date_changed', detail, actor_user_id: actorUserId, created_at: now });
+      });
+      return ok({ until: iso(until), reactivated });
+    });
+  }
+
+  suspend(membershipId: number, reason: string, actorUserId: number): Promise<Outcome<null>> {
+    return this.withMembership(membershipId, async (m, now) => {
+      if (m.status === 'suspended') return refused({ form: 'This membership is already suspended.' });
+      await this.db.transaction().execute(async (trx) => {
+        await q.updateMembership(trx, m.id, { status: 'suspended', updated_at: now });
+        await q.insertEvent(trx, { membership_id: m.id, kind: 'suspended', detail: reason ? `Suspended: ${reason}` : 'Suspended.', actor_user_id: actorUserId, created_at: now });
+      });
+      return ok(null);
+    });
+  }
+
+  /** Back to active; says whether members-only pages open again (they stay closed past the renewal date and grace period). */
+  reinstate(membershipId: number, actorUserId: number): Promise<Outcome<{ access: boolean }>> {
+    return this.withMembership(membershipId, async (m, now) => {
+      if (m.status !== 'suspended') return refused({ form: 'This membership is not suspended.' });
+      await this.db.transaction().execute(async (trx) => {
+        await q.updateMembership(trx, m.id, { status: 'active', updated_at: now });
+        await q.insertEvent(trx, { membership_id: m.id, kind: 'reinstated', detail: 'Reinstated: the membership is active again.', actor_user_id: actorUserId, created_at: now });
+      });
+      return ok({ access: await this.membership.hasAccess(m.user_id) });
+    });
+  }
+
+  addNote(membershipId: number, note: string, actorUserId: number): Promise<Outcome<null>> {
+    return this.withMembership(membershipId, async (m, now) => {
+      await q.insertEvent(this.db, { membership_id: m.id, kind: 'note', detail: note, actor_user_id: actorUserId, created_at: now });
+      return ok(null);
+    });
+  }
+
+}

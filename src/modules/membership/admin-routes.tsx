@@ -1,0 +1,192 @@
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import { z } from 'zod';
+import { requireRole } from '../../core/auth/guards.js';
+import { formValues, parseForm } from '../../core/http/forms.js';
+import { parseId } from '../../core/http/params.js';
+import type { Outcome } from '../../core/result.js';
+import type { SiteState } from '../../core/settings.js';
+import type { FieldErrors } from '../../core/views/forms.js';
+import { renderFragment } from '../../core/views/render.js';
+import {
+  detailsInput,
+  levelChangeInput,
+  noteInput,
+  parseListParams,
+  renewalInput,
+  suspendInput,
+  type AdminMembersService,
+} from './admin-members.js';
+import { ImportPage, ImportProgress, ImportUploadPage } from './admin-import-views.js';
+import { MemberActions, MemberListPage, type ActionName } from './admin-views.js';
+import { MemberDetail } from './views.js';
+
+interface Deps {
+  members: AdminMembersService;
+  state: SiteState;
+}
+
+type Id = { Params: { id: string } };
+
+/** The admins' member screens: the list and its CSV, a member's page and its actions, imports. */
+export async function adminMemberRoutes(app: FastifyInstance, { members, state }: Deps) {
+  const admin = { preHandler: requireRole('admin') };
+
+  // The list
+
+  app.get('/admin/members', admin, async (request, reply) => {
+    const { params, dueError, rawDue } = parseListParams(request.query);
+    const [list, levels, settings] = await Promise.all([members.list(params), members.listLevels(), state.getSettings()]);
+    return reply.page({
+      title: 'Members',
+      admin: true,
+      body: (
+        <MemberListPage
+          rows={list.rows}
+          total={list.total}
+          page={list.page}
+          pages={list.pages}
+          params={{ ...params, page: list.page }}
+          levels={levels}
+          rawDue={rawDue}
+          dueError={dueError}
+          fields={list.fields}
+          fieldError={list.fieldError}
+          timeZone={settings.timeZone}
+        />
+      ),
+    });
+  });
+
+  app.get('/admin/members.csv', admin, async (request, reply) => {
+    const { csv, fileName } = await members.exportCsv(parseListParams(request.query).params);
+    return reply
+      .header('cache-control', 'private, no-store')
+      .header('content-disposition', `attachment; filename="${fileName}"`)
+      .type('text/csv; charset=utf-8')
+      .send(csv);
+  });
+
+  // A member's page and what admins do there
+
+  const detailPage = async (id: number, reply: FastifyReply, failed?: { action: ActionName; errors: FieldErrors; values: Record<string, string> }) => {
+    const [detail, levels, settings] = await Promise.all([members.detail(id), members.listLevels(), state.getSettings()]);
+    if (!detail) return reply.callNotFound();
+    const csrf = reply.csrfToken();
+    return reply.page({
+      status: failed ? 422 : 200,
+      title: detail.user.name,
+      admin: true,
+      body: (
+        <MemberDetail
+          detail={detail}
+          timeZone={settings.timeZone}
+          csrf={csrf}
+          actions={<MemberActions membership={detail.membership} user={detail.user} levels={levels} timeZone={settings.timeZone} csrf={csrf} failed={failed} />}
+        />
+      ),
+    });
+  };
+
+  app.get<Id>('/admin/members/:id', admin, async (request, reply) => {
+    const id = parseId(request.params.id);
+    return id === null ? reply.callNotFound() : detailPage(id, reply);
+  });
+
+  /** A form on a member's page: validate, act, then back to the page (with a message), or the page again with the errors. */
+  function memberAction<S extends z.ZodType, T>(
+    path: string,
+    action: ActionName,
+    schema: S,
+    run: (membershipId: number, input: z.output<S>, actorUserId: number) => Promise<Outcome<T>>,
+    done: (value: T) => string,
+  ) {
+    app.post<Id>(`/admin/members/:id/${path}`, admin, async (request, reply) => {
+      const id = parseId(request.params.id);
+      if (id === null) return reply.callNotFound();
+      const form = parseForm(schema, request.body);
+      const result = form.ok ? await run(id, form.data, request.user!.id) : form;
+      if (!result.ok) {
+        const fieldErrors = Object.keys(result.errors).filter((k) => k !== 'form');
+        if (fieldErrors.length === 0) {
+          if (result.errors.form === 'This member no longer exists.') return reply.callNotFound();
+          reply.setFlash('error', result.errors.form ?? 'That did not work. Try again.');
+          return reply.redirect(`/admin/members/${id}`, 303);
+        }
+        return detailPage(id, reply, { action, errors: result.errors, values: formValues(request.body) });
+      }
+      reply.setFlash('success', done(result.value));
+      return reply.redirect(`/admin/members/${id}`, 303);
+    });
+  }
+
+  memberAction('details', 'details', detailsInput, (id, input, actor) => members.updateDetails(id, input, actor), () => 'The details were saved.');
+  memberAction('level', 'level', levelChangeInput, (id, input, actor) => members.changeLevel(id, input.level_id, actor), () => 'The level was changed.');
+  memberAction(
+    'renewal',
+    'renewal',
+    renewalInput,
+    (id, input, actor) => members.changeRenewalDate(id, input, actor),
+    (v) => `The renewal date was changed.${v.reactivated ? ' The membership is active again.' : ''}`,
+  );
+  memberAction('suspend', 'suspend', suspendInput, (id, input, actor) => members.suspend(id, input.suspend_reason, actor), () => 'The membership is suspended: members-only pages are closed to this member.');
+  memberAction(
+    'reinstate',
+    'suspend',
+    z.object({}),
+    (id, _input, actor) => members.reinstate(id, actor),
+    (v) =>
+      v.access
+        ? 'The membership is active again.'
+        : 'The membership is active again, but its renewal date and grace period have passed: extend the renewal date to open members-only pages.',
+  );
+  memberAction('notes', 'note', noteInput, (id, input, actor) => members.addNote(id, input.note, actor), () => 'The note was added to the history.');
+
+  // Imports
+
+  app.get('/admin/members/import', admin, async (_request, reply) =>
+    reply.page({ title: 'Import members', admin: true, body: <ImportUploadPage csrf={reply.csrfToken()} /> }),
+  );
+
+  app.post('/admin/members/import', admin, async (request, reply) => {
+    const file = (request.body as Record<string, unknown> | undefined)?.file;
+    const result = await members.imports.check(Buffer.isBuffer(file) ? file : undefined, request.user!.id);
+    if (!result.ok) return reply.page({ status: 422, title: 'Import members', admin: true, body: <ImportUploadPage csrf={reply.csrfToken()} errors={result.errors} /> });
+    return reply.redirect(`/admin/members/import/${result.value}`, 303);
+  });
+
+  const findImport = (raw: string) => {
+    const id = parseId(raw);
+    return id === null ? Promise.resolve(undefined) : members.imports.view(id);
+  };
+
+  app.get<Id>('/admin/members/import/:id', admin, async (request, reply) => {
+    const [view, settings] = await Promise.all([findImport(request.params.id), state.getSettings()]);
+    if (!view) return reply.callNotFound();
+    const running = view.batch.status === 'queued' || view.batch.status === 'running';
+    const title = view.batch.status === 'invalid' ? 'Problems in the file' : view.batch.status === 'ready' ? 'Check and confirm the import' : running ? 'Importing members' : 'Member import';
+    return reply.page({ title, admin: true, body: <ImportPage view={view} csrf={reply.csrfToken()} timeZone={settings.timeZone} /> });
+  });
+
+  // htmx asks for this every 2 seconds while the import runs.
+  app.get<Id>('/admin/members/import/:id/progress', admin, async (request, reply) => {
+    const view = await findImport(request.params.id);
+    if (!view) return reply.callNotFound();
+    return reply.header('cache-control', 'private, no-store').type('text/html; charset=utf-8').send(renderFragment(<ImportProgress batch={view.batch} />));
+  });
+
+  app.post<Id>('/admin/members/import/:id/confirm', admin, async (request, reply) => {
+    const id = parseId(request.params.id);
+    if (id === null || !(await members.imports.view(id))) return reply.callNotFound();
+    const result = await members.imports.confirm(id, request.user!.id);
+    reply.setFlash(result.ok ? 'success' : 'error', result.ok ? 'The import has started.' : result.errors.form!);
+    return reply.redirect(`/admin/members/import/${id}`, 303);
+  });
+
+  app.post<Id>('/admin/members/import/:id/cancel', admin, async (request, reply) => {
+    const id = parseId(request.params.id);
+    if (id === null || !(await members.imports.view(id))) return reply.callNotFound();
+    const result = await members.imports.cancel(id);
+    reply.setFlash(result.ok ? 'success' : 'error', result.ok ? 'The import was cancelled; nothing was imported.' : result.errors.form!);
+    return reply.redirect(`/admin/members/import/${id}`, 303);
+  });
+}

@@ -1,0 +1,373 @@
+import { parse } from 'csv-parse/sync';
+import { stringify } from 'csv-stringify/sync';
+import type { MembershipStatus } from '../../core/db/schema.js';
+import { email as emailSchema } from '../../core/http/forms.js';
+import { calendarDate, startOfDay } from '../../core/time.js';
+import { STATUS_LABELS } from './service.js';
+
+/**
+ * Member lists as CSV files: reading an import file into checked rows (every problem with its
+ * line and column), and writing the admin list out. Pure functions: no database, no HTTP.
+ */
+
+// Calendar dates as people write them in files and forms
+
+/** A calendar date written YYYY-MM-DD (or M/D/YYYY, as US spreadsheets do), or null when it is not a real date. */
+export function parseCalendarDate(value: string): { year: number; month: number; day: number } | null {
+  const v = value.trim();
+  let m = /^(\d{4})-(\d{1,2})-(\d{1,2})$/.exec(v);
+  let year: number, month: number, day: number;
+  if (m) [year, month, day] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  else if ((m = /^(\d{1,2})\/(\d{1,2})\/(\d{4})$/.exec(v))) [month, day, year] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  else return null;
+  if (year < 1900 || year > 2200 || month < 1 || month > 12 || day < 1) return null;
+  if (day > new Date(Date.UTC(year, month, 0)).getUTCDate()) return null;
+  return { year, month, day };
+}
+
+/** The instant a written date starts in the association's zone (how renewal dates are stored). */
+export function dateToInstant(value: string, timeZone: string): Date | null {
+  const d = parseCalendarDate(value);
+  return d ? startOfDay(d.year, d.month, d.day, timeZone) : null;
+}
+
+/** YYYY-MM-DD of an instant in the association's zone. */
+export function isoDay(isoString: string, timeZone: string): string {
+  const { year, month, day } = calendarDate(new Date(isoString), timeZone);
+  return `${String(year).padStart(4, '0')}-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}`;
+}
+
+/** The same time of the same calendar day, `months` later (31 January + 1 month is 28 or 29 February). */
+export function addMonths(instant: Date, months: number, timeZone: string): Date {
+  const { year, month, day } = calendarDate(instant, timeZone);
+  const index = year * 12 + (month - 1) + months;
+  const y = Math.floor(index / 12);
+  const mo = (index % 12) + 1;
+  const lastDay = new Date(Date.UTC(y, mo, 0)).getUTCDate();
+  const start = startOfDay(y, mo, Math.min(day, lastDay), timeZone);
+  return new Date(start.getTime() + (instant.getTime() - startOfDay(year, month, day, timeZone).getTime()));
+}
+
+// Import
+
+export const IMPORT_COLUMNS = [
+  'name',
+  'email',
+  'level',
+  'status',
+  'renewal_date',
+  'organization',
+  'job_title',
+  'phone',
+  'address_line1',
+  'address_line2',
+  'city',
+  'state',
+  'postal_code',
+] as const;
+type ImportColumn = (typeof IMPORT_COLUMNS)[number];
+const REQUIRED: ImportColumn[] = ['name', 'email', 'level'];
+
+/** Header spellings people use for the same column (after lower-casing and turning spaces into _). */
+const ALIASES: Record<string, ImportColumn> = {
+  e_mail: 'email',
+  email_address: 'email',
+  e_mail_address: 'email',
+  full_name: 'name',
+  membership_level: 'level',
+  renewal: 'renewal_date',
+  renews: 'renewal_date',
+  job: 'job_title',
+  title: 'job_title',
+  address: 'address_line1',
+  address1: 'address_line1',
+  address_1: 'address_line1',
+  street: 'address_line1',
+  address2: 'address_line2',
+  address_2: 'address_line2',
+  region: 'state',
+  zip: 'postal_code',
+  zip_code: 'postal_code',
+  postcode: 'postal_code',
+};
+
+const MAX_LENGTH: Partial<Record<ImportColumn, number>> = {
+  name: 120,
+  organization: 150,
+  job_title: 120,
+  phone: 40,
+  address_line1: 150,
+  address_line2: 150,
+  city: 80,
+  state: 80,
+  postal_code: 20,
+};
+
+/** Statuses an import may give; the others belong to an application under way. */
+export const IMPORTABLE_STATUSES: MembershipStatus[] = ['active', 'lapsed', 'suspended', 'cancelled'];
+
+export const MAX_IMPORT_ROWS = 50_000;
+
+export interface ImportProblem {
+  /** Line of the file (1 is the header row); 0 for the file as a whole. */
+  line: number;
+  column: string;
+  message: string;
+}
+
+/** A row that passed every check the file alone allows (the database is checked by the service). */
+export interface ImportRow {
+  line: number;
+  name: string;
+  email: string;
+  level_id: number;
+  status: MembershipStatus;
+  /** ISO instant, or null. */
+  expires_at: string | null;
+  organization: string;
+  job_title: string;
+  phone: string;
+  address_line1: string;
+  address_line2: string;
+  city: string;
+  region: string;
+  postal_code: string;
+}
+
+export interface ParsedImport {
+  rows: ImportRow[];
+  problems: ImportProblem[];
+  /** People in the file (non-empty data rows), with or without problems. */
+  total: number;
+  ignoredColumns: string[];
+}
+
+/** The file's text: UTF-8 (with or without a byte-order mark), or Windows-1252 as older Excel saves it. */
+export function decodeCsv(bytes: Buffer): string {
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    return new TextDecoder('windows-1252').decode(bytes);
+  }
+}
+
+/** Why a file cannot be a CSV file at all, in words for the upload form; null when it may be one. */
+export function notCsvReason(bytes: Buffer): string | null {
+  if (bytes.length === 0) return 'The file is empty. Choose a CSV file with a header row and one member per line.';
+  if (bytes.subarray(0, 4).equals(Buffer.from([0x50, 0x4b, 0x03, 0x04]))) {
+    return 'This is an Excel workbook, not a CSV file. In Excel, choose File, Save As, and the format “CSV UTF-8”, then upload that file.';
+  }
+  if (bytes.subarray(0, 4096).includes(0)) return 'This does not look like a CSV file. Save the list as CSV (comma-separated values) and upload that file.';
+  return null;
+}
+
+const normalizeHeader = (h: string) =>
+  h
+    .trim()
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '_')
+    .replace(/^_+|_+$/g, '');
+
+/** A spreadsheet cell that our export protected from formula evaluation comes back as typed. */
+const unprotect = (v: string) => (/^'[=+\-@\t\r]/.test(v) ? v.slice(1) : v);
+
+/** Read and check an import file: rows ready to import, and every problem found. */
+export function parseImport(text: string, options: { levels: { id: number; name: string }[]; timeZone: string }): ParsedImport {
+  const problems: ImportProblem[] = [];
+  let records: { record: string[]; info: { lines: number } }[];
+  try {
+    // One kind of line break, so line numbers count as a spreadsheet does (csv-parse counts a CR LF inside quotes as two).
+    records = parse(text.replace(/\r\n?/g, '\n'), { bom: true, info: true, relax_column_count: true, relax_quotes: true, skip_empty_lines: true }) as unknown as typeof records;
+  } catch (err) {
+    const line = typeof (err as { lines?: unknown }).lines === 'number' ? (err as { lines: number }).lines : 0;
+    const quote = (err as { code?: string }).code === 'CSV_QUOTE_NOT_CLOSED';
+    return {
+      rows: [],
+      problems: [
+        {
+          line,
+          column: '',
+          message: quote
+            ? 'A quotation mark opened here is never closed, so the rest of the file cannot be read. Check the quotation marks on this line.'
+            : 'The file cannot be read as CSV from this line on. Save it again from the spreadsheet as CSV and upload it again.',
+        },
+      ],
+      total: 0,
+      ignoredColumns: [],
+    };
+  }
+  if (records.length === 0) return { rows: [], problems: [{ line: 0, column: '', message: 'The file has no rows.' }], total: 0, ignoredColumns: [] };
+
+  // Where each record starts: csv-parse reports the line it ends on.
+  const startLine = (r: { record: string[]; info: { lines: number } }) => r.info.lines - r.record.reduce((n, cell) => n + (cell.match(/\n/g)?.length ?? 0), 0);
+
+  const header = records[0]!.record.map(normalizeHeader);
+  const columnIndex = new Map<ImportColumn, number>();
+  const ignoredColumns: string[] = [];
+  header.forEach((raw, i) => {
+    const name = (IMPORT_COLUMNS as readonly string[]).includes(raw) ? (raw as ImportColumn) : ALIASES[raw];
+    if (!name) {
+      if (raw !== '') ignoredColumns.push(records[0]!.record[i]!.trim());
+      return;
+    }
+    if (columnIndex.has(name)) problems.push({ line: 1, column: name, message: `There are two “${name}” columns. Keep one and delete the other.` });
+    else columnIndex.set(name, i);
+  });
+  for (const name of REQUIRED) {
+    if (!columnIndex.has(name)) problems.push({ line: 1, column: name, message: `The first row has no “${name}” column. The first row must name the columns: ${IMPORT_COLUMNS.join(',')} (name, email and level are required).` });
+  }
+  const body = records.slice(1);
+  if (problems.length > 0) return { rows: [], problems, total: body.length, ignoredColumns };
+
+  const levelsByName = new Map(options.levels.map((l) => [l.name.trim().toLowerCase(), l]));
+  const levelList = options.levels.map((l) => l.name).join(', ');
+  const statusByWord = new Map<string, MembershipStatus>();
+  for (const s of IMPORTABLE_STATUSES) {
+    statusByWord.set(s, s);
+    statusByWord.set(STATUS_LABELS[s].toLowerCase(), s);
+  }
+  statusByWord.set('canceled', 'cancelled');
+
+  const emailCheck = emailSchema();
+  // Working out a day's start in a time zone is slow (Intl); a file repeats few dates.
+  const dayStarts = new Map<string, Date | null>();
+  const dayStart = (raw: string) => {
+    if (!dayStarts.has(raw)) dayStarts.set(raw, dateToInstant(raw, options.timeZone));
+    return dayStarts.get(raw)!;
+  };
+  const firstLineOf = new Map<string, number>();
+  const rows: ImportRow[] = [];
+  let total = 0;
+  for (const r of body) {
+    if (r.record.every((cell) => cell.trim() === '')) continue;
+    total += 1;
+    const line = startLine(r);
+    const before = problems.length;
+    const problem = (column: string, message: string) => problems.push({ line, column, message });
+    const cell = (name: ImportColumn) => {
+      const i = columnIndex.get(name);
+      return i === undefined ? '' : unprotect((r.record[i] ?? '').trim());
+    };
+
+    const extra = r.record.slice(header.length).filter((c) => c.trim() !== '');
+    if (extra.length > 0) problem('', `This row has ${r.record.length} cells but the first row names only ${header.length} columns. A comma inside a value needs quotation marks around the value.`);
+
+    const name = cell('name');
+    if (name === '') problem('name', 'The name is missing.');
+
+    const rawEmail = cell('email');
+    const parsedEmail = emailCheck.safeParse(rawEmail);
+    let email = '';
+    if (rawEmail === '') problem('email', 'The e-mail address is missing.');
+    else if (!parsedEmail.success) problem('email', `“${rawEmail}” is not an e-mail address.`);
+    else {
+      email = parsedEmail.data;
+      const seen = firstLineOf.get(email);
+      if (seen !== undefined) problem('email', `The same e-mail address is already on line ${seen}. Each member needs an address of their own.`);
+      else firstLineOf.set(email, line);
+    }
+
+    const levelName = cell('level');
+    const level = levelsByName.get(levelName.toLowerCase());
+    if (levelName === '') problem('level', `The level is missing. The levels are: ${levelList}.`);
+    else if (!level) problem('level', `There is no level called “${levelName}”. The levels are: ${levelList}.`);
+
+    const statusWord = cell('status');
+    const status = statusWord === '' ? 'active' : statusByWord.get(statusWord.toLowerCase());
+    if (!status) problem('status', `“${statusWord}” is not a status that can be imported. Use active, lapsed, suspended or cancelled, or leave it empty for active.`);
+
+    const rawDate = cell('renewal_date');
+    let expiresAt: string | null = null;
+    if (rawDate !== '') {
+      const instant = dayStart(rawDate);
+      if (!instant) problem('renewal_date', `“${rawDate}” is not a date. Write dates as YYYY-MM-DD, for example 2027-01-31.`);
+      else expiresAt = instant.toISOString();
+    } else if (status === 'active') {
+      problem('renewal_date', 'An active member needs a renewal date (YYYY-MM-DD), or members-only pages stay closed to them.');
+    }
+
+    for (const [column, max] of Object.entries(MAX_LENGTH) as [ImportColumn, number][]) {
+      if (cell(column).length > max) problem(column, `Use at most ${max} characters (this has ${cell(column).length}).`);
+    }
+
+    if (problems.length === before && level && status) {
+      rows.push({
+        line,
+        name,
+        email,
+        level_id: level.id,
+        status,
+        expires_at: expiresAt,
+        organization: cell('organization'),
+        job_title: cell('job_title'),
+        phone: cell('phone'),
+        address_line1: cell('address_line1'),
+        address_line2: cell('address_line2'),
+        city: cell('city'),
+        region: cell('state'),
+        postal_code: cell('postal_code'),
+      });
+    }
+  }
+  if (total === 0) problems.push({ line: 0, column: '', message: 'The file has a header row but no members under it.' });
+  if (total > MAX_IMPORT_ROWS) {
+    return { rows: [], problems: [{ line: 0, column: '', message: `The file has ${total} members; import at most ${MAX_IMPORT_ROWS} at a time. Split it into smaller files.` }], total, ignoredColumns };
+  }
+  return { rows, problems, total, ignoredColumns };
+}
+
+// Export
+
+export interface ExportRow {
+  name: string;
+  email: string;
+  organization: string;
+  job_title: string;
+  phone: string;
+  address_line1: string;
+  address_line2: string;
+  city: string;
+  region: string;
+  postal_code: string;
+  level_name: string;
+  status: MembershipStatus;
+  expires_at: string | null;
+  joined_at: string;
+}
+
+export const EXPORT_HEADER = ['name', 'email', 'organization', 'job_title', 'phone', 'address_line1', 'address_line2', 'city', 'state', 'postal_code', 'level', 'status', 'renewal_date', 'joined_date'];
+
+/**
+ * A spreadsheet runs a cell that starts with = + - or @ as a formula: such a value (a name someone
+ * typed when applying) gets a leading apostrophe. Phone numbers like +1 303 555 0100 stay as they are.
+ */
+export function protectCell(value: string): string {
+  if (/^[=@\t\r]/.test(value)) return `'${value}`;
+  if (/^[+-]/.test(value) && !/^[+-][\d\s().-]*$/.test(value)) return `'${value}`;
+  return value;
+}
+
+/** The filtered list as a CSV file (with a byte-order mark, so Excel reads accents right); its columns re-import as they are. */
+export function membersCsv(rows: ExportRow[], timeZone: string): string {
+  return stringify(
+    rows.map((r) =>
+      [
+        r.name,
+        r.email,
+        r.organization,
+        r.job_title,
+        r.phone,
+        r.address_line1,
+        r.address_line2,
+        r.city,
+        r.region,
+        r.postal_code,
+        r.level_name,
+        STATUS_LABELS[r.status],
+        r.expires_at ? isoDay(r.expires_at, timeZone) : '',
+        isoDay(r.joined_at, timeZone),
+      ].map(protectCell),
+    ),
+    { header: true, columns: EXPORT_HEADER, bom: true, record_delimiter: 'windows' },
+  );
+}

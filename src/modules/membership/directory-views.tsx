@@ -1,0 +1,213 @@
+import { Checkbox, Field, Form, type FieldErrors } from '../../core/views/forms.js';
+import { Pagination } from '../../core/views/pagination.js';
+import { PER_PAGE, type DirectoryEntry, type Privacy } from './directory.js';
+import { fieldFormValues, type MemberField } from './fields.js';
+import { customFieldInputs } from './fields-views.js';
+
+type Values = Record<string, string>;
+
+/** What the profile form shows first: the stored profile, as form values. */
+export function profileValues(
+  profile: { name: string; organization: string; job_title: string; phone: string; address_line1: string; address_line2: string; city: string; region: string; postal_code: string },
+  privacy: Privacy,
+  fields: MemberField[],
+  stored: { field_id: number; value: string }[],
+): Values {
+  const on = (b: boolean) => (b ? 'on' : '');
+  return {
+    name: profile.name,
+    organization: profile.organization,
+    job_title: profile.job_title,
+    phone: profile.phone,
+    address_line1: profile.address_line1,
+    address_line2: profile.address_line2,
+    city: profile.city,
+    region: profile.region,
+    postal_code: profile.postal_code,
+    listed: on(privacy.listed),
+    show_email: on(privacy.show_email),
+    show_phone: on(privacy.show_phone),
+    show_address: on(privacy.show_address),
+    ...fieldFormValues(fields, stored),
+  };
+}
+
+export function ProfileForm({ csrf, email, fields, values, errors }: { csrf: string; email: string; fields: MemberField[]; values: Values; errors?: FieldErrors }) {
+  const e = errors ?? {};
+  return (
+    <>
+      <p>
+        What you enter here is on your membership record. Whether other members see it in the <a href="/directory">member directory</a> is
+        up to you, below.
+      </p>
+      <Form action="/account/profile" csrf={csrf} errors={errors} label="My profile">
+        <fieldset>
+          <legend>You</legend>
+          <Field name="name" label="Full name" value={values.name} error={e.name} autocomplete="name" required />
+          <p class="hint">
+            E-mail address: <strong>{email}</strong>. You log in with it; to change it, write to the association.
+          </p>
+        </fieldset>
+        <fieldset>
+          <legend>Work</legend>
+          <Field name="organization" label="Organization" value={values.organization} error={e.organization} autocomplete="organization" />
+          <Field name="job_title" label="Job title" value={values.job_title} error={e.job_title} autocomplete="organization-title" />
+          <Field name="phone" label="Phone" type="tel" value={values.phone} error={e.phone} autocomplete="tel" />
+        </fieldset>
+        <fieldset>
+          <legend>Mailing address</legend>
+          <Field name="address_line1" label="Street address" value={values.address_line1} error={e.address_line1} autocomplete="address-line1" />
+          <Field name="address_line2" label="Address line 2" value={values.address_line2} error={e.address_line2} autocomplete="address-line2" />
+          <Field name="city" label="City" value={values.city} error={e.city} autocomplete="address-level2" />
+          <Field name="region" label="State" value={values.region} error={e.region} autocomplete="address-level1" />
+          <Field name="postal_code" label="ZIP code" value={values.postal_code} error={e.postal_code} autocomplete="postal-code" />
+        </fieldset>
+        {fields.length ? (
+          <fieldset>
+            <legend>More about you</legend>
+            {customFieldInputs(fields, values, errors)}
+          </fieldset>
+        ) : null}
+        <fieldset>
+          <legend>In the member directory</legend>
+          <p class="hint">
+            Only members with an active membership can open the directory. A listing shows your name, organization, job title, city and
+            state{fields.some((f) => f.visibility !== 'admins') ? ', and the answers above that the board shares with members' : ''}.
+          </p>
+          <Checkbox name="listed" label="List me in the member directory" checked={values.listed === 'on'} />
+          <Checkbox name="show_email" label="Show my e-mail address to members" checked={values.show_email === 'on'} />
+          <Checkbox name="show_phone" label="Show my phone number to members" checked={values.show_phone === 'on'} />
+          <Checkbox name="show_address" label="Show my mailing address to members" checked={values.show_address === 'on'} />
+        </fieldset>
+        <div class="form-actions">
+          <button type="submit">Save my profile</button>
+          <a class="button secondary" href="/account">
+            Cancel
+          </a>
+        </div>
+      </Form>
+    </>
+  );
+}
+
+export function NoProfile() {
+  return (
+    <p>
+      You have no membership, so there is no member profile to edit. <a href="/join">Become a member</a>.
+    </p>
+  );
+}
+
+/** On the account page: where a member edits their profile and finds the directory. */
+export function DirectoryAccountSection() {
+  return (
+    <section aria-labelledby="profile-title" class="card">
+      <h2 id="profile-title">Profile and directory</h2>
+      <ul>
+        <li>
+          <a href="/account/profile">Edit my profile and privacy</a>
+        </li>
+        <li>
+          <a href="/directory">Member directory</a>
+        </li>
+      </ul>
+    </section>
+  );
+}
+
+function Listing({ entry }: { entry: DirectoryEntry }) {
+  const work = [entry.jobTitle, entry.organization].filter(Boolean).join(', ');
+  return (
+    <li>
+      <h3>{entry.name}</h3>
+      {work ? <p>{work}</p> : null}
+      <dl>
+        {entry.place ? (
+          <>
+            <dt>City</dt>
+            <dd>{entry.place}</dd>
+          </>
+        ) : null}
+        {entry.email ? (
+          <>
+            <dt>E-mail</dt>
+            <dd>
+              <a href={`mailto:${entry.email}`}>{entry.email}</a>
+            </dd>
+          </>
+        ) : null}
+        {entry.phone ? (
+          <>
+            <dt>Phone</dt>
+            <dd>
+              <a href={`tel:${entry.phone.replace(/[^\d+]/g, '')}`}>{entry.phone}</a>
+            </dd>
+          </>
+        ) : null}
+        {entry.address ? (
+          <>
+            <dt>Mailing address</dt>
+            <dd>
+              {entry.address.map((line, i) => (
+                <>
+                  {i > 0 ? <br /> : null}
+                  {line}
+                </>
+              ))}
+            </dd>
+          </>
+        ) : null}
+        {entry.fields.map((f) => (
+          <>
+            <dt>{f.label}</dt>
+            <dd>{f.value}</dd>
+          </>
+        ))}
+      </dl>
+    </li>
+  );
+}
+
+export function DirectoryPage(props: { q: string; entries: DirectoryEntry[]; total: number; page: number; pages: number }) {
+  const { q, entries, total } = props;
+  const first = (props.page - 1) * PER_PAGE + 1;
+  const summary = q
+    ? total === 0
+      ? `No members match “${q}”.`
+      : `${total} ${total === 1 ? 'member matches' : 'members match'} “${q}”.`
+    : `${total} ${total === 1 ? 'member is' : 'members are'} listed.`;
+  return (
+    <>
+      <form method="get" action="/directory" role="search" class="stack" aria-label="Search the directory">
+        <div class="field">
+          <label for="q">Search by name, organization or city</label>
+          <input id="q" name="q" type="search" value={q} maxLength={100} autocomplete="off" />
+        </div>
+        <div class="form-actions">
+          <button type="submit">Search</button>
+          {q ? (
+            <a class="button secondary" href="/directory">
+              Show everyone
+            </a>
+          ) : null}
+        </div>
+      </form>
+      <h2 id="results">Members</h2>
+      <p role="status">
+        {summary}
+        {props.pages > 1 ? ` Showing ${first} to ${first + entries.length - 1}.` : ''}
+      </p>
+      {entries.length ? (
+        <ul class="directory" aria-labelledby="results">
+          {entries.map((entry) => (
+            <Listing entry={entry} />
+          ))}
+        </ul>
+      ) : null}
+      <Pagination base={q ? `/directory?q=${encodeURIComponent(q)}` : '/directory'} page={props.page} pages={props.pages} />
+      <p class="muted">
+        Members choose what the directory shows of them: <a href="/account/profile">edit your profile and privacy</a>.
+      </p>
+    </>
+  );
+}

@@ -1,0 +1,227 @@
+import { z } from 'zod';
+import { DAY, iso, type Clock } from '../../core/clock.js';
+import type { Db } from '../../core/db/index.js';
+import { checkbox, optionalText, text } from '../../core/http/forms.js';
+import type { Executor } from '../../core/jobs/index.js';
+import { ok, refused, type Outcome } from '../../core/result.js';
+import type { AccountsService } from '../accounts/service.js';
+import * as dq from './directory-queries.js';
+import { DIRECTORY_VISIBILITIES, displayValue, type FieldValue, type MemberFieldsService } from './fields.js';
+import * as fq from './fields-queries.js';
+import { updateMembership } from './queries.js';
+
+/**
+ * Member profiles and the members-only directory. A member edits their built-in fields, the board's
+ * member fields and their privacy: whether they are listed at all, and whether members see their
+ * e-mail, phone and mailing address. Name, organization, job title, city and state are what a
+ * listing always shows.
+ *
+ * The directory searches a derived index of word prefixes (docs/decisions/0014-member-directory.md): every
+ * membership the database triggers noted as changed is re-indexed before a search answers.
+ */
+
+export const PER_PAGE = 25;
+const MAX_WORDS = 5;
+const MAX_TERM = 60;
+const INDEX_BATCH = 1000;
+/** A search whose rarest word starts this many index words or fewer gathers its matches before sorting them. */
+const GATHER_AT_MOST = 1000;
+
+export const PRIVACY_DEFAULTS = { listed: true, show_email: true, show_phone: false, show_address: false };
+export type Privacy = typeof PRIVACY_DEFAULTS;
+
+export const profileInput = z.object({
+  name: text('your full name', 120),
+  organization: optionalText('the organization', 150),
+  job_title: optionalText('the job title', 120),
+  phone: optionalText('the phone number', 40),
+  address_line1: optionalText('the address', 150),
+  address_line2: optionalText('the address', 150),
+  city: optionalText('the city', 80),
+  region: optionalText('the state', 80),
+  postal_code: optionalText('the ZIP code', 20),
+  listed: checkbox(),
+  show_email: checkbox(),
+  show_phone: checkbox(),
+  show_address: checkbox(),
+});
+export type ProfileInput = z.output<typeof profileInput>;
+
+/** The words of a text as the index keeps them: lower case, accents dropped, apostrophes joined ("O'Brien" → obrien). */
+export function searchWords(value: string): string[] {
+  return value
+    .normalize('NFKD')
+    .replace(/\p{M}+/gu, '')
+    .toLowerCase()
+    .replace(/['’]/g, '')
+    .split(/[^\p{L}\p{N}]+/u)
+    .filter(Boolean)
+    .map((w) => w.slice(0, MAX_TERM));
+}
+
+/** Every string that starts with `word` sorts (by code point) at or after it and before `to`. */
+export function prefixRange(word: string): dq.Prefix {
+  const points = [...word];
+  let last = points.pop()!.codePointAt(0)! + 1;
+  if (last >= 0xd800 && last <= 0xdfff) last = 0xe000;
+  return { from: word, to: points.join('') + String.fromCodePoint(last) };
+}
+
+const sortName = (name: string) => searchWords(name).join(' ') || name.toLowerCase();
+
+/** What a listing shows: only what the member allows. */
+export interface DirectoryCard {
+  name: string;
+  jobTitle: string;
+  organization: string;
+  /** City and state. */
+  place: string;
+  email: string | null;
+  phone: string | null;
+  address: string[] | null;
+  fields: { label: string; value: string }[];
+}
+export type DirectoryEntry = DirectoryCard & { id: number };
+
+const flag = (stored: number | null, fallback: boolean) => (stored === null ? fallback : stored === 1);
+
+function cardOf(r: Awaited<ReturnType<typeof dq.indexSources>>[number], fields: { label: string; value: string }[]): DirectoryCard {
+  const place = [r.city, r.region].filter(Boolean).join(', ');
+  const address = [r.address_line1, r.address_line2, [place, r.postal_code].filter(Boolean).join(' ')].filter(Boolean);
+  return {
+    name: r.name,
+    jobTitle: r.job_title,
+    organization: r.organization,
+    place,
+    email: flag(r.show_email, PRIVACY_DEFAULTS.show_email) ? r.email : null,
+    phone: flag(r.show_phone, PRIVACY_DEFAULTS.show_phone) && r.phone ? r.phone : null,
+    address: flag(r.show_address, PRIVACY_DEFAULTS.show_address) && r.address_line1 ? address : null,
+    fields,
+  };
+}
+
+async function reindex(trx: Executor, ids: number[]) {
+  const [rows, values] = await Promise.all([dq.indexSources(trx, ids), fq.valuesFor(trx, ids, DIRECTORY_VISIBILITIES)]);
+  const fieldsOf = new Map<number, { label: string; value: string }[]>();
+  for (const v of values) {
+    if (!fieldsOf.has(v.membership_id)) fieldsOf.set(v.membership_id, []);
+    fieldsOf.get(v.membership_id)!.push({ label: v.label, value: displayValue(v.type, v.value) });
+  }
+  const entries = rows.map((r) => ({
+    membership_id: r.id,
+    sort_name: sortName(r.name),
+    visible_until:
+      r.status === 'active' && r.expires_at && flag(r.listed, PRIVACY_DEFAULTS.listed) ? iso(new Date(new Date(r.expires_at).getTime() + r.grace_days * DAY)) : null,
+    card: JSON.stringify(cardOf(r, fieldsOf.get(r.id) ?? [])),
+  }));
+  const terms = rows.flatMap((r) => [...new Set(searchWords(`${r.name} ${r.organization} ${r.city}`))].map((term) => ({ term, membership_id: r.id })));
+  await dq.replaceIndex(trx, ids, entries, terms);
+}
+
+/**
+ * Re-index every membership noted as changed; returns how many. Cheap when none are (one indexed
+ * read). The directory calls it before each search; bulk loaders may call it once at the end.
+ */
+export async function refreshDirectoryIndex(db: Db): Promise<number> {
+  let total = 0;
+  while (await dq.anyDirty(db)) {
+    const done = await db.transaction().execute(async (trx) => {
+      const ids = await dq.takeDirty(trx, INDEX_BATCH);
+      if (ids.length) await reindex(trx, ids);
+      return ids.length;
+    });
+    if (done === 0) break;
+    total += done;
+  }
+  return total;
+}
+
+export class DirectoryService {
+  constructor(
+    private db: Db,
+    private clock: Clock,
+    private accounts: AccountsService,
+    private fields: MemberFieldsService,
+  ) {}
+
+  refresh = () => refreshDirectoryIndex(this.db);
+
+  /** A member's profile for editing: built-in fields, member fields and privacy; null without a membership. */
+  async profile(userId: number) {
+    const row = await dq.profileOf(this.db, userId);
+    if (!row) return null;
+    const [fields, values] = await Promise.all([this.fields.list(), fq.valuesFor(this.db, [row.id])]);
+    const privacy: Privacy = {
+      listed: flag(row.listed, PRIVACY_DEFAULTS.listed),
+      show_email: flag(row.show_email, PRIVACY_DEFAULTS.show_email),
+      show_phone: flag(row.show_phone, PRIVACY_DEFAULTS.show_phone),
+      show_address: flag(row.show_address, PRIVACY_DEFAULTS.show_address),
+    };
+    return { membership: row, privacy, fields, values };
+  }
+
+  async saveProfile(userId: number, input: ProfileInput, values: FieldValue[]): Promise<Outcome<null>> {
+    const row = await dq.profileOf(this.db, userId);
+    if (!row) return refused({ form: 'You have no membership, so there is no member profile to save.' });
+    const now = iso(this.clock.now());
+    await this.db.transaction().execute(async (trx) => {
+      if (input.name !== row.name) await this.accounts.rename(trx, userId, input.name);
+      await updateMembership(trx, row.id, {
+        organization: input.organization,
+        job_title: input.job_title,
+        phone: input.phone,
+        address_line1: input.address_line1,
+        address_line2: input.address_line2,
+        city: input.city,
+        region: input.region,
+        postal_code: input.postal_code,
+        updated_at: now,
+      });
+      await fq.saveFieldValues(trx, row.id, values);
+      const bit = (b: boolean) => (b ? 1 : 0);
+      await dq.savePrivacy(trx, {
+        membership_id: row.id,
+        listed: bit(input.listed),
+        show_email: bit(input.show_email),
+        show_phone: bit(input.show_phone),
+        show_address: bit(input.show_address),
+        updated_at: now,
+      });
+      // The directory shows the change at once, not on its next search.
+      await dq.dropDirty(trx, [row.id]);
+      await reindex(trx, [row.id]);
+    });
+    return ok(null);
+  }
+
+  /**
+   * Listed, active members whose name, organization or city has words starting with each word of
+   * `q` (all of them when `q` has none), by name, a page at a time; each shows only what it allows.
+   */
+  async search(options: { q: string; page: number }) {
+    await this.refresh();
+    const prefixes = [...new Set(searchWords(options.q))].slice(0, MAX_WORDS).map(prefixRange);
+    const now = iso(this.clock.now());
+    const pageOf = (total: number) => Math.min(Math.max(1, options.page), Math.max(1, Math.ceil(total / PER_PAGE)));
+    const offset = (total: number) => (pageOf(total) - 1) * PER_PAGE;
+    let total: number;
+    let rows: { membership_id: number; card: string }[];
+    if (prefixes.length === 0) {
+      // Everyone: counted from the index alone, and read in name order.
+      total = await dq.countMatching(this.db, [], now);
+      rows = total ? await dq.pageMatching(this.db, [], now, PER_PAGE, offset(total)) : [];
+    } else if (Math.min(...(await Promise.all(prefixes.map((p) => dq.countWords(this.db, p))))) > GATHER_AT_MOST) {
+      // Every word is common (a letter or two): counted, then found by walking the index in name order.
+      total = await dq.countMatching(this.db, prefixes, now);
+      rows = total ? await dq.pageByName(this.db, prefixes, now, PER_PAGE, offset(total)) : [];
+    } else {
+      // The matches are few: gathered, sorted and counted in one query.
+      const counted = await dq.pageMatchingCounted(this.db, prefixes, now, PER_PAGE, offset(Infinity));
+      total = counted[0] ? Number(counted[0].total) : options.page > 1 ? await dq.countMatching(this.db, prefixes, now) : 0;
+      // Asked for a page past the end: show the last one.
+      rows = counted.length || !total ? counted : await dq.pageMatching(this.db, prefixes, now, PER_PAGE, offset(total));
+    }
+    const entries: DirectoryEntry[] = rows.map((r) => ({ id: r.membership_id, ...(JSON.parse(r.card) as DirectoryCard) }));
+    return { entries, total, page: pageOf(total), pages: Math.max(1, Math.ceil(total / PER_PAGE)) };
+  }
+}
