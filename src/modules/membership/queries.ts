@@ -74,27 +74,6 @@ export const listEvents = (db: Executor, membershipId: number) =>
     .orderBy('membership_events.id')
     .execute();
 
-/** Memberships with their person and level, for admin lists; filtered by status, paginated. */
-export function listMemberships(db: Db, options: { statuses?: MembershipStatus[]; limit: number; offset: number }) {
-  let q = db
-    .selectFrom('memberships')
-    .innerJoin('users', 'users.id', 'memberships.user_id')
-    .innerJoin('membership_levels', 'membership_levels.id', 'memberships.level_id')
-    .select([
-      'memberships.id',
-      'memberships.status',
-      'memberships.organization',
-      'memberships.expires_at',
-      'memberships.created_at',
-      'users.name',
-      'users.email',
-      'users.email_verified_at',
-      'membership_levels.name as level_name',
-    ]);
-  if (options.statuses?.length) q = q.where('memberships.status', 'in', options.statuses);
-  return q.orderBy('memberships.created_at', 'desc').orderBy('memberships.id', 'desc').limit(options.limit).offset(options.offset).execute();
-}
-
 export async function countMemberships(db: Db, statuses?: MembershipStatus[]) {
   let q = db.selectFrom('memberships').select((eb) => eb.fn.countAll<number>().as('n'));
   if (statuses?.length) q = q.where('status', 'in', statuses);
@@ -111,5 +90,17 @@ export async function hasMemberAccess(db: Executor, userId: number, nowMs: numbe
     .where('memberships.status', '=', 'active')
     .where('memberships.expires_at', 'is not', null)
     .executeTakeFirst();
-  return !!row && new Date(row.expires_at!).getTime() + row.grace_days * 86_400_000 > nowMs;
+  if (row && new Date(row.expires_at!).getTime() + row.grace_days * 86_400_000 > nowMs) return true;
+  // A person covered by an agency's bundle has access exactly while the agency's own membership gives it.
+  const bundle = await db
+    .selectFrom('memberships as covered')
+    .innerJoin('memberships as owner', 'owner.id', 'covered.bundle_id')
+    .innerJoin('membership_levels', 'membership_levels.id', 'owner.level_id')
+    .select(['owner.expires_at', 'membership_levels.grace_days'])
+    .where('covered.user_id', '=', userId)
+    .where('covered.status', '=', 'active')
+    .where('owner.status', '=', 'active')
+    .where('owner.expires_at', 'is not', null)
+    .executeTakeFirst();
+  return !!bundle && new Date(bundle.expires_at!).getTime() + bundle.grace_days * 86_400_000 > nowMs;
 }

@@ -357,14 +357,6 @@ export class MembershipService {
     return { membership, level: level!, user: user!, events, invoices };
   }
 
-  async list(options: { statuses?: MembershipStatus[]; page: number; perPage: number }) {
-    const [rows, total] = await Promise.all([
-      q.listMemberships(this.db, { statuses: options.statuses, limit: options.perPage, offset: (options.page - 1) * options.perPage }),
-      q.countMemberships(this.db, options.statuses),
-    ]);
-    return { rows, total, pages: Math.max(1, Math.ceil(total / options.perPage)) };
-  }
-
   countWaitingForApproval = () => q.countMemberships(this.db, ['pending_approval']);
 
   /** Members-only content: an active membership within its grace period. */
