@@ -47,6 +47,10 @@ export interface HttpDeps {
   memberAccess(user: SessionUser): Promise<boolean>;
 }
 
+const noSchemas = (): never => {
+  throw new Error('Route schemas are not used in Headworks: parse input with zod (core/http/forms.ts).');
+};
+
 const CSRF_COOKIE = 'hw_csrf';
 const FLASH_COOKIE = 'hw_flash';
 const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
@@ -63,6 +67,9 @@ export async function createHttp(deps: HttpDeps): Promise<FastifyInstance> {
     trustProxy: config.trustProxy,
     bodyLimit: 1024 * 1024,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
+    // Input is validated with zod in routes; Fastify's JSON-schema compilers (ajv) are not loaded.
+    // A route that declares a schema fails at start instead of being silently unchecked.
+    schemaController: { compilersFactory: { buildValidator: () => noSchemas, buildSerializer: () => noSchemas } },
   });
 
   await app.register(cookie, { secret: deps.cookieSecret });

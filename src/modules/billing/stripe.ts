@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Transaction } from 'kysely';
-import Stripe from 'stripe';
+import type Stripe from 'stripe';
 import type { Config } from '../../config.js';
 import { iso, type Clock } from '../../core/clock.js';
 import type { Db } from '../../core/db/index.js';
@@ -51,7 +51,8 @@ const idOf = (value: string | { id: string } | null | undefined) => (typeof valu
  * repeated or late event changes nothing.
  */
 export class StripePayments {
-  private client: Stripe;
+  /** The Stripe client, made on first use: the package is large and most requests never need it. */
+  private client: Promise<Stripe> | undefined;
   private cardSavedHandlers: CardSavedHandler[] = [];
   private log: Pick<FastifyBaseLogger, 'warn' | 'info'> | undefined;
 
@@ -61,13 +62,20 @@ export class StripePayments {
     private state: SiteState,
     private billing: BillingService,
     private options: NonNullable<Config['stripe']> & { baseUrl: string },
-  ) {
-    this.client = new Stripe(options.secretKey, {
-      ...(options.api ?? {}),
-      telemetry: false,
-      maxNetworkRetries: 1,
-      timeout: 30_000,
-    });
+  ) {}
+
+  private stripe(): Promise<Stripe> {
+    const options = this.options;
+    this.client ??= import('stripe').then(
+      ({ default: StripeClient }) =>
+        new StripeClient(options.secretKey, {
+          ...(options.api ?? {}),
+          telemetry: false,
+          maxNetworkRetries: 1,
+          timeout: 30_000,
+        }),
+    );
+    return this.client;
   }
 
   setLogger(log: Pick<FastifyBaseLogger, 'warn' | 'info'>) {
@@ -114,7 +122,7 @@ export class StripePayments {
       cancel_url: this.link('/account'),
     };
     try {
-      const session = await this.client.checkout.sessions.create(params, { idempotencyKey: this.idempotencyKey('checkout', params) });
+      const session = await (await this.stripe()).checkout.sessions.create(params, { idempotencyKey: this.idempotencyKey('checkout', params) });
       if (!session.url) throw new Error(`Checkout session ${session.id} has no url`);
       return ok({ url: session.url });
     } catch (err) {
@@ -138,7 +146,7 @@ export class StripePayments {
         success_url: this.link('/account'),
         cancel_url: this.link('/account'),
       };
-      const session = await this.client.checkout.sessions.create(params, { idempotencyKey: this.idempotencyKey('setup', params) });
+      const session = await (await this.stripe()).checkout.sessions.create(params, { idempotencyKey: this.idempotencyKey('setup', params) });
       if (!session.url) throw new Error(`Checkout session ${session.id} has no url`);
       return ok({ url: session.url });
     } catch (err) {
@@ -150,7 +158,7 @@ export class StripePayments {
     const known = await q.findCustomer(this.db, user.id);
     if (known) return known.customer_id;
     const params = { email: user.email, name: user.name, metadata: { user_id: String(user.id) } };
-    const customer = await this.client.customers.create(params, { idempotencyKey: this.idempotencyKey(`customer-${user.id}`, params) });
+    const customer = await (await this.stripe()).customers.create(params, { idempotencyKey: this.idempotencyKey(`customer-${user.id}`, params) });
     await q.insertCustomer(this.db, { user_id: user.id, customer_id: customer.id, now: iso(this.clock.now()) });
     return (await q.findCustomer(this.db, user.id))!.customer_id;
   }
@@ -170,7 +178,7 @@ export class StripePayments {
     if (!card) return { kind: 'no card' };
     let intent: Stripe.PaymentIntent;
     try {
-      intent = await this.client.paymentIntents.create(
+      intent = await (await this.stripe()).paymentIntents.create(
         {
           amount: input.amountCents,
           currency: 'usd',
@@ -210,7 +218,7 @@ export class StripePayments {
     if (!signature) return { ok: false };
     let event: Stripe.Event;
     try {
-      event = this.client.webhooks.constructEvent(rawBody, signature, this.options.webhookSecret, WEBHOOK_TOLERANCE_SECONDS, undefined, this.clock.now().getTime());
+      event = (await this.stripe()).webhooks.constructEvent(rawBody, signature, this.options.webhookSecret, WEBHOOK_TOLERANCE_SECONDS, undefined, this.clock.now().getTime());
     } catch {
       return { ok: false };
     }
@@ -261,7 +269,7 @@ export class StripePayments {
     if (!known || known.customer_id !== customerId) return { ok: true, outcome: 'ignored' };
     // Cheap checks first: this session was applied already, or a newer one saved a card since.
     if (known.card_session_id === session.id || (known.card_session_created ?? 0) > session.created) return { ok: true, outcome: 'card already saved' };
-    const intent = await this.client.setupIntents.retrieve(setupIntentId, { expand: ['payment_method'] });
+    const intent = await (await this.stripe()).setupIntents.retrieve(setupIntentId, { expand: ['payment_method'] });
     const method = intent.payment_method;
     const paymentMethodId = idOf(method);
     if (intent.status !== 'succeeded' || !paymentMethodId) return { ok: true, outcome: 'ignored' };

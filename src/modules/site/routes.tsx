@@ -1,5 +1,4 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { Feed } from 'feed';
 import { MembershipNeeded, requireRole } from '../../core/auth/guards.js';
 import { renderMarkdown } from '../../core/markdown.js';
 import { renderFragment } from '../../core/views/render.js';
@@ -34,9 +33,8 @@ export async function siteRoutes(app: FastifyInstance, { site, state, baseUrl }:
     const options = await load();
     if (!options) return reply;
     if (!anonymous) return reply.page(options);
-    const html = await reply.renderPage(options);
-    await site.keepPage(request.url, html);
-    return reply.type('text/html; charset=utf-8').send(html);
+    const body = await site.keepPage(request.url, await reply.renderPage(options));
+    return reply.type('text/html; charset=utf-8').send(body);
   }
 
   function notFound(reply: FastifyReply) {
@@ -92,7 +90,8 @@ export async function siteRoutes(app: FastifyInstance, { site, state, baseUrl }:
 
   app.get('/news/feed.xml', async (_request, reply) => {
     const settings = await state.getSettings();
-    const xml = await site.cachedHtml('feed.xml', async () => {
+    const xml = await site.cached('feed.xml', async () => {
+      const { Feed } = await import('feed');
       const { posts } = await site.publishedNews({ signedIn: false, page: 1, perPage: 20 });
       const feed = new Feed({
         title: `${settings.associationName} news`,
@@ -132,7 +131,7 @@ export async function siteRoutes(app: FastifyInstance, { site, state, baseUrl }:
   });
 
   app.get('/sitemap.xml', async (_request, reply) => {
-    const xml = await site.cachedHtml('sitemap.xml', async () => {
+    const xml = await site.cached('sitemap.xml', async () => {
       const entries = await site.sitemapEntries();
       const urls = entries
         .map((e) => `<url><loc>${xmlEscape(baseUrl + e.path)}</loc>${e.updated ? `<lastmod>${e.updated.slice(0, 10)}</lastmod>` : ''}</url>`)

@@ -69,7 +69,8 @@ const CACHE_LIMIT = 500;
 
 /** Pages, news, the menu and the feeds: what the public site shows, and what admins edit. */
 export class SiteService {
-  private pageCache = new Map<string, { version: string; html: string }>();
+  // Kept as UTF-8 bytes: sending a Buffer skips re-encoding the page on every request.
+  private pageCache = new Map<string, { version: string; body: Buffer }>();
   private menuCache = new Map<boolean, { version: string; items: MenuItem[] }>();
 
   constructor(
@@ -79,25 +80,24 @@ export class SiteService {
   ) {}
 
   /** Rendered HTML kept for anonymous visitors, if it is still current. */
-  async cachedPage(key: string): Promise<string | undefined> {
+  async cachedPage(key: string): Promise<Buffer | undefined> {
     const version = await this.state.currentVersion();
     const hit = this.pageCache.get(key);
-    return hit && hit.version === version ? hit.html : undefined;
+    return hit && hit.version === version ? hit.body : undefined;
   }
 
   /** Keep rendered HTML until an admin next changes content. */
-  async keepPage(key: string, html: string) {
+  async keepPage(key: string, content: string): Promise<Buffer> {
     const version = await this.state.currentVersion();
+    const body = Buffer.from(content);
     if (this.pageCache.size >= CACHE_LIMIT) this.pageCache.clear();
-    this.pageCache.set(key, { version, html });
+    this.pageCache.set(key, { version, body });
+    return body;
   }
 
-  async cachedHtml(key: string, render: () => Promise<string>): Promise<string> {
-    const hit = await this.cachedPage(key);
-    if (hit !== undefined) return hit;
-    const html = await render();
-    await this.keepPage(key, html);
-    return html;
+  /** A cached document (page, feed, sitemap), rendered again after content changes. */
+  async cached(key: string, render: () => Promise<string>): Promise<Buffer> {
+    return (await this.cachedPage(key)) ?? this.keepPage(key, await render());
   }
 
   async menu(signedIn: boolean): Promise<MenuItem[]> {
