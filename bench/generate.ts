@@ -11,17 +11,25 @@ import { createHeadworks } from '../src/app.js';
 import { DAY, type Clock } from '../src/core/clock.js';
 import { loadConfig } from '../src/config.js';
 import { newsInput, pageInput } from '../src/modules/site/service.js';
+import { hashPassword } from '../src/core/auth/passwords.js';
+import { generateDirectoryMembers } from './directory-data.js';
 
 export interface GenerateOptions {
   pages?: number;
   news?: number;
+  /** Members for the directory search (default 10,000). */
+  members?: number;
 }
 
 export interface GenerateSummary {
   pages: number;
   news: number;
   ms: number;
+  /** A generated member to log in as, and a search that finds some of the others. */
+  directory: { members: number; email: string; password: string; query: string };
 }
+
+const MEMBER_PASSWORD = 'benchmark member password';
 
 /** A small deterministic PRNG (mulberry32), so every run builds the same site. */
 function prng(seed: number) {
@@ -97,6 +105,7 @@ export async function generate(dataDir: string, options: GenerateOptions = {}): 
   const hw = await createHeadworks(config, { clock });
   const rand = prng(20240601);
   const t = makeText(rand);
+  let directory: GenerateSummary['directory'] = { members: 0, email: '', password: '', query: '' };
   try {
     const used = new Set<string>();
     const unique = (title: string) => {
@@ -134,10 +143,15 @@ export async function generate(dataDir: string, options: GenerateOptions = {}): 
       const saved = await hw.site.saveNews(null, input);
       if (!saved.ok) throw new Error(`could not save news post ${i}: ${JSON.stringify(saved.errors)}`);
     }
+    const people = await generateDirectoryMembers(hw.database.db, options.members ?? 10_000, {
+      now: new Date(),
+      passwordHash: await hashPassword(MEMBER_PASSWORD),
+    });
+    directory = { members: options.members ?? 10_000, email: people.firstEmail, password: MEMBER_PASSWORD, query: people.sampleQuery };
   } finally {
     await hw.close();
   }
-  return { pages: pageCount, news: newsCount, ms: performance.now() - started };
+  return { pages: pageCount, news: newsCount, ms: performance.now() - started, directory };
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) {
