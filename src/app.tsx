@@ -17,8 +17,12 @@ import { BillingService } from './modules/billing/service.js';
 import { StripePayments } from './modules/billing/stripe.js';
 import { stripeRoutes } from './modules/billing/stripe-routes.js';
 import { AutoRenewal } from './modules/membership/auto-renewal.js';
+import { BundleService } from './modules/membership/bundles.js';
+import { bundleRoutes } from './modules/membership/bundles-routes.js';
+import { BundleSection, CoveredNote } from './modules/membership/bundles-views.js';
 import { AutoRenewalSection } from './modules/membership/auto-renewal-views.js';
 import { mailRoutes } from './modules/mail/routes.js';
+import { MailTemplateService } from './modules/mail/template-service.js';
 import { membershipRoutes } from './modules/membership/routes.js';
 import { AdminMembersService } from './modules/membership/admin-members.js';
 import { adminMemberRoutes } from './modules/membership/admin-routes.js';
@@ -53,6 +57,7 @@ export interface Headworks {
   stripe: StripePayments | null;
   autoRenewal: AutoRenewal | null;
   renewals: RenewalService;
+  bundles: BundleService;
   app: FastifyInstance;
   close(): Promise<void>;
 }
@@ -83,6 +88,7 @@ export async function createHeadworks(config: Config, options: { clock?: Clock }
     const stripe = config.stripe ? new StripePayments(db, clock, state, billing, { ...config.stripe, baseUrl: config.baseUrl }) : null;
     const autoRenewal = stripe ? new AutoRenewal(db, clock, state, billing, stripe, mailer, jobs, { baseUrl: config.baseUrl }) : null;
     const renewals = new RenewalService(db, clock, state, accounts, billing, mailer, jobs, { baseUrl: config.baseUrl });
+    const bundles = new BundleService(db, clock, state, accounts, mailer, jobs, { baseUrl: config.baseUrl });
 
     if (await state.isEmpty()) {
       await db.transaction().execute((trx) => state.saveSettings(trx, { ...seedSettings, logo: '' }));
@@ -111,9 +117,12 @@ export async function createHeadworks(config: Config, options: { clock?: Clock }
         const [mine, settings] = await Promise.all([membership.forUser(request.user!.id), state.getSettings()]);
         if (!mine) return request.user!.role === 'admin' ? null : <NotAMember />;
         const canRenew = await renewals.canRenew(mine.membership, mine.level);
+        const [bundle, coveredBy] = await Promise.all([bundles.forContact(request.user!.id), bundles.coveredBy(request.user!.id)]);
         const section = (
           <>
             <MembershipSection membership={mine.membership} level={mine.level} invoices={mine.invoices} timeZone={settings.timeZone} csrf={reply.csrfToken()} canRenew={canRenew} payOnline={!!stripe} />
+            {bundle ? <BundleSection state={bundle} csrf={reply.csrfToken()} /> : null}
+            {coveredBy ? <CoveredNote contact={coveredBy} /> : null}
             <DirectoryAccountSection />
           </>
         );
@@ -131,6 +140,7 @@ export async function createHeadworks(config: Config, options: { clock?: Clock }
     await app.register(adminMemberRoutes, { members: adminMembers, state });
     await app.register(directoryRoutes, { fields, directory });
     await app.register(renewalRoutes, { renewals });
+    await app.register(bundleRoutes, { bundles });
     await app.register(adminRoutes, {
       admin,
       logoUrl,
@@ -145,7 +155,7 @@ export async function createHeadworks(config: Config, options: { clock?: Clock }
         };
       },
     });
-    await app.register(mailRoutes, { mailer, state, baseUrl: config.baseUrl });
+    await app.register(mailRoutes, { mailer, state, baseUrl: config.baseUrl, templates: new MailTemplateService(db, clock) });
     await app.register(billingRoutes, { billing, state });
     await app.register(stripeRoutes, { stripe, autoRenewal });
     await app.register(siteRoutes, { site, state, baseUrl: config.baseUrl });
@@ -167,6 +177,7 @@ export async function createHeadworks(config: Config, options: { clock?: Clock }
       fields,
       directory,
       renewals,
+      bundles,
       stripe,
       autoRenewal,
       app,

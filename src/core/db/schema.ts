@@ -105,6 +105,15 @@ export interface MailMessagesTable {
   sent_at: Timestamp | null;
 }
 
+/** An admin's wording of an automated e-mail (mail module); absent: the default in code. */
+export interface MailTemplatesTable {
+  key: string;
+  subject: string;
+  text_body: string;
+  updated_at: Timestamp;
+  updated_by: number | null;
+}
+
 export type RenewalPolicy = 'anniversary' | 'fixed_date';
 
 export interface MembershipLevelsTable {
@@ -380,6 +389,7 @@ export interface DB {
   settings: SettingsTable;
   jobs: JobsTable;
   mail_messages: MailMessagesTable;
+  mail_templates: MailTemplatesTable;
   membership_levels: MembershipLevelsTable;
   memberships: MembershipsTable;
   membership_events: MembershipEventsTable;

@@ -12,10 +12,14 @@ const ADMIN_MENU = [
   { href: '/admin/fields', title: 'Member fields' },
   { href: '/admin/renewals', title: 'Renewals' },
   { href: '/admin/mail', title: 'Sent mail' },
+  { href: '/admin/mail/templates', title: 'E-mail templates' },
   { href: '/admin/settings', title: 'Settings' },
 ];
 
 const isCurrent = (path: string, href: string) => (href === '/' || href === '/admin' ? path === href : path === href || path.startsWith(`${href}/`));
+/** The admin menu entry for a path: the longest that matches, so /admin/mail/templates is not also "Sent mail". */
+const currentAdminItem = (path: string) =>
+  ADMIN_MENU.filter((item) => isCurrent(path, item.href)).reduce<string | undefined>((best, item) => (!best || item.href.length > best.length ? item.href : best), undefined);
 
 export function CsrfField({ token }: { token: string }) {
   return <input type="hidden" name="_csrf" value={token} />;
@@ -37,7 +41,7 @@ function AdminFrame({ ctx, children }: { ctx: PageContext; children: ComponentCh
         <ul>
           {ADMIN_MENU.map((item) => (
             <li>
-              <a href={item.href} aria-current={isCurrent(ctx.path, item.href) ? 'page' : undefined}>
+              <a href={item.href} aria-current={currentAdminItem(ctx.path) === item.href ? 'page' : undefined}>
                 {item.title}
               </a>
             </li>

@@ -274,9 +274,21 @@ export class AccountsService {
    * with a password they chose and an e-mail address still to verify. Hash the password first
    * (`hashPassword`), outside the transaction.
    */
-  async createMemberAccount(trx: Executor, user: { email: string; name: string; passwordHash: string }): Promise<number> {
+  async createMemberAccount(trx: Executor, user: { email: string; name: string; passwordHash: string | null }): Promise<number> {
     const { id } = await q.insertUser(trx, { email: user.email.toLowerCase(), name: user.name, role: 'member', password_hash: user.passwordHash, now: iso(this.clock.now()) });
     return id;
+  }
+
+  /**
+   * A link to `/setup/…` where a person whose account someone else made (an agency contact adding
+   * them to a bundle) chooses their password; made inside the caller's transaction, for its e-mail.
+   */
+  async createSetupLink(trx: Executor, userId: number): Promise<{ link: string; days: number }> {
+    const now = this.clock.now();
+    const token = randomToken();
+    await q.expireTokensFor(trx, userId, 'setup', iso(now));
+    await q.insertToken(trx, { token_hash: sha256(token), user_id: userId, purpose: 'setup', created_at: iso(now), expires_at: iso(addMs(now, INVITE_TTL_MS)) });
+    return { link: this.link(`/setup/${token}`), days: INVITE_TTL_MS / DAY };
   }
 
   /** A user's name as they want it shown, changed inside the caller's transaction (their member profile). */

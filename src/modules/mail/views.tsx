@@ -30,6 +30,9 @@ export function MailList(props: {
       ) : (
         <p>Every message the site has sent, newest first.</p>
       )}
+      <p>
+        The wording of the e-mails the site sends by itself is in <a href="/admin/mail/templates">E-mail templates</a>.
+      </p>
       {props.messages.length === 0 ? (
         <p>No messages yet.</p>
       ) : (

@@ -196,7 +196,7 @@ export class AutoRenewal {
       const date = formatDate(chargeDue, settings.timeZone);
       await this.mailer.queue(
         trx,
-        chargeNoticeMail({ to: due.email, name: due.name, site: settings.shortName, level: due.level_name, amount: formatMoney(amount), card: card!.label, date, link: this.link('/account'), contact: settings.contactEmail }),
+        await chargeNoticeMail(trx, { to: due.email, name: due.name, site: settings.shortName, level: due.level_name, amount: formatMoney(amount), card: card!.label, date, link: this.link('/account'), contact: settings.contactEmail }),
       );
       await q.insertEvent(trx, { membership_id: due.id, kind: 'auto_renewal_notice', detail: `Told the member that ${formatMoney(amount)} will be charged to their ${card!.label} on ${date}.`, actor_user_id: null, created_at: at });
     });
@@ -306,7 +306,7 @@ export class AutoRenewal {
         }
         await this.mailer.queue(
           trx,
-          chargeFailedMail({
+          await chargeFailedMail(trx, {
             to: due.email,
             name: due.name,
             site: settings.shortName,

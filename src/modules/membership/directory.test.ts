@@ -178,7 +178,9 @@ describe('member fields on the application', () => {
     const levelId = (await site.membership.listLevels())[0]!.id;
     const applicant = new Client(site.app);
     const form = await applicant.get(`/join/${levelId}`);
-    expect(visibleText(form.body)).toContain('More about you License number Certification level (optional) Choose… Class A Class B Certified since (optional)');
+    expect(visibleText(form.body)).toContain(
+      "More about you License number Seen only by the association's administrators. Certification level (optional) Shown to members in the member directory. Choose… Class A Class B Certified since (optional) For example 2026-03-15. Shown to members in the member directory.",
+    );
 
     const application = {
       name: 'Pat Inspector',

@@ -1,69 +1,47 @@
 import type { OutgoingMail } from '../../core/mail/index.js';
+import type { Executor } from '../../core/jobs/index.js';
+import { renderTemplate } from '../mail/templates.js';
 
-/** The text of the membership e-mails. (Admin-editable templates are a later step.) */
+/**
+ * The membership e-mails. Their wording is a template admins can edit (modules/mail/templates.ts);
+ * these functions only supply the merge fields. Pass the transaction the e-mail is queued in.
+ */
 
-export const applicationReceivedMail = (o: { to: string; name: string; site: string; level: string; link: string }): OutgoingMail => ({
+export const applicationReceivedMail = async (executor: Executor, o: { to: string; name: string; site: string; level: string; link: string }): Promise<OutgoingMail> => ({
   to: o.to,
-  subject: `Confirm your e-mail address for your ${o.site} application`,
-  text: `Hello ${o.name},
-
-Thank you for applying for ${o.level} membership of ${o.site}.
-Please confirm that this is your e-mail address by opening this link within 3 days:
-
-${o.link}
-
-After that you will see your invoice and how to pay it.
-If you did not apply, ignore this e-mail and nothing more will happen.
-`,
+  ...(await renderTemplate(executor, 'membership.application_received', { name: o.name, association: o.site, level: o.level, link: o.link })),
 });
 
-export const approvedMail = (o: { to: string; name: string; site: string; paid: boolean; link: string }): OutgoingMail => ({
+export const approvedMail = async (executor: Executor, o: { to: string; name: string; site: string; paid: boolean; link: string }): Promise<OutgoingMail> => ({
   to: o.to,
-  subject: `Your ${o.site} membership application was approved`,
-  text: `Hello ${o.name},
-
-Good news: your application was approved.
-${o.paid ? 'Your dues are paid, so your membership is active now.' : 'Your membership starts as soon as your dues are paid. Your invoice is on your account page:'}
-
-${o.link}
-`,
+  ...(await renderTemplate(executor, o.paid ? 'membership.approved_paid' : 'membership.approved', { name: o.name, association: o.site, link: o.link })),
 });
 
-export const rejectedMail = (o: { to: string; name: string; site: string; reason: string; contact: string }): OutgoingMail => ({
+export const rejectedMail = async (executor: Executor, o: { to: string; name: string; site: string; reason: string; contact: string }): Promise<OutgoingMail> => ({
   to: o.to,
-  subject: `Your ${o.site} membership application`,
-  text: `Hello ${o.name},
-
-We are sorry: your membership application was not approved.
-
-${o.reason}
-
-${o.contact ? `Questions? Write to ${o.contact}.` : ''}
-`,
+  ...(await renderTemplate(executor, 'membership.rejected', { name: o.name, association: o.site, reason: o.reason, contact: o.contact })),
 });
 
-export const activatedMail = (o: { to: string; name: string; site: string; level: string; until: string; link: string; renewed: boolean }): OutgoingMail => ({
+export const activatedMail = async (
+  executor: Executor,
+  o: { to: string; name: string; site: string; level: string; until: string; link: string; renewed: boolean },
+): Promise<OutgoingMail> => ({
   to: o.to,
-  subject: o.renewed ? `Your ${o.site} membership is renewed` : `Welcome to ${o.site}: your membership is active`,
-  text: `Hello ${o.name},
-
-${o.renewed ? 'Thank you for renewing.' : 'Welcome!'} Your ${o.level} membership is active until ${o.until}.
-Log in to see the members' pages and your account:
-
-${o.link}
-`,
+  ...(await renderTemplate(executor, o.renewed ? 'membership.renewed' : 'membership.activated', { name: o.name, association: o.site, level: o.level, date: o.until, link: o.link })),
 });
 
-export const invoiceMail = (o: { to: string; name: string; site: string; number: number; amount: string; due: string; link: string; contact: string }): OutgoingMail => ({
+export const invoiceMail = async (
+  executor: Executor,
+  o: { to: string; name: string; site: string; number: number; amount: string; due: string; link: string; contact: string },
+): Promise<OutgoingMail> => ({
   to: o.to,
-  subject: `${o.site} invoice ${o.number}`,
-  text: `Hello ${o.name},
-
-Here is invoice ${o.number} for ${o.amount}, due ${o.due}.
-Download it (PDF) from your account page:
-
-${o.link}
-
-To pay by check or bank transfer, follow the instructions on the invoice${o.contact ? ` or write to ${o.contact}` : ''}.
-`,
+  ...(await renderTemplate(executor, 'membership.invoice', {
+    name: o.name,
+    association: o.site,
+    invoice_number: String(o.number),
+    amount: o.amount,
+    date: o.due,
+    link: o.link,
+    contact: o.contact,
+  })),
 });

@@ -14,9 +14,10 @@ export function customFieldInputs(fields: MemberField[], values: Values, errors?
   const e = errors ?? {};
   return fields.map((field) => {
     const name = inputName(field);
+    const seenBy = field.visibility === 'admins' ? "Seen only by the association's administrators." : 'Shown to members in the member directory.';
     switch (field.type) {
       case 'checkbox':
-        return <Checkbox name={name} label={field.label} checked={values[name] === 'on'} error={e[name]} />;
+        return <Checkbox name={name} label={field.label} checked={values[name] === 'on'} error={e[name]} hint={seenBy} />;
       case 'choice':
         return (
           <Select
@@ -25,13 +26,14 @@ export function customFieldInputs(fields: MemberField[], values: Values, errors?
             value={values[name] ?? ''}
             options={[{ value: '', label: 'Choose…' }, ...choicesOf(field).map((c) => ({ value: c, label: c }))]}
             error={e[name]}
+            hint={seenBy}
             required={field.required === 1}
           />
         );
       case 'date':
-        return <Field name={name} label={field.label} type="date" value={values[name]} error={e[name]} required={field.required === 1} hint="For example 2026-03-15." />;
+        return <Field name={name} label={field.label} type="date" value={values[name]} error={e[name]} required={field.required === 1} hint={`For example 2026-03-15. ${seenBy}`} />;
       default:
-        return <Field name={name} label={field.label} value={values[name]} error={e[name]} required={field.required === 1} maxLength={MAX_TEXT} />;
+        return <Field name={name} label={field.label} value={values[name]} error={e[name]} required={field.required === 1} maxLength={MAX_TEXT} hint={seenBy} />;
     }
   });
 }

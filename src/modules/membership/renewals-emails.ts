@@ -1,6 +1,11 @@
 import type { OutgoingMail } from '../../core/mail/index.js';
+import type { Executor } from '../../core/jobs/index.js';
+import { renderTemplate } from '../mail/templates.js';
 
-/** The text of the renewal e-mails: what is owed, by when, and where to renew. */
+/**
+ * The renewal e-mails: what is owed, by when, and where to renew. Their wording is a template
+ * admins can edit (modules/mail/templates.ts); pass the transaction the e-mail is queued in.
+ */
 
 interface ReminderFacts {
   to: string;
@@ -18,57 +23,35 @@ interface ReminderFacts {
   contact: string;
 }
 
-const howToPay = (link: string, contact: string) => `Renew from your account page:
-
-${link}
-
-To pay by check or bank transfer, download the invoice there (PDF) and follow its instructions${contact ? `, or write to ${contact}` : ''}.
-`;
-
-export function reminderMail(o: ReminderFacts): OutgoingMail {
-  const dues = `The dues are ${o.amount} (invoice ${o.invoiceNumber}).`;
-  if (o.offsetDays < 0) {
-    return {
-      to: o.to,
-      subject: `Your ${o.site} membership renews on ${o.renewalDate}`,
-      text: `Hello ${o.name},
-
-Your ${o.level} membership of ${o.site} renews on ${o.renewalDate}. ${dues}
-
-${howToPay(o.link, o.contact)}`,
-    };
-  }
-  if (o.offsetDays === 0) {
-    return {
-      to: o.to,
-      subject: `Your ${o.site} membership renews today`,
-      text: `Hello ${o.name},
-
-Your ${o.level} membership of ${o.site} renews today, ${o.renewalDate}. ${dues}
-Your members-only access continues until ${o.accessUntil}; please pay before then.
-
-${howToPay(o.link, o.contact)}`,
-    };
-  }
-  return {
-    to: o.to,
-    subject: `Reminder: your ${o.site} membership renewal is overdue`,
-    text: `Hello ${o.name},
-
-Your ${o.level} membership of ${o.site} was due for renewal on ${o.renewalDate}, and we have not received your dues yet. ${dues}
-Your members-only access continues until ${o.accessUntil}. After that your membership lapses; you can still renew at any time.
-
-${howToPay(o.link, o.contact)}`,
+export async function reminderMail(executor: Executor, o: ReminderFacts): Promise<OutgoingMail> {
+  const key = o.offsetDays < 0 ? 'membership.reminder_before' : o.offsetDays === 0 ? 'membership.reminder_today' : 'membership.reminder_overdue';
+  const fields = {
+    name: o.name,
+    association: o.site,
+    level: o.level,
+    date: o.renewalDate,
+    access_until: o.accessUntil,
+    amount: o.amount,
+    invoice_number: String(o.invoiceNumber),
+    link: o.link,
+    contact: o.contact,
   };
+  return { to: o.to, ...(await renderTemplate(executor, key, fields)) };
 }
 
-export const lapsedMail = (o: { to: string; name: string; site: string; level: string; since: string; open: { amount: string; invoiceNumber: number } | null; link: string; contact: string }): OutgoingMail => ({
+export const lapsedMail = async (
+  executor: Executor,
+  o: { to: string; name: string; site: string; level: string; since: string; open: { amount: string; invoiceNumber: number } | null; link: string; contact: string },
+): Promise<OutgoingMail> => ({
   to: o.to,
-  subject: `Your ${o.site} membership has lapsed`,
-  text: `Hello ${o.name},
-
-We did not receive your renewal dues, so your ${o.level} membership of ${o.site} lapsed on ${o.since} and the members-only pages are closed to you.
-Your account and your history with us are kept. You can renew at any time${o.open ? `: invoice ${o.open.invoiceNumber} for ${o.open.amount} is on your account page` : ' from your account page'}.
-
-${howToPay(o.link, o.contact)}`,
+  ...(await renderTemplate(executor, 'membership.lapsed', {
+    name: o.name,
+    association: o.site,
+    level: o.level,
+    date: o.since,
+    amount: o.open?.amount ?? '',
+    invoice_number: o.open ? String(o.open.invoiceNumber) : '',
+    link: o.link,
+    contact: o.contact,
+  })),
 });

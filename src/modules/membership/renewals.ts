@@ -176,7 +176,7 @@ export class RenewalService {
         const invoice = open.invoice ?? (await this.issueRenewalInvoice(trx, current, level, user, open.cycle, now, settings.timeZone, null));
         await this.mailer.queue(
           trx,
-          reminderMail({
+          await reminderMail(trx, {
             to: user.email,
             name: user.name,
             site: settings.shortName,
@@ -212,7 +212,7 @@ export class RenewalService {
       });
       await this.mailer.queue(
         trx,
-        lapsedMail({
+        await lapsedMail(trx, {
           to: user.email,
           name: user.name,
           site: settings.shortName,

@@ -145,7 +145,7 @@ export class MembershipService {
         await q.insertEvent(trx, { membership_id: id, kind: 'applied', detail: `Applied for ${level.name}.`, actor_user_id: userId, created_at: now });
         await saveFieldValues(trx, id, fieldValues);
         const link = await this.accounts.createVerificationLink(trx, userId);
-        await this.mailer.queue(trx, applicationReceivedMail({ to: input.email, name: input.name, site, level: level.name, link }));
+        await this.mailer.queue(trx, await applicationReceivedMail(trx, { to: input.email, name: input.name, site, level: level.name, link }));
         return userId;
       });
       this.jobs.kick();
@@ -227,7 +227,7 @@ export class MembershipService {
     await this.db.transaction().execute(async (trx) => {
       await this.mailer.queue(
         trx,
-        invoiceMail({
+        await invoiceMail(trx, {
           to: user.email,
           name: user.name,
           site: settings.shortName,
@@ -257,7 +257,7 @@ export class MembershipService {
     const now = iso(this.clock.now());
     const result = await this.db.transaction().execute(async (trx) => {
       await q.insertEvent(trx, { membership_id: membershipId, kind: 'approved', detail: 'Application approved.', actor_user_id: actorUserId, created_at: now });
-      await this.mailer.queue(trx, approvedMail({ to: user.email, name: user.name, site: settings.shortName, paid: !!paid, link: this.link('/account') }));
+      await this.mailer.queue(trx, await approvedMail(trx, { to: user.email, name: user.name, site: settings.shortName, paid: !!paid, link: this.link('/account') }));
       const level = (await q.findLevel(trx, membership.level_id))!;
       const free = duesPeriod(level, this.clock.now(), settings.timeZone);
       if (paid || free.amountCents === 0) {
@@ -284,7 +284,7 @@ export class MembershipService {
     await this.db.transaction().execute(async (trx) => {
       await q.updateMembership(trx, membershipId, { status: 'rejected', updated_at: now });
       await q.insertEvent(trx, { membership_id: membershipId, kind: 'rejected', detail: `Application not approved: ${reason}`, actor_user_id: actorUserId, created_at: now });
-      await this.mailer.queue(trx, rejectedMail({ to: user.email, name: user.name, site: settings.shortName, reason, contact: settings.contactEmail }));
+      await this.mailer.queue(trx, await rejectedMail(trx, { to: user.email, name: user.name, site: settings.shortName, reason, contact: settings.contactEmail }));
     });
     for (const invoice of open) await this.billing.voidInvoice(invoice.id, { reason: 'Membership application not approved.', actorUserId });
     this.jobs.kick();
@@ -332,7 +332,7 @@ export class MembershipService {
     });
     await this.mailer.queue(
       trx,
-      activatedMail({ to: user.email, name: user.name, site: settings.shortName, level: level.name, until: formatDate(until, settings.timeZone), link: this.link('/account'), renewed }),
+      await activatedMail(trx, { to: user.email, name: user.name, site: settings.shortName, level: level.name, until: formatDate(until, settings.timeZone), link: this.link('/account'), renewed }),
     );
   }
 

@@ -6,6 +6,7 @@ import { renewals } from './0003_renewals.js';
 import { memberFields } from './0004_member_fields.js';
 import { memberAdmin } from './0005_member_admin.js';
 import { stripe } from './0006_stripe.js';
+import { mailTemplates } from './0008_mail_templates.js';
 
 /** Migrations are code, listed here in order; names never change once released. */
 export function migrationProvider(dialect: Dialect): MigrationProvider {
@@ -18,6 +19,7 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
         '0004_member_fields': memberFields(dialect),
         '0005_member_admin': memberAdmin(dialect),
         '0006_stripe': stripe(dialect),
+        '0008_mail_templates': mailTemplates(dialect),
       };
     },
   };

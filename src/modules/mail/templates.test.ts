@@ -1,0 +1,198 @@
+import type { ParsedMail } from 'mailparser';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import { Client, fieldError, inputValue, visibleText } from '../../../test/support/client.js';
+import { TestClock } from '../../../test/support/clock.js';
+import { startTestSite, type TestSite } from '../../../test/support/site.js';
+import { linkIn, startSmtp, type SmtpCatcher } from '../../../test/support/smtp.js';
+import { fillTemplate, sampleValues, substitute, TEMPLATES, unknownPlaceholders } from './templates.js';
+
+const ADMIN = { email: 'board@example.org', password: 'correct horse battery staple', name: 'Board Admin' };
+const MEMBER = { email: 'member@example.org', password: 'a long member password', name: 'Mo Member' };
+const PASSWORD = 'a long applicant password';
+const APPROVED = '/admin/mail/templates/membership.approved';
+
+let smtp: SmtpCatcher;
+beforeAll(async () => {
+  smtp = await startSmtp();
+});
+afterAll(() => smtp.close());
+
+async function newSite() {
+  const site = await startTestSite({ env: { SMTP_URL: smtp.url }, clock: new TestClock('2026-07-02T16:00:00.000Z') });
+  onTestFinished(() => site.close());
+  await site.addUser({ ...ADMIN, role: 'admin' });
+  await site.addUser(MEMBER);
+  return site;
+}
+
+async function logIn(site: TestSite, who: { email: string; password: string }) {
+  const client = new Client(site.app);
+  await client.logIn(who.email, who.password);
+  return client;
+}
+
+async function mailFor(site: TestSite, address: string, since: number): Promise<ParsedMail[]> {
+  await site.jobs.runDue();
+  return smtp.messages.slice(since).filter((m) => (Array.isArray(m.to) ? m.to : [m.to]).some((t) => t?.text.includes(address)));
+}
+
+/** Apply for the Associate level (approved by the board) and confirm the e-mail: the membership id. */
+async function applyForApproval(site: TestSite, email: string) {
+  const level = (await site.membership.listLevels()).find((l) => l.name === 'Associate')!;
+  const since = smtp.messages.length;
+  const applicant = new Client(site.app);
+  const res = await applicant.submit(`/join/${level.id}`, { name: 'Pat Inspector', email, password: PASSWORD, confirm: PASSWORD });
+  expect(res.status).toBe(200);
+  const [mail] = await mailFor(site, email, since);
+  expect((await applicant.submit(linkIn(mail!.text), {})).status).toBe(303);
+  const user = await site.accounts.findUserByEmail(email);
+  const mine = (await site.membership.forUser(user!.id))!;
+  expect(mine.membership.status).toBe('pending_approval');
+  return mine.membership.id;
+}
+
+describe('e-mail templates admins edit', () => {
+  it('lists the templates, and the next approval e-mail uses the edited text with its fields filled', async () => {
+    const site = await newSite();
+    const board = await logIn(site, ADMIN);
+    const list = visibleText((await board.get('/admin/mail/templates')).body);
+    expect(list).toContain('Application approved');
+    expect(list).not.toContain('Edited');
+    expect(visibleText((await board.get('/admin/mail')).body)).toContain('E-mail templates');
+
+    const page = await board.get(APPROVED);
+    expect(inputValue(page.body, 'subject')).toBe('Your {{association}} membership application was approved');
+    expect(visibleText(page.body)).toContain('{{name}}');
+    // The preview fills the fields with example values.
+    expect(visibleText(page.body)).toContain('Hello Pat Inspector,');
+
+    const saved = await board.submit(APPROVED, {
+      intent: 'save',
+      subject: 'Welcome aboard, {{name}}',
+      text: 'Dear {{ name }},\n\nThe {{association}} board said yes.\nPay here: {{link}}\n',
+    });
+    expect(saved.status).toBe(303);
+    const after = await board.get(APPROVED);
+    expect(visibleText(after.body)).toContain('was saved');
+    expect(inputValue(after.body, 'subject')).toBe('Welcome aboard, {{name}}');
+    expect(visibleText((await board.get('/admin/mail/templates')).body)).toContain('Application approved Edited');
+
+    const id = await applyForApproval(site, 'lab@example.org');
+    await board.get(`/admin/members/${id}`);
+    const since = smtp.messages.length;
+    expect((await board.post(`/admin/members/${id}/approve`, { _csrf: board.csrf() })).status).toBe(303);
+    const [mail] = await mailFor(site, 'lab@example.org', since);
+    expect(mail!.subject).toBe('Welcome aboard, Pat Inspector');
+    expect(mail!.text).toContain('Dear Pat Inspector,\n\nThe CIPCA board said yes.\nPay here: http://localhost:3000/account');
+  });
+
+  it('refuses a placeholder that is not a merge field beside the field, keeping what was typed', async () => {
+    const site = await newSite();
+    const board = await logIn(site, ADMIN);
+    const typed = { intent: 'save', subject: 'Approved, {{name}}', text: 'Hello {{nmae}},\n\nYou are in.\n' };
+    const res = await board.submit(APPROVED, typed);
+    expect(res.status).toBe(422);
+    expect(fieldError(res.body, 'text')).toBe('Error: {{nmae}} is not a merge field of this e-mail; available: {{name}}, {{association}}, {{link}}.');
+    expect(fieldError(res.body, 'subject')).toBeUndefined();
+    expect(inputValue(res.body, 'subject')).toBe(typed.subject);
+    expect(inputValue(res.body, 'text')).toBe(typed.text);
+
+    const empty = await board.submit(APPROVED, { intent: 'save', subject: ' ', text: ' \n ' });
+    expect(empty.status).toBe(422);
+    expect(fieldError(empty.body, 'subject')).toBe('Error: Enter the subject.');
+    expect(fieldError(empty.body, 'text')).toBe('Error: Enter the text of the e-mail.');
+
+    const long = await board.submit(APPROVED, { intent: 'save', subject: 'x'.repeat(201), text: 'y'.repeat(10_001) });
+    expect(long.status).toBe(422);
+    expect(fieldError(long.body, 'subject')).toBe('Error: Use at most 200 characters for the subject.');
+    expect(fieldError(long.body, 'text')).toBe('Error: Use at most 10000 characters for the text.');
+
+    // Nothing was saved.
+    expect(visibleText((await board.get('/admin/mail/templates')).body)).not.toContain('Edited');
+  });
+
+  it('previews typed text without saving it', async () => {
+    const site = await newSite();
+    const board = await logIn(site, ADMIN);
+    const res = await board.submit(APPROVED, { intent: 'preview', subject: 'Hi {{name}}', text: 'Your link: {{link}}\n' });
+    expect(res.status).toBe(200);
+    const text = visibleText(res.body);
+    expect(text).toContain('Preview (not saved yet)');
+    expect(text).toContain('Subject: Hi Pat Inspector');
+    expect(text).toContain('Your link: https://example.org/account');
+    expect(visibleText((await board.get('/admin/mail/templates')).body)).not.toContain('Edited');
+  });
+
+  it('restores the default text', async () => {
+    const site = await newSite();
+    const board = await logIn(site, ADMIN);
+    expect(visibleText((await board.get(APPROVED)).body)).not.toContain('Restore the default');
+    await board.submit(APPROVED, { intent: 'save', subject: 'Changed {{name}}', text: 'Changed.\n' });
+    const edited = await board.get(APPROVED);
+    expect(visibleText(edited.body)).toContain('Restore the default');
+    const restored = await board.post(`${APPROVED}/restore`, { _csrf: board.csrf() });
+    expect(restored.status).toBe(303);
+    const page = await board.get(APPROVED);
+    expect(visibleText(page.body)).toContain('uses the default text again');
+    expect(inputValue(page.body, 'subject')).toBe('Your {{association}} membership application was approved');
+    expect(visibleText((await board.get('/admin/mail/templates')).body)).not.toContain('Edited');
+  });
+
+  it('treats saving the default word for word as no edit', async () => {
+    const site = await newSite();
+    const board = await logIn(site, ADMIN);
+    const page = await board.get(APPROVED);
+    const res = await board.submit(APPROVED, { intent: 'save', subject: inputValue(page.body, 'subject')!, text: inputValue(page.body, 'text')!.replace(/\n/g, '\r\n') });
+    expect(res.status).toBe(303);
+    expect(visibleText((await board.get('/admin/mail/templates')).body)).not.toContain('Edited');
+  });
+
+  it('answers 404 for a template that does not exist', async () => {
+    const site = await newSite();
+    const board = await logIn(site, ADMIN);
+    expect((await board.get('/admin/mail/templates/membership.nope')).status).toBe(404);
+    await board.get(APPROVED);
+    expect((await board.post('/admin/mail/templates/membership.nope', { _csrf: board.csrf(), subject: 'a', text: 'b' })).status).toBe(404);
+    expect((await board.post('/admin/mail/templates/membership.nope/restore', { _csrf: board.csrf() })).status).toBe(404);
+  });
+
+  it('keeps members and visitors out', async () => {
+    const site = await newSite();
+    const visitor = new Client(site.app);
+    const list = await visitor.get('/admin/mail/templates');
+    expect(list.status).toBe(303);
+    expect(list.location).toContain('/login');
+    expect((await visitor.get(APPROVED)).status).toBe(303);
+    expect([401, 403]).toContain((await visitor.post(APPROVED, { subject: 'Hacked', text: 'Hacked' })).status);
+
+    const member = await logIn(site, MEMBER);
+    expect((await member.get('/admin/mail/templates')).status).toBe(403);
+    expect((await member.get(APPROVED)).status).toBe(403);
+    await member.get('/account');
+    expect((await member.post(APPROVED, { _csrf: member.csrf(), intent: 'save', subject: 'Hacked', text: 'Hacked' })).status).toBe(403);
+    expect((await member.post(`${APPROVED}/restore`, { _csrf: member.csrf() })).status).toBe(403);
+
+    const board = await logIn(site, ADMIN);
+    expect(inputValue((await board.get(APPROVED)).body, 'subject')).toBe('Your {{association}} membership application was approved');
+  });
+});
+
+describe('template rendering', () => {
+  it('fills every template with its sample values, leaving no merge field behind', () => {
+    for (const t of TEMPLATES) {
+      const names = Object.keys(t.fields);
+      expect(unknownPlaceholders(t.subject, names), t.key).toEqual([]);
+      expect(unknownPlaceholders(t.text, names), t.key).toEqual([]);
+      const filled = fillTemplate(t, sampleValues(t));
+      expect(filled.subject, t.key).not.toMatch(/\{\{|\}\}/);
+      expect(filled.text, t.key).not.toMatch(/\{\{|\}\}/);
+      expect(filled.text, t.key).toContain('Pat Inspector');
+    }
+  });
+
+  it('keeps unknown placeholders as typed, never reads a value as a template, and drops a line whose fields are all empty', () => {
+    expect(substitute('Hi {{name}} {{other}}', { name: '{{other}} $& x' })).toBe('Hi {{other}} $& x {{other}}');
+    expect(substitute('Hello {{name}}.\nQuestions? Write to {{contact}}.\nBye', { name: 'Pat', contact: '' })).toBe('Hello Pat.\nBye');
+    expect(fillTemplate({ subject: 'About {{reason}}', text: '{{reason}}' }, { reason: 'line one\nline two' })).toEqual({ subject: 'About line one line two', text: 'line one\nline two' });
+  });
+});

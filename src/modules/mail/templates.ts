@@ -1,0 +1,382 @@
+import type { Executor } from '../../core/jobs/index.js';
+import { findOverride } from './template-queries.js';
+
+/**
+ * The automated e-mails, as templates admins can reword. Each names the merge fields it offers;
+ * `{{field}}` in the subject or text is replaced by the field's value (plain text: these are text
+ * e-mails). A placeholder that is not a field of the template stays visible as typed, and a line
+ * whose merge fields all came out empty is left out, so "Questions? Write to {{contact}}." vanishes
+ * when the association has no contact address.
+ */
+
+export interface MergeField {
+  description: string;
+  sample: string;
+}
+
+export interface TemplateDefinition {
+  key: string;
+  /** What admins see in the list. */
+  name: string;
+  description: string;
+  fields: Record<string, MergeField>;
+  subject: string;
+  text: string;
+}
+
+// The fields most e-mails share, with the words admins read and the values a preview shows.
+const common = {
+  name: { description: "the member's or applicant's full name", sample: 'Pat Inspector' },
+  association: { description: "the association's short name", sample: 'CIPCA' },
+  link: { description: 'the link to their account page', sample: 'https://example.org/account' },
+  contact: { description: "the association's contact e-mail address (the line is left out when none is set)", sample: 'board@example.org' },
+  level: { description: 'the membership level', sample: 'Individual' },
+  amount: { description: 'the amount of the invoice', sample: '$50.00' },
+  invoice_number: { description: 'the number of the invoice', sample: '1042' },
+} satisfies Record<string, MergeField>;
+
+const field = (description: string, sample: string): MergeField => ({ description, sample });
+
+const howToPay = `Renew from your account page:
+
+{{link}}
+
+To pay by check or bank transfer, download the invoice there (PDF) and follow its instructions.
+Questions? Write to {{contact}}.
+`;
+
+export const TEMPLATES: readonly TemplateDefinition[] = [
+  {
+    key: 'membership.application_received',
+    name: 'Application received (confirm e-mail address)',
+    description: 'Sent when someone applies for membership, with the link that confirms their e-mail address.',
+    fields: {
+      name: common.name,
+      association: common.association,
+      level: field('the membership level applied for', 'Individual'),
+      link: field('the link that confirms the e-mail address (valid for 3 days)', 'https://example.org/join/verify/abc123'),
+    },
+    subject: 'Confirm your e-mail address for your {{association}} application',
+    text: `Hello {{name}},
+
+Thank you for applying for {{level}} membership of {{association}}.
+Please confirm that this is your e-mail address by opening this link within 3 days:
+
+{{link}}
+
+After that you will see your invoice and how to pay it.
+If you did not apply, ignore this e-mail and nothing more will happen.
+`,
+  },
+  {
+    key: 'membership.approved',
+    name: 'Application approved',
+    description: 'Sent when the board approves an application whose dues are not paid yet.',
+    fields: { name: common.name, association: common.association, link: common.link },
+    subject: 'Your {{association}} membership application was approved',
+    text: `Hello {{name}},
+
+Good news: your application was approved.
+Your membership starts as soon as your dues are paid. Your invoice is on your account page:
+
+{{link}}
+`,
+  },
+  {
+    key: 'membership.approved_paid',
+    name: 'Application approved (dues already paid)',
+    description: 'Sent when the board approves an application whose dues were already paid: the membership is active at once.',
+    fields: { name: common.name, association: common.association, link: common.link },
+    subject: 'Your {{association}} membership application was approved',
+    text: `Hello {{name}},
+
+Good news: your application was approved.
+Your dues are paid, so your membership is active now.
+
+{{link}}
+`,
+  },
+  {
+    key: 'membership.rejected',
+    name: 'Application not approved',
+    description: 'Sent when the board does not approve an application, with the reason the admin typed.',
+    fields: { name: common.name, association: common.association, reason: field('the reason the admin gave', 'We could not confirm your enrollment.'), contact: common.contact },
+    subject: 'Your {{association}} membership application',
+    text: `Hello {{name}},
+
+We are sorry: your membership application was not approved.
+
+{{reason}}
+
+Questions? Write to {{contact}}.
+`,
+  },
+  {
+    key: 'membership.activated',
+    name: 'Membership active (welcome)',
+    description: 'Sent when a new membership starts: the dues are paid (the payment receipt), or the level has none.',
+    fields: { name: common.name, association: common.association, level: common.level, date: field('the last day of the membership period', 'July 1, 2027'), link: common.link },
+    subject: 'Welcome to {{association}}: your membership is active',
+    text: `Hello {{name}},
+
+Welcome! Your {{level}} membership is active until {{date}}.
+Log in to see the members' pages and your account:
+
+{{link}}
+`,
+  },
+  {
+    key: 'membership.renewed',
+    name: 'Membership renewed',
+    description: 'Sent when a membership is renewed: the renewal dues are paid (the payment receipt).',
+    fields: { name: common.name, association: common.association, level: common.level, date: field('the last day of the new membership period', 'July 1, 2028'), link: common.link },
+    subject: 'Your {{association}} membership is renewed',
+    text: `Hello {{name}},
+
+Thank you for renewing. Your {{level}} membership is active until {{date}}.
+Log in to see the members' pages and your account:
+
+{{link}}
+`,
+  },
+  {
+    key: 'membership.invoice',
+    name: 'Invoice',
+    description: 'Sent when a member asks for their open dues invoice by e-mail ("Invoice me").',
+    fields: {
+      name: common.name,
+      association: common.association,
+      invoice_number: common.invoice_number,
+      amount: common.amount,
+      date: field('the date the invoice is due', 'August 1, 2026'),
+      link: common.link,
+      contact: common.contact,
+    },
+    subject: '{{association}} invoice {{invoice_number}}',
+    text: `Hello {{name}},
+
+Here is invoice {{invoice_number}} for {{amount}}, due {{date}}.
+Download it (PDF) from your account page:
+
+{{link}}
+
+To pay by check or bank transfer, follow the instructions on the invoice.
+Questions? Write to {{contact}}.
+`,
+  },
+  {
+    key: 'membership.reminder_before',
+    name: 'Renewal reminder (before the renewal date)',
+    description: 'Sent on the reminder days before the renewal date (see Renewals), with the renewal invoice.',
+    fields: {
+      name: common.name,
+      association: common.association,
+      level: common.level,
+      date: field('the renewal date', 'March 2, 2027'),
+      amount: common.amount,
+      invoice_number: common.invoice_number,
+      link: common.link,
+      contact: common.contact,
+    },
+    subject: 'Your {{association}} membership renews on {{date}}',
+    text: `Hello {{name}},
+
+Your {{level}} membership of {{association}} renews on {{date}}. The dues are {{amount}} (invoice {{invoice_number}}).
+
+${howToPay}`,
+  },
+  {
+    key: 'membership.reminder_today',
+    name: 'Renewal reminder (on the renewal date)',
+    description: 'Sent on the renewal date when it is one of the reminder days.',
+    fields: {
+      name: common.name,
+      association: common.association,
+      level: common.level,
+      date: field('the renewal date', 'March 2, 2027'),
+      access_until: field("the last day of members-only access if the dues stay unpaid (the end of the level's grace period)", 'April 1, 2027'),
+      amount: common.amount,
+      invoice_number: common.invoice_number,
+      link: common.link,
+      contact: common.contact,
+    },
+    subject: 'Your {{association}} membership renews today',
+    text: `Hello {{name}},
+
+Your {{level}} membership of {{association}} renews today, {{date}}. The dues are {{amount}} (invoice {{invoice_number}}).
+Your members-only access continues until {{access_until}}; please pay before then.
+
+${howToPay}`,
+  },
+  {
+    key: 'membership.reminder_overdue',
+    name: 'Renewal reminder (overdue)',
+    description: 'Sent on the reminder days after the renewal date while the dues are unpaid.',
+    fields: {
+      name: common.name,
+      association: common.association,
+      level: common.level,
+      date: field('the renewal date', 'March 2, 2027'),
+      access_until: field("the last day of members-only access (the end of the level's grace period)", 'April 1, 2027'),
+      amount: common.amount,
+      invoice_number: common.invoice_number,
+      link: common.link,
+      contact: common.contact,
+    },
+    subject: 'Reminder: your {{association}} membership renewal is overdue',
+    text: `Hello {{name}},
+
+Your {{level}} membership of {{association}} was due for renewal on {{date}}, and we have not received your dues yet. The dues are {{amount}} (invoice {{invoice_number}}).
+Your members-only access continues until {{access_until}}. After that your membership lapses; you can still renew at any time.
+
+${howToPay}`,
+  },
+  {
+    key: 'membership.lapsed',
+    name: 'Membership lapsed',
+    description: 'Sent when the grace period ends without the renewal dues paid: the members-only pages close to the member.',
+    fields: {
+      name: common.name,
+      association: common.association,
+      level: common.level,
+      date: field('the day the membership lapsed', 'April 1, 2027'),
+      amount: field('the amount of the open renewal invoice (the line is left out when there is none)', '$50.00'),
+      invoice_number: field('the number of the open renewal invoice (the line is left out when there is none)', '1042'),
+      link: common.link,
+      contact: common.contact,
+    },
+    subject: 'Your {{association}} membership has lapsed',
+    text: `Hello {{name}},
+
+We did not receive your renewal dues, so your {{level}} membership of {{association}} lapsed on {{date}} and the members-only pages are closed to you.
+Your account and your history with us are kept. You can renew at any time from your account page.
+Your invoice {{invoice_number}} for {{amount}} is on your account page.
+
+${howToPay}`,
+  },
+  {
+    key: 'membership.auto_renewal_notice',
+    name: 'Automatic renewal notice',
+    description: 'Sent 7 days before the card of a member with automatic renewal is charged (only when card payments are set up).',
+    fields: {
+      name: common.name,
+      association: common.association,
+      level: common.level,
+      amount: field('the amount that will be charged', '$50.00'),
+      card: field('the saved card', 'Visa ending 4242'),
+      date: field('the day the card will be charged', 'July 2, 2027'),
+      link: common.link,
+      contact: common.contact,
+    },
+    subject: 'Your {{association}} membership renews automatically on {{date}}',
+    text: `Hello {{name}},
+
+Your {{level}} membership of {{association}} renews automatically.
+On {{date}} we will charge {{amount}} to your {{card}} for another year.
+
+There is nothing you need to do. To stop the charge, turn automatic renewal off on your account
+page before {{date}}:
+
+{{link}}
+
+Questions? Write to {{contact}}.
+`,
+  },
+  {
+    key: 'membership.auto_renewal_failed',
+    name: 'Automatic renewal failed',
+    description: 'Sent when the automatic renewal charge does not go through; automatic renewal is turned off (only when card payments are set up).',
+    fields: {
+      name: common.name,
+      association: common.association,
+      amount: field('the amount that could not be charged', '$50.00'),
+      card: field('the saved card', 'Visa ending 4242'),
+      reason: field('why the charge did not go through', 'Your card was declined.'),
+      invoice_number: field('the number of the renewal invoice (the line is left out when there is none)', '1042'),
+      link: common.link,
+      contact: common.contact,
+    },
+    subject: 'We could not renew your {{association}} membership automatically',
+    text: `Hello {{name}},
+
+We tried to charge {{amount}} to your {{card}} for your membership renewal, but it did not go through:
+{{reason}}
+
+Your card was not charged, and we have turned automatic renewal off so that we do not try it again.
+Please renew from your account page: pay online with another card, or download
+the invoice to pay by check or bank transfer. You can turn automatic renewal on again there too.
+You will find it there as invoice {{invoice_number}}.
+
+{{link}}
+
+Questions? Write to {{contact}}.
+`,
+  },
+];
+
+export type TemplateKey = string;
+
+const byKey = new Map(TEMPLATES.map((t) => [t.key, t]));
+
+export function templateDefinition(key: string): TemplateDefinition | undefined {
+  return byKey.get(key);
+}
+
+const PLACEHOLDER = /\{\{\s*([^{}]*?)\s*\}\}/g;
+
+/** The placeholders in `text` that are not merge fields of the template, as typed ("{{nmae}}"). */
+export function unknownPlaceholders(text: string, fields: readonly string[]): string[] {
+  const unknown: string[] = [];
+  for (const match of text.matchAll(PLACEHOLDER)) {
+    if (!fields.includes(match[1]!) && !unknown.includes(match[0])) unknown.push(match[0]);
+  }
+  return unknown;
+}
+
+/** Replace known `{{field}}`s with their values in one pass (a value is never read as a template). */
+export function substitute(template: string, values: Record<string, string>): string {
+  const out: string[] = [];
+  for (const line of template.split('\n')) {
+    let known = 0;
+    let filled = 0;
+    const replaced = line.replace(PLACEHOLDER, (whole, name: string) => {
+      if (!Object.hasOwn(values, name)) return whole;
+      known++;
+      const value = values[name]!;
+      if (value !== '') filled++;
+      return value;
+    });
+    if (known > 0 && filled === 0) continue;
+    out.push(replaced);
+  }
+  return out.join('\n');
+}
+
+export interface RenderedTemplate {
+  subject: string;
+  text: string;
+}
+
+/** The template's subject and text: an admin's override, or the default. */
+export async function templateSource(executor: Executor, key: string): Promise<RenderedTemplate & { edited: boolean }> {
+  const definition = byKey.get(key);
+  if (!definition) throw new Error(`Unknown e-mail template ${key}`);
+  const override = await findOverride(executor, key);
+  return override ? { subject: override.subject, text: override.text_body, edited: true } : { subject: definition.subject, text: definition.text, edited: false };
+}
+
+/** Fill a template for sending; `executor` is the caller's transaction when there is one. */
+export async function renderTemplate(executor: Executor, key: string, fields: Record<string, string>): Promise<RenderedTemplate> {
+  return fillTemplate(await templateSource(executor, key), fields);
+}
+
+export function fillTemplate(source: RenderedTemplate, fields: Record<string, string>): RenderedTemplate {
+  // A subject is one line: a value with line breaks (a reason typed by an admin) must not break it.
+  const flat = Object.fromEntries(Object.entries(fields).map(([k, v]) => [k, v.replace(/\s*[\r\n]+\s*/g, ' ')]));
+  return { subject: substitute(source.subject, flat).trim(), text: substitute(source.text.replace(/\r\n?/g, '\n'), fields) };
+}
+
+/** The values a preview shows. */
+export function sampleValues(definition: TemplateDefinition): Record<string, string> {
+  return Object.fromEntries(Object.entries(definition.fields).map(([k, f]) => [k, f.sample]));
+}
