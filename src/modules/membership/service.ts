@@ -256,10 +256,12 @@ export class MembershipService {
     const user = (await this.db.selectFrom('users').select(['id', 'name', 'email']).where('id', '=', membership.user_id).executeTakeFirst())!;
     const now = iso(this.clock.now());
     const result = await this.db.transaction().execute(async (trx) => {
-      await q.insertEvent(trx, { membership_id: membershipId, kind: 'approved', detail: 'Application approved.', actor_user_id: actorUserId, created_at: now });
-      await this.mailer.queue(trx, await approvedMail(trx, { to: user.email, name: user.name, site: settings.shortName, paid: !!paid, link: this.link('/account') }));
       const level = (await q.findLevel(trx, membership.level_id))!;
       const free = duesPeriod(level, this.clock.now(), settings.timeZone);
+      await q.insertEvent(trx, { membership_id: membershipId, kind: 'approved', detail: 'Application approved.', actor_user_id: actorUserId, created_at: now });
+      // "Paid" means nothing is owed: the dues invoice is paid, or the level has no dues.
+      const nothingOwed = !!paid || free.amountCents === 0;
+      await this.mailer.queue(trx, await approvedMail(trx, { to: user.email, name: user.name, site: settings.shortName, paid: nothingOwed, link: this.link('/account') }));
       if (paid || free.amountCents === 0) {
         const source = paid
           ? { periodEnd: paid.period_end ?? iso(free.periodEnd), because: `invoice ${paid.number}` }
