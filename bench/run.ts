@@ -312,6 +312,9 @@ async function main() {
     const ceilingPid = ceiling.proc.pid ?? 0;
     const homeRun = await load('home / (app)', `${base}/`, home.body.length, appPid);
     const contentRun = await load(`content ${CONTENT_PATH} (app)`, `${base}${CONTENT_PATH}`, content.body.length, appPid);
+    // Memory after the public pages' load (the issue 2 target); the directory run is measured apart.
+    const memory = memoryOf(appPid);
+
     // A signed-in member searching the directory (over the generated members).
     const session = await logIn(base, gen.directory.email, gen.directory.password);
     const directoryPath = `/directory?q=${encodeURIComponent(gen.directory.query)}`;
@@ -319,7 +322,7 @@ async function main() {
     if (directoryPage.status !== 200) throw new Error(`GET ${directoryPath} as a member answered ${directoryPage.status}`);
     const directoryBytes = Buffer.byteLength(await directoryPage.text());
     const directoryRun = await load(`directory search (member, ${gen.directory.members} members)`, base + directoryPath, directoryBytes, appPid, { cookie: session });
-    const memory = memoryOf(appPid);
+    const memoryAfterDirectory = memoryOf(appPid);
     const ceilingRun = await load('home bytes (bare node:http)', `${ceilingBase}/`, home.body.length, ceilingPid);
     const loadAfter = os.loadavg()[0] ?? NaN;
 
@@ -352,7 +355,7 @@ async function main() {
         ok: directoryRun.p97_5Ms < TARGETS.directoryP97Ms,
       },
       { what: 'cold start (median)', figure: `${fmt(coldStartMs)} ms`, target: `< ${TARGETS.coldStartMs} ms`, ok: coldStartMs < TARGETS.coldStartMs },
-      { what: 'RSS after load', figure: `${fmt(memory.rssMb, 1)} MB`, target: `< ${TARGETS.rssMb} MB`, ok: memory.rssMb < TARGETS.rssMb },
+      { what: 'RSS after the page loads', figure: `${fmt(memory.rssMb, 1)} MB`, target: `< ${TARGETS.rssMb} MB`, ok: memory.rssMb < TARGETS.rssMb },
     ];
 
     console.log(`\nResults (${CONNECTIONS} connections, ${SECONDS} s per page after a ${WARMUP_SECONDS} s warm-up):\n`);
@@ -361,7 +364,8 @@ async function main() {
     console.log(table([['target', 'figure', 'target', ''], ...checks.map((c) => [c.what, c.figure, c.target, met(c.ok)])]));
     console.log(
       `\nCold starts: ${coldStarts.map((ms) => fmt(ms)).join(', ')} ms. ` +
-        `App memory: ${fmt(idleMemory.rssMb, 1)} MB idle after start, ${fmt(memory.rssMb, 1)} MB after load (peak ${fmt(memory.peakRssMb, 1)} MB).`,
+        `App memory: ${fmt(idleMemory.rssMb, 1)} MB idle after start, ${fmt(memory.rssMb, 1)} MB after the page loads, ` +
+          `${fmt(memoryAfterDirectory.rssMb, 1)} MB after the directory load (peak ${fmt(memoryAfterDirectory.peakRssMb, 1)} MB).`,
     );
     console.log(
       `Load average (1 min) ${fmt(loadBefore, 2)} before, ${fmt(loadAfter, 2)} after, on ${os.cpus().length} CPUs` +
