@@ -2,7 +2,7 @@ import { Checkbox, Field, Form, type FieldErrors } from '../../core/views/forms.
 import { Pagination } from '../../core/views/pagination.js';
 import { PER_PAGE, type DirectoryEntry, type Privacy } from './directory.js';
 import { fieldFormValues, type MemberField } from './fields.js';
-import { customFieldInputs } from './fields-views.js';
+import { MemberDetailsFields } from './views.js';
 
 type Values = Record<string, string>;
 
@@ -48,26 +48,7 @@ export function ProfileForm({ csrf, email, fields, values, errors }: { csrf: str
             E-mail address: <strong>{email}</strong>. You log in with it; to change it, write to the association.
           </p>
         </fieldset>
-        <fieldset>
-          <legend>Work</legend>
-          <Field name="organization" label="Organization" value={values.organization} error={e.organization} autocomplete="organization" />
-          <Field name="job_title" label="Job title" value={values.job_title} error={e.job_title} autocomplete="organization-title" />
-          <Field name="phone" label="Phone" type="tel" value={values.phone} error={e.phone} autocomplete="tel" />
-        </fieldset>
-        <fieldset>
-          <legend>Mailing address</legend>
-          <Field name="address_line1" label="Street address" value={values.address_line1} error={e.address_line1} autocomplete="address-line1" />
-          <Field name="address_line2" label="Address line 2" value={values.address_line2} error={e.address_line2} autocomplete="address-line2" />
-          <Field name="city" label="City" value={values.city} error={e.city} autocomplete="address-level2" />
-          <Field name="region" label="State" value={values.region} error={e.region} autocomplete="address-level1" />
-          <Field name="postal_code" label="ZIP code" value={values.postal_code} error={e.postal_code} autocomplete="postal-code" />
-        </fieldset>
-        {fields.length ? (
-          <fieldset>
-            <legend>More about you</legend>
-            {customFieldInputs(fields, values, errors)}
-          </fieldset>
-        ) : null}
+        <MemberDetailsFields values={values} errors={e} fields={fields} />
         <fieldset>
           <legend>In the member directory</legend>
           <p class="hint">

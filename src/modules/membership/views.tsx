@@ -70,30 +70,39 @@ export function ApplicationForm({ level, csrf, values, errors, fields = [] }: { 
           <Field name="password" label="Choose a password" type="password" error={e.password} autocomplete="new-password" hint="At least 12 characters. You will log in with your e-mail address and this password." required />
           <Field name="confirm" label="Type the password again" type="password" error={e.confirm} autocomplete="new-password" required />
         </fieldset>
-        <fieldset>
-          <legend>Work</legend>
-          <Field name="organization" label="Organization" value={values.organization} error={e.organization} autocomplete="organization" hint="Your city, utility, company or school." />
-          <Field name="job_title" label="Job title" value={values.job_title} error={e.job_title} autocomplete="organization-title" />
-          <Field name="phone" label="Phone" type="tel" value={values.phone} error={e.phone} autocomplete="tel" />
-        </fieldset>
-        <fieldset>
-          <legend>Mailing address</legend>
-          <Field name="address_line1" label="Street address" value={values.address_line1} error={e.address_line1} autocomplete="address-line1" />
-          <Field name="address_line2" label="Address line 2" value={values.address_line2} error={e.address_line2} autocomplete="address-line2" />
-          <Field name="city" label="City" value={values.city} error={e.city} autocomplete="address-level2" />
-          <Field name="region" label="State" value={values.region} error={e.region} autocomplete="address-level1" />
-          <Field name="postal_code" label="ZIP code" value={values.postal_code} error={e.postal_code} autocomplete="postal-code" />
-        </fieldset>
-        {fields.length ? (
-          <fieldset>
-            <legend>More about you</legend>
-            {customFieldInputs(fields, values, errors)}
-          </fieldset>
-        ) : null}
+        <MemberDetailsFields values={values} errors={e} fields={fields ?? []} />
         <div class="form-actions">
           <button type="submit">Send my application</button>
         </div>
       </Form>
+    </>
+  );
+}
+
+/** The work, address and custom-field parts of a member's details: the application and the profile share them. */
+export function MemberDetailsFields({ values, errors: e, fields }: { values: Values; errors: FieldErrors; fields: MemberField[] }) {
+  return (
+    <>
+      <fieldset>
+        <legend>Work</legend>
+        <Field name="organization" label="Organization" value={values.organization} error={e.organization} autocomplete="organization" hint="Your city, utility, company or school." />
+        <Field name="job_title" label="Job title" value={values.job_title} error={e.job_title} autocomplete="organization-title" />
+        <Field name="phone" label="Phone" type="tel" value={values.phone} error={e.phone} autocomplete="tel" />
+      </fieldset>
+      <fieldset>
+        <legend>Mailing address</legend>
+        <Field name="address_line1" label="Street address" value={values.address_line1} error={e.address_line1} autocomplete="address-line1" />
+        <Field name="address_line2" label="Address line 2" value={values.address_line2} error={e.address_line2} autocomplete="address-line2" />
+        <Field name="city" label="City" value={values.city} error={e.city} autocomplete="address-level2" />
+        <Field name="region" label="State" value={values.region} error={e.region} autocomplete="address-level1" />
+        <Field name="postal_code" label="ZIP code" value={values.postal_code} error={e.postal_code} autocomplete="postal-code" />
+      </fieldset>
+      {fields.length ? (
+        <fieldset>
+          <legend>More about you</legend>
+          {customFieldInputs(fields, values, e)}
+        </fieldset>
+      ) : null}
     </>
   );
 }
