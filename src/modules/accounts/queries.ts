@@ -5,6 +5,9 @@ import type { LinkPurpose } from '../../core/db/schema.js';
 export const findUserByEmail = (db: Executor, email: string) =>
   db.selectFrom('users').selectAll().where('email', '=', email.toLowerCase()).executeTakeFirst();
 
+export const findPerson = (db: Executor, id: number) =>
+  db.selectFrom('users').select(['id', 'name', 'email', 'email_verified_at']).where('id', '=', id).executeTakeFirst();
+
 export const findUserById = (db: Executor, id: number) => db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
 
 export const insertUser = (db: Executor, user: { email: string; name: string; role: 'admin' | 'member'; password_hash: string | null; now: string }) =>

@@ -322,4 +322,9 @@ export class AccountsService {
   }
 
   getUser = (id: number) => q.findUserById(this.db, id);
+
+  /** Who a user is, for other modules' e-mails and screens (inside their transaction when given). */
+  person(executor: Executor, id: number) {
+    return q.findPerson(executor, id);
+  }
 }

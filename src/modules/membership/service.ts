@@ -184,7 +184,7 @@ export class MembershipService {
   }
 
   private accountsUser(trx: Transaction<DB>, userId: number) {
-    return trx.selectFrom('users').select(['id', 'name', 'email']).where('id', '=', userId).executeTakeFirst();
+    return this.accounts.person(trx, userId);
   }
 
   private async issueDuesInvoice(
@@ -221,7 +221,7 @@ export class MembershipService {
   /** "Invoice me": e-mail the member their open dues invoice. */
   async emailInvoice(userId: number): Promise<Outcome<null>> {
     const invoice = (await this.billing.listForUser(userId)).find((i) => i.status === 'unpaid');
-    const user = await this.db.selectFrom('users').select(['name', 'email']).where('id', '=', userId).executeTakeFirst();
+    const user = await this.accounts.person(this.db, userId);
     if (!invoice || !user) return refused({ form: 'You have no unpaid invoice.' });
     const settings = await this.state.getSettings();
     await this.db.transaction().execute(async (trx) => {
@@ -253,7 +253,7 @@ export class MembershipService {
     if (!membership || membership.status !== 'pending_approval') return refused({ form: 'This application is no longer waiting for approval.' });
     const paid = (await this.billing.listForUser(membership.user_id)).find((i) => i.membership_id === membershipId && i.purpose === 'dues' && i.status === 'paid');
     const settings = await this.state.getSettings();
-    const user = (await this.db.selectFrom('users').select(['id', 'name', 'email']).where('id', '=', membership.user_id).executeTakeFirst())!;
+    const user = (await this.accounts.person(this.db, membership.user_id))!;
     const now = iso(this.clock.now());
     const result = await this.db.transaction().execute(async (trx) => {
       const level = (await q.findLevel(trx, membership.level_id))!;
@@ -280,7 +280,7 @@ export class MembershipService {
     const membership = await q.findMembership(this.db, membershipId);
     if (!membership || membership.status !== 'pending_approval') return refused({ form: 'This application is no longer waiting for approval.' });
     const settings = await this.state.getSettings();
-    const user = (await this.db.selectFrom('users').select(['name', 'email']).where('id', '=', membership.user_id).executeTakeFirst())!;
+    const user = (await this.accounts.person(this.db, membership.user_id))!;
     const now = iso(this.clock.now());
     const open = (await this.billing.listForUser(membership.user_id)).filter((i) => i.membership_id === membershipId && i.status === 'unpaid');
     await this.db.transaction().execute(async (trx) => {
@@ -352,7 +352,7 @@ export class MembershipService {
     if (!membership) return null;
     const [level, user, events, invoices] = await Promise.all([
       q.findLevel(this.db, membership.level_id),
-      this.db.selectFrom('users').select(['id', 'name', 'email', 'email_verified_at']).where('id', '=', membership.user_id).executeTakeFirst(),
+      this.accounts.person(this.db, membership.user_id),
       q.listEvents(this.db, membershipId),
       this.billing.listForUser(membership.user_id),
     ]);

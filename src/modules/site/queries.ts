@@ -10,6 +10,8 @@ export type NewsWrite = Omit<NewsRow, 'id' | 'created_at'>;
 
 export const findPageBySlug = (db: Executor, slug: string) => db.selectFrom('pages').selectAll().where('slug', '=', slug).executeTakeFirst();
 
+export const anyPage = (db: Executor) => db.selectFrom('pages').select('id').limit(1).executeTakeFirst();
+
 export const findPageById = (db: Executor, id: number) => db.selectFrom('pages').selectAll().where('id', '=', id).executeTakeFirst();
 
 export const listPages = (db: Db) =>

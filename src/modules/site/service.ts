@@ -234,8 +234,7 @@ export class SiteService {
 
   /** Fill an empty site with the starting pages and news (first start only). */
   async seedIfEmpty() {
-    const any = await this.db.selectFrom('pages').select('id').limit(1).executeTakeFirst();
-    if (any) return false;
+    if (await q.anyPage(this.db)) return false;
     const now = iso(this.clock.now());
     await this.change(async (trx) => {
       for (const page of seedPages) {
