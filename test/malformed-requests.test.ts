@@ -44,3 +44,11 @@ describe('malformed requests get a 4xx answer', () => {
     expect(res.status).toBe(422);
   });
 });
+
+describe('unknown addresses', () => {
+  it('answers a form posted to an address that does not exist with the friendly 404', async () => {
+    const res = await site.app.inject({ method: 'POST', url: '/no-such-form', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: 'a=1' });
+    expect(res.statusCode).toBe(404);
+    expect(res.body).toContain('We could not find a page at this address');
+  });
+});

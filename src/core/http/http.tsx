@@ -164,7 +164,8 @@ export async function createHttp(deps: HttpDeps): Promise<FastifyInstance> {
 
   // As a preHandler, so a token in a form body has been parsed (see STACK-NOTES).
   app.addHook('preHandler', async (request, reply) => {
-    if (!UNSAFE.has(request.method) || request.routeOptions.config.csrf === false) return;
+    // An unknown address changes nothing: it gets the friendly 404, not a "form expired" page.
+    if (!UNSAFE.has(request.method) || request.routeOptions.config.csrf === false || request.is404) return;
     const cookieValue = request.cookies[CSRF_COOKIE];
     const body = request.body as Record<string, unknown> | undefined;
     const sent = (typeof body?._csrf === 'string' ? body._csrf : undefined) ?? request.headers['x-csrf-token'];
