@@ -162,6 +162,9 @@ export interface MembershipsTable {
   updated_at: Timestamp;
 }
 
+/** A member's built-in contact details (the application, the profile, the admin page and the CSV). */
+export type MemberContact = Pick<MembershipsTable, 'organization' | 'job_title' | 'phone' | 'address_line1' | 'address_line2' | 'city' | 'region' | 'postal_code'>;
+
 export interface MembershipEventsTable {
   id: Generated<number>;
   membership_id: number;

@@ -1,5 +1,5 @@
 import { sql, type SqlBool } from 'kysely';
-import type { MemberImportStatus, MembershipStatus } from '../../core/db/schema.js';
+import type { MemberContact, MemberImportStatus, MembershipStatus } from '../../core/db/schema.js';
 import type { Executor } from '../../core/jobs/index.js';
 
 /**
@@ -228,22 +228,14 @@ export const insertImportedUsers = (db: Executor, users: { email: string; name: 
 
 export const insertImportedMemberships = (
   db: Executor,
-  rows: {
+  rows: (MemberContact & {
     user_id: number;
     level_id: number;
     status: MembershipStatus;
-    organization: string;
-    job_title: string;
-    phone: string;
-    address_line1: string;
-    address_line2: string;
-    city: string;
-    region: string;
-    postal_code: string;
     started_at: string | null;
     expires_at: string | null;
     now: string;
-  }[],
+  })[],
 ) =>
   db
     .insertInto('memberships')

@@ -1,5 +1,5 @@
 import type { ComponentChildren } from 'preact';
-import type { MembershipStatus } from '../../core/db/schema.js';
+import type { MemberContact, MembershipStatus } from '../../core/db/schema.js';
 import { ActionButton, Field, Form, Select, TextArea, type FieldErrors } from '../../core/views/forms.js';
 import { Pagination } from '../../core/views/pagination.js';
 import { formatDate } from '../../core/views/render.js';
@@ -190,19 +190,11 @@ function Panel(props: { id: ActionName; title: string; open: boolean; children: 
 }
 
 export function MemberActions(props: {
-  membership: {
+  membership: MemberContact & {
     id: number;
     status: MembershipStatus;
     level_id: number;
     expires_at: string | null;
-    organization: string;
-    job_title: string;
-    phone: string;
-    address_line1: string;
-    address_line2: string;
-    city: string;
-    region: string;
-    postal_code: string;
   };
   user: { name: string; email: string };
   levels: Level[];

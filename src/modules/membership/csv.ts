@@ -1,6 +1,6 @@
 import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
-import type { MembershipStatus } from '../../core/db/schema.js';
+import type { MemberContact, MembershipStatus } from '../../core/db/schema.js';
 import { email as emailSchema } from '../../core/http/forms.js';
 import { calendarDate, startOfDay } from '../../core/time.js';
 import { STATUS_LABELS } from './service.js';
@@ -116,7 +116,7 @@ export interface ImportProblem {
 }
 
 /** A row that passed every check the file alone allows (the database is checked by the service). */
-export interface ImportRow {
+export interface ImportRow extends MemberContact {
   line: number;
   name: string;
   email: string;
@@ -124,14 +124,6 @@ export interface ImportRow {
   status: MembershipStatus;
   /** ISO instant, or null. */
   expires_at: string | null;
-  organization: string;
-  job_title: string;
-  phone: string;
-  address_line1: string;
-  address_line2: string;
-  city: string;
-  region: string;
-  postal_code: string;
 }
 
 export interface ParsedImport {
@@ -318,17 +310,9 @@ export function parseImport(text: string, options: { levels: { id: number; name:
 
 // Export
 
-export interface ExportRow {
+export interface ExportRow extends MemberContact {
   name: string;
   email: string;
-  organization: string;
-  job_title: string;
-  phone: string;
-  address_line1: string;
-  address_line2: string;
-  city: string;
-  region: string;
-  postal_code: string;
   level_name: string;
   status: MembershipStatus;
   expires_at: string | null;
