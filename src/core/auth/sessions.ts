@@ -1,5 +1,6 @@
 import { addMs, DAY, HOUR, iso, type Clock } from '../clock.js';
 import type { Db } from '../db/index.js';
+import { prepared } from '../db/prepared.js';
 import { randomToken, sha256 } from '../secrets.js';
 
 export const SESSION_COOKIE = 'hw_session';
@@ -16,6 +17,16 @@ export interface SessionUser {
  * Sessions live in the database, so several app processes share them. The cookie holds a random
  * token; the table holds only its hash, so a copy of the database cannot be used to log in.
  */
+/** Every signed-in request runs this, hence compiled once. */
+const sessionById = prepared((db, v: { id: string; now: string }) =>
+  db
+    .selectFrom('sessions')
+    .innerJoin('users', 'users.id', 'sessions.user_id')
+    .select(['sessions.id', 'sessions.last_seen_at', 'users.id as user_id', 'users.email', 'users.name', 'users.role'])
+    .where('sessions.id', '=', v.id)
+    .where('sessions.expires_at', '>', v.now),
+);
+
 export class Sessions {
   constructor(
     private db: Db,
@@ -42,13 +53,7 @@ export class Sessions {
   async load(token: string): Promise<{ id: string; user: SessionUser } | null> {
     const id = sha256(token);
     const now = this.clock.now();
-    const row = await this.db
-      .selectFrom('sessions')
-      .innerJoin('users', 'users.id', 'sessions.user_id')
-      .select(['sessions.id', 'sessions.last_seen_at', 'users.id as user_id', 'users.email', 'users.name', 'users.role'])
-      .where('sessions.id', '=', id)
-      .where('sessions.expires_at', '>', iso(now))
-      .executeTakeFirst();
+    const [row] = await sessionById(this.db, { id, now: iso(now) });
     if (!row) return null;
     // Sliding expiry, written at most once an hour per session rather than on every request.
     if (now.getTime() - new Date(row.last_seen_at).getTime() > HOUR) {

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 
 const id = z.coerce.number().int().positive().max(2 ** 31 - 1);
+const pageNumber = z.coerce.number().int().min(1).max(100_000);
 
 /** A numeric id from the URL, or null when it is not one (the route then answers 404). */
 export function parseId(value: unknown): number | null {
@@ -10,7 +11,7 @@ export function parseId(value: unknown): number | null {
 
 /** A page number from the query string; anything odd means the first page. */
 export function parsePageNumber(value: unknown): number {
-  const parsed = z.coerce.number().int().min(1).max(100_000).safeParse(value);
+  const parsed = pageNumber.safeParse(value);
   return parsed.success ? parsed.data : 1;
 }
 

@@ -1,3 +1,4 @@
+import { prepared } from '../../core/db/prepared.js';
 import type { Executor } from '../../core/jobs/index.js';
 
 // Each statement stays well under both dialects' limits on bound values.
@@ -6,7 +7,8 @@ const chunks = <T>(rows: T[]) => Array.from({ length: Math.ceil(rows.length / CH
 
 // The search index
 
-export const anyDirty = (db: Executor) => db.selectFrom('directory_dirty').select('membership_id').limit(1).executeTakeFirst();
+const firstDirty = prepared((db) => db.selectFrom('directory_dirty').select('membership_id').limit(1));
+export const anyDirty = async (db: Executor) => (await firstDirty(db, {})).length > 0;
 
 /** Take up to `limit` memberships off the to-index list (inside the transaction that re-indexes them). */
 export async function takeDirty(trx: Executor, limit: number): Promise<number[]> {
@@ -78,49 +80,71 @@ export interface Prefix {
   to: string;
 }
 
-/** Listed members visible at `now` whose words start with every one of the prefixes. */
-function matching(db: Executor, prefixes: Prefix[], now: string) {
-  let query = db.selectFrom('directory_index as e').where('e.visible_until', '>', now);
-  for (const p of prefixes) {
+/**
+ * The searches below run on every directory request, so each is compiled once per number of words
+ * (`prepared`): its values are `now`, `from0`/`to0`… for each word's prefix range, `limit` and `offset`.
+ */
+type SearchValues = Record<string, string | number>;
+
+function searchValues(prefixes: Prefix[], now: string, extra: Record<string, number> = {}): SearchValues {
+  const values: SearchValues = { now, ...extra };
+  prefixes.forEach((p, i) => {
+    values[`from${i}`] = p.from;
+    values[`to${i}`] = p.to;
+  });
+  return values;
+}
+
+/** Listed members visible at `now` whose words start with every one of the `words` prefixes. */
+function matching(db: Executor, v: SearchValues, words: number) {
+  let query = db.selectFrom('directory_index as e').where('e.visible_until', '>', v.now as string);
+  for (let i = 0; i < words; i++) {
     query = query.where(
       'e.membership_id',
       'in',
-      db.selectFrom('directory_terms as t').select('t.membership_id').where('t.term', '>=', p.from).where('t.term', '<', p.to),
+      db
+        .selectFrom('directory_terms as t')
+        .select('t.membership_id')
+        .where('t.term', '>=', v[`from${i}`] as string)
+        .where('t.term', '<', v[`to${i}`] as string),
     );
   }
   return query;
 }
 
+const countMatchingQuery = prepared((db, v: SearchValues, words) => matching(db, v, words).select((eb) => eb.fn.countAll<number>().as('n')));
+
 export async function countMatching(db: Executor, prefixes: Prefix[], now: string) {
-  const row = await matching(db, prefixes, now)
-    .select((eb) => eb.fn.countAll<number>().as('n'))
-    .executeTakeFirstOrThrow();
-  return Number(row.n);
+  const [row] = await countMatchingQuery(db, searchValues(prefixes, now), prefixes.length);
+  return Number(row!.n);
 }
+
+const countWordsQuery = prepared((db, v: { from: string; to: string }) =>
+  db
+    .selectFrom('directory_terms')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('term', '>=', v.from)
+    .where('term', '<', v.to),
+);
 
 /** How many index words start with the prefix: an upper bound of the members it finds, from the index alone. */
 export async function countWords(db: Executor, p: Prefix) {
-  const row = await db
-    .selectFrom('directory_terms')
-    .select((eb) => eb.fn.countAll<number>().as('n'))
-    .where('term', '>=', p.from)
-    .where('term', '<', p.to)
-    .executeTakeFirstOrThrow();
-  return Number(row.n);
+  const [row] = await countWordsQuery(db, { from: p.from, to: p.to });
+  return Number(row!.n);
 }
 
 /** Visible members having, for each prefix, a word that starts with it; checked member by member. */
-function checkedOneByOne(db: Executor, prefixes: Prefix[], now: string) {
-  let query = db.selectFrom('directory_index as e').where('e.visible_until', '>', now);
-  for (const p of prefixes) {
+function checkedOneByOne(db: Executor, v: SearchValues, words: number) {
+  let query = db.selectFrom('directory_index as e').where('e.visible_until', '>', v.now as string);
+  for (let i = 0; i < words; i++) {
     query = query.where((eb) =>
       eb.exists(
         eb
           .selectFrom('directory_terms as t')
           .select('t.membership_id')
           .whereRef('t.membership_id', '=', 'e.membership_id')
-          .where('t.term', '>=', p.from)
-          .where('t.term', '<', p.to),
+          .where('t.term', '>=', v[`from${i}`] as string)
+          .where('t.term', '<', v[`to${i}`] as string),
       ),
     );
   }
@@ -133,45 +157,55 @@ type Matches = ReturnType<typeof matching>;
  * The cards of one page of members, by name. The page is chosen on the narrow index alone; only
  * its rows' cards are read.
  */
-function cardsOfPage(db: Executor, members: Matches, limit: number, offset: number) {
-  const page = members.select(['e.membership_id', 'e.sort_name']).orderBy('e.sort_name').orderBy('e.membership_id').limit(limit).offset(offset);
+function cardsOfPage(db: Executor, members: Matches, v: SearchValues) {
+  const page = members
+    .select(['e.membership_id', 'e.sort_name'])
+    .orderBy('e.sort_name')
+    .orderBy('e.membership_id')
+    .limit(v.limit as number)
+    .offset(v.offset as number);
   return db
     .selectFrom(page.as('s'))
     .innerJoin('directory_cards as c', 'c.membership_id', 's.membership_id')
     .select(['s.membership_id', 'c.card'])
     .orderBy('s.sort_name')
-    .orderBy('s.membership_id')
-    .execute();
+    .orderBy('s.membership_id');
 }
 
-export const pageMatching = (db: Executor, prefixes: Prefix[], now: string, limit: number, offset: number) => cardsOfPage(db, matching(db, prefixes, now), limit, offset);
+const pageMatchingQuery = prepared((db, v: SearchValues, words) => cardsOfPage(db, matching(db, v, words), v));
+const pageByNameQuery = prepared((db, v: SearchValues, words) => cardsOfPage(db, checkedOneByOne(db, v, words), v));
+
+export const pageMatching = (db: Executor, prefixes: Prefix[], now: string, limit: number, offset: number) =>
+  pageMatchingQuery(db, searchValues(prefixes, now, { limit, offset }), prefixes.length);
 
 /**
  * For prefixes so common (a letter or two) that gathering and sorting every match would cost more:
  * the page is found by walking the index in name order, checking each member's words.
  */
 export const pageByName = (db: Executor, prefixes: Prefix[], now: string, limit: number, offset: number) =>
-  cardsOfPage(db, checkedOneByOne(db, prefixes, now), limit, offset);
+  pageByNameQuery(db, searchValues(prefixes, now, { limit, offset }), prefixes.length);
 
-/**
- * A page with the number of matches on each row (one query instead of two), for searches whose
- * matches are few enough to gather; a page past the end has no rows, hence no number.
- */
-export function pageMatchingCounted(db: Executor, prefixes: Prefix[], now: string, limit: number, offset: number) {
-  const page = matching(db, prefixes, now)
+const pageMatchingCountedQuery = prepared((db, v: SearchValues, words) => {
+  const page = matching(db, v, words)
     .select((eb) => ['e.membership_id', 'e.sort_name', eb.fn.countAll<number>().over().as('total')])
     .orderBy('e.sort_name')
     .orderBy('e.membership_id')
-    .limit(limit)
-    .offset(offset);
+    .limit(v.limit as number)
+    .offset(v.offset as number);
   return db
     .selectFrom(page.as('s'))
     .innerJoin('directory_cards as c', 'c.membership_id', 's.membership_id')
     .select(['s.membership_id', 's.total', 'c.card'])
     .orderBy('s.sort_name')
-    .orderBy('s.membership_id')
-    .execute();
-}
+    .orderBy('s.membership_id');
+});
+
+/**
+ * A page with the number of matches on each row (one query instead of two), for searches whose
+ * matches are few enough to gather; a page past the end has no rows, hence no number.
+ */
+export const pageMatchingCounted = (db: Executor, prefixes: Prefix[], now: string, limit: number, offset: number) =>
+  pageMatchingCountedQuery(db, searchValues(prefixes, now, { limit, offset }), prefixes.length);
 
 // Profiles
 
