@@ -58,6 +58,11 @@ export class SiteState {
     return value;
   }
 
+  /** Make the next read ask the database again, as it would a second from now (another process's change). */
+  expireCache() {
+    this.checkedAt = 0;
+  }
+
   noteChanged(version: string) {
     this.version = version;
     this.checkedAt = Date.now();
