@@ -173,7 +173,7 @@ async function load(page: string, url: string, bytes: number, pid: number, heade
   return figures;
 }
 
-/** Log in as a member like a browser does (the form's CSRF token, then the session cookie). */
+/** Log in as a member like a browser does (the form's CSRF token, then the session cookie); returns the Cookie header a browser would then send. */
 async function logIn(base: string, email: string, password: string): Promise<string> {
   const page = await fetch(`${base}/login`);
   const csrfCookie = (page.headers.getSetCookie?.() ?? []).map((c) => c.split(';')[0]).join('; ');
@@ -187,7 +187,8 @@ async function logIn(base: string, email: string, password: string): Promise<str
   });
   const session = (res.headers.getSetCookie?.() ?? []).map((c) => c.split(';')[0]).find((c) => c?.startsWith('hw_session='));
   if (res.status !== 303 || !session) throw new Error(`log-in as ${email} answered ${res.status}`);
-  return session;
+  // A browser sends back every cookie it holds: the session and the form-token cookie.
+  return `${session}; ${csrfCookie}`;
 }
 
 function memoryOf(pid: number) {
