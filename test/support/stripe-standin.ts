@@ -89,7 +89,8 @@ export async function startStripeStandin(options: { now: () => Date }): Promise<
         created: created(),
         success_url: params.success_url,
         cancel_url: params.cancel_url,
-        url: `https://checkout.stripe.test/c/pay/${id}`,
+        // Where Stripe's own Checkout lives (the site's CSP lets forms go there).
+        url: `https://checkout.stripe.com/c/pay/${id}`,
         livemode: false,
         _payment_intent_data: params.payment_intent_data ?? {},
       };
