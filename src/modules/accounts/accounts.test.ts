@@ -338,7 +338,11 @@ describe('forgot password', () => {
     expect(mails).toHaveLength(1);
     expect(mails[0]!.subject).toBe('Reset your CIPCA password');
     expect(mails[0]!.text).toContain('Hello Mia Member');
-    expect(linkIn(mails[0]!.text)).toMatch(/^\/reset-password\/[\w-]{20,}$/);
+    expect(mails[0]!.text).toContain('asked to reset the password of your CIPCA account.\nTo choose a new password, open this link within 1 hour:');
+    expect(mails[0]!.text).toContain('The link works once.');
+    const link = linkIn(mails[0]!.text);
+    expect(link).toMatch(/^\/reset-password\/[\w-]{20,}$/);
+    expect((await new Client(site.app).get(link)).status).toBe(200);
   });
 
   it('says the same for an address without an account, and sends no e-mail', async () => {
@@ -498,8 +502,10 @@ describe('changing one\'s password', () => {
     const mails = await mailFor(site, MEMBER.email, since);
     expect(mails).toHaveLength(1);
     expect(mails[0]!.subject).toBe('Your CIPCA password was changed');
+    expect(mails[0]!.text).toContain('Hello Mia Member,');
     expect(mails[0]!.text).toContain('password of your CIPCA account was just changed');
     expect(linkIn(mails[0]!.text)).toBe('/forgot-password');
+    expect((await new Client(site.app).get('/forgot-password')).status).toBe(200);
 
     expect((await tryLogIn(new Client(site.app), MEMBER.email, MEMBER.password)).status).toBe(422);
     expect((await tryLogIn(new Client(site.app), MEMBER.email, 'a brand new passphrase')).status).toBe(303);
@@ -528,7 +534,8 @@ describe('inviting administrators', () => {
     const mails = await mailFor(site, 'nora@example.org', since);
     expect(mails).toHaveLength(1);
     expect(mails[0]!.subject).toBe('You are invited to administer the CIPCA website');
-    expect(mails[0]!.text).toContain('Board Admin has invited you');
+    expect(mails[0]!.text).toContain('Hello Nora New,');
+    expect(mails[0]!.text).toContain('Board Admin has invited you to help run the CIPCA website as an administrator.\nTo accept, open this link within 7 days');
     const link = linkIn(mails[0]!.text);
     expect(link).toMatch(/^\/setup\/[\w-]{20,}$/);
 
@@ -593,6 +600,8 @@ describe('inviting administrators', () => {
     const mails = await mailFor(site, MEMBER.email, since);
     expect(mails).toHaveLength(1);
     expect(mails[0]!.subject).toBe('You are now an administrator of the CIPCA website');
+    expect(mails[0]!.text).toContain('Hello Mia Member,');
+    expect(mails[0]!.text).toContain('Board Admin has made you an administrator of the CIPCA website.');
     expect(linkIn(mails[0]!.text)).toBe('/admin');
 
     expect((await member.get('/admin')).status).toBe(200);
@@ -778,5 +787,80 @@ describe('second chances', () => {
     const replay = new Client(site.app);
     replay.cookies.set('hw_session', oldSession);
     expect(await isLoggedIn(replay)).toBe(false);
+  });
+});
+
+describe('account e-mails admins reword', () => {
+  /** Save a template's new wording as an admin does, in the template editor. */
+  async function reword(board: Client, key: string, subject: string, text: string) {
+    const res = await board.submit(`/admin/mail/templates/${key}`, { intent: 'save', subject, text });
+    expect(res.status, key).toBe(303);
+    expect(visibleText((await board.get(`/admin/mail/templates/${key}`)).body)).toContain('was saved');
+  }
+
+  it('sends the wording saved in the template editor, with links that work and expire as before', async () => {
+    const { site, clock } = await newSite();
+    const board = await loggedIn(site, ADMIN);
+    const list = visibleText((await board.get('/admin/mail/templates')).body);
+    for (const name of ['Password reset link', 'Password changed', 'Invitation to administer the website', 'Made an administrator']) expect(list).toContain(name);
+    // The editor lists each template's merge fields.
+    const editor = visibleText((await board.get('/admin/mail/templates/accounts.admin_invite')).body);
+    for (const f of ['{{name}}', '{{association}}', '{{inviter}}', '{{link}}', '{{valid_for}}']) expect(editor).toContain(f);
+    expect(editor).toContain('Board Admin has invited you to help run the CIPCA website');
+
+    await reword(board, 'accounts.password_reset', 'New {{association}} password for {{name}}', 'Dear {{name}},\n\nPick a new password here ({{valid_for}}):\n{{link}}\n');
+    await reword(board, 'accounts.password_changed', '{{association}}: password changed', 'Dear {{name}}, your password changed. Not you? {{link}}\n');
+    await reword(board, 'accounts.admin_invite', 'Join the {{association}} web team', 'Dear {{name}},\n{{inviter}} would like you on the web team. Within {{valid_for}}:\n{{link}}\n');
+    await reword(board, 'accounts.admin_promoted', 'Promoted by {{inviter}}', 'Dear {{name}}, the admin area: {{link}}\n');
+
+    let since = smtp.messages.length;
+    await new Client(site.app).submit('/forgot-password', { email: MEMBER.email });
+    const [reset] = await mailFor(site, MEMBER.email, since);
+    expect(reset!.subject).toBe('New CIPCA password for Mia Member');
+    expect(reset!.text).toMatch(/^Dear Mia Member,\n\nPick a new password here \(1 hour\):\nhttp:\/\/localhost:3000\/reset-password\/[\w-]{20,}\n?$/);
+    const resetLink = linkIn(reset!.text);
+    clock.advance(HOUR + 1000);
+    expect((await new Client(site.app).get(resetLink)).status).toBe(410);
+
+    const member = await loggedIn(site, MEMBER);
+    since = smtp.messages.length;
+    expect((await member.submit('/account/password', { current: MEMBER.password, password: 'a brand new passphrase', confirm: 'a brand new passphrase' })).status).toBe(303);
+    const [changed] = await mailFor(site, MEMBER.email, since);
+    expect(changed!.subject).toBe('CIPCA: password changed');
+    expect(changed!.text).toBe('Dear Mia Member, your password changed. Not you? http://localhost:3000/forgot-password\n');
+
+    since = smtp.messages.length;
+    await board.submit('/admin/users/invite', { name: 'Nora New', email: 'nora@example.org' });
+    const [invite] = await mailFor(site, 'nora@example.org', since);
+    expect(invite!.subject).toBe('Join the CIPCA web team');
+    expect(invite!.text).toContain('Dear Nora New,\nBoard Admin would like you on the web team. Within 7 days:\n');
+    const nora = new Client(site.app);
+    const done = await nora.submit(linkIn(invite!.text), { name: 'Nora New', password: 'nora chooses this one', confirm: 'nora chooses this one' });
+    expect(done.status).toBe(303);
+    expect(done.location).toBe('/admin');
+
+    since = smtp.messages.length;
+    await board.submit('/admin/users/invite', { name: 'Mia', email: MEMBER.email });
+    const [promoted] = await mailFor(site, MEMBER.email, since);
+    expect(promoted!.subject).toBe('Promoted by Board Admin');
+    expect(promoted!.text).toBe('Dear Mia Member, the admin area: http://localhost:3000/admin\n');
+  });
+
+  it('refuses an edit of a link e-mail that leaves out the link, so nobody is left without one', async () => {
+    const { site } = await newSite();
+    const board = await loggedIn(site, ADMIN);
+    const key = '/admin/mail/templates/accounts.password_reset';
+    expect(visibleText((await board.get(key)).body)).toContain('Required: the e-mail is of no use without it.');
+    const res = await board.submit(key, { intent: 'save', subject: 'Reset', text: 'Hello {{name}}, write to us for a new password.\n' });
+    expect(res.status).toBe(422);
+    expect(fieldError(res.body, 'text')).toBe('Error: Keep {{link}} (the link to choose a new password (it works once)) in the text: this e-mail is of no use without it.');
+    expect(visibleText((await board.get('/admin/mail/templates')).body)).not.toContain('Edited');
+
+    // The default still goes out, link and all.
+    const since = smtp.messages.length;
+    await new Client(site.app).submit('/forgot-password', { email: MEMBER.email });
+    const [mail] = await mailFor(site, MEMBER.email, since);
+    expect(mail!.subject).toBe('Reset your CIPCA password');
+    expect((await new Client(site.app).get(linkIn(mail!.text))).status).toBe(200);
   });
 });

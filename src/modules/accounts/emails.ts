@@ -1,55 +1,35 @@
+import type { Executor } from '../../core/jobs/index.js';
 import type { OutgoingMail } from '../../core/mail/index.js';
+import { renderTemplate } from '../mail/templates.js';
 
-/** The text of the account e-mails. Short, plain, and saying what to do and by when. */
+/**
+ * The account e-mails. Their wording is a template admins can edit (modules/mail/templates.ts,
+ * keys `accounts.…`); these functions only supply the merge fields. Pass the transaction the
+ * e-mail is queued in.
+ */
 
-export const passwordResetMail = (o: { to: string; name: string; link: string; site: string; hours: number }): OutgoingMail => ({
+/** "1 hour", "7 days": how long a link works, in words. */
+const duration = (count: number, unit: 'hour' | 'day') => `${count} ${unit}${count === 1 ? '' : 's'}`;
+
+export const passwordResetMail = async (executor: Executor, o: { to: string; name: string; link: string; site: string; hours: number }): Promise<OutgoingMail> => ({
   to: o.to,
-  subject: `Reset your ${o.site} password`,
-  text: `Hello ${o.name},
-
-Someone (we hope you) asked to reset the password of your ${o.site} account.
-To choose a new password, open this link within ${o.hours} hour${o.hours === 1 ? '' : 's'}:
-
-${o.link}
-
-The link works once. If you did not ask for this, ignore this e-mail: your password stays as it is.
-`,
+  ...(await renderTemplate(executor, 'accounts.password_reset', { name: o.name, association: o.site, link: o.link, valid_for: duration(o.hours, 'hour') })),
 });
 
-export const adminInviteMail = (o: { to: string; name: string; link: string; site: string; inviter: string; days: number }): OutgoingMail => ({
+export const adminInviteMail = async (
+  executor: Executor,
+  o: { to: string; name: string; link: string; site: string; inviter: string; days: number },
+): Promise<OutgoingMail> => ({
   to: o.to,
-  subject: `You are invited to administer the ${o.site} website`,
-  text: `Hello ${o.name},
-
-${o.inviter} has invited you to help run the ${o.site} website as an administrator.
-To accept, open this link within ${o.days} days and choose your password:
-
-${o.link}
-
-If you were not expecting this, you can ignore this e-mail.
-`,
+  ...(await renderTemplate(executor, 'accounts.admin_invite', { name: o.name, association: o.site, inviter: o.inviter, link: o.link, valid_for: duration(o.days, 'day') })),
 });
 
-export const promotedMail = (o: { to: string; name: string; site: string; inviter: string; link: string }): OutgoingMail => ({
+export const promotedMail = async (executor: Executor, o: { to: string; name: string; site: string; inviter: string; link: string }): Promise<OutgoingMail> => ({
   to: o.to,
-  subject: `You are now an administrator of the ${o.site} website`,
-  text: `Hello ${o.name},
-
-${o.inviter} has made you an administrator of the ${o.site} website.
-Log in as usual and open the admin area:
-
-${o.link}
-`,
+  ...(await renderTemplate(executor, 'accounts.admin_promoted', { name: o.name, association: o.site, inviter: o.inviter, link: o.link })),
 });
 
-export const passwordChangedMail = (o: { to: string; name: string; site: string; link: string }): OutgoingMail => ({
+export const passwordChangedMail = async (executor: Executor, o: { to: string; name: string; site: string; link: string }): Promise<OutgoingMail> => ({
   to: o.to,
-  subject: `Your ${o.site} password was changed`,
-  text: `Hello ${o.name},
-
-The password of your ${o.site} account was just changed, and you were logged out on your other devices.
-If this was not you, reset your password now:
-
-${o.link}
-`,
+  ...(await renderTemplate(executor, 'accounts.password_changed', { name: o.name, association: o.site, link: o.link })),
 });

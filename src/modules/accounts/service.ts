@@ -131,7 +131,7 @@ export class AccountsService {
     await this.db.transaction().execute(async (trx) => {
       await q.recordFailure(trx, [resetKey], iso(now));
       await q.insertToken(trx, { token_hash: sha256(token), user_id: user.id, purpose: 'reset', created_at: iso(now), expires_at: iso(addMs(now, RESET_TTL_MS)) });
-      await this.mailer.queue(trx, passwordResetMail({ to: user.email, name: user.name, link: this.link(`/reset-password/${token}`), site, hours: RESET_TTL_MS / HOUR }));
+      await this.mailer.queue(trx, await passwordResetMail(trx, { to: user.email, name: user.name, link: this.link(`/reset-password/${token}`), site, hours: RESET_TTL_MS / HOUR }));
     });
     this.jobs.kick();
   }
@@ -198,7 +198,7 @@ export class AccountsService {
     await this.db.transaction().execute(async (trx) => {
       await q.updateUser(trx, user.id, { password_hash: passwordHash, updated_at: iso(this.clock.now()) });
       await q.expireTokensFor(trx, user.id, 'reset', iso(this.clock.now()));
-      await this.mailer.queue(trx, passwordChangedMail({ to: row.email, name: row.name, site, link: this.link('/forgot-password') }));
+      await this.mailer.queue(trx, await passwordChangedMail(trx, { to: row.email, name: row.name, site, link: this.link('/forgot-password') }));
     });
     await this.sessions.destroyAllFor(user.id, sessionId);
     this.jobs.kick();
@@ -215,7 +215,7 @@ export class AccountsService {
     const outcome = await this.db.transaction().execute(async (trx) => {
       if (existing && !pending) {
         await q.updateUser(trx, existing.id, { role: 'admin', updated_at: iso(now) });
-        await this.mailer.queue(trx, promotedMail({ to: existing.email, name: existing.name, site, inviter: inviter.name, link: this.link('/admin') }));
+        await this.mailer.queue(trx, await promotedMail(trx, { to: existing.email, name: existing.name, site, inviter: inviter.name, link: this.link('/admin') }));
         return 'promoted' as const;
       }
       // A new account, or an invitation not accepted yet: (re)send a set-up link.
@@ -225,7 +225,7 @@ export class AccountsService {
       await q.insertToken(trx, { token_hash: sha256(token), user_id: id, purpose: 'setup', created_at: iso(now), expires_at: iso(addMs(now, INVITE_TTL_MS)) });
       await this.mailer.queue(
         trx,
-        adminInviteMail({ to: input.email, name: input.name, link: this.link(`/setup/${token}`), site, inviter: inviter.name, days: INVITE_TTL_MS / DAY }),
+        await adminInviteMail(trx, { to: input.email, name: input.name, link: this.link(`/setup/${token}`), site, inviter: inviter.name, days: INVITE_TTL_MS / DAY }),
       );
       return 'invited' as const;
     });

@@ -4,7 +4,7 @@ import type { Db } from '../../core/db/index.js';
 import { text } from '../../core/http/forms.js';
 import { ok, refused, type Outcome } from '../../core/result.js';
 import { deleteOverride, findOverride, listOverrideKeys, saveOverride } from './template-queries.js';
-import { fillTemplate, sampleValues, templateDefinition, TEMPLATES, templateSource, unknownPlaceholders, type TemplateDefinition } from './templates.js';
+import { fillTemplate, missingRequired, sampleValues, templateDefinition, TEMPLATES, templateSource, unknownPlaceholders, type TemplateDefinition } from './templates.js';
 
 export const SUBJECT_MAX = 200;
 export const TEXT_MAX = 10_000;
@@ -56,6 +56,13 @@ export class MailTemplateService {
       if (unknown.length) {
         errors[name] = `${unknown.join(', ')} ${unknown.length === 1 ? 'is not a merge field' : 'are not merge fields'} of this e-mail; available: ${listFields(definition)}.`;
       }
+    }
+    // A reset or set-up e-mail without its link would leave the person stuck.
+    const missing = missingRequired(input.text, definition);
+    if (missing.length) {
+      const what = missing.map((f) => `{{${f}}} (${definition.fields[f]!.description})`).join(' and ');
+      const needed = `Keep ${what} in the text: this e-mail is of no use without it.`;
+      errors.text = errors.text ? `${errors.text} ${needed}` : needed;
     }
     return Object.keys(errors).length ? refused(errors) : ok(input);
   }

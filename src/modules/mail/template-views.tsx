@@ -2,40 +2,58 @@ import { ActionButton, Field, Form, TextArea, type FieldErrors } from '../../cor
 import { formatDateTime } from '../../core/views/render.js';
 import type { TemplateDefinition } from './templates.js';
 
-export function TemplateList({ templates }: { templates: { key: string; name: string; description: string; edited: boolean }[] }) {
+type TemplateRow = { key: string; name: string; description: string; edited: boolean };
+
+/** The templates by the part of the site that sends them (the start of the key: `accounts.`, `membership.`). */
+const GROUPS: { prefix: string; title: string }[] = [
+  { prefix: 'accounts.', title: 'Log-in and accounts' },
+  { prefix: 'membership.', title: 'Membership' },
+];
+
+export function TemplateList({ templates }: { templates: TemplateRow[] }) {
+  const groups = GROUPS.map((g) => ({ ...g, rows: templates.filter((t) => t.key.startsWith(g.prefix)) }));
+  const other = templates.filter((t) => !GROUPS.some((g) => t.key.startsWith(g.prefix)));
+  if (other.length) groups.push({ prefix: '', title: 'Other', rows: other });
   return (
     <>
       <p>
         The e-mails the site sends by itself. Reword any of them; <code>{'{{name}}'}</code> and the other merge fields are filled in for
         each person. An e-mail you have not edited uses the default text.
       </p>
-      <div class="table-wrap" role="region" aria-label="E-mail templates" tabIndex={0}>
-        <table class="data">
-          <caption class="visually-hidden">E-mail templates</caption>
-          <thead>
-            <tr>
-              <th scope="col">E-mail</th>
-              <th scope="col">When it is sent</th>
-            </tr>
-          </thead>
-          <tbody>
-            {templates.map((t) => (
-              <tr>
-                <td>
-                  <a href={`/admin/mail/templates/${t.key}`}>{t.name}</a>
-                  {t.edited ? (
-                    <>
-                      {' '}
-                      <span class="badge draft">Edited</span>
-                    </>
-                  ) : null}
-                </td>
-                <td>{t.description}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      {groups
+        .filter((g) => g.rows.length)
+        .map((g) => (
+          <>
+            <h2>{g.title}</h2>
+            <div class="table-wrap" role="region" aria-label={`E-mail templates: ${g.title}`} tabIndex={0}>
+              <table class="data">
+                <caption class="visually-hidden">E-mail templates: {g.title}</caption>
+                <thead>
+                  <tr>
+                    <th scope="col">E-mail</th>
+                    <th scope="col">When it is sent</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {g.rows.map((t) => (
+                    <tr>
+                      <td>
+                        <a href={`/admin/mail/templates/${t.key}`}>{t.name}</a>
+                        {t.edited ? (
+                          <>
+                            {' '}
+                            <span class="badge draft">Edited</span>
+                          </>
+                        ) : null}
+                      </td>
+                      <td>{t.description}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+          </>
+        ))}
       <p>
         <a href="/admin/mail">Sent mail</a>
       </p>
@@ -91,7 +109,7 @@ export function TemplateEditor(props: {
               <code>{`{{${name}}}`}</code>
             </dt>
             <dd>
-              {f.description} (for example: {f.sample})
+              {f.description} (for example: {f.sample}){f.required ? '. Required: the e-mail is of no use without it.' : null}
             </dd>
           </>
         ))}

@@ -4,12 +4,13 @@ import { Client, fieldError, inputValue, visibleText } from '../../../test/suppo
 import { TestClock } from '../../../test/support/clock.js';
 import { startTestSite, type TestSite } from '../../../test/support/site.js';
 import { linkIn, startSmtp, type SmtpCatcher } from '../../../test/support/smtp.js';
-import { fillTemplate, sampleValues, substitute, TEMPLATES, unknownPlaceholders } from './templates.js';
+import { fillTemplate, missingRequired, renderTemplate, sampleValues, substitute, templateDefinition, TEMPLATES, unknownPlaceholders } from './templates.js';
 
 const ADMIN = { email: 'board@example.org', password: 'correct horse battery staple', name: 'Board Admin' };
 const MEMBER = { email: 'member@example.org', password: 'a long member password', name: 'Mo Member' };
 const PASSWORD = 'a long applicant password';
 const APPROVED = '/admin/mail/templates/membership.approved';
+const CONTACT = { email: 'contact@boulder.example.org', password: 'the agency contact password', name: 'Casey Contact' };
 
 let smtp: SmtpCatcher;
 beforeAll(async () => {
@@ -58,6 +59,8 @@ describe('e-mail templates admins edit', () => {
     const list = visibleText((await board.get('/admin/mail/templates')).body);
     expect(list).toContain('Application approved');
     expect(list).not.toContain('Edited');
+    // Grouped by what sends them.
+    expect(list).toMatch(/Log-in and accounts .*Password reset link.* Membership .*Application approved.*Added to an agency membership \(new account\)/);
     expect(visibleText((await board.get('/admin/mail')).body)).toContain('E-mail templates');
 
     const page = await board.get(APPROVED);
@@ -177,7 +180,79 @@ describe('e-mail templates admins edit', () => {
   });
 });
 
+describe('agency-bundle e-mails admins reword', () => {
+  it('sends the edited wording to people an agency contact adds, with a set-up link that still works', async () => {
+    const site = await newSite();
+    const contactId = await site.addUser(CONTACT);
+    const agency = (await site.membership.listLevels()).find((l) => l.name === 'Agency')!;
+    // A fixture: the contact's membership moved to the Agency level (as if approved and paid).
+    await site.database.db.updateTable('memberships').set({ level_id: agency.id, organization: 'City of Boulder', expires_at: '2027-01-01T07:00:00.000Z' }).where('user_id', '=', contactId).execute();
+    const contact = await logIn(site, CONTACT);
+    const addPerson = (name: string, email: string) => contact.submit('/account', { name, email }, '/account/bundle/people');
+
+    const board = await logIn(site, ADMIN);
+    const setupKey = '/admin/mail/templates/membership.bundle_added_setup';
+    const editor = visibleText((await board.get(setupKey)).body);
+    for (const f of ['{{name}}', '{{association}}', '{{added_by}}', '{{organization}}', '{{link}}', '{{valid_for}}']) expect(editor).toContain(f);
+    expect(editor).toContain('Casey Contact has added you to the CIPCA membership of City of Boulder.');
+    const saved = await board.submit(setupKey, {
+      intent: 'save',
+      subject: '{{organization}} signed you up for {{association}}',
+      text: 'Hi {{name}},\n\n{{added_by}} covers you now. Choose a password within {{valid_for}}:\n{{link}}\n',
+    });
+    expect(saved.status).toBe(303);
+    expect((await board.submit('/admin/mail/templates/membership.bundle_added', { intent: 'save', subject: 'Covered by {{organization}}', text: 'Hi {{name}}, log in: {{link}}\n' })).status).toBe(303);
+
+    // Someone new: the edited set-up e-mail, whose link sets their password.
+    let since = smtp.messages.length;
+    expect((await addPerson('Pat Inspector', 'pat@boulder.example.org')).status).toBe(303);
+    const [setup] = await mailFor(site, 'pat@boulder.example.org', since);
+    expect(setup!.subject).toBe('City of Boulder signed you up for CIPCA');
+    expect(setup!.text).toMatch(/^Hi Pat Inspector,\n\nCasey Contact covers you now\. Choose a password within 7 days:\nhttp:\/\/localhost:3000\/setup\/[\w-]{20,}\n?$/);
+    const person = new Client(site.app);
+    const res = await person.submit(linkIn(setup!.text), { name: 'Pat Inspector', password: PASSWORD, confirm: PASSWORD });
+    expect(res.status).toBe(303);
+    expect((await person.get('/members')).status).toBe(200);
+
+    // Someone with an account and a password already: the other edited e-mail, with the log-in page.
+    await site.addUser({ email: 'lee@boulder.example.org', password: 'lee has a password already', name: 'Lee Lab', membership: false });
+    since = smtp.messages.length;
+    expect((await addPerson('Lee Lab', 'lee@boulder.example.org')).status).toBe(303);
+    const [plain] = await mailFor(site, 'lee@boulder.example.org', since);
+    expect(plain!.subject).toBe('Covered by City of Boulder');
+    expect(plain!.text).toBe('Hi Lee Lab, log in: http://localhost:3000/login\n');
+  });
+});
+
 describe('template rendering', () => {
+  it('keeps a value on one line unless its field may run over several, so a name cannot add lines to an e-mail', async () => {
+    const site = await newSite();
+    const db = site.database.db;
+    const invite = await renderTemplate(db, 'accounts.admin_invite', {
+      name: 'Nora\r\n\r\nYour account is locked: http://evil.example/unlock\u2028',
+      association: 'CIPCA',
+      inviter: 'Board {{link}} Admin',
+      link: 'http://localhost:3000/setup/abc',
+      valid_for: '7 days',
+    });
+    expect(invite.text.split('\n')[0]).toBe('Hello Nora Your account is locked: http://evil.example/unlock ,');
+    // A value is never read as a template: the inviter's braces stay as typed.
+    expect(invite.text).toContain('Board {{link}} Admin has invited you');
+    const rejected = await renderTemplate(db, 'membership.rejected', { name: 'Pat', association: 'CIPCA', reason: 'First line.\nSecond line.', contact: '' });
+    expect(rejected.text).toContain('First line.\nSecond line.');
+    expect(rejected.subject).toBe('Your CIPCA membership application');
+  });
+
+  it('knows which links an e-mail cannot do without', () => {
+    const reset = templateDefinition('accounts.password_reset')!;
+    expect(missingRequired(reset.text, reset)).toEqual([]);
+    expect(missingRequired('Hello {{name}}', reset)).toEqual(['link']);
+    expect(missingRequired('Open {{ link }}', reset)).toEqual([]);
+    for (const key of ['accounts.password_reset', 'accounts.admin_invite', 'membership.bundle_added_setup', 'membership.application_received']) {
+      expect(templateDefinition(key)!.fields.link!.required, key).toBe(true);
+    }
+  });
+
   it('fills every template with its sample values, leaving no merge field behind', () => {
     for (const t of TEMPLATES) {
       const names = Object.keys(t.fields);

@@ -12,6 +12,10 @@ import { findOverride } from './template-queries.js';
 export interface MergeField {
   description: string;
   sample: string;
+  /** The e-mail is useless without it (the link that resets a password): an edit must keep it in the text. */
+  required?: boolean;
+  /** The value may run over several lines (a reason an admin typed); any other value is kept on one line. */
+  multiline?: boolean;
 }
 
 export interface TemplateDefinition {
@@ -35,7 +39,19 @@ const common = {
   invoice_number: { description: 'the number of the invoice', sample: '1042' },
 } satisfies Record<string, MergeField>;
 
-const field = (description: string, sample: string): MergeField => ({ description, sample });
+// The fields of the account e-mails, which go to anyone with an account (not only members).
+const person = {
+  name: { description: "the person's full name", sample: 'Pat Inspector' },
+  inviter: { description: 'the name of the administrator who invited them', sample: 'Board Admin' },
+} satisfies Record<string, MergeField>;
+
+// The fields of the agency-bundle e-mails.
+const bundle = {
+  added_by: { description: "the name of the agency's contact, who manages its membership", sample: 'Casey Contact' },
+  organization: { description: 'the name of the agency ("their agency" when none is set)', sample: 'City of Boulder' },
+} satisfies Record<string, MergeField>;
+
+const field = (description: string, sample: string, more: Pick<MergeField, 'required' | 'multiline'> = {}): MergeField => ({ description, sample, ...more });
 
 const howToPay = `Renew from your account page:
 
@@ -47,6 +63,86 @@ Questions? Write to {{contact}}.
 
 export const TEMPLATES: readonly TemplateDefinition[] = [
   {
+    key: 'accounts.password_reset',
+    name: 'Password reset link',
+    description: 'Sent when someone asks to reset a forgotten password from the log-in page, with the link that lets them choose a new one.',
+    fields: {
+      name: person.name,
+      association: common.association,
+      link: field('the link to choose a new password (it works once)', 'https://example.org/reset-password/abc123', { required: true }),
+      valid_for: field('how long the link works', '1 hour'),
+    },
+    subject: 'Reset your {{association}} password',
+    text: `Hello {{name}},
+
+Someone (we hope you) asked to reset the password of your {{association}} account.
+To choose a new password, open this link within {{valid_for}}:
+
+{{link}}
+
+The link works once. If you did not ask for this, ignore this e-mail: your password stays as it is.
+`,
+  },
+  {
+    key: 'accounts.password_changed',
+    name: 'Password changed',
+    description: 'Sent when someone changes their password under My account, so they notice if it was not them.',
+    fields: {
+      name: person.name,
+      association: common.association,
+      link: field('the link to the "Forgot your password?" page', 'https://example.org/forgot-password'),
+    },
+    subject: 'Your {{association}} password was changed',
+    text: `Hello {{name}},
+
+The password of your {{association}} account was just changed, and you were logged out on your other devices.
+If this was not you, reset your password now:
+
+{{link}}
+`,
+  },
+  {
+    key: 'accounts.admin_invite',
+    name: 'Invitation to administer the website',
+    description: 'Sent when an admin invites someone without an account to be an administrator (Admin → Users), with the link to set up their account.',
+    fields: {
+      name: person.name,
+      association: common.association,
+      inviter: person.inviter,
+      link: field('the link to choose a name and password (it works once)', 'https://example.org/setup/abc123', { required: true }),
+      valid_for: field('how long the link works', '7 days'),
+    },
+    subject: 'You are invited to administer the {{association}} website',
+    text: `Hello {{name}},
+
+{{inviter}} has invited you to help run the {{association}} website as an administrator.
+To accept, open this link within {{valid_for}} and choose your password:
+
+{{link}}
+
+If you were not expecting this, you can ignore this e-mail.
+`,
+  },
+  {
+    key: 'accounts.admin_promoted',
+    name: 'Made an administrator',
+    description: 'Sent when an admin makes someone who already has an account an administrator (Admin → Users).',
+    fields: {
+      name: person.name,
+      association: common.association,
+      inviter: person.inviter,
+      link: field('the link to the admin area', 'https://example.org/admin'),
+    },
+    subject: 'You are now an administrator of the {{association}} website',
+    text: `Hello {{name}},
+
+{{inviter}} has made you an administrator of the {{association}} website.
+Log in as usual and open the admin area:
+
+{{link}}
+`,
+  },
+  {
     key: 'membership.application_received',
     name: 'Application received (confirm e-mail address)',
     description: 'Sent when someone applies for membership, with the link that confirms their e-mail address.',
@@ -54,7 +150,7 @@ export const TEMPLATES: readonly TemplateDefinition[] = [
       name: common.name,
       association: common.association,
       level: field('the membership level applied for', 'Individual'),
-      link: field('the link that confirms the e-mail address (valid for 3 days)', 'https://example.org/join/verify/abc123'),
+      link: field('the link that confirms the e-mail address (valid for 3 days)', 'https://example.org/join/verify/abc123', { required: true }),
     },
     subject: 'Confirm your e-mail address for your {{association}} application',
     text: `Hello {{name}},
@@ -100,7 +196,7 @@ Your dues are paid, so your membership is active now.
     key: 'membership.rejected',
     name: 'Application not approved',
     description: 'Sent when the board does not approve an application, with the reason the admin typed.',
-    fields: { name: common.name, association: common.association, reason: field('the reason the admin gave', 'We could not confirm your enrollment.'), contact: common.contact },
+    fields: { name: common.name, association: common.association, reason: field('the reason the admin gave', 'We could not confirm your enrollment.', { multiline: true }), contact: common.contact },
     subject: 'Your {{association}} membership application',
     text: `Hello {{name}},
 
@@ -135,6 +231,51 @@ Log in to see the members' pages and your account:
 
 Thank you for renewing. Your {{level}} membership is active until {{date}}.
 Log in to see the members' pages and your account:
+
+{{link}}
+`,
+  },
+  {
+    key: 'membership.bundle_added_setup',
+    name: 'Added to an agency membership (new account)',
+    description: "Sent when an agency's contact adds someone who has no password yet to the agency membership, with the link to set up their account.",
+    fields: {
+      name: person.name,
+      association: common.association,
+      added_by: bundle.added_by,
+      organization: bundle.organization,
+      link: field('the link to choose a password (it works once)', 'https://example.org/setup/abc123', { required: true }),
+      valid_for: field('how long the link works', '7 days'),
+    },
+    subject: 'You are now a member of {{association}}',
+    text: `Hello {{name}},
+
+{{added_by}} has added you to the {{association}} membership of {{organization}}. You can now read the members-only pages of the website.
+
+To set up your account, open this link within {{valid_for}} and choose your password:
+
+{{link}}
+
+The link works once. After that, log in with this e-mail address and your password.
+`,
+  },
+  {
+    key: 'membership.bundle_added',
+    name: 'Added to an agency membership (existing account)',
+    description: "Sent when an agency's contact adds someone who already has an account and password to the agency membership.",
+    fields: {
+      name: person.name,
+      association: common.association,
+      added_by: bundle.added_by,
+      organization: bundle.organization,
+      link: field('the link to the log-in page', 'https://example.org/login'),
+    },
+    subject: 'You are now a member of {{association}}',
+    text: `Hello {{name}},
+
+{{added_by}} has added you to the {{association}} membership of {{organization}}. You can now read the members-only pages of the website.
+
+Log in with this e-mail address and your usual password:
 
 {{link}}
 `,
@@ -333,6 +474,19 @@ export function unknownPlaceholders(text: string, fields: readonly string[]): st
   return unknown;
 }
 
+/** The merge fields a text uses, by name ("{{ link }}" counts as {{link}}). */
+export function placeholdersIn(text: string): string[] {
+  return [...text.matchAll(PLACEHOLDER)].map((m) => m[1]!);
+}
+
+/** The required merge fields of a template that `text` leaves out. */
+export function missingRequired(text: string, definition: TemplateDefinition): string[] {
+  const used = placeholdersIn(text);
+  return Object.entries(definition.fields)
+    .filter(([name, f]) => f.required && !used.includes(name))
+    .map(([name]) => name);
+}
+
 /** Replace known `{{field}}`s with their values in one pass (a value is never read as a template). */
 export function substitute(template: string, values: Record<string, string>): string {
   const out: string[] = [];
@@ -365,14 +519,23 @@ export async function templateSource(executor: Executor, key: string): Promise<R
   return override ? { subject: override.subject, text: override.text_body, edited: true } : { subject: definition.subject, text: definition.text, edited: false };
 }
 
-/** Fill a template for sending; `executor` is the caller's transaction when there is one. */
+/**
+ * Fill a template for sending; `executor` is the caller's transaction when there is one. Values
+ * are kept on one line unless their field is `multiline`: a name typed with line breaks cannot
+ * add lines of its own (a fake link, a fake signature) to someone else's e-mail.
+ */
 export async function renderTemplate(executor: Executor, key: string, fields: Record<string, string>): Promise<RenderedTemplate> {
-  return fillTemplate(await templateSource(executor, key), fields);
+  const source = await templateSource(executor, key);
+  const definition = byKey.get(key)!;
+  return fillTemplate(source, Object.fromEntries(Object.entries(fields).map(([k, v]) => [k, definition.fields[k]?.multiline ? v : oneLine(v)])));
 }
+
+/** Line breaks of every kind (and the spaces around them) become one space. */
+const oneLine = (value: string) => value.replace(/\s*[\r\n\v\f\u0085\u2028\u2029]+\s*/g, ' ');
 
 export function fillTemplate(source: RenderedTemplate, fields: Record<string, string>): RenderedTemplate {
   // A subject is one line: a value with line breaks (a reason typed by an admin) must not break it.
-  const flat = Object.fromEntries(Object.entries(fields).map(([k, v]) => [k, v.replace(/\s*[\r\n]+\s*/g, ' ')]));
+  const flat = Object.fromEntries(Object.entries(fields).map(([k, v]) => [k, oneLine(v)]));
   return { subject: substitute(source.subject, flat).trim(), text: substitute(source.text.replace(/\r\n?/g, '\n'), fields) };
 }
 

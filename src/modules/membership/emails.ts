@@ -45,3 +45,20 @@ export const invoiceMail = async (
     contact: o.contact,
   })),
 });
+
+/**
+ * To a person an agency's contact added to the agency membership: with a set-up link when they
+ * have no password yet (`setup`), otherwise with the log-in page.
+ */
+export const addedToBundleMail = async (
+  executor: Executor,
+  o: { to: string; name: string; site: string; contact: string; organization: string; link: string; setup: { days: number } | null },
+): Promise<OutgoingMail> => {
+  const fields = { name: o.name, association: o.site, added_by: o.contact, organization: o.organization || 'their agency', link: o.link };
+  return {
+    to: o.to,
+    ...(o.setup
+      ? await renderTemplate(executor, 'membership.bundle_added_setup', { ...fields, valid_for: `${o.setup.days} day${o.setup.days === 1 ? '' : 's'}` })
+      : await renderTemplate(executor, 'membership.bundle_added', fields)),
+  };
+};
