@@ -235,11 +235,12 @@ export const profileOf = (db: Executor, userId: number) =>
     .where('m.user_id', '=', userId)
     .executeTakeFirst();
 
-export const savePrivacy = (trx: Executor, row: { membership_id: number; listed: number; show_email: number; show_phone: number; show_address: number; updated_at: string }) =>
-  trx
-    .insertInto('member_privacy')
-    .values(row)
-    .onConflict((oc) =>
-      oc.column('membership_id').doUpdateSet({ listed: row.listed, show_email: row.show_email, show_phone: row.show_phone, show_address: row.show_address, updated_at: row.updated_at }),
-    )
-    .execute();
+/**
+ * Update, else insert; not an upsert: on SQLite an upsert's DO UPDATE overrides the directory
+ * triggers' OR IGNORE, so a membership already waiting to be re-indexed made it fail.
+ */
+export async function savePrivacy(trx: Executor, row: { membership_id: number; listed: number; show_email: number; show_phone: number; show_address: number; updated_at: string }) {
+  const { membership_id, ...choices } = row;
+  const updated = await trx.updateTable('member_privacy').set(choices).where('membership_id', '=', membership_id).executeTakeFirst();
+  if (Number(updated.numUpdatedRows) === 0) await trx.insertInto('member_privacy').values(row).execute();
+}

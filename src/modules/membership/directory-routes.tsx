@@ -76,7 +76,7 @@ export async function directoryRoutes(app: FastifyInstance, { fields, directory 
     const profile = await directory.profile(request.user!.id);
     if (!profile) return reply.page({ status: 404, title: 'My profile', body: <dv.NoProfile /> });
     const form = parseForm(profileInput, request.body);
-    const custom = parseCustomFields(profile.fields, request.body);
+    const custom = parseCustomFields(profile.fields, request.body, profile.values);
     const errors: FieldErrors = { ...(form.ok ? {} : form.errors), ...('errors' in custom ? custom.errors : {}) };
     const result = form.ok && 'values' in custom ? await directory.saveProfile(request.user!.id, form.data, custom.values) : { ok: false as const, errors };
     if (!result.ok) {

@@ -271,6 +271,29 @@ describe('a member edits their profile and privacy', () => {
     expect(listing).not.toContain('mia@example.org');
   });
 
+  it('keeps an answer the board has since taken off the choices, until the member changes it', async () => {
+    const { site } = await newSite();
+    const level = await defineField(site, { label: 'Certification level', type: 'choice', choices: 'Class A\nClass B', visibility: 'members' });
+    const miaId = await addMember(site, 'mia@example.org', { name: 'Mia Member' }, [{ field_id: level.id, value: 'Class B' }]);
+    const board = await admin(site);
+    expect((await board.submit(`/admin/fields/${level.id}`, { label: 'Certification level', type: 'choice', choices: 'Grade 1\nGrade 2', visibility: 'members' })).status).toBe(303);
+
+    const mia = await memberClient(site, 'mia@example.org');
+    const page = await mia.get('/account/profile');
+    expect(page.body).toMatch(/<option value="Class B" selected>Class B \(no longer offered\)<\/option>/);
+    // Saving something else on the profile keeps the old answer.
+    expect((await mia.submit('/account/profile', profile({ name: 'Mia Member', city: 'Denver', field_certification_level: 'Class B' }))).status).toBe(303);
+    expect((await site.directory.profile(miaId))!.values.map((v) => v.value)).toEqual(['Class B']);
+    // Another answer that is not on the list is still refused; a listed one replaces the old answer.
+    const other = await mia.submit('/account/profile', profile({ name: 'Mia Member', field_certification_level: 'Class A' }));
+    expect(other.status).toBe(422);
+    expect(fieldError(other.body, 'field_certification_level')).toMatch(/listed answers/);
+    expect((await mia.submit('/account/profile', profile({ name: 'Mia Member', field_certification_level: 'Grade 2' }))).status).toBe(303);
+    const after = await mia.get('/account/profile');
+    expect(after.body).toMatch(/<option value="Grade 2" selected>/);
+    expect(after.body).not.toContain('no longer offered');
+  });
+
   it('tells a user without a membership there is no profile', async () => {
     const { site } = await newSite();
     const board = await admin(site);

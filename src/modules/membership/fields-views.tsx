@@ -6,6 +6,13 @@ type Values = Record<string, string>;
 const typeLabel = (type: string) => FIELD_TYPES.find((t) => t.value === type)?.label ?? type;
 const visibilityLabel = (v: string) => VISIBILITY.find((x) => x.value === v)?.label ?? v;
 
+/** A choice field's options; an answer the board has since taken off the list stays selectable, marked. */
+function choiceOptions(field: MemberField, current: string) {
+  const choices = choicesOf(field);
+  const retired = current !== '' && !choices.includes(current) ? [{ value: current, label: `${current} (no longer offered)` }] : [];
+  return [{ value: '', label: 'Choose…' }, ...retired, ...choices.map((c) => ({ value: c, label: c }))];
+}
+
 /**
  * The inputs of the board's member fields, for any form (the application, the profile). Input
  * names are `field_<key>`; `values` and `errors` use the same names.
@@ -24,7 +31,7 @@ export function customFieldInputs(fields: MemberField[], values: Values, errors?
             name={name}
             label={field.required ? field.label : `${field.label} (optional)`}
             value={values[name] ?? ''}
-            options={[{ value: '', label: 'Choose…' }, ...choicesOf(field).map((c) => ({ value: c, label: c }))]}
+            options={choiceOptions(field, values[name] ?? '')}
             error={e[name]}
             hint={seenBy}
             required={field.required === 1}
