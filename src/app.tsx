@@ -136,8 +136,8 @@ export async function createHeadworks(config: Config, options: { clock?: Clock }
         );
       },
     });
-    await app.register(membershipRoutes, { membership, site, state, fields });
-    await app.register(adminMemberRoutes, { members: adminMembers, state });
+    await app.register(membershipRoutes, { membership, site, fields });
+    await app.register(adminMemberRoutes, { members: adminMembers, state, membership, bundles });
     await app.register(directoryRoutes, { fields, directory });
     await app.register(renewalRoutes, { renewals });
     await app.register(bundleRoutes, { bundles });

@@ -1,11 +1,27 @@
 import { ActionButton, Field, Form, type FieldErrors } from '../../core/views/forms.js';
 import { formatDateTime } from '../../core/views/render.js';
 import { MAX_IMPORT_BYTES, type ImportView } from './admin-imports.js';
-import { IMPORT_COLUMNS } from './csv.js';
+import { fieldColumn, IMPORT_COLUMNS } from './csv.js';
+import { choicesOf, type MemberField } from './fields.js';
 
 /** The screens of a member import: the upload form, the preview (problems, or a summary to confirm), the progress. */
 
-export function ImportUploadPage({ csrf, errors }: { csrf: string; errors?: FieldErrors }) {
+/** How a member field's column is filled in, for the list on the upload page. */
+function fieldHint(f: MemberField) {
+  const required = f.required ? ' (required)' : '';
+  switch (f.type) {
+    case 'checkbox':
+      return `yes or no${f.required ? ' (must be yes)' : '; empty means no'}`;
+    case 'choice':
+      return `one of ${choicesOf(f).join(', ')}${required}`;
+    case 'date':
+      return `a date, YYYY-MM-DD${required}`;
+    default:
+      return `text${required}`;
+  }
+}
+
+export function ImportUploadPage({ csrf, errors, fields = [] }: { csrf: string; errors?: FieldErrors; fields?: MemberField[] }) {
   return (
     <>
       <p>
@@ -26,6 +42,18 @@ export function ImportUploadPage({ csrf, errors }: { csrf: string; errors?: Fiel
         <li>
           <strong>renewal_date</strong> is written YYYY-MM-DD, for example 2027-01-31; an active member needs one.
         </li>
+        {fields.length ? (
+          <li>
+            Member fields have a column each, named as in the CSV download:
+            <ul>
+              {fields.map((f) => (
+                <li>
+                  <code>{fieldColumn(f)}</code>: {f.label}, {fieldHint(f)}.
+                </li>
+              ))}
+            </ul>
+          </li>
+        ) : null}
         <li>
           Imported members get an account without a password and are not e-mailed. Tell them to use “Forgot your password?” on the
           log-in page to choose one.

@@ -6,6 +6,7 @@ import type { SiteState } from '../../core/settings.js';
 import { formatDate } from '../../core/views/render.js';
 import * as aq from './admin-queries.js';
 import { decodeCsv, notCsvReason, parseImport, type ImportProblem, type ImportRow } from './csv.js';
+import * as fq from './fields-queries.js';
 import * as q from './queries.js';
 import { STATUS_LABELS } from './service.js';
 
@@ -53,8 +54,8 @@ export class MemberImports {
     if (bytes.length > MAX_IMPORT_BYTES) return refused({ file: `The file is larger than ${MAX_IMPORT_BYTES / 1024 / 1024} MB. Split it into smaller files.` });
     const notCsv = notCsvReason(bytes);
     if (notCsv) return refused({ file: bytes.length === 0 ? 'Choose the CSV file to import.' : notCsv });
-    const [levels, settings] = await Promise.all([q.listLevels(this.db), this.state.getSettings()]);
-    const parsed = parseImport(decodeCsv(bytes), { levels, timeZone: settings.timeZone });
+    const [levels, fields, settings] = await Promise.all([q.listLevels(this.db), fq.listFields(this.db), this.state.getSettings()]);
+    const parsed = parseImport(decodeCsv(bytes), { levels, fields, timeZone: settings.timeZone });
     const problems = [...parsed.problems];
     let rows = parsed.rows;
     // Addresses that already have an account (a member, an applicant, an admin).
@@ -91,6 +92,9 @@ export class MemberImports {
     });
     return ok(id);
   }
+
+  /** The member fields, whose columns (csv.ts `fieldColumn`) a file may have. */
+  fields = () => fq.listFields(this.db);
 
   async view(batchId: number): Promise<ImportView | undefined> {
     const batch = await aq.findImportBatch(this.db, batchId);
@@ -197,6 +201,14 @@ export class MemberImports {
           })),
         );
         const membershipIds = new Map(memberships.map((m) => [m.user_id, m.id]));
+        // Member field values, checked at the preview; a field deleted since then is left out.
+        const fieldIds = new Set((await fq.listFields(trx)).map((f) => f.id));
+        await fq.insertValues(
+          trx,
+          fresh.flatMap((r) =>
+            (r.field_values ?? []).filter((v) => fieldIds.has(v.field_id)).map((v) => ({ membership_id: membershipIds.get(userIds.get(r.email)!)!, field_id: v.field_id, value: v.value })),
+          ),
+        );
         await aq.insertEvents(
           trx,
           fresh.map((r) => ({

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { iso, type Clock } from '../../core/clock.js';
 import type { Db } from '../../core/db/index.js';
 import type { MembershipStatus } from '../../core/db/schema.js';
-import { email, optionalText, text } from '../../core/http/forms.js';
+import { email, formValues, optionalText, parseForm, text } from '../../core/http/forms.js';
 import type { Jobs } from '../../core/jobs/index.js';
 import { ok, refused, type Outcome } from '../../core/result.js';
 import type { SiteState } from '../../core/settings.js';
@@ -10,7 +10,9 @@ import { calendarDate, startOfDay } from '../../core/time.js';
 import { formatDate } from '../../core/views/render.js';
 import { MemberImports } from './admin-imports.js';
 import * as aq from './admin-queries.js';
+import { checkLevelChange, checkReinstate, checkRenewalChange, followLevelChange } from './bundles.js';
 import { addMonths, dateToInstant, isoDay, membersCsv, parseCalendarDate } from './csv.js';
+import { parseCustomFields, type FieldValue } from './fields.js';
 import * as fq from './fields-queries.js';
 import * as q from './queries.js';
 import { STATUS_LABELS, type MembershipService } from './service.js';
@@ -201,12 +203,29 @@ export class AdminMembersService {
 
   /** The filtered list as CSV, and a file name with today's date. */
   async exportCsv(p: ListParams): Promise<{ csv: string; fileName: string }> {
-    const [rows, settings] = await Promise.all([this.filters(p).then((f) => aq.exportMembers(this.db, f)), this.state.getSettings()]);
-    return { csv: membersCsv(rows, settings.timeZone), fileName: `members-${isoDay(iso(this.clock.now()), settings.timeZone)}.csv` };
+    const [f, fields, settings] = await Promise.all([this.filters(p), fq.listFields(this.db), this.state.getSettings()]);
+    // The member fields' values come from one more query with the same filters (no list of ids, however many members).
+    const [rows, values] = await Promise.all([aq.exportMembers(this.db, f), fields.length ? aq.exportFieldValues(this.db, f) : []]);
+    const byMembership = new Map<number, Map<number, string>>();
+    for (const v of values) {
+      if (!byMembership.has(v.membership_id)) byMembership.set(v.membership_id, new Map());
+      byMembership.get(v.membership_id)!.set(v.field_id, v.value);
+    }
+    return {
+      csv: membersCsv(rows, settings.timeZone, { fields, values: byMembership }),
+      fileName: `members-${isoDay(iso(this.clock.now()), settings.timeZone)}.csv`,
+    };
   }
 
   listLevels = () => q.listLevels(this.db);
-  detail = (membershipId: number) => this.membership.detail(membershipId);
+
+  /** A member's page: the membership (membership/service.ts), with every member field and its stored values (admins see them all). */
+  async detail(membershipId: number) {
+    const detail = await this.membership.detail(membershipId);
+    if (!detail) return null;
+    const [fields, fieldValues] = await Promise.all([fq.listFields(this.db), fq.valuesFor(this.db, [membershipId])]);
+    return { ...detail, fields, fieldValues };
+  }
 
   // A member's page
 
@@ -216,9 +235,23 @@ export class AdminMembersService {
     return act(membership, iso(this.clock.now()));
   }
 
-  updateDetails(membershipId: number, input: DetailsInput, actorUserId: number): Promise<Outcome<null>> {
+  /**
+   * The "Edit details" form as submitted: the built-in details and every member field, checked
+   * together (the member fields by the rules of the profile form, fields.ts), so all problems show
+   * at once beside their fields.
+   */
+  async saveDetails(membershipId: number, body: unknown, actorUserId: number): Promise<Outcome<null>> {
+    const [fields, stored] = await Promise.all([fq.listFields(this.db), fq.valuesFor(this.db, [membershipId])]);
+    const form = parseForm(detailsInput, body);
+    const custom = parseCustomFields(fields, formValues(body), stored);
+    if (!form.ok || 'errors' in custom) return refused({ ...(form.ok ? {} : form.errors), ...('errors' in custom ? custom.errors : {}) });
+    return this.updateDetails(membershipId, form.data, actorUserId, custom.values);
+  }
+
+  /** Save a member's built-in details and (when given) member field values, with one history event naming what changed. */
+  updateDetails(membershipId: number, input: DetailsInput, actorUserId: number, fieldValues: FieldValue[] = []): Promise<Outcome<null>> {
     return this.withMembership(membershipId, async (m, now) => {
-      const user = await aq.findAccount(this.db, m.user_id);
+      const [user, fields, stored] = await Promise.all([aq.findAccount(this.db, m.user_id), fq.listFields(this.db), fq.valuesFor(this.db, [m.id])]);
       const owner = await aq.findUserIdByEmail(this.db, input.email);
       const taken = refused<null>({ email: 'Another account already uses this e-mail address.' });
       if (owner !== undefined && owner !== m.user_id) return taken;
@@ -237,12 +270,21 @@ export class AdminMembersService {
       const changed = [...new Set(labels.filter(([k]) => before[k] !== input[k]).map(([, label]) => label))];
       const emailChanged = user.email !== input.email;
       if (emailChanged) changed.push(`e-mail address (was ${user.email})`);
+      // A member field changes when its value does; an unticked checkbox is the same as no answer.
+      const storedValue = new Map(stored.map((v) => [v.field_id, v.value]));
+      const same = (a: string, b: string, type: string) => a === b || (type === 'checkbox' && (a || 'off') === (b || 'off'));
+      const fieldChanges = fieldValues.flatMap((v) => {
+        const field = fields.find((f) => f.id === v.field_id);
+        return field && !same(storedValue.get(v.field_id) ?? '', v.value, field.type) ? [{ value: v, label: field.label }] : [];
+      });
+      changed.push(...fieldChanges.map((c) => c.label));
       if (changed.length === 0) return ok(null);
       try {
         await this.db.transaction().execute(async (trx) => {
           await aq.updateAccountDetails(trx, m.user_id, { name: input.name, email: input.email, ...(emailChanged ? { email_verified_at: null } : {}), updated_at: now });
           const { name: _name, email: _email, ...membershipValues } = input;
           await q.updateMembership(trx, m.id, { ...membershipValues, updated_at: now });
+          await fq.saveFieldValues(trx, m.id, fieldChanges.map((c) => c.value));
           await q.insertEvent(trx, { membership_id: m.id, kind: 'details_changed', detail: `Details changed: ${changed.join(', ')}.`, actor_user_id: actorUserId, created_at: now });
         });
       } catch (err) {
@@ -260,17 +302,23 @@ export class AdminMembersService {
       const [from, to] = await Promise.all([q.findLevel(this.db, m.level_id), q.findLevel(this.db, levelId)]);
       if (!to || to.archived_at) return refused({ level_id: 'Choose one of the levels in the list.' });
       if (to.id === m.level_id) return refused({ level_id: `This member is already at the ${to.name} level.` });
-      await this.db.transaction().execute(async (trx) => {
+      // Agency bundles (bundles.ts): a covered person's level is the agency's; a contact's people must fit the new level, and move with it or lose their coverage.
+      return this.db.transaction().execute(async (trx): Promise<Outcome<null>> => {
+        const allowed = await checkLevelChange(trx, m, to, now);
+        if (!allowed.ok) return allowed;
         await q.updateMembership(trx, m.id, { level_id: to.id, updated_at: now });
         await q.insertEvent(trx, { membership_id: m.id, kind: 'level_changed', detail: `Level changed from ${from?.name ?? 'another level'} to ${to.name}.`, actor_user_id: actorUserId, created_at: now });
+        await followLevelChange(trx, m, to, actorUserId, now);
+        return ok(null);
       });
-      return ok(null);
     });
   }
 
   /** Move the renewal date to a date, or later by some months; a lapsed member whose date moves into the future is active again. */
   changeRenewalDate(membershipId: number, change: z.output<typeof renewalInput>, actorUserId: number): Promise<Outcome<{ until: string; reactivated: boolean }>> {
     return this.withMembership(membershipId, async (m, now) => {
+      const covered = await checkRenewalChange(this.db, m, change.kind === 'date' ? 'renewal_date' : 'months');
+      if (!covered.ok) return covered;
       const { timeZone } = await this.state.getSettings();
       const nowDate = this.clock.now();
       const until = change.kind === 'date' ? dateToInstant(change.date, timeZone)! : addMonths(m.expires_at ? new Date(m.expires_at) : nowDate, change.months, timeZone);
@@ -303,10 +351,15 @@ export class AdminMembersService {
   reinstate(membershipId: number, actorUserId: number): Promise<Outcome<{ access: boolean }>> {
     return this.withMembership(membershipId, async (m, now) => {
       if (m.status !== 'suspended') return refused({ form: 'This membership is not suspended.' });
-      await this.db.transaction().execute(async (trx) => {
+      const done = await this.db.transaction().execute(async (trx): Promise<Outcome<null>> => {
+        // A person an agency covered goes back into its bundle only if there is room (bundles.ts).
+        const room = await checkReinstate(trx, m, now);
+        if (!room.ok) return room;
         await q.updateMembership(trx, m.id, { status: 'active', updated_at: now });
         await q.insertEvent(trx, { membership_id: m.id, kind: 'reinstated', detail: 'Reinstated: the membership is active again.', actor_user_id: actorUserId, created_at: now });
+        return ok(null);
       });
+      if (!done.ok) return done;
       return ok({ access: await this.membership.hasAccess(m.user_id) });
     });
   }

@@ -94,10 +94,11 @@ export async function countMembers(db: Executor, f: MemberFilters) {
   return Number(row.n);
 }
 
-/** Every member the filters match, with every column of the CSV file. */
+/** Every member the filters match, with every column of the CSV file (the member fields' values come from `exportFieldValues`). */
 export function exportMembers(db: Executor, f: MemberFilters) {
   return sorted(filtered(db, f), f)
     .select([
+      'memberships.id',
       'users.name',
       'users.email',
       'memberships.organization',
@@ -113,6 +114,14 @@ export function exportMembers(db: Executor, f: MemberFilters) {
       'memberships.expires_at',
       joined.as('joined_at'),
     ])
+    .execute();
+}
+
+/** The stored member field values of every member the filters match (in no particular order). */
+export function exportFieldValues(db: Executor, f: MemberFilters) {
+  return filtered(db, f)
+    .innerJoin('member_field_values as fv', 'fv.membership_id', 'memberships.id')
+    .select(['fv.membership_id', 'fv.field_id', 'fv.value'])
     .execute();
 }
 

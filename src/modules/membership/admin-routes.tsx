@@ -8,7 +8,6 @@ import type { SiteState } from '../../core/settings.js';
 import type { FieldErrors } from '../../core/views/forms.js';
 import { renderFragment } from '../../core/views/render.js';
 import {
-  detailsInput,
   levelChangeInput,
   noteInput,
   parseListParams,
@@ -17,18 +16,25 @@ import {
   type AdminMembersService,
 } from './admin-members.js';
 import { ImportPage, ImportProgress, ImportUploadPage } from './admin-import-views.js';
-import { MemberActions, MemberListPage, type ActionName } from './admin-views.js';
+import { MemberActions, MemberFieldValues, MemberListPage, type ActionName } from './admin-views.js';
+import { adminBundlePersonInput, type BundleService } from './bundles.js';
+import { AdminBundleSection } from './bundles-views.js';
+import { rejectInput, type MembershipService } from './service.js';
 import { MemberDetail } from './views.js';
 
 interface Deps {
   members: AdminMembersService;
   state: SiteState;
+  /** Approving and rejecting applications. */
+  membership: MembershipService;
+  /** Agency bundles: what a contact's or a covered person's page shows, and adding or removing people. */
+  bundles: BundleService;
 }
 
 type Id = { Params: { id: string } };
 
 /** The admins' member screens: the list and its CSV, a member's page and its actions, imports. */
-export async function adminMemberRoutes(app: FastifyInstance, { members, state }: Deps) {
+export async function adminMemberRoutes(app: FastifyInstance, { members, state, membership, bundles }: Deps) {
   const admin = { preHandler: requireRole('admin') };
 
   // The list
@@ -69,9 +75,10 @@ export async function adminMemberRoutes(app: FastifyInstance, { members, state }
   // A member's page and what admins do there
 
   const detailPage = async (id: number, reply: FastifyReply, failed?: { action: ActionName; errors: FieldErrors; values: Record<string, string> }) => {
-    const [detail, levels, settings] = await Promise.all([members.detail(id), members.listLevels(), state.getSettings()]);
+    const [detail, levels, settings, bundle] = await Promise.all([members.detail(id), members.listLevels(), state.getSettings(), bundles.forAdmin(id)]);
     if (!detail) return reply.callNotFound();
     const csrf = reply.csrfToken();
+    const failedOf = (action: ActionName) => (failed?.action === action ? failed : undefined);
     return reply.page({
       status: failed ? 422 : 200,
       title: detail.user.name,
@@ -81,7 +88,15 @@ export async function adminMemberRoutes(app: FastifyInstance, { members, state }
           detail={detail}
           timeZone={settings.timeZone}
           csrf={csrf}
-          actions={<MemberActions membership={detail.membership} user={detail.user} levels={levels} timeZone={settings.timeZone} csrf={csrf} failed={failed} />}
+          errors={failedOf('reject')?.errors}
+          values={failedOf('reject')?.values}
+          actions={
+            <>
+              {bundle ? <AdminBundleSection bundle={bundle} csrf={csrf} errors={failedOf('bundle')?.errors} values={failedOf('bundle')?.values} /> : null}
+              {detail.fields.length ? <MemberFieldValues fields={detail.fields} values={detail.fieldValues} /> : null}
+              <MemberActions membership={detail.membership} user={detail.user} levels={levels} timeZone={settings.timeZone} csrf={csrf} failed={failed} fields={detail.fields} fieldValues={detail.fieldValues} />
+            </>
+          }
         />
       ),
     });
@@ -119,7 +134,17 @@ export async function adminMemberRoutes(app: FastifyInstance, { members, state }
     });
   }
 
-  memberAction('details', 'details', detailsInput, (id, input, actor) => members.updateDetails(id, input, actor), () => 'The details were saved.');
+  // The built-in details and the member fields are checked together by the service (saveDetails).
+  memberAction('details', 'details', z.record(z.string(), z.string()), (id, input, actor) => members.saveDetails(id, input, actor), () => 'The details were saved.');
+  // The application decision (membership/service.ts): the reason for a rejection is e-mailed to the applicant.
+  memberAction(
+    'approve',
+    'reject',
+    z.object({}),
+    (id, _input, actor) => membership.approve(id, actor),
+    (v) => (v === 'active' ? 'Approved: the dues were already paid, so the membership is active.' : 'Approved: the membership starts when the dues are paid.'),
+  );
+  memberAction('reject', 'reject', rejectInput, (id, input, actor) => membership.reject(id, actor, input.reason), () => 'The application was rejected and the applicant was told why.');
   memberAction('level', 'level', levelChangeInput, (id, input, actor) => members.changeLevel(id, input.level_id, actor), () => 'The level was changed.');
   memberAction(
     'renewal',
@@ -139,18 +164,35 @@ export async function adminMemberRoutes(app: FastifyInstance, { members, state }
         ? 'The membership is active again.'
         : 'The membership is active again, but its renewal date and grace period have passed: extend the renewal date to open members-only pages.',
   );
+  // Agency bundles (bundles.ts), by the same rules as the contact's own page.
+  memberAction(
+    'bundle/people',
+    'bundle',
+    adminBundlePersonInput,
+    (id, input, actor) => bundles.adminAdd(id, input, actor),
+    (v) => (v.created ? `${v.email} is now covered. We e-mailed them a link to set up their account.` : `${v.email} is now covered. We e-mailed them.`),
+  );
+  // From the contact's page (a person in the list) or the person's own page (`:person` = `:id`).
+  app.post<{ Params: { id: string; person: string } }>('/admin/members/:id/bundle/people/:person/remove', admin, async (request, reply) => {
+    const id = parseId(request.params.id);
+    const person = parseId(request.params.person);
+    if (id === null || person === null || !(await members.detail(id))) return reply.callNotFound();
+    const result = await bundles.adminRemove(id, person, request.user!.id);
+    reply.setFlash(result.ok ? 'success' : 'error', result.ok ? `${result.value.name} is no longer covered by the agency membership.` : (result.errors.form ?? 'That did not work. Try again.'));
+    return reply.redirect(`/admin/members/${id}`, 303);
+  });
   memberAction('notes', 'note', noteInput, (id, input, actor) => members.addNote(id, input.note, actor), () => 'The note was added to the history.');
 
   // Imports
 
   app.get('/admin/members/import', admin, async (_request, reply) =>
-    reply.page({ title: 'Import members', admin: true, body: <ImportUploadPage csrf={reply.csrfToken()} /> }),
+    reply.page({ title: 'Import members', admin: true, body: <ImportUploadPage csrf={reply.csrfToken()} fields={await members.imports.fields()} /> }),
   );
 
   app.post('/admin/members/import', admin, async (request, reply) => {
     const file = (request.body as Record<string, unknown> | undefined)?.file;
     const result = await members.imports.check(Buffer.isBuffer(file) ? file : undefined, request.user!.id);
-    if (!result.ok) return reply.page({ status: 422, title: 'Import members', admin: true, body: <ImportUploadPage csrf={reply.csrfToken()} errors={result.errors} /> });
+    if (!result.ok) return reply.page({ status: 422, title: 'Import members', admin: true, body: <ImportUploadPage csrf={reply.csrfToken()} fields={await members.imports.fields()} errors={result.errors} /> });
     return reply.redirect(`/admin/members/import/${result.value}`, 303);
   });
 

@@ -6,6 +6,8 @@ import { formatDate } from '../../core/views/render.js';
 import { DEFAULT_DIR, listQueryString, PER_PAGE, type ListParams } from './admin-members.js';
 import type { MemberSort } from './admin-queries.js';
 import { isoDay } from './csv.js';
+import { displayValue, fieldFormValues, type MemberField } from './fields.js';
+import { customFieldInputs } from './fields-views.js';
 import type { Level } from './levels.js';
 import { STATUS_LABELS } from './service.js';
 
@@ -176,7 +178,8 @@ export function MemberListPage(props: {
 
 // A member's page: what an admin can do
 
-export type ActionName = 'details' | 'level' | 'renewal' | 'suspend' | 'note';
+/** The forms on a member's page; `reject` (the application decision, views.tsx) and `bundle` (bundles-views.tsx) are drawn outside these panels. */
+export type ActionName = 'details' | 'level' | 'renewal' | 'suspend' | 'note' | 'reject' | 'bundle';
 
 function Panel(props: { id: ActionName; title: string; open: boolean; children: ComponentChildren }) {
   return (
@@ -202,7 +205,11 @@ export function MemberActions(props: {
   csrf: string;
   /** The form that came back with errors, its errors and what was typed. */
   failed?: { action: ActionName; errors: FieldErrors; values: Values };
+  /** Every member field (whoever may see it: admins see all) and this member's stored values. */
+  fields?: MemberField[];
+  fieldValues?: { field_id: number; value: string }[];
 }) {
+  const fields = props.fields ?? [];
   const { membership: m, user, csrf } = props;
   const base = `/admin/members/${m.id}`;
   const failed = props.failed;
@@ -220,6 +227,7 @@ export function MemberActions(props: {
     city: m.city,
     region: m.region,
     postal_code: m.postal_code,
+    ...fieldFormValues(fields, props.fieldValues ?? []),
   });
   const renewal = typed('renewal', { renewal_date: m.expires_at ? isoDay(m.expires_at, props.timeZone) : '', months: '' });
   return (
@@ -237,6 +245,12 @@ export function MemberActions(props: {
           <Field name="city" label="City" value={details.city} error={e('details').city} />
           <Field name="region" label="State" value={details.region} error={e('details').region} />
           <Field name="postal_code" label="ZIP code" value={details.postal_code} error={e('details').postal_code} />
+          {fields.length ? (
+            <fieldset>
+              <legend>Member fields</legend>
+              {customFieldInputs(fields, details, e('details'))}
+            </fieldset>
+          ) : null}
           <div class="form-actions">
             <button type="submit">Save details</button>
           </div>
@@ -309,6 +323,30 @@ export function MemberActions(props: {
           </div>
         </Form>
       </Panel>
+    </section>
+  );
+}
+
+/** A member's answers to every member field, with who may see each (admins see them all). */
+export function MemberFieldValues({ fields, values }: { fields: MemberField[]; values: { field_id: number; value: string }[] }) {
+  const byId = new Map(values.map((v) => [v.field_id, v.value]));
+  const seenBy = (f: MemberField) => (f.visibility === 'admins' ? 'admins only' : f.visibility === 'members' ? 'members' : 'everyone');
+  return (
+    <section class="card" aria-labelledby="member-fields-title">
+      <h2 id="member-fields-title">Member fields</h2>
+      <dl>
+        {fields.map((f) => {
+          const value = byId.get(f.id);
+          return (
+            <>
+              <dt>
+                {f.label} <span class="muted">(seen by {seenBy(f)})</span>
+              </dt>
+              <dd>{value === undefined || value === '' ? (f.type === 'checkbox' ? 'No' : '—') : displayValue(f.type, value)}</dd>
+            </>
+          );
+        })}
+      </dl>
     </section>
   );
 }

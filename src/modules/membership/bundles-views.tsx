@@ -1,4 +1,5 @@
 import { ActionButton, Field, Form, type FieldErrors } from '../../core/views/forms.js';
+import type { AdminBundle } from './bundles.js';
 
 interface Covered {
   id: number;
@@ -84,6 +85,107 @@ export function CoveredNote({ contact }: { contact: { name: string; organization
         Your membership is part of the agency membership {contact.organization ? `of ${contact.organization} ` : ''}managed by {contact.name}. It lasts as
         long as theirs; ask them about renewal.
       </p>
+    </section>
+  );
+}
+
+/**
+ * On an admin's page of a member (/admin/members/:id): the bundle a contact manages (size, places
+ * used, the people covered, each linked to their page, with Remove, and a form to add someone),
+ * or, for a covered person, the agency membership that covers them (linked to its contact's page).
+ */
+export function AdminBundleSection(props: { bundle: AdminBundle; csrf: string; values?: Record<string, string>; errors?: FieldErrors }) {
+  const { bundle, csrf } = props;
+  const base = `/admin/members/${bundle.membershipId}`;
+  if (bundle.kind === 'covered') {
+    const c = bundle.contact;
+    const agency = (
+      <>
+        the agency membership {c.organization ? `of ${c.organization} ` : ''}managed by <a href={`/admin/members/${c.membershipId}`}>{c.name}</a> ({c.email})
+      </>
+    );
+    return (
+      <section aria-labelledby="bundle-title" class="card">
+        <h2 id="bundle-title">Agency membership</h2>
+        {bundle.status === 'active' ? (
+          <>
+            <p>Covered by {agency}. Members' access, level and renewal follow that membership.</p>
+            <ActionButton action={`${base}/bundle/people/${bundle.membershipId}/remove`} csrf={csrf} label="Remove from the agency membership" danger />
+          </>
+        ) : bundle.status === 'suspended' ? (
+          <p>Covered by {agency}, but suspended: not covered until reinstated, which needs a free place in that agency membership.</p>
+        ) : (
+          <p>Was covered by {agency}; no longer covered.</p>
+        )}
+      </section>
+    );
+  }
+  const { state } = bundle;
+  const values = props.values ?? {};
+  const e = props.errors ?? {};
+  return (
+    <section aria-labelledby="bundle-title" class="card">
+      <h2 id="bundle-title">Agency bundle</h2>
+      <p>
+        This {state.bundle.level_name} membership covers up to {state.size} people, its contact included:{' '}
+        <strong>
+          {state.covered.length + 1} of {state.size} places used
+        </strong>
+        . The people it covers have members' access while it is active, and lose it when they are removed or it lapses or is suspended.
+      </p>
+      {state.covered.length === 0 ? (
+        <p>Nobody else is covered yet.</p>
+      ) : (
+        <div class="table-wrap" role="region" aria-label="People covered by this agency membership" tabIndex={0}>
+          <table class="data">
+            <thead>
+              <tr>
+                <th scope="col">Name</th>
+                <th scope="col">E-mail</th>
+                <th scope="col">
+                  <span class="visually-hidden">Actions</span>
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {state.covered.map((c) => (
+                <tr>
+                  <td>
+                    <a href={`/admin/members/${c.id}`}>{c.name}</a>
+                  </td>
+                  <td>{c.email}</td>
+                  <td>
+                    <ActionButton action={`${base}/bundle/people/${c.id}/remove`} csrf={csrf} label="Remove" danger />
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      {!state.canAdd ? (
+        <p>People can be added once this agency membership is active.</p>
+      ) : state.places > 0 || props.errors ? (
+        <Form action={`${base}/bundle/people`} csrf={csrf} errors={props.errors} label="Add a person to the agency membership">
+          <h3>Add a person</h3>
+          <Field name="person_name" label="Their name" value={values.person_name} error={e.person_name} autocomplete="off" required />
+          <Field
+            name="person_email"
+            label="Their e-mail address"
+            type="email"
+            value={values.person_email}
+            error={e.person_email}
+            autocomplete="off"
+            hint="Someone new gets an account and an e-mailed link to set it up; someone with an account is e-mailed too."
+            required
+          />
+          <div class="form-actions">
+            <button type="submit">Add to the agency membership</button>
+          </div>
+        </Form>
+      ) : (
+        <p>All places are taken. Remove someone to add another person.</p>
+      )}
     </section>
   );
 }

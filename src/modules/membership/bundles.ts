@@ -1,13 +1,15 @@
 import { z } from 'zod';
 import { iso, type Clock } from '../../core/clock.js';
 import type { Db } from '../../core/db/index.js';
+import type { MembershipStatus } from '../../core/db/schema.js';
 import { email, text } from '../../core/http/forms.js';
-import type { Jobs } from '../../core/jobs/index.js';
-import type { Mailer, OutgoingMail } from '../../core/mail/index.js';
+import type { Executor, Jobs } from '../../core/jobs/index.js';
+import type { Mailer } from '../../core/mail/index.js';
 import { ok, refused, type Outcome } from '../../core/result.js';
 import type { SiteState } from '../../core/settings.js';
 import type { AccountsService } from '../accounts/service.js';
 import * as bq from './bundles-queries.js';
+import { addedToBundleMail } from './emails.js';
 import * as q from './queries.js';
 
 /**
@@ -21,28 +23,37 @@ import * as q from './queries.js';
 export const bundlePersonInput = z.object({ name: text('their name', 120), email: email() });
 export type BundlePersonInput = z.output<typeof bundlePersonInput>;
 
-export const addedToBundleMail = (o: { to: string; name: string; site: string; contact: string; organization: string; link: string; setup: { days: number } | null }): OutgoingMail => ({
-  to: o.to,
-  subject: `You are now a member of ${o.site}`,
-  text: `Hello ${o.name},
+/** The same, on an admin's page of the contact (where `name` and `email` are the contact's own details). */
+export const adminBundlePersonInput = z.object({ person_name: text('their name', 120), person_email: email() });
+export type AdminBundlePersonInput = z.output<typeof adminBundlePersonInput>;
 
-${o.contact} has added you to the ${o.site} membership of ${o.organization || 'their agency'}. You can now read the members-only pages of the website.
-${
-  o.setup
-    ? `
-To set up your account, open this link within ${o.setup.days} days and choose your password:
+/** Who acts on a bundle: its contact (on /account) or an admin (on the contact's or the person's admin page); the rules are the same, the words differ. */
+type Who = 'contact' | 'admin';
+const WORDS = {
+  contact: {
+    noBundle: 'You do not manage an agency membership.',
+    notActive: 'You can add people once your agency membership is active.',
+    full: (size: number) => `Your membership covers ${size} people, you included, and all places are taken. Remove someone to add another person.`,
+    already: (address: string) => `${address} is already covered by your membership.`,
+    suspended: (address: string) => `${address} cannot be added: their membership is suspended. Ask the association's office.`,
+    notCovered: 'That person is not covered by your membership.',
+    removed: 'Removed from the agency membership by its contact.',
+  },
+  admin: {
+    noBundle: 'This member does not manage an agency membership.',
+    notActive: 'People can be added once this agency membership is active.',
+    full: (size: number) => `This agency membership covers ${size} people, its contact included, and all places are taken. Remove someone to add another person.`,
+    already: (address: string) => `${address} is already covered by this agency membership.`,
+    suspended: (address: string) => `${address} cannot be added while their membership is suspended.`,
+    notCovered: 'That person is not covered by this agency membership.',
+    removed: 'Removed from the agency membership by an admin.',
+  },
+} satisfies Record<Who, unknown>;
 
-${o.link}
-
-The link works once. After that, log in with this e-mail address and your password.
-`
-    : `
-Log in with this e-mail address and your usual password:
-
-${o.link}
-`
-}`,
-});
+/** What an admin's page of a member shows about bundles: the one they manage, or the one that covers (or covered) them. */
+export type AdminBundle =
+  | { kind: 'contact'; membershipId: number; state: NonNullable<Awaited<ReturnType<BundleService['forContact']>>> }
+  | { kind: 'covered'; membershipId: number; status: MembershipStatus; contact: { membershipId: number; name: string; email: string; organization: string } };
 
 interface Options {
   baseUrl: string;
@@ -64,7 +75,10 @@ export class BundleService {
   /** The bundle a user manages, with the people it covers; null when they manage none. */
   async forContact(userId: number) {
     const bundle = await bq.findBundleOwned(this.db, userId);
-    if (!bundle) return null;
+    return bundle ? this.stateOf(bundle) : null;
+  }
+
+  private async stateOf(bundle: BundleOwned) {
     const covered = await bq.listCovered(this.db, bundle.id);
     const size = bundle.bundle_size!;
     // The contact is one of the people the bundle covers.
@@ -74,29 +88,56 @@ export class BundleService {
   /** The contact whose bundle covers a user now, or undefined. */
   coveredBy = (userId: number) => bq.findCoveringContact(this.db, userId);
 
-  async add(contactUserId: number, input: BundlePersonInput): Promise<Outcome<{ created: boolean }>> {
-    const bundle = await bq.findBundleOwned(this.db, contactUserId);
-    if (!bundle) return refused({ form: 'You do not manage an agency membership.' });
-    if (bundle.status !== 'active') return refused({ email: 'You can add people once your agency membership is active.' });
+  /** For an admin's page of a member (by membership id): the bundle they manage, or the one that covers or covered them; null for neither. */
+  async forAdmin(membershipId: number): Promise<AdminBundle | null> {
+    const bundle = await bq.findBundleById(this.db, membershipId);
+    if (bundle) return { kind: 'contact', membershipId, state: await this.stateOf(bundle) };
+    const of = await bq.findBundleOfMembership(this.db, membershipId);
+    if (!of) return null;
+    return { kind: 'covered', membershipId, status: of.status, contact: { membershipId: of.membership_id, name: of.name, email: of.email, organization: of.organization } };
+  }
+
+  /** The contact adds a person to their bundle. */
+  add(contactUserId: number, input: BundlePersonInput): Promise<Outcome<{ created: boolean }>> {
+    return this.addTo({ contactUserId }, input, contactUserId, 'contact');
+  }
+
+  /** An admin adds a person to the bundle of the membership `bundleId` (the contact's), by the same rules; errors come back keyed by the admin form's fields. */
+  async adminAdd(bundleId: number, input: AdminBundlePersonInput, actorUserId: number): Promise<Outcome<{ created: boolean; email: string }>> {
+    const result = await this.addTo({ bundleId }, { name: input.person_name, email: input.person_email }, actorUserId, 'admin');
+    if (result.ok) return ok({ ...result.value, email: input.person_email });
+    const { name, email, ...rest } = result.errors;
+    return refused({ ...rest, ...(name ? { person_name: name } : {}), ...(email ? { person_email: email } : {}) });
+  }
+
+  private async addTo(which: { contactUserId: number } | { bundleId: number }, input: BundlePersonInput, actorUserId: number, who: Who): Promise<Outcome<{ created: boolean }>> {
+    const say = WORDS[who];
+    const found = 'bundleId' in which ? await bq.findBundleById(this.db, which.bundleId) : await bq.findBundleOwned(this.db, which.contactUserId);
+    if (!found) return refused({ form: say.noBundle });
+    if (found.status !== 'active') return refused({ email: say.notActive });
     const existing = await this.accounts.findUserByEmail(input.email);
-    const contact = await this.accounts.getUser(contactUserId);
+    const contact = await this.accounts.getUser(found.user_id);
     const site = (await this.state.getSettings()).shortName;
     const now = iso(this.clock.now());
     const taken = refused<{ created: boolean }>({ email: `${input.email} already has a membership of their own, so they cannot be added to this one.` });
     try {
       const result = await this.db.transaction().execute(async (trx): Promise<Outcome<{ created: boolean }>> => {
-        await bq.lockBundle(trx, bundle.id, now);
-        if ((await bq.countCovered(trx, bundle.id)) + 1 >= bundle.bundle_size!) {
-          return refused({ email: `Your membership covers ${bundle.bundle_size} people, you included, and all places are taken. Remove someone to add another person.` });
-        }
+        await bq.lockBundle(trx, found.id, now);
+        // Read again once locked: an admin may have changed its level or status meanwhile.
+        const bundle = await bq.findBundleById(trx, found.id);
+        if (!bundle) return refused({ form: say.noBundle });
+        if (bundle.status !== 'active') return refused({ email: say.notActive });
+        if ((await bq.countCovered(trx, bundle.id)) + 1 >= bundle.bundle_size!) return refused({ email: say.full(bundle.bundle_size!) });
         let userId: number;
         let setup: { link: string; days: number } | null = null;
         if (existing) {
           const membership = await bq.findMembershipOf(trx, existing.id);
           if (membership) {
-            if (membership.bundle_id === bundle.id && membership.status === 'active') return refused({ email: `${input.email} is already covered by your membership.` });
+            if (membership.bundle_id === bundle.id && membership.status === 'active') return refused({ email: say.already(input.email) });
             if (membership.bundle_id !== null && membership.status === 'active') return refused({ email: `${input.email} is already covered by another agency's membership.` });
             if (membership.bundle_id === null) return taken;
+            // Only a coverage that ended can start again; a suspension stays until an admin reinstates.
+            if (membership.status === 'suspended') return refused({ email: say.suspended(input.email) });
             await bq.reviveCoveredMembership(trx, membership.id, { level_id: bundle.level_id, bundle_id: bundle.id, now });
           } else {
             await bq.insertCoveredMembership(trx, { user_id: existing.id, level_id: bundle.level_id, bundle_id: bundle.id, organization: bundle.organization, now });
@@ -110,10 +151,10 @@ export class BundleService {
           setup = await this.accounts.createSetupLink(trx, userId);
         }
         const name = existing?.name ?? input.name;
-        await q.insertEvent(trx, { membership_id: bundle.id, kind: 'bundle_added', detail: `Added ${name} (${input.email}) to the agency membership.`, actor_user_id: contactUserId, created_at: now });
+        await q.insertEvent(trx, { membership_id: bundle.id, kind: 'bundle_added', detail: `Added ${name} (${input.email}) to the agency membership.`, actor_user_id: actorUserId, created_at: now });
         await this.mailer.queue(
           trx,
-          addedToBundleMail({
+          await addedToBundleMail(trx, {
             to: input.email,
             name,
             site,
@@ -137,15 +178,103 @@ export class BundleService {
   /** The contact removes a person: their coverage ends (membership cancelled), with history on both. */
   async remove(contactUserId: number, membershipId: number): Promise<Outcome<{ name: string }>> {
     const bundle = await bq.findBundleOwned(this.db, contactUserId);
-    if (!bundle) return refused({ form: 'You do not manage an agency membership.' });
+    if (!bundle) return refused({ form: WORDS.contact.noBundle });
+    return this.removeFrom(bundle.id, membershipId, contactUserId, 'contact');
+  }
+
+  /** An admin removes a covered person, from the contact's page or the person's own (`pageId`: the membership whose page it is). */
+  async adminRemove(pageId: number, membershipId: number, actorUserId: number): Promise<Outcome<{ name: string }>> {
+    const of = await bq.findBundleOfMembership(this.db, membershipId);
+    if (!of || (pageId !== membershipId && pageId !== of.membership_id)) return refused({ form: WORDS.admin.notCovered });
+    return this.removeFrom(of.membership_id, membershipId, actorUserId, 'admin');
+  }
+
+  private removeFrom(bundleId: number, membershipId: number, actorUserId: number, who: Who): Promise<Outcome<{ name: string }>> {
     const now = iso(this.clock.now());
     return this.db.transaction().execute(async (trx): Promise<Outcome<{ name: string }>> => {
-      const person = await bq.findCovered(trx, bundle.id, membershipId);
-      if (!person) return refused({ form: 'That person is not covered by your membership.' });
+      const person = await bq.findCovered(trx, bundleId, membershipId);
+      if (!person) return refused({ form: WORDS[who].notCovered });
       await bq.endCoveredMembership(trx, person.id, now);
-      await q.insertEvent(trx, { membership_id: bundle.id, kind: 'bundle_removed', detail: `Removed ${person.name} (${person.email}) from the agency membership.`, actor_user_id: contactUserId, created_at: now });
-      await q.insertEvent(trx, { membership_id: person.id, kind: 'cancelled', detail: 'Removed from the agency membership by its contact.', actor_user_id: contactUserId, created_at: now });
+      await q.insertEvent(trx, { membership_id: bundleId, kind: 'bundle_removed', detail: `Removed ${person.name} (${person.email}) from the agency membership.`, actor_user_id: actorUserId, created_at: now });
+      await q.insertEvent(trx, { membership_id: person.id, kind: 'cancelled', detail: WORDS[who].removed, actor_user_id: actorUserId, created_at: now });
       return ok({ name: person.name });
     });
   }
+}
+
+// What other admin actions must respect (admin-members.ts calls these inside its transactions).
+
+type MembershipRef = { id: number; bundle_id: number | null; status: MembershipStatus };
+
+/** The bundle that covers a membership now (coverage active or suspended), or undefined: such a membership's level and renewal date are the agency's. */
+const coveringBundle = async (db: Executor, m: MembershipRef) =>
+  m.bundle_id !== null && (m.status === 'active' || m.status === 'suspended') ? bq.findBundleOfMembership(db, m.id) : undefined;
+
+/**
+ * Before an admin changes a membership's level: refused for a covered person (their level is the
+ * agency's), and for a contact whose people would not fit the new level's bundle. Locks the
+ * contact's membership first, so no one is added meanwhile.
+ */
+export async function checkLevelChange(trx: Executor, m: MembershipRef, to: { name: string; bundle_size: number | null }, now: string): Promise<Outcome<null>> {
+  const covering = await coveringBundle(trx, m);
+  if (covering) {
+    return refused({ level_id: `This membership is part of the agency membership of ${covering.name} and has its level. To change it, first remove the person from that agency membership (on this page).` });
+  }
+  await bq.lockBundle(trx, m.id, now);
+  const used = (await bq.countCovered(trx, m.id)) + 1;
+  if (used > 1 && to.bundle_size !== null && used > to.bundle_size) {
+    const extra = used - to.bundle_size;
+    return refused({
+      level_id: `This agency membership covers ${used} people, its contact included, but the ${to.name} level covers ${to.bundle_size}. Remove ${extra} ${extra === 1 ? 'person' : 'people'} from it first, or choose a level that covers more.`,
+    });
+  }
+  return ok(null);
+}
+
+/**
+ * After an admin changed a contact's level: the people the bundle covers move to the new agency
+ * level with it, or, when the new level covers one person, their coverage ends (cancelled, with
+ * history on both memberships) and with it their access.
+ */
+export async function followLevelChange(trx: Executor, m: { id: number }, to: { id: number; name: string; bundle_size: number | null }, actorUserId: number, now: string) {
+  if (to.bundle_size !== null) {
+    await bq.moveCoveredToLevel(trx, m.id, to.id, now);
+    return;
+  }
+  const covered = await bq.listCovered(trx, m.id);
+  if (covered.length === 0) return;
+  const contact = await bq.findBundleOfMembership(trx, covered[0]!.id);
+  for (const person of covered) {
+    await bq.endCoveredMembership(trx, person.id, now);
+    await q.insertEvent(trx, {
+      membership_id: person.id,
+      kind: 'cancelled',
+      detail: `Coverage ended: the agency membership of ${contact?.name ?? 'their agency'} moved to the ${to.name} level, which covers one person.`,
+      actor_user_id: actorUserId,
+      created_at: now,
+    });
+  }
+  const names = covered.map((p) => `${p.name} (${p.email})`).join(', ');
+  await q.insertEvent(trx, { membership_id: m.id, kind: 'bundle_removed', detail: `Coverage ended for ${names}: the ${to.name} level covers one person.`, actor_user_id: actorUserId, created_at: now });
+}
+
+/** Before an admin moves the renewal date (`field`: the form's field): refused for a covered person, whose membership lasts as long as the agency's. */
+export async function checkRenewalChange(db: Executor, m: MembershipRef, field: string): Promise<Outcome<null>> {
+  const covering = await coveringBundle(db, m);
+  if (!covering) return ok(null);
+  return refused({ [field]: `This membership is part of the agency membership of ${covering.name} and lasts as long as it: change the renewal date on their page instead.` });
+}
+
+/** Before an admin reinstates a suspended membership: a covered person is covered again only while their agency has a bundle with a free place. */
+export async function checkReinstate(trx: Executor, m: MembershipRef, now: string): Promise<Outcome<null>> {
+  if (m.bundle_id === null) return ok(null);
+  await bq.lockBundle(trx, m.bundle_id, now);
+  const bundle = await bq.findBundleById(trx, m.bundle_id);
+  const of = await bq.findBundleOfMembership(trx, m.id);
+  const agency = `the agency membership of ${of?.name ?? 'their agency'}`;
+  if (!bundle) return refused({ form: `This person was covered by ${agency}, which no longer covers other people, so there is nothing to reinstate them into.` });
+  if ((await bq.countCovered(trx, bundle.id)) + 1 >= bundle.bundle_size!) {
+    return refused({ form: `This person was covered by ${agency}, and all its places are taken now. Remove someone from it first, then reinstate.` });
+  }
+  return ok(null);
 }

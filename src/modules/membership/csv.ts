@@ -3,6 +3,7 @@ import { stringify } from 'csv-stringify/sync';
 import type { MemberContact, MembershipStatus } from '../../core/db/schema.js';
 import { email as emailSchema } from '../../core/http/forms.js';
 import { calendarDate, startOfDay } from '../../core/time.js';
+import { checkFieldValue, choicesOf, inputName, MAX_TEXT as MAX_TEXT_LENGTH, type FieldValue, type FieldValueProblem, type MemberField } from './fields.js';
 import { STATUS_LABELS } from './service.js';
 
 /**
@@ -124,6 +125,8 @@ export interface ImportRow extends MemberContact {
   status: MembershipStatus;
   /** ISO instant, or null. */
   expires_at: string | null;
+  /** Its member fields' values, checked by the rules of fields.ts (empty cells are left out). */
+  field_values: FieldValue[];
 }
 
 export interface ParsedImport {
@@ -163,8 +166,64 @@ const normalizeHeader = (h: string) =>
 /** A spreadsheet cell that our export protected from formula evaluation comes back as typed. */
 const unprotect = (v: string) => (/^'[=+\-@\t\r]/.test(v) ? v.slice(1) : v);
 
+// Member fields (fields.ts) in files: one column per field
+
+/** The column of a member field in export and import files: `field_<key>`, as its form input is named; the key stays when the label changes. */
+export const fieldColumn = (field: Pick<MemberField, 'key'>) => inputName(field);
+
+const CHECKBOX_WORDS = new Map<string, 'on' | 'off'>([
+  ['yes', 'on'],
+  ['true', 'on'],
+  ['1', 'on'],
+  ['on', 'on'],
+  ['no', 'off'],
+  ['false', 'off'],
+  ['0', 'off'],
+  ['off', 'off'],
+  ['', 'off'],
+]);
+
+/** Why a cell does not suit its member field, in words for the import preview. */
+function fieldProblem(field: MemberField, problem: FieldValueProblem, raw: string): string {
+  switch (problem) {
+    case 'missing':
+      return field.type === 'choice'
+        ? `“${field.label}” is required: choose one of ${choicesOf(field).join(', ')}.`
+        : `“${field.label}” is required, but this cell is empty.`;
+    case 'not_ticked':
+      return `“${field.label}” is required to be ticked: write yes.`;
+    case 'not_a_choice':
+      return `“${raw}” is not one of the answers for “${field.label}”. The answers are: ${choicesOf(field).join(', ')}.`;
+    case 'not_a_date':
+      return `“${raw}” is not a date. Write dates as YYYY-MM-DD, for example 2027-01-31.`;
+    case 'too_long':
+      return `Use at most ${MAX_TEXT_LENGTH} characters (this has ${raw.length}).`;
+  }
+}
+
+/**
+ * A member field's cell as the import reads it, then checked by the rules the forms use: a
+ * checkbox is yes/no, true/false, 1/0 (or empty for no); a date may be written M/D/YYYY as US
+ * spreadsheets save it; a choice may differ in capitals.
+ */
+function readFieldCell(field: MemberField, raw: string, choices: Map<string, string>): { value: string } | { message: string } {
+  let value = raw;
+  if (field.type === 'checkbox') {
+    const word = CHECKBOX_WORDS.get(raw.toLowerCase());
+    if (!word) return { message: `“${raw}” is not yes or no. Write yes or no (or true and false, 1 and 0), or leave it empty for no.` };
+    value = word;
+  } else if (field.type === 'date' && raw !== '') {
+    const d = parseCalendarDate(raw);
+    if (d) value = `${String(d.year).padStart(4, '0')}-${String(d.month).padStart(2, '0')}-${String(d.day).padStart(2, '0')}`;
+  } else if (field.type === 'choice') {
+    value = choices.get(raw.toLowerCase()) ?? raw;
+  }
+  const checked = checkFieldValue(field, value);
+  return 'problem' in checked ? { message: fieldProblem(field, checked.problem, raw) } : checked;
+}
+
 /** Read and check an import file: rows ready to import, and every problem found. */
-export function parseImport(text: string, options: { levels: { id: number; name: string }[]; timeZone: string }): ParsedImport {
+export function parseImport(text: string, options: { levels: { id: number; name: string }[]; timeZone: string; fields?: MemberField[] }): ParsedImport {
   const problems: ImportProblem[] = [];
   let records: { record: string[]; info: { lines: number } }[];
   try {
@@ -196,8 +255,23 @@ export function parseImport(text: string, options: { levels: { id: number; name:
   const header = records[0]!.record.map(normalizeHeader);
   const columnIndex = new Map<ImportColumn, number>();
   const ignoredColumns: string[] = [];
+  // A member field's column is field_<key> (as the export writes it), or its bare key when that is not a built-in column.
+  const fields = options.fields ?? [];
+  const fieldByColumn = new Map<string, MemberField>(fields.map((f) => [fieldColumn(f), f]));
+  for (const f of fields) {
+    if (!fieldByColumn.has(f.key) && !(IMPORT_COLUMNS as readonly string[]).includes(f.key) && !ALIASES[f.key]) fieldByColumn.set(f.key, f);
+  }
+  const fieldColumns = new Map<number, { field: MemberField; index: number; column: string; choices: Map<string, string> }>();
   header.forEach((raw, i) => {
     const name = (IMPORT_COLUMNS as readonly string[]).includes(raw) ? (raw as ImportColumn) : ALIASES[raw];
+    const field = name ? undefined : fieldByColumn.get(raw);
+    if (field) {
+      const column = records[0]!.record[i]!.trim();
+      const seen = fieldColumns.get(field.id);
+      if (seen) problems.push({ line: 1, column, message: `The columns “${seen.column}” and “${column}” are both for the member field “${field.label}”. Keep one and delete the other.` });
+      else fieldColumns.set(field.id, { field, index: i, column, choices: new Map(choicesOf(field).map((c) => [c.toLowerCase(), c])) });
+      return;
+    }
     if (!name) {
       if (raw !== '') ignoredColumns.push(records[0]!.record[i]!.trim());
       return;
@@ -207,6 +281,11 @@ export function parseImport(text: string, options: { levels: { id: number; name:
   });
   for (const name of REQUIRED) {
     if (!columnIndex.has(name)) problems.push({ line: 1, column: name, message: `The first row has no “${name}” column. The first row must name the columns: ${IMPORT_COLUMNS.join(',')} (name, email and level are required).` });
+  }
+  for (const f of fields) {
+    if (f.required && !fieldColumns.has(f.id)) {
+      problems.push({ line: 1, column: fieldColumn(f), message: `The member field “${f.label}” is required, but the first row has no “${fieldColumn(f)}” column for it.` });
+    }
   }
   const body = records.slice(1);
   if (problems.length > 0) return { rows: [], problems, total: body.length, ignoredColumns };
@@ -282,6 +361,13 @@ export function parseImport(text: string, options: { levels: { id: number; name:
       if (cell(column).length > max) problem(column, `Use at most ${max} characters (this has ${cell(column).length}).`);
     }
 
+    const fieldValues: FieldValue[] = [];
+    for (const { field, index, column, choices } of fieldColumns.values()) {
+      const read = readFieldCell(field, unprotect((r.record[index] ?? '').trim()), choices);
+      if ('message' in read) problem(column, read.message);
+      else if (read.value !== '') fieldValues.push({ field_id: field.id, value: read.value });
+    }
+
     if (problems.length === before && level && status) {
       rows.push({
         line,
@@ -298,6 +384,7 @@ export function parseImport(text: string, options: { levels: { id: number; name:
         city: cell('city'),
         region: cell('state'),
         postal_code: cell('postal_code'),
+        field_values: fieldValues,
       });
     }
   }
@@ -311,6 +398,8 @@ export function parseImport(text: string, options: { levels: { id: number; name:
 // Export
 
 export interface ExportRow extends MemberContact {
+  /** The membership's id (member field values are keyed by it). */
+  id: number;
   name: string;
   email: string;
   level_name: string;
@@ -331,8 +420,18 @@ export function protectCell(value: string): string {
   return value;
 }
 
-/** The filtered list as a CSV file (with a byte-order mark, so Excel reads accents right); its columns re-import as they are. */
-export function membersCsv(rows: ExportRow[], timeZone: string): string {
+/** A member field's stored value as the file writes it: a checkbox as yes or no (no answer is no); a date YYYY-MM-DD; a choice or text as it is. */
+const exportValue = (type: MemberField['type'], value: string | undefined) => (type === 'checkbox' ? (value === 'on' ? 'yes' : 'no') : (value ?? ''));
+
+/**
+ * The filtered list as a CSV file (with a byte-order mark, so Excel reads accents right), with one
+ * column per member field (`fieldColumn`) after the built-in ones; its columns re-import as they are.
+ */
+export function membersCsv(
+  rows: ExportRow[],
+  timeZone: string,
+  custom: { fields: Pick<MemberField, 'id' | 'key' | 'type'>[]; values: Map<number, Map<number, string>> } = { fields: [], values: new Map() },
+): string {
   return stringify(
     rows.map((r) =>
       [
@@ -350,8 +449,10 @@ export function membersCsv(rows: ExportRow[], timeZone: string): string {
         STATUS_LABELS[r.status],
         r.expires_at ? isoDay(r.expires_at, timeZone) : '',
         isoDay(r.joined_at, timeZone),
+        ...custom.fields.map((f) => exportValue(f.type, custom.values.get(r.id)?.get(f.id))),
       ].map(protectCell),
     ),
-    { header: true, columns: EXPORT_HEADER, bom: true, record_delimiter: 'windows' },
+    // A line break inside a value is quoted too (csv-stringify quotes only the record delimiter, CR LF, by itself).
+    { header: true, columns: [...EXPORT_HEADER, ...custom.fields.map(fieldColumn)], bom: true, record_delimiter: 'windows', quoted_match: /[\r\n]/ },
   );
 }

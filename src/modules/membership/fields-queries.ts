@@ -39,6 +39,11 @@ export async function saveFieldValues(db: Executor, membershipId: number, values
   if (kept.length) await db.insertInto('member_field_values').values(kept).execute();
 }
 
+/** Many new values at once (a member import), a few hundred rows a statement so no database's limit on parameters is reached. */
+export async function insertValues(db: Executor, rows: { membership_id: number; field_id: number; value: string }[]) {
+  for (let i = 0; i < rows.length; i += 500) await db.insertInto('member_field_values').values(rows.slice(i, i + 500)).execute();
+}
+
 /** The stored values of some memberships, with their field, in the fields' order; optionally only fields of some visibilities. */
 export function valuesFor(db: Executor, membershipIds: number[], visibilities?: MemberFieldVisibility[]) {
   let query = db

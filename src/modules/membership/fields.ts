@@ -109,25 +109,53 @@ export function isCalendarDate(value: string): boolean {
   return d.getUTCFullYear() === year && d.getUTCMonth() === month - 1 && d.getUTCDate() === day;
 }
 
-/** One field's submitted value, checked by its type: the value to store, or what is wrong. */
-function checkValue(field: MemberField, raw: string | undefined): { value: string } | { error: string } {
-  const label = inSentence(field.label);
+/** Why a value does not suit its field (the words differ between a form and an import file). */
+export type FieldValueProblem = 'missing' | 'not_ticked' | 'not_a_choice' | 'not_a_date' | 'too_long';
+
+/**
+ * One field's value, checked by its type: the value to store ('' for none; a checkbox is 'on' or
+ * 'off'), or what is wrong. The one set of rules for the application, the profile, the admin's
+ * edit of a member and CSV imports.
+ */
+export function checkFieldValue(
+  field: Pick<MemberField, 'type' | 'required' | 'choices'>,
+  raw: string | undefined,
+  /** The answer stored now: kept even when the board has since taken it off the field's choices. */
+  stored?: string,
+): { value: string } | { problem: FieldValueProblem } {
   const value = (raw ?? '').trim();
   switch (field.type) {
     case 'checkbox': {
       const on = value === 'on' || value === 'true' || value === '1';
-      if (field.required && !on) return { error: `Tick “${field.label}” to continue.` };
+      if (field.required && !on) return { problem: 'not_ticked' };
       return { value: on ? 'on' : 'off' };
     }
     case 'choice':
-      if (value === '') return field.required ? { error: `Choose ${label}.` } : { value: '' };
-      return choicesOf(field).includes(value) ? { value } : { error: `Choose one of the listed answers for ${label}.` };
+      if (value === '') return field.required ? { problem: 'missing' } : { value: '' };
+      return choicesOf(field).includes(value) || (stored !== undefined && value === stored) ? { value } : { problem: 'not_a_choice' };
     case 'date':
-      if (value === '') return field.required ? { error: `Enter ${label}.` } : { value: '' };
-      return isCalendarDate(value) ? { value } : { error: `Enter ${label} as a real date, for example 2026-03-15.` };
+      if (value === '') return field.required ? { problem: 'missing' } : { value: '' };
+      return isCalendarDate(value) ? { value } : { problem: 'not_a_date' };
     default:
-      if (value === '') return field.required ? { error: `Enter ${label}.` } : { value: '' };
-      return value.length <= MAX_TEXT ? { value } : { error: `Use at most ${MAX_TEXT} characters for ${label}.` };
+      if (value === '') return field.required ? { problem: 'missing' } : { value: '' };
+      return value.length <= MAX_TEXT ? { value } : { problem: 'too_long' };
+  }
+}
+
+/** What a form says beside a field whose value does not suit it. */
+function formMessage(field: MemberField, problem: FieldValueProblem): string {
+  const label = inSentence(field.label);
+  switch (problem) {
+    case 'not_ticked':
+      return `Tick “${field.label}” to continue.`;
+    case 'missing':
+      return field.type === 'choice' ? `Choose ${label}.` : `Enter ${label}.`;
+    case 'not_a_choice':
+      return `Choose one of the listed answers for ${label}.`;
+    case 'not_a_date':
+      return `Enter ${label} as a real date, for example 2026-03-15.`;
+    case 'too_long':
+      return `Use at most ${MAX_TEXT} characters for ${label}.`;
   }
 }
 
@@ -135,13 +163,19 @@ function checkValue(field: MemberField, raw: string | undefined): { value: strin
  * Check a submitted form's member fields (inputs named `field_<key>`): every value, or the
  * problems keyed by input name so they show beside the fields.
  */
-export function parseCustomFields(fields: MemberField[], body: unknown): { values: FieldValue[] } | { errors: FieldErrors } {
+export function parseCustomFields(
+  fields: MemberField[],
+  body: unknown,
+  /** The member's stored answers, when editing: a choice no longer offered may be kept as it is. */
+  stored: { field_id: number; value: string }[] = [],
+): { values: FieldValue[] } | { errors: FieldErrors } {
   const raw = formValues(body);
   const values: FieldValue[] = [];
   const errors: FieldErrors = {};
+  const storedById = new Map(stored.map((v) => [v.field_id, v.value]));
   for (const field of fields) {
-    const checked = checkValue(field, raw[inputName(field)]);
-    if ('error' in checked) errors[inputName(field)] = checked.error;
+    const checked = checkFieldValue(field, raw[inputName(field)], storedById.get(field.id));
+    if ('problem' in checked) errors[inputName(field)] = formMessage(field, checked.problem);
     else values.push({ field_id: field.id, value: checked.value });
   }
   return Object.keys(errors).length ? { errors } : { values };

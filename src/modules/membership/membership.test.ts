@@ -183,7 +183,13 @@ describe('applications the board approves', () => {
     const since = smtp.messages.length;
     const approved = await board.post(`/admin/members/${id}/approve`, { _csrf: board.csrf() });
     expect(approved.status).toBe(303);
+    expect(approved.location).toBe(`/admin/members/${id}`);
     expect(visibleText((await board.get(`/admin/members/${id}`)).body)).toContain('Approved: the membership starts when the dues are paid.');
+    // Approving twice, or someone unknown: a message, or not found.
+    const csrf = board.csrf();
+    expect((await board.post(`/admin/members/${id}/approve`, { _csrf: csrf })).status).toBe(303);
+    expect(visibleText((await board.get(`/admin/members/${id}`)).body)).toContain('This application is no longer waiting for approval.');
+    expect((await board.post('/admin/members/999999/approve', { _csrf: csrf })).status).toBe(404);
     const [mail] = await mailFor(site, 'lab@example.org', since);
     expect(mail!.subject).toBe('Your CIPCA membership application was approved');
 
@@ -222,6 +228,24 @@ describe('applications the board approves', () => {
     const empty = await board.post(`/admin/members/${mine.membership.id}/reject`, { _csrf: board.csrf(), reason: '  ' });
     expect(empty.status).toBe(422);
     expect(fieldError(empty.body, 'reason')).toBe('Error: Enter the reason the applicant will read.');
+    // The whole member's page comes back: the decision and every other panel, nothing else in error.
+    const page = visibleText(empty.body);
+    for (const panel of ['Decide on this application', 'Approve', 'Manage this member', 'Edit details', 'Change level', 'Extend the renewal date', 'Suspend', 'Add a note', 'History']) {
+      expect(page, panel).toContain(panel);
+    }
+    expect(fieldError(empty.body, 'note')).toBeUndefined();
+    expect(inputValue(empty.body, 'email')).toBe('student@example.org');
+    // What was typed stays.
+    const long = `We could not confirm your enrollment. ${'x'.repeat(2000)}`;
+    const tooLong = await board.post(`/admin/members/${mine.membership.id}/reject`, { _csrf: board.csrf(), reason: long });
+    expect(tooLong.status).toBe(422);
+    expect(fieldError(tooLong.body, 'reason')).toBe('Error: Use at most 2000 characters for the reason the applicant will read.');
+    expect(inputValue(tooLong.body, 'reason')).toBe(long);
+    expect(visibleText(tooLong.body)).toContain('Change level');
+    expect((await membershipOf(site, 'student@example.org')).membership.status).toBe('pending_approval');
+    // Unknown or malformed members: not found.
+    expect((await board.post('/admin/members/999999/reject', { _csrf: board.csrf(), reason: 'No.' })).status).toBe(404);
+    expect((await board.post('/admin/members/abc/reject', { _csrf: board.csrf(), reason: 'No.' })).status).toBe(404);
 
     const since = smtp.messages.length;
     const res = await board.post(`/admin/members/${mine.membership.id}/reject`, { _csrf: board.csrf(), reason: 'We could not confirm your enrollment.' });

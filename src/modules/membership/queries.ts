@@ -1,5 +1,6 @@
 import type { Selectable } from 'kysely';
 import type { Db } from '../../core/db/index.js';
+import { prepared } from '../../core/db/prepared.js';
 import type { MembershipStatus, MembershipsTable } from '../../core/db/schema.js';
 import type { Executor } from '../../core/jobs/index.js';
 import type { LevelInput } from './levels.js';
@@ -81,26 +82,36 @@ export async function countMemberships(db: Db, statuses?: MembershipStatus[]) {
 }
 
 /** Whether a user may see members-only content now: an active membership within its grace period. */
-export async function hasMemberAccess(db: Executor, userId: number, nowMs: number) {
-  const row = await db
+// Every members-only request asks these, hence compiled once.
+const ownAccess = prepared((db, v: { userId: number }) =>
+  db
     .selectFrom('memberships')
     .innerJoin('membership_levels', 'membership_levels.id', 'memberships.level_id')
     .select(['memberships.expires_at', 'membership_levels.grace_days'])
-    .where('memberships.user_id', '=', userId)
+    .where('memberships.user_id', '=', v.userId)
     .where('memberships.status', '=', 'active')
-    .where('memberships.expires_at', 'is not', null)
-    .executeTakeFirst();
-  if (row && new Date(row.expires_at!).getTime() + row.grace_days * 86_400_000 > nowMs) return true;
-  // A person covered by an agency's bundle has access exactly while the agency's own membership gives it.
-  const bundle = await db
+    // A covered person's access is their agency's (below), never a renewal date of their own.
+    .where('memberships.bundle_id', 'is', null)
+    .where('memberships.expires_at', 'is not', null),
+);
+const bundleAccess = prepared((db, v: { userId: number }) =>
+  db
     .selectFrom('memberships as covered')
     .innerJoin('memberships as owner', 'owner.id', 'covered.bundle_id')
     .innerJoin('membership_levels', 'membership_levels.id', 'owner.level_id')
     .select(['owner.expires_at', 'membership_levels.grace_days'])
-    .where('covered.user_id', '=', userId)
+    .where('covered.user_id', '=', v.userId)
     .where('covered.status', '=', 'active')
     .where('owner.status', '=', 'active')
-    .where('owner.expires_at', 'is not', null)
-    .executeTakeFirst();
+    .where('owner.bundle_id', 'is', null)
+    .where('membership_levels.bundle_size', 'is not', null)
+    .where('owner.expires_at', 'is not', null),
+);
+
+export async function hasMemberAccess(db: Executor, userId: number, nowMs: number) {
+  const [row] = await ownAccess(db, { userId });
+  if (row && new Date(row.expires_at!).getTime() + row.grace_days * 86_400_000 > nowMs) return true;
+  // A person covered by an agency's bundle has access exactly while the agency's own membership gives it.
+  const [bundle] = await bundleAccess(db, { userId });
   return !!bundle && new Date(bundle.expires_at!).getTime() + bundle.grace_days * 86_400_000 > nowMs;
 }

@@ -2,21 +2,19 @@ import type { FastifyInstance } from 'fastify';
 import { requireRole } from '../../core/auth/guards.js';
 import { formValues, parseForm } from '../../core/http/forms.js';
 import { findById } from '../../core/http/params.js';
-import type { SiteState } from '../../core/settings.js';
 import type { SiteService } from '../site/service.js';
 import { parseCustomFields, type MemberFieldsService } from './fields.js';
 import { levelInput } from './levels.js';
-import { applicationInput, rejectInput, type MembershipService } from './service.js';
+import { applicationInput, type MembershipService } from './service.js';
 import * as v from './views.js';
 
 interface Deps {
   membership: MembershipService;
   site: SiteService;
-  state: SiteState;
   fields: MemberFieldsService;
 }
 
-export async function membershipRoutes(app: FastifyInstance, { membership, site, state, fields }: Deps) {
+export async function membershipRoutes(app: FastifyInstance, { membership, site, fields }: Deps) {
   const admin = { preHandler: requireRole('admin') };
   const member = { preHandler: requireRole('member') };
 
@@ -137,34 +135,6 @@ export async function membershipRoutes(app: FastifyInstance, { membership, site,
     return reply.redirect('/admin/levels', 303);
   });
 
-  // Admin: members and applications
-
-  // The list (/admin/members, its CSV) and a member's page (/admin/members/:id) are in admin-routes.tsx.
-
-  const detailPage = async (id: number, csrf: string, status = 200, errors?: Record<string, string | undefined>, values?: Record<string, string>) => {
-    const [detail, settings] = await Promise.all([membership.detail(id), state.getSettings()]);
-    if (!detail) return null;
-    return { status, title: detail.user.name, admin: true, body: <v.MemberDetail detail={detail} timeZone={settings.timeZone} csrf={csrf} errors={errors} values={values} /> };
-  };
-
-  app.post<{ Params: { id: string } }>('/admin/members/:id/approve', admin, async (request, reply) => {
-    const detail = await findById(request.params.id, (id) => membership.detail(id).then((d) => d ?? undefined));
-    if (!detail) return reply.callNotFound();
-    const result = await membership.approve(detail.membership.id, request.user!.id);
-    reply.setFlash(result.ok ? 'success' : 'error', result.ok ? (result.value === 'active' ? 'Approved: the dues were already paid, so the membership is active.' : 'Approved: the membership starts when the dues are paid.') : result.errors.form!);
-    return reply.redirect(`/admin/members/${detail.membership.id}`, 303);
-  });
-
-  app.post<{ Params: { id: string } }>('/admin/members/:id/reject', admin, async (request, reply) => {
-    const detail = await findById(request.params.id, (id) => membership.detail(id).then((d) => d ?? undefined));
-    if (!detail) return reply.callNotFound();
-    const form = parseForm(rejectInput, request.body);
-    const result = form.ok ? await membership.reject(detail.membership.id, request.user!.id, form.data.reason) : form;
-    if (!result.ok) {
-      const page = await detailPage(detail.membership.id, reply.csrfToken(), 422, result.errors, formValues(request.body));
-      return reply.page(page!);
-    }
-    reply.setFlash('success', 'The application was rejected and the applicant was told why.');
-    return reply.redirect(`/admin/members/${detail.membership.id}`, 303);
-  });
+  // Admin: members and applications are in admin-routes.tsx: the list (/admin/members, its CSV) and a
+  // member's page (/admin/members/:id) with everything admins do there, approving and rejecting included.
 }

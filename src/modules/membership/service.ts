@@ -16,6 +16,7 @@ import type { AccountsService } from '../accounts/service.js';
 import type { BillingService } from '../billing/service.js';
 import { activatedMail, applicationReceivedMail, approvedMail, invoiceMail, rejectedMail } from './emails.js';
 import { duesPeriod, EXAMPLE_LEVELS, type Level, type LevelInput } from './levels.js';
+import * as bq from './bundles-queries.js';
 import * as q from './queries.js';
 import type { FieldValue } from './fields.js';
 import { saveFieldValues } from './fields-queries.js';
@@ -107,6 +108,16 @@ export class MembershipService {
       return ok((await q.insertLevel(this.db, input, { is_example: 0, position, now })).id);
     }
     if (!(await q.findLevel(this.db, id))) return refused({ form: 'This level no longer exists.' });
+    // The agency memberships at this level must still fit: a smaller bundle, or none, would leave people covered beyond it.
+    const covered = await bq.coveredAtLevel(this.db, id);
+    if (input.bundle_size === null && covered.total > 0) {
+      return refused({
+        bundle_size: `Agency memberships at this level cover ${covered.total} ${covered.total === 1 ? 'person' : 'people'} besides their contacts. Remove them from their agencies, or move the agencies to another agency level, before the bundle is taken away.`,
+      });
+    }
+    if (input.bundle_size !== null && covered.largest + 1 > input.bundle_size) {
+      return refused({ bundle_size: `An agency membership at this level covers ${covered.largest + 1} people, its contact included. Enter at least ${covered.largest + 1}, or remove people from that agency first.` });
+    }
     await q.updateLevel(this.db, id, input, now);
     return ok(id);
   }
@@ -250,7 +261,8 @@ export class MembershipService {
 
   async approve(membershipId: number, actorUserId: number): Promise<Outcome<'active' | 'awaiting_payment'>> {
     const membership = await q.findMembership(this.db, membershipId);
-    if (!membership || membership.status !== 'pending_approval') return refused({ form: 'This application is no longer waiting for approval.' });
+    if (!membership) return refused({ form: 'This member no longer exists.' });
+    if (membership.status !== 'pending_approval') return refused({ form: 'This application is no longer waiting for approval.' });
     const paid = (await this.billing.listForUser(membership.user_id)).find((i) => i.membership_id === membershipId && i.purpose === 'dues' && i.status === 'paid');
     const settings = await this.state.getSettings();
     const user = (await this.accounts.person(this.db, membership.user_id))!;
@@ -278,7 +290,8 @@ export class MembershipService {
 
   async reject(membershipId: number, actorUserId: number, reason: string): Promise<Outcome<null>> {
     const membership = await q.findMembership(this.db, membershipId);
-    if (!membership || membership.status !== 'pending_approval') return refused({ form: 'This application is no longer waiting for approval.' });
+    if (!membership) return refused({ form: 'This member no longer exists.' });
+    if (membership.status !== 'pending_approval') return refused({ form: 'This application is no longer waiting for approval.' });
     const settings = await this.state.getSettings();
     const user = (await this.accounts.person(this.db, membership.user_id))!;
     const now = iso(this.clock.now());
