@@ -47,7 +47,7 @@ const person = {
 
 // The fields of the agency-bundle e-mails.
 const bundle = {
-  added_by: { description: "the name of the agency's contact, who manages its membership", sample: 'Casey Contact' },
+  added_by: { description: "who added them: the agency's contact, or the administrator who did it for the agency", sample: 'Casey Contact' },
   organization: { description: 'the name of the agency ("their agency" when none is set)', sample: 'City of Boulder' },
 } satisfies Record<string, MergeField>;
 

@@ -272,6 +272,8 @@ describe('agency bundles for admins', () => {
     expect(after).toContain('3 of 5 places used');
     const [mail] = await mailFor(site, 'lee@boulder.example.org', since);
     expect(linkIn(mail!.text)).toMatch(/^\/setup\//);
+    // The e-mail names who added them: here the board, not the agency's contact.
+    expect(mail!.text).toContain('Board Admin has added you to the CIPCA membership of City of Boulder');
     expect(await events(site, contactId)).toContain('bundle_added: Added Lee Lab (lee@boulder.example.org) to the agency membership.');
 
     // Refused by the same rules, beside the field, keeping what was typed and the contact's own details.

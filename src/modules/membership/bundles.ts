@@ -116,7 +116,8 @@ export class BundleService {
     if (!found) return refused({ form: say.noBundle });
     if (found.status !== 'active') return refused({ email: say.notActive });
     const existing = await this.accounts.findUserByEmail(input.email);
-    const contact = await this.accounts.getUser(found.user_id);
+    // The e-mail names who added them: the agency's contact, or the admin who did it for the agency.
+    const addedBy = await this.accounts.getUser(who === 'admin' ? actorUserId : found.user_id);
     const site = (await this.state.getSettings()).shortName;
     const now = iso(this.clock.now());
     const taken = refused<{ created: boolean }>({ email: `${input.email} already has a membership of their own, so they cannot be added to this one.` });
@@ -158,7 +159,7 @@ export class BundleService {
             to: input.email,
             name,
             site,
-            contact: contact?.name ?? 'Your agency',
+            contact: addedBy?.name ?? 'Your agency',
             organization: bundle.organization,
             link: setup ? setup.link : `${this.options.baseUrl}/login`,
             setup: setup ? { days: setup.days } : null,
