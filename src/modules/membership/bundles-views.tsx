@@ -15,6 +15,36 @@ export interface BundleState {
   canAdd: boolean;
 }
 
+/** The people a bundle covers, each with a Remove button (and, for admins, a link to their page). */
+function CoveredTable(props: { people: Covered[]; label: string; link?: (c: Covered) => string; removeAction: (c: Covered) => string; csrf: string }) {
+  return (
+    <div class="table-wrap" role="region" aria-label={props.label} tabIndex={0}>
+      <table class="data">
+        <thead>
+          <tr>
+            <th scope="col">Name</th>
+            <th scope="col">E-mail</th>
+            <th scope="col">
+              <span class="visually-hidden">Actions</span>
+            </th>
+          </tr>
+        </thead>
+        <tbody>
+          {props.people.map((c) => (
+            <tr>
+              <td>{props.link ? <a href={props.link(c)}>{c.name}</a> : c.name}</td>
+              <td>{c.email}</td>
+              <td>
+                <ActionButton action={props.removeAction(c)} csrf={props.csrf} label={`Remove ${c.name}`} danger />
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
 /** On /account (and /account/bundle): the people an agency membership covers, and the form to add one. */
 export function BundleSection(props: { state: BundleState; csrf: string; values?: Record<string, string>; errors?: FieldErrors }) {
   const { state, csrf } = props;
@@ -30,30 +60,7 @@ export function BundleSection(props: { state: BundleState; csrf: string; values?
       {state.covered.length === 0 ? (
         <p>You have not added anyone yet.</p>
       ) : (
-        <div class="table-wrap" role="region" aria-label="People covered" tabIndex={0}>
-          <table class="data">
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">E-mail</th>
-                <th scope="col">
-                  <span class="visually-hidden">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {state.covered.map((c) => (
-                <tr>
-                  <td>{c.name}</td>
-                  <td>{c.email}</td>
-                  <td>
-                    <ActionButton action={`/account/bundle/people/${c.id}/remove`} csrf={csrf} label={`Remove`} danger />
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <CoveredTable people={state.covered} label="People covered" removeAction={(c) => `/account/bundle/people/${c.id}/remove`} csrf={csrf} />
       )}
       <p>
         {state.covered.length + 1} of {state.size} places used (you count as one).
@@ -136,32 +143,13 @@ export function AdminBundleSection(props: { bundle: AdminBundle; csrf: string; v
       {state.covered.length === 0 ? (
         <p>Nobody else is covered yet.</p>
       ) : (
-        <div class="table-wrap" role="region" aria-label="People covered by this agency membership" tabIndex={0}>
-          <table class="data">
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">E-mail</th>
-                <th scope="col">
-                  <span class="visually-hidden">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {state.covered.map((c) => (
-                <tr>
-                  <td>
-                    <a href={`/admin/members/${c.id}`}>{c.name}</a>
-                  </td>
-                  <td>{c.email}</td>
-                  <td>
-                    <ActionButton action={`${base}/bundle/people/${c.id}/remove`} csrf={csrf} label="Remove" danger />
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <CoveredTable
+          people={state.covered}
+          label="People covered by this agency membership"
+          link={(c) => `/admin/members/${c.id}`}
+          removeAction={(c) => `${base}/bundle/people/${c.id}/remove`}
+          csrf={csrf}
+        />
       )}
       {!state.canAdd ? (
         <p>People can be added once this agency membership is active.</p>
