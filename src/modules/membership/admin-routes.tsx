@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { requireRole } from '../../core/auth/guards.js';
+import type { MembershipStatus } from '../../core/db/schema.js';
 import { formValues, parseForm } from '../../core/http/forms.js';
 import { parseId } from '../../core/http/params.js';
 import type { Outcome } from '../../core/result.js';
@@ -17,7 +18,7 @@ import {
 } from './admin-members.js';
 import { ImportPage, ImportProgress, ImportUploadPage } from './admin-import-views.js';
 import { MemberActions, MemberFieldValues, MemberListPage, type ActionName } from './admin-views.js';
-import { adminBundlePersonInput, type BundleService } from './bundles.js';
+import { adminBundlePersonInput, type AdminBundle, type BundleService } from './bundles.js';
 import { AdminBundleSection } from './bundles-views.js';
 import { rejectInput, type MembershipService } from './service.js';
 import { MemberDetail } from './views.js';
@@ -32,6 +33,19 @@ interface Deps {
 }
 
 type Id = { Params: { id: string } };
+
+/**
+ * Why the member's page no longer shows the form of `action`, if it does not: another admin decided
+ * the application, suspended the member or moved them off the agency level while this page was
+ * open. A refusal of that form is then said in a message at the top of the page (as when the
+ * service refuses the action itself), not beside a field that is not there.
+ */
+function formGone(action: ActionName, status: MembershipStatus, bundle: AdminBundle | null): string | undefined {
+  if (action === 'reject' && status !== 'pending_approval') return 'This application is no longer waiting for approval.';
+  if (action === 'suspend' && status === 'suspended') return 'This membership is already suspended.';
+  if (action === 'bundle' && bundle?.kind !== 'contact') return 'This member does not manage an agency membership.';
+  return undefined;
+}
 
 /** The admins' member screens: the list and its CSV, a member's page and its actions, imports. */
 export async function adminMemberRoutes(app: FastifyInstance, { members, state, membership, bundles }: Deps) {
@@ -77,6 +91,11 @@ export async function adminMemberRoutes(app: FastifyInstance, { members, state, 
   const detailPage = async (id: number, reply: FastifyReply, failed?: { action: ActionName; errors: FieldErrors; values: Record<string, string> }) => {
     const [detail, levels, settings, bundle] = await Promise.all([members.detail(id), members.listLevels(), state.getSettings(), bundles.forAdmin(id)]);
     if (!detail) return reply.callNotFound();
+    const gone = failed && formGone(failed.action, detail.membership.status, bundle);
+    if (gone) {
+      reply.setFlash('error', gone);
+      return reply.redirect(`/admin/members/${id}`, 303);
+    }
     const csrf = reply.csrfToken();
     const failedOf = (action: ActionName) => (failed?.action === action ? failed : undefined);
     return reply.page({
