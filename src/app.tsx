@@ -82,7 +82,7 @@ export async function createHeadworks(config: Config, options: { clock?: Clock }
     const admin = new AdminService(db, state, config.dataDir);
     const billing = new BillingService(db, clock, state);
     const membership = new MembershipService(db, clock, state, accounts, billing, mailer, jobs, sessions, { baseUrl: config.baseUrl });
-    const adminMembers = new AdminMembersService(db, clock, state, jobs, membership);
+    const adminMembers = new AdminMembersService(db, clock, state, jobs, membership, accounts);
     const fields = new MemberFieldsService(db, clock);
     const directory = new DirectoryService(db, clock, accounts, fields);
     const stripe = config.stripe ? new StripePayments(db, clock, state, billing, { ...config.stripe, baseUrl: config.baseUrl }) : null;

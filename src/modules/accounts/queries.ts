@@ -24,6 +24,23 @@ export const updateUser = (
 ) =>
   db.updateTable('users').set(values).where('id', '=', id).execute();
 
+/** Which of these (lower-case) addresses already have an account. */
+export async function existingEmails(db: Executor, emails: string[]) {
+  if (emails.length === 0) return [];
+  return (await db.selectFrom('users').select('email').where('email', 'in', emails).execute()).map((r) => r.email);
+}
+
+/** Member accounts without a password yet, many in one statement (a member import). */
+export const insertMemberAccounts = (db: Executor, users: { email: string; name: string }[], now: string) =>
+  db
+    .insertInto('users')
+    .values(users.map((u) => ({ email: u.email, name: u.name, role: 'member' as const, password_hash: null, email_verified_at: null, created_at: now, updated_at: now })))
+    .returning(['id', 'email'])
+    .execute();
+
+export const updateIdentity = (db: Executor, id: number, values: { name: string; email: string; email_verified_at?: null; updated_at: string }) =>
+  db.updateTable('users').set(values).where('id', '=', id).execute();
+
 export async function countAdmins(db: Executor) {
   const row = await db
     .selectFrom('users')

@@ -298,6 +298,32 @@ export class AccountsService {
 
   findUserByEmail = (email: string) => q.findUserByEmail(this.db, email);
 
+  /** Which of these addresses already have an account (inside the caller's transaction when given); at most a few hundred at a time. */
+  existingEmails(executor: Executor, emails: string[]): Promise<string[]> {
+    return q.existingEmails(executor, emails.map((e) => e.toLowerCase()));
+  }
+
+  /**
+   * Accounts for people an admin imports: no password (they choose one with "Forgot your
+   * password?"), address not verified; many in one statement, inside the caller's transaction.
+   */
+  createImportedAccounts(trx: Executor, people: { email: string; name: string }[]): Promise<{ id: number; email: string }[]> {
+    if (people.length === 0) return Promise.resolve([]);
+    return q.insertMemberAccounts(trx, people.map((p) => ({ email: p.email.toLowerCase(), name: p.name })), iso(this.clock.now()));
+  }
+
+  /**
+   * An admin corrects a person's name and e-mail address, inside the caller's transaction. A new
+   * address is no longer verified. The unique address is the database's to enforce: the caller
+   * checks first and handles the rare race.
+   */
+  async changeIdentity(trx: Executor, userId: number, next: { name: string; email: string }): Promise<void> {
+    const current = await q.findPerson(trx, userId);
+    const email = next.email.toLowerCase();
+    const emailChanged = current?.email !== email;
+    await q.updateIdentity(trx, userId, { name: next.name, email, ...(emailChanged ? { email_verified_at: null } : {}), updated_at: iso(this.clock.now()) });
+  }
+
   /** A link that proves the person reads this address; returned for the caller's e-mail. */
   async createVerificationLink(trx: Executor, userId: number): Promise<string> {
     const now = this.clock.now();

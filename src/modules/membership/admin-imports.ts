@@ -4,6 +4,7 @@ import type { Jobs } from '../../core/jobs/index.js';
 import { ok, refused, type Outcome } from '../../core/result.js';
 import type { SiteState } from '../../core/settings.js';
 import { formatDate } from '../../core/views/render.js';
+import type { AccountsService } from '../accounts/service.js';
 import * as aq from './admin-queries.js';
 import { decodeCsv, notCsvReason, parseImport, type ImportProblem, type ImportRow } from './csv.js';
 import * as fq from './fields-queries.js';
@@ -37,6 +38,7 @@ export class MemberImports {
     private clock: Clock,
     private state: SiteState,
     private jobs: Jobs,
+    private accounts: AccountsService,
   ) {
     jobs.register(IMPORT_JOB, (payload: { batchId: number }, job) => this.step(payload.batchId, job.attempt), { maxAttempts: IMPORT_ATTEMPTS });
     jobs.register('membership.import-cleanup', async () => {
@@ -61,7 +63,7 @@ export class MemberImports {
     // Addresses that already have an account (a member, an applicant, an admin).
     const taken = new Set<string>();
     for (let i = 0; i < rows.length; i += CHUNK) {
-      for (const address of await aq.emailsWithAccounts(this.db, rows.slice(i, i + CHUNK).map((r) => r.email))) taken.add(address);
+      for (const address of await this.accounts.existingEmails(this.db, rows.slice(i, i + CHUNK).map((r) => r.email))) taken.add(address);
     }
     if (taken.size > 0) {
       for (const r of rows) if (taken.has(r.email)) problems.push({ line: r.line, column: 'email', message: 'There is already an account with this e-mail address (a member, an applicant or an admin).' });
@@ -175,10 +177,10 @@ export class MemberImports {
       if (stored.length === 0) return 0;
       const rows = stored.map((s) => JSON.parse(s.data) as ImportRow);
       // An address that got an account after the confirmation is skipped and reported, not imported twice.
-      const taken = new Set(await aq.emailsWithAccounts(trx, rows.map((r) => r.email)));
+      const taken = new Set(await this.accounts.existingEmails(trx, rows.map((r) => r.email)));
       const fresh = rows.filter((r) => !taken.has(r.email));
       if (fresh.length > 0) {
-        const users = await aq.insertImportedUsers(trx, fresh.map((r) => ({ email: r.email, name: r.name, now })));
+        const users = await this.accounts.createImportedAccounts(trx, fresh.map((r) => ({ email: r.email, name: r.name })));
         const userIds = new Map(users.map((u) => [u.email, u.id]));
         const memberships = await aq.insertImportedMemberships(
           trx,

@@ -8,6 +8,7 @@ import { ok, refused, type Outcome } from '../../core/result.js';
 import type { SiteState } from '../../core/settings.js';
 import { calendarDate, startOfDay } from '../../core/time.js';
 import { formatDate } from '../../core/views/render.js';
+import type { AccountsService } from '../accounts/service.js';
 import { MemberImports } from './admin-imports.js';
 import * as aq from './admin-queries.js';
 import { checkLevelChange, checkReinstate, checkRenewalChange, followLevelChange } from './bundles.js';
@@ -150,8 +151,9 @@ export class AdminMembersService {
     private state: SiteState,
     jobs: Jobs,
     private membership: MembershipService,
+    private accounts: AccountsService,
   ) {
-    this.imports = new MemberImports(db, clock, state, jobs);
+    this.imports = new MemberImports(db, clock, state, jobs, accounts);
   }
 
   /** Importing members from a CSV file (admin-imports.ts). */
@@ -251,8 +253,9 @@ export class AdminMembersService {
   /** Save a member's built-in details and (when given) member field values, with one history event naming what changed. */
   updateDetails(membershipId: number, input: DetailsInput, actorUserId: number, fieldValues: FieldValue[] = []): Promise<Outcome<null>> {
     return this.withMembership(membershipId, async (m, now) => {
-      const [user, fields, stored] = await Promise.all([aq.findAccount(this.db, m.user_id), fq.listFields(this.db), fq.valuesFor(this.db, [m.id])]);
-      const owner = await aq.findUserIdByEmail(this.db, input.email);
+      const [user, fields, stored] = await Promise.all([this.accounts.person(this.db, m.user_id), fq.listFields(this.db), fq.valuesFor(this.db, [m.id])]);
+      if (!user) return refused({ form: 'This member no longer exists.' });
+      const owner = (await this.accounts.findUserByEmail(input.email))?.id;
       const taken = refused<null>({ email: 'Another account already uses this e-mail address.' });
       if (owner !== undefined && owner !== m.user_id) return taken;
       const labels: [keyof DetailsInput, string][] = [
@@ -281,7 +284,7 @@ export class AdminMembersService {
       if (changed.length === 0) return ok(null);
       try {
         await this.db.transaction().execute(async (trx) => {
-          await aq.updateAccountDetails(trx, m.user_id, { name: input.name, email: input.email, ...(emailChanged ? { email_verified_at: null } : {}), updated_at: now });
+          await this.accounts.changeIdentity(trx, m.user_id, { name: input.name, email: input.email });
           const { name: _name, email: _email, ...membershipValues } = input;
           await q.updateMembership(trx, m.id, { ...membershipValues, updated_at: now });
           await fq.saveFieldValues(trx, m.id, fieldChanges.map((c) => c.value));
@@ -289,7 +292,7 @@ export class AdminMembersService {
         });
       } catch (err) {
         // Two accounts given one address at the same moment: the unique e-mail decides.
-        const owner = await aq.findUserIdByEmail(this.db, input.email);
+        const owner = (await this.accounts.findUserByEmail(input.email))?.id;
         if (owner !== undefined && owner !== m.user_id) return taken;
         throw err;
       }

@@ -125,16 +125,6 @@ export function exportFieldValues(db: Executor, f: MemberFilters) {
     .execute();
 }
 
-// A member's account details
-
-export const findAccount = (db: Executor, userId: number) => db.selectFrom('users').select(['name', 'email']).where('id', '=', userId).executeTakeFirstOrThrow();
-
-export const findUserIdByEmail = async (db: Executor, email: string) =>
-  (await db.selectFrom('users').select('id').where('email', '=', email.toLowerCase()).executeTakeFirst())?.id;
-
-export const updateAccountDetails = (db: Executor, userId: number, values: { name: string; email: string; email_verified_at?: null; updated_at: string }) =>
-  db.updateTable('users').set(values).where('id', '=', userId).execute();
-
 // Imports
 
 export type ImportBatchRow = Awaited<ReturnType<typeof findImportBatch>>;
@@ -220,19 +210,6 @@ export const importRowsWithArchivedLevel = (db: Executor, batchId: number) =>
     .where('member_import_rows.batch_id', '=', batchId)
     .where('membership_levels.archived_at', 'is not', null)
     .orderBy('member_import_rows.line')
-    .execute();
-
-/** Which of these addresses already have an account. */
-export async function emailsWithAccounts(db: Executor, emails: string[]) {
-  if (emails.length === 0) return [];
-  return (await db.selectFrom('users').select('email').where('email', 'in', emails).execute()).map((r) => r.email);
-}
-
-export const insertImportedUsers = (db: Executor, users: { email: string; name: string; now: string }[]) =>
-  db
-    .insertInto('users')
-    .values(users.map((u) => ({ email: u.email, name: u.name, role: 'member' as const, password_hash: null, email_verified_at: null, created_at: u.now, updated_at: u.now })))
-    .returning(['id', 'email'])
     .execute();
 
 export const insertImportedMemberships = (
