@@ -15,33 +15,21 @@ export interface BundleState {
   canAdd: boolean;
 }
 
-/** The people a bundle covers, each with a Remove button (and, for admins, a link to their page). */
-function CoveredTable(props: { people: Covered[]; label: string; link?: (c: Covered) => string; removeAction: (c: Covered) => string; csrf: string }) {
+/** The people a bundle covers, each with a Remove button (and, for admins, a link to their page); a list, so it reads well on a phone. */
+function CoveredList(props: { people: Covered[]; label: string; link?: (c: Covered) => string; removeAction: (c: Covered) => string; csrf: string }) {
   return (
-    <div class="table-wrap" role="region" aria-label={props.label} tabIndex={0}>
-      <table class="data">
-        <thead>
-          <tr>
-            <th scope="col">Name</th>
-            <th scope="col">E-mail</th>
-            <th scope="col">
-              <span class="visually-hidden">Actions</span>
-            </th>
-          </tr>
-        </thead>
-        <tbody>
-          {props.people.map((c) => (
-            <tr>
-              <td>{props.link ? <a href={props.link(c)}>{c.name}</a> : c.name}</td>
-              <td>{c.email}</td>
-              <td>
-                <ActionButton action={props.removeAction(c)} csrf={props.csrf} label={`Remove ${c.name}`} danger />
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <ul class="people" aria-label={props.label}>
+      {props.people.map((c) => (
+        <li>
+          <span class="who">
+            <strong>{props.link ? <a href={props.link(c)}>{c.name}</a> : c.name}</strong>
+            <br />
+            {c.email}
+          </span>
+          <ActionButton action={props.removeAction(c)} csrf={props.csrf} label={`Remove ${c.name}`} danger />
+        </li>
+      ))}
+    </ul>
   );
 }
 
@@ -60,7 +48,7 @@ export function BundleSection(props: { state: BundleState; csrf: string; values?
       {state.covered.length === 0 ? (
         <p>You have not added anyone yet.</p>
       ) : (
-        <CoveredTable people={state.covered} label="People covered" removeAction={(c) => `/account/bundle/people/${c.id}/remove`} csrf={csrf} />
+        <CoveredList people={state.covered} label="People covered" removeAction={(c) => `/account/bundle/people/${c.id}/remove`} csrf={csrf} />
       )}
       <p>
         {state.covered.length + 1} of {state.size} places used (you count as one).
@@ -143,7 +131,7 @@ export function AdminBundleSection(props: { bundle: AdminBundle; csrf: string; v
       {state.covered.length === 0 ? (
         <p>Nobody else is covered yet.</p>
       ) : (
-        <CoveredTable
+        <CoveredList
           people={state.covered}
           label="People covered by this agency membership"
           link={(c) => `/admin/members/${c.id}`}
