@@ -1,4 +1,5 @@
 import { prepared } from '../../core/db/prepared.js';
+import { randomToken } from '../../core/secrets.js';
 import type { Executor } from '../../core/jobs/index.js';
 
 // Each statement stays well under both dialects' limits on bound values.
@@ -72,140 +73,47 @@ export async function replaceIndex(
   for (const part of chunks(terms)) await trx.insertInto('directory_terms').values(part).execute();
 }
 
-// Searching
+// Searching (docs/decisions/0018): the index is read whole into memory, again whenever its version changes.
 
-export interface Prefix {
-  from: string;
-  /** The first string after every string that starts with `from`. */
-  to: string;
-}
+const VERSION_KEY = 'directory_version';
 
-/**
- * The searches below run on every directory request, so each is compiled once per number of words
- * (`prepared`): its values are `now`, `from0`/`to0`… for each word's prefix range, `limit` and `offset`.
- */
-type SearchValues = Record<string, string | number>;
+const versionQuery = prepared((db) => db.selectFrom('settings').select('value').where('key', '=', VERSION_KEY));
 
-function searchValues(prefixes: Prefix[], now: string, extra: Record<string, number> = {}): SearchValues {
-  const values: SearchValues = { now, ...extra };
-  prefixes.forEach((p, i) => {
-    values[`from${i}`] = p.from;
-    values[`to${i}`] = p.to;
-  });
-  return values;
-}
+/** The index's version: a new value in every transaction that re-indexes someone. */
+export const indexVersion = async (db: Executor) => (await versionQuery(db, {}))[0]?.value ?? '';
 
-/** Listed members visible at `now` whose words start with every one of the `words` prefixes. */
-function matching(db: Executor, v: SearchValues, words: number) {
-  let query = db.selectFrom('directory_index as e').where('e.visible_until', '>', v.now as string);
-  for (let i = 0; i < words; i++) {
-    query = query.where(
-      'e.membership_id',
-      'in',
-      db
-        .selectFrom('directory_terms as t')
-        .select('t.membership_id')
-        .where('t.term', '>=', v[`from${i}`] as string)
-        .where('t.term', '<', v[`to${i}`] as string),
-    );
-  }
-  return query;
-}
-
-const countMatchingQuery = prepared((db, v: SearchValues, words) => matching(db, v, words).select((eb) => eb.fn.countAll<number>().as('n')));
-
-export async function countMatching(db: Executor, prefixes: Prefix[], now: string) {
-  const [row] = await countMatchingQuery(db, searchValues(prefixes, now), prefixes.length);
-  return Number(row!.n);
-}
-
-const countWordsQuery = prepared((db, v: { from: string; to: string }) =>
-  db
-    .selectFrom('directory_terms')
-    .select((eb) => eb.fn.countAll<number>().as('n'))
-    .where('term', '>=', v.from)
-    .where('term', '<', v.to),
+const stateQuery = prepared((db) =>
+  db.selectNoFrom((eb) => [
+    eb.selectFrom('settings').select('value').where('key', '=', VERSION_KEY).as('version'),
+    eb.selectFrom('directory_dirty').select('membership_id').limit(1).as('dirty'),
+  ]),
 );
 
-/** How many index words start with the prefix: an upper bound of the members it finds, from the index alone. */
-export async function countWords(db: Executor, p: Prefix) {
-  const [row] = await countWordsQuery(db, { from: p.from, to: p.to });
-  return Number(row!.n);
+/** Before a search, in one statement: the index's version, and whether any membership waits to be re-indexed. */
+export async function indexState(db: Executor): Promise<{ version: string; dirty: boolean }> {
+  const [row] = await stateQuery(db, {});
+  return { version: row?.version ?? '', dirty: row?.dirty !== null && row?.dirty !== undefined };
 }
 
-/** Visible members having, for each prefix, a word that starts with it; checked member by member. */
-function checkedOneByOne(db: Executor, v: SearchValues, words: number) {
-  let query = db.selectFrom('directory_index as e').where('e.visible_until', '>', v.now as string);
-  for (let i = 0; i < words; i++) {
-    query = query.where((eb) =>
-      eb.exists(
-        eb
-          .selectFrom('directory_terms as t')
-          .select('t.membership_id')
-          .whereRef('t.membership_id', '=', 'e.membership_id')
-          .where('t.term', '>=', v[`from${i}`] as string)
-          .where('t.term', '<', v[`to${i}`] as string),
-      ),
-    );
-  }
-  return query;
-}
+export const bumpIndexVersion = (trx: Executor) => {
+  const value = randomToken();
+  return trx
+    .insertInto('settings')
+    .values({ key: VERSION_KEY, value })
+    .onConflict((oc) => oc.column('key').doUpdateSet({ value }))
+    .execute();
+};
 
-type Matches = ReturnType<typeof matching>;
+/** Everyone the directory may list (visible until some time), with their cards, for the index in memory. */
+export const listable = (db: Executor) =>
+  db
+    .selectFrom('directory_index as e')
+    .innerJoin('directory_cards as c', 'c.membership_id', 'e.membership_id')
+    .select(['e.membership_id', 'e.sort_name', 'e.visible_until', 'c.card'])
+    .where('e.visible_until', 'is not', null)
+    .execute();
 
-/**
- * The cards of one page of members, by name. The page is chosen on the narrow index alone; only
- * its rows' cards are read.
- */
-function cardsOfPage(db: Executor, members: Matches, v: SearchValues) {
-  const page = members
-    .select(['e.membership_id', 'e.sort_name'])
-    .orderBy('e.sort_name')
-    .orderBy('e.membership_id')
-    .limit(v.limit as number)
-    .offset(v.offset as number);
-  return db
-    .selectFrom(page.as('s'))
-    .innerJoin('directory_cards as c', 'c.membership_id', 's.membership_id')
-    .select(['s.membership_id', 'c.card'])
-    .orderBy('s.sort_name')
-    .orderBy('s.membership_id');
-}
-
-const pageMatchingQuery = prepared((db, v: SearchValues, words) => cardsOfPage(db, matching(db, v, words), v));
-const pageByNameQuery = prepared((db, v: SearchValues, words) => cardsOfPage(db, checkedOneByOne(db, v, words), v));
-
-export const pageMatching = (db: Executor, prefixes: Prefix[], now: string, limit: number, offset: number) =>
-  pageMatchingQuery(db, searchValues(prefixes, now, { limit, offset }), prefixes.length);
-
-/**
- * For prefixes so common (a letter or two) that gathering and sorting every match would cost more:
- * the page is found by walking the index in name order, checking each member's words.
- */
-export const pageByName = (db: Executor, prefixes: Prefix[], now: string, limit: number, offset: number) =>
-  pageByNameQuery(db, searchValues(prefixes, now, { limit, offset }), prefixes.length);
-
-const pageMatchingCountedQuery = prepared((db, v: SearchValues, words) => {
-  const page = matching(db, v, words)
-    .select((eb) => ['e.membership_id', 'e.sort_name', eb.fn.countAll<number>().over().as('total')])
-    .orderBy('e.sort_name')
-    .orderBy('e.membership_id')
-    .limit(v.limit as number)
-    .offset(v.offset as number);
-  return db
-    .selectFrom(page.as('s'))
-    .innerJoin('directory_cards as c', 'c.membership_id', 's.membership_id')
-    .select(['s.membership_id', 's.total', 'c.card'])
-    .orderBy('s.sort_name')
-    .orderBy('s.membership_id');
-});
-
-/**
- * A page with the number of matches on each row (one query instead of two), for searches whose
- * matches are few enough to gather; a page past the end has no rows, hence no number.
- */
-export const pageMatchingCounted = (db: Executor, prefixes: Prefix[], now: string, limit: number, offset: number) =>
-  pageMatchingCountedQuery(db, searchValues(prefixes, now, { limit, offset }), prefixes.length);
+export const allTerms = (db: Executor) => db.selectFrom('directory_terms').select(['term', 'membership_id']).execute();
 
 // Profiles
 

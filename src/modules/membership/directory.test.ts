@@ -4,7 +4,7 @@ import { DAY } from '../../core/clock.js';
 import { Client, fieldError, inputValue, visibleText } from '../../../test/support/client.js';
 import { TestClock } from '../../../test/support/clock.js';
 import { startTestSite, type TestSite } from '../../../test/support/site.js';
-import { prefixRange, profileInput, searchWords } from './directory.js';
+import { DirectoryService, profileInput, searchWords } from './directory.js';
 import { deriveKey, isCalendarDate, parseCustomFields, type MemberField } from './fields.js';
 
 const ADMIN = { email: 'board@example.org', password: 'correct horse battery staple', name: 'Board Admin' };
@@ -66,8 +66,6 @@ describe('the words the directory searches', () => {
   it('folds case and accents, joins apostrophes and splits on everything else', () => {
     expect(searchWords("José Núñez-O'Brien, City of FORT Collins")).toEqual(['jose', 'nunez', 'obrien', 'city', 'of', 'fort', 'collins']);
     expect(searchWords('  ')).toEqual([]);
-    expect(prefixRange('smi')).toEqual({ from: 'smi', to: 'smj' });
-    expect(prefixRange('zz')).toEqual({ from: 'zz', to: 'z{' });
   });
 
   it('derives field keys and checks dates', () => {
@@ -380,6 +378,22 @@ describe('the member directory', () => {
     const level = (await site.membership.listLevels())[0]!;
     await db.updateTable('membership_levels').set({ grace_days: 60 }).where('id', '=', level.id).execute();
     expect(directoryNames((await mia.get('/directory?q=eve')).body)).toEqual(['Eve Lapsed']);
+  });
+
+  it('follows changes another app process indexed (each process holds the index in memory)', async () => {
+    const { site, clock, mia } = await directorySite();
+    // A second process on the same database: its own directory service, its own index in memory.
+    const other = new DirectoryService(site.database.db, clock, site.accounts, site.fields);
+    expect((await other.search({ q: 'ben', page: 1 })).entries.map((e) => e.name)).toEqual(['Ben Smith']);
+    expect(directoryNames((await mia.get('/directory?q=ben')).body)).toEqual(['Ben Smith']);
+
+    // The change is noted; the other process searches first and re-indexes it.
+    const ben = await site.accounts.findUserByEmail('ben@example.org');
+    await site.database.db.updateTable('users').set({ name: 'Benedict Smith' }).where('id', '=', ben!.id).execute();
+    expect((await other.search({ q: 'benedict', page: 1 })).entries.map((e) => e.name)).toEqual(['Benedict Smith']);
+    // This process finds nothing left to re-index, yet sees the new index.
+    expect(directoryNames((await mia.get('/directory?q=benedict')).body)).toEqual(['Benedict Smith']);
+    expect(directoryNames((await mia.get('/directory?q=ben')).body)).toEqual(['Benedict Smith']);
   });
 
   it("follows the board's changes to member fields and answers written elsewhere", async () => {

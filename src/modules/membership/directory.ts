@@ -5,6 +5,7 @@ import { checkbox, optionalText, text } from '../../core/http/forms.js';
 import type { Executor } from '../../core/jobs/index.js';
 import { ok, refused, type Outcome } from '../../core/result.js';
 import type { AccountsService } from '../accounts/service.js';
+import { DirectoryMemory } from './directory-memory.js';
 import * as dq from './directory-queries.js';
 import { DIRECTORY_VISIBILITIES, displayValue, type FieldValue, type MemberFieldsService } from './fields.js';
 import * as fq from './fields-queries.js';
@@ -24,8 +25,6 @@ export const PER_PAGE = 25;
 const MAX_WORDS = 5;
 const MAX_TERM = 60;
 const INDEX_BATCH = 1000;
-/** A search whose rarest word starts this many index words or fewer gathers its matches before sorting them. */
-const GATHER_AT_MOST = 1000;
 
 export const PRIVACY_DEFAULTS = { listed: true, show_email: true, show_phone: false, show_address: false };
 export type Privacy = typeof PRIVACY_DEFAULTS;
@@ -57,14 +56,6 @@ export function searchWords(value: string): string[] {
     .split(/[^\p{L}\p{N}]+/u)
     .filter(Boolean)
     .map((w) => w.slice(0, MAX_TERM));
-}
-
-/** Every string that starts with `word` sorts (by code point) at or after it and before `to`. */
-export function prefixRange(word: string): dq.Prefix {
-  const points = [...word];
-  let last = points.pop()!.codePointAt(0)! + 1;
-  if (last >= 0xd800 && last <= 0xdfff) last = 0xe000;
-  return { from: word, to: points.join('') + String.fromCodePoint(last) };
 }
 
 const sortName = (name: string) => searchWords(name).join(' ') || name.toLowerCase();
@@ -116,6 +107,8 @@ async function reindex(trx: Executor, ids: number[]) {
   }));
   const terms = rows.flatMap((r) => [...new Set(searchWords(`${r.name} ${r.organization} ${r.city}`))].map((term) => ({ term, membership_id: r.id })));
   await dq.replaceIndex(trx, ids, entries, terms);
+  // Every process holding the index in memory reads it again before its next search.
+  await dq.bumpIndexVersion(trx);
 }
 
 /**
@@ -194,34 +187,46 @@ export class DirectoryService {
     return ok(null);
   }
 
+  private memory: DirectoryMemory<DirectoryCard> | null = null;
+  private loading: { version: string; done: Promise<DirectoryMemory<DirectoryCard>> } | null = null;
+
+  /** The index in memory, read again when its version in the database (re-indexing first if needed) has changed. */
+  private async index(): Promise<DirectoryMemory<DirectoryCard>> {
+    let { version, dirty } = await dq.indexState(this.db);
+    if (dirty) {
+      await this.refresh();
+      version = await dq.indexVersion(this.db);
+    }
+    if (this.memory?.version === version) return this.memory;
+    if (this.loading?.version !== version) {
+      const done = this.load(version).finally(() => {
+        if (this.loading?.done === done) this.loading = null;
+      });
+      this.loading = { version, done };
+    }
+    return this.loading.done;
+  }
+
+  private async load(version: string): Promise<DirectoryMemory<DirectoryCard>> {
+    const [members, terms] = await Promise.all([dq.listable(this.db), dq.allTerms(this.db)]);
+    const memory = new DirectoryMemory(
+      version,
+      members.map((m) => ({ id: m.membership_id, sortName: m.sort_name, visibleUntil: m.visible_until!, card: JSON.parse(m.card) as DirectoryCard })),
+      terms,
+    );
+    // Changed while it was read: good enough for this search, read again for the next.
+    this.memory = (await dq.indexVersion(this.db)) === version ? memory : null;
+    return memory;
+  }
+
   /**
    * Listed, active members whose name, organization or city has words starting with each word of
    * `q` (all of them when `q` has none), by name, a page at a time; each shows only what it allows.
    */
   async search(options: { q: string; page: number }) {
-    await this.refresh();
-    const prefixes = [...new Set(searchWords(options.q))].slice(0, MAX_WORDS).map(prefixRange);
-    const now = iso(this.clock.now());
-    const pageOf = (total: number) => Math.min(Math.max(1, options.page), Math.max(1, Math.ceil(total / PER_PAGE)));
-    const offset = (total: number) => (pageOf(total) - 1) * PER_PAGE;
-    let total: number;
-    let rows: { membership_id: number; card: string }[];
-    if (prefixes.length === 0) {
-      // Everyone: counted from the index alone, and read in name order.
-      total = await dq.countMatching(this.db, [], now);
-      rows = total ? await dq.pageMatching(this.db, [], now, PER_PAGE, offset(total)) : [];
-    } else if (Math.min(...(await Promise.all(prefixes.map((p) => dq.countWords(this.db, p))))) > GATHER_AT_MOST) {
-      // Every word is common (a letter or two): counted, then found by walking the index in name order.
-      total = await dq.countMatching(this.db, prefixes, now);
-      rows = total ? await dq.pageByName(this.db, prefixes, now, PER_PAGE, offset(total)) : [];
-    } else {
-      // The matches are few: gathered, sorted and counted in one query.
-      const counted = await dq.pageMatchingCounted(this.db, prefixes, now, PER_PAGE, offset(Infinity));
-      total = counted[0] ? Number(counted[0].total) : options.page > 1 ? await dq.countMatching(this.db, prefixes, now) : 0;
-      // Asked for a page past the end: show the last one.
-      rows = counted.length || !total ? counted : await dq.pageMatching(this.db, prefixes, now, PER_PAGE, offset(total));
-    }
-    const entries: DirectoryEntry[] = rows.map((r) => ({ id: r.membership_id, ...(JSON.parse(r.card) as DirectoryCard) }));
-    return { entries, total, page: pageOf(total), pages: Math.max(1, Math.ceil(total / PER_PAGE)) };
+    const words = [...new Set(searchWords(options.q))].slice(0, MAX_WORDS);
+    const found = (await this.index()).search(words, iso(this.clock.now()), PER_PAGE, options.page);
+    const entries: DirectoryEntry[] = found.members.map((m) => ({ id: m.id, ...m.card }));
+    return { entries, total: found.total, page: found.page, pages: Math.max(1, Math.ceil(found.total / PER_PAGE)) };
   }
 }
