@@ -21,10 +21,17 @@ export interface StripeStandin {
   requests: ReceivedRequest[];
   sessions: Map<string, Params>;
   paymentIntents: Map<string, Params>;
+  /** Refunds made (POST /v1/refunds), by id. */
+  refunds: Map<string, Params>;
   /** The customer finishes Checkout: the session completes (paid, or with a card saved). */
   complete(sessionId: string, card?: { brand: string; last4: string }): Params;
   /** The next off-session charge is declined by the bank. */
   declineNextCharge(message?: string): void;
+  /**
+   * The next `count` refund requests fail with a 503 as when Stripe is down: like a request that
+   * never reached Stripe's API, the failure is not kept under its idempotency key.
+   */
+  failRefunds(count: number): void;
   close(): Promise<void>;
 }
 
@@ -50,7 +57,7 @@ function parseParams(body: string): Params {
 
 /**
  * A local stand-in for the few Stripe API calls Headworks makes (Checkout sessions, customers,
- * setup intents, off-session payment intents), keeping what it received so tests can check it.
+ * setup intents, off-session payment intents, refunds), keeping what it received so tests can check it.
  * Idempotency keys behave as Stripe's do: a repeated key answers the first response again.
  */
 export async function startStripeStandin(options: { now: () => Date }): Promise<StripeStandin> {
@@ -60,9 +67,11 @@ export async function startStripeStandin(options: { now: () => Date }): Promise<
   const setupIntents = new Map<string, Params>();
   const paymentMethods = new Map<string, Params>();
   const paymentIntents = new Map<string, Params>();
+  const refunds = new Map<string, Params>();
   const replies = new Map<string, { status: number; body: unknown }>();
   let counter = 0;
   let decline: string | null = null;
+  let refundFailures = 0;
   const next = (prefix: string) => `${prefix}_test_${String(++counter).padStart(6, '0')}`;
   const created = () => Math.floor(options.now().getTime() / 1000);
   const notFound = { status: 404, body: { error: { type: 'invalid_request_error', message: 'No such object' } } };
@@ -145,6 +154,32 @@ export async function startStripeStandin(options: { now: () => Date }): Promise<
       paymentIntents.set(id, intent);
       return { status: 200, body: intent };
     }
+    if (method === 'POST' && path === '/v1/refunds') {
+      const intent = paymentIntents.get(params.payment_intent);
+      if (!intent || intent.status !== 'succeeded') {
+        return { status: 400, body: { error: { type: 'invalid_request_error', code: 'resource_missing', param: 'payment_intent', message: `No such payment_intent: '${params.payment_intent}'` } } };
+      }
+      const left = intent.amount_received - (intent._refunded ?? 0);
+      if (left <= 0) {
+        return { status: 400, body: { error: { type: 'invalid_request_error', code: 'charge_already_refunded', message: `Charge for ${intent.id} has already been refunded.` } } };
+      }
+      const amount = params.amount === undefined ? left : Number(params.amount);
+      const id = next('re');
+      const refund = {
+        id,
+        object: 'refund',
+        amount,
+        currency: intent.currency,
+        payment_intent: intent.id,
+        reason: params.reason ?? null,
+        status: 'succeeded',
+        metadata: params.metadata ?? {},
+        created: created(),
+      };
+      intent._refunded = (intent._refunded ?? 0) + amount;
+      refunds.set(id, refund);
+      return { status: 200, body: refund };
+    }
     return { status: 404, body: { error: { type: 'invalid_request_error', message: `Unrecognized request URL (${method}: ${path})` } } };
   }
 
@@ -163,15 +198,21 @@ export async function startStripeStandin(options: { now: () => Date }): Promise<
       const idempotencyKey = typeof req.headers['idempotency-key'] === 'string' ? req.headers['idempotency-key'] : undefined;
       requests.push({ method: req.method ?? '', path: url.pathname, params, idempotencyKey });
       let reply: { status: number; body: unknown };
+      let headers: Record<string, string> = {};
       if (req.headers.authorization !== `Bearer ${STRIPE_SECRET_KEY}`) {
         reply = { status: 401, body: { error: { type: 'invalid_request_error', message: 'Invalid API Key provided' } } };
+      } else if (req.method === 'POST' && url.pathname === '/v1/refunds' && refundFailures > 0) {
+        // Stripe down: not kept under the idempotency key, and the client is told not to retry at once.
+        refundFailures--;
+        reply = { status: 503, body: { error: { type: 'api_error', message: 'Stripe is unavailable (stand-in).' } } };
+        headers = { 'stripe-should-retry': 'false' };
       } else if (idempotencyKey && replies.has(idempotencyKey)) {
         reply = replies.get(idempotencyKey)!;
       } else {
         reply = answer(req.method ?? '', url.pathname, params);
         if (idempotencyKey) replies.set(idempotencyKey, reply);
       }
-      res.writeHead(reply.status, { 'content-type': 'application/json', 'request-id': `req_${counter}` });
+      res.writeHead(reply.status, { 'content-type': 'application/json', 'request-id': `req_${counter}`, ...headers });
       res.end(JSON.stringify(reply.body));
     });
   });
@@ -183,6 +224,7 @@ export async function startStripeStandin(options: { now: () => Date }): Promise<
     requests,
     sessions,
     paymentIntents,
+    refunds,
     complete(sessionId, card = { brand: 'visa', last4: '4242' }) {
       const session = sessions.get(sessionId);
       if (!session) throw new Error(`No session ${sessionId}`);
@@ -210,6 +252,9 @@ export async function startStripeStandin(options: { now: () => Date }): Promise<
     },
     declineNextCharge(message = 'Your card has insufficient funds.') {
       decline = message;
+    },
+    failRefunds(count) {
+      refundFailures = count;
     },
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };

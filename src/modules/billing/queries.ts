@@ -93,6 +93,10 @@ export const findPaymentByExternalId = (db: Executor, externalId: string) =>
 export const insertPayment = (db: Executor, payment: Insertable<PaymentsTable>) =>
   db.insertInto('payments').values(payment).returningAll().executeTakeFirstOrThrow();
 
+/** One invoice's history entries of one kind, oldest first. */
+export const eventsOfAction = (db: Executor, invoiceId: number, action: string) =>
+  db.selectFrom('invoice_events').selectAll().where('invoice_id', '=', invoiceId).where('action', '=', action).orderBy('id').execute();
+
 export const insertEvent = (db: Executor, event: Insertable<InvoiceEventsTable>) => db.insertInto('invoice_events').values(event).execute();
 
 export const listForUser = (db: Db, userId: number) =>

@@ -1,6 +1,7 @@
 import type { Transaction } from 'kysely';
 import { iso, type Clock } from '../../core/clock.js';
 import type { Db } from '../../core/db/index.js';
+import type { Executor } from '../../core/jobs/index.js';
 import type { DB, InvoiceStatus } from '../../core/db/schema.js';
 import { formatMoney, MAX_CENTS } from '../../core/money.js';
 import { ok, refused, type Outcome } from '../../core/result.js';
@@ -65,6 +66,23 @@ export interface PaymentOutcome {
   /** The externalId had already been recorded: nothing changed, this is the earlier outcome. */
   alreadyRecorded: boolean;
 }
+
+/** A card payment billing would not take, and what became of its refund at the card processor. */
+export interface ReturnedPaymentInput {
+  /** The processor's id for the payment (a Stripe payment intent). */
+  externalId: string;
+  amountCents: number;
+  /** The processor's refund; null when it said the payment had been refunded already. */
+  refund: { id: string; amountCents: number; failed: boolean } | null;
+}
+
+export type ReturnedPaymentHandler = (trx: Transaction<DB>, invoice: InvoiceRow & { user_name: string; user_email: string }) => Promise<void>;
+
+/** The history entry of a card payment refunded because its invoice could not take it. */
+const RETURNED_PAYMENT = 'payment_returned';
+
+/** Invoices in these states take no payment any more (see `record`). */
+const CLOSED: readonly InvoiceStatus[] = ['paid', 'refunded', 'void'];
 
 export type PaymentWithName = PaymentRow & { recorded_by_name: string | null };
 export type InvoiceEventWithName = InvoiceEventRow & { actor_name: string | null };
@@ -288,6 +306,55 @@ export class BillingService {
         for (const handler of this.paidHandlers) await handler(trx, current);
       }
       return { invoice: current, payment, paidNow, alreadyRecorded: false };
+    });
+  }
+
+  /**
+   * Whether a card payment that `recordPayment` refused should be given back: its invoice is paid,
+   * refunded or void (so no payment can ever be recorded on it) and the payment is recorded on no
+   * invoice. `noted` when its refund is in the invoice's history already. Undefined otherwise (an
+   * unknown invoice, or an unpaid one that refused it for another reason: that stays for a person).
+   */
+  async paymentToReturn(invoiceId: number, externalId: string): Promise<{ invoice: InvoiceRow; noted: boolean } | undefined> {
+    const invoice = await q.findInvoice(this.db, invoiceId);
+    if (!invoice || !CLOSED.includes(invoice.status)) return undefined;
+    if (await q.findPaymentByExternalId(this.db, externalId)) return undefined;
+    return { invoice, noted: await this.returnNoted(this.db, invoiceId, externalId) };
+  }
+
+  private async returnNoted(executor: Executor, invoiceId: number, externalId: string) {
+    return (await q.eventsOfAction(executor, invoiceId, RETURNED_PAYMENT)).some((e) => e.detail.includes(`(${externalId})`));
+  }
+
+  /**
+   * Write into the invoice's history that a card payment it could not take went back to the payer
+   * (it is not a payment of the invoice: totals and status stay as they are). Once per payment:
+   * false, and nothing done, when it is noted already. `then` runs in the same transaction, only
+   * when the money did go back (to queue the payer's e-mail).
+   */
+  async noteReturnedPayment(invoiceId: number, input: ReturnedPaymentInput, then?: ReturnedPaymentHandler): Promise<boolean> {
+    const now = iso(this.clock.now());
+    return this.db.transaction().execute(async (trx) => {
+      // Under the invoice's lock, so two deliveries of the same event write one entry.
+      const locked = await q.lockInvoice(trx, invoiceId, now);
+      if (!locked) throw new Error(`Invoice id ${invoiceId} does not exist`);
+      if (await this.returnNoted(trx, invoiceId, input.externalId)) return false;
+      const amount = formatMoney(input.amountCents);
+      const arrived =
+        locked.status === 'paid'
+          ? `A second card payment of ${amount} (${input.externalId}) arrived after the invoice was already paid`
+          : `A card payment of ${amount} (${input.externalId}) arrived after the invoice was ${locked.status === 'void' ? 'voided' : 'refunded'}`;
+      const { refund } = input;
+      const outcome = !refund
+        ? 'it had already been refunded in Stripe.'
+        : refund.failed
+          ? `its automatic refund (Stripe refund ${refund.id}) failed: refund it from the Stripe dashboard.`
+          : refund.amountCents === input.amountCents
+            ? `it was refunded automatically (Stripe refund ${refund.id}).`
+            : `${formatMoney(refund.amountCents)} of it was refunded automatically (Stripe refund ${refund.id}); the rest had been refunded already.`;
+      await q.insertEvent(trx, { invoice_id: invoiceId, action: RETURNED_PAYMENT, detail: `${arrived}; ${outcome}`, actor_user_id: null, created_at: now });
+      if (then && !refund?.failed) await then(trx, (await q.findInvoiceWithUser(trx, invoiceId))!);
+      return true;
     });
   }
 

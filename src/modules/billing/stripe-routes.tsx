@@ -66,7 +66,11 @@ export async function stripeRoutes(app: FastifyInstance, { stripe, autoRenewal }
       const signature = request.headers['stripe-signature'];
       const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
       const result = await stripe.handleWebhook(body, typeof signature === 'string' ? signature : undefined);
-      if (!result.ok) return reply.code(400).send({ error: 'The Stripe signature is missing, wrong or too old.' });
+      if (!result.ok) {
+        // Any answer but 2xx makes Stripe send the event again later (for up to three days).
+        if (result.error === 'try again') return reply.code(503).send({ error: 'Stripe could not be reached to act on this event; send it again later.' });
+        return reply.code(400).send({ error: 'The Stripe signature is missing, wrong or too old.' });
+      }
       if (result.outcome === 'refused') request.log.warn({ detail: result.detail }, 'Stripe payment not recorded');
       return reply.send({ received: true, outcome: result.outcome });
     });

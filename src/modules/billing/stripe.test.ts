@@ -1,4 +1,5 @@
 import type { ParsedMail } from 'mailparser';
+import Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { ConfigError, loadConfig } from '../../config.js';
 import { DAY, HOUR } from '../../core/clock.js';
@@ -210,6 +211,158 @@ describe('paying an invoice online', () => {
     expect(res.json()).toMatchObject({ outcome: 'ignored' });
     const stray = await deliver(site, signedEvent('payment_intent.succeeded', { id: 'pi_1', object: 'payment_intent', amount_received: 100, currency: 'usd', metadata: {} }, { timestamp: now(clock) }));
     expect(stray.json()).toMatchObject({ outcome: 'ignored' });
+  });
+});
+
+describe('a card payment the invoice can no longer take', () => {
+  const ADMIN = { email: 'board@example.org', password: 'correct horse battery staple', name: 'Board Admin' };
+  const refundRequests = (standin: StripeStandin) => standin.requests.filter((r) => r.method === 'POST' && r.path === '/v1/refunds');
+
+  /** What an admin reads under "History" on the invoice's page. */
+  async function historyPage(site: TestSite, invoiceId: number) {
+    if (!(await site.accounts.findUserByEmail(ADMIN.email))) await site.addUser({ ...ADMIN, role: 'admin' });
+    const board = new Client(site.app);
+    await board.logIn(ADMIN.email, ADMIN.password);
+    return visibleText((await board.get(`/admin/invoices/${invoiceId}`)).body);
+  }
+
+  it('refunds a second Checkout payment once, notes it in the invoice history and tells the member', async () => {
+    const { site, clock, standin } = await newSite();
+    const { browser, invoice } = await applicant(site);
+    // Two tabs, more than the 10 minutes apart in which a second press reuses the first session.
+    const first = await payOnline(site, browser, standin, invoice.id);
+    clock.advance(15 * 60_000);
+    const second = await payOnline(site, browser, standin, invoice.id);
+    expect(second.id).not.toBe(first.id);
+    const paid = standin.complete(first.id);
+    const twice = standin.complete(second.id);
+    expect((await deliver(site, signedEvent('checkout.session.completed', paid, { timestamp: now(clock) }))).json()).toMatchObject({ outcome: 'paid' });
+
+    // The second payment's two events arrive together, then one of them again.
+    await site.jobs.runDue(); // the welcome e-mail goes out first
+    const since = smtp.messages.length;
+    const event = signedEvent('checkout.session.completed', twice, { timestamp: now(clock) });
+    const intentEvent = signedEvent('payment_intent.succeeded', standin.paymentIntents.get(twice.payment_intent)!, { timestamp: now(clock) });
+    const both = await Promise.all([deliver(site, event), deliver(site, intentEvent)]);
+    expect(both.map((r) => r.statusCode)).toEqual([200, 200]);
+    expect(both.map((r) => r.json().outcome).sort()).toEqual(['already refunded', 'refunded']);
+    const again = await deliver(site, event);
+    expect(again.statusCode).toBe(200);
+    expect(again.json()).toMatchObject({ outcome: 'already refunded' });
+
+    const [refund, ...more] = standin.refunds.values();
+    expect(more).toEqual([]);
+    expect(refund).toMatchObject({ payment_intent: twice.payment_intent, amount: 5000, status: 'succeeded' });
+    const requests = refundRequests(standin);
+    expect(requests.length).toBeGreaterThanOrEqual(1);
+    for (const r of requests) expect(r).toMatchObject({ params: { payment_intent: twice.payment_intent }, idempotencyKey: `refund-${twice.payment_intent}` });
+
+    // The invoice keeps the first payment only; the history says what happened to the second.
+    const detail = (await site.billing.get(invoice.id))!;
+    expect(detail.status).toBe('paid');
+    expect(detail.payments.map((p) => p.external_id)).toEqual([paid.payment_intent]);
+    const note = `A second card payment of $50.00 (${twice.payment_intent}) arrived after the invoice was already paid; it was refunded automatically (Stripe refund ${refund!.id}).`;
+    expect(detail.events.filter((e) => e.detail === note)).toHaveLength(1);
+    expect(await historyPage(site, invoice.id)).toContain(`Automatic. ${note}`);
+
+    const mail = await mailFor(site, 'pat@example.org', since);
+    expect(mail.map((m) => m.subject)).toEqual(['Your card payment of $50.00 to CIPCA was refunded']);
+    expect(mail[0]!.text).toContain('We received a card payment of $50.00 for invoice 1, which was already paid.');
+    expect(linkIn(mail[0]!.text)).toBe('/account');
+  });
+
+  it('refunds a card payment for an invoice voided meanwhile', async () => {
+    const { site, clock, standin } = await newSite();
+    const { browser, invoice } = await applicant(site);
+    const session = await payOnline(site, browser, standin, invoice.id);
+    expect((await site.billing.voidInvoice(invoice.id, { reason: 'Applied twice', actorUserId: null })).ok).toBe(true);
+    const completed = standin.complete(session.id);
+
+    const since = smtp.messages.length;
+    const res = await deliver(site, signedEvent('payment_intent.succeeded', standin.paymentIntents.get(completed.payment_intent)!, { timestamp: now(clock) }));
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toMatchObject({ outcome: 'refunded' });
+    const [refund, ...more] = standin.refunds.values();
+    expect(more).toEqual([]);
+    expect(refund).toMatchObject({ payment_intent: completed.payment_intent, amount: 5000 });
+
+    const detail = (await site.billing.get(invoice.id))!;
+    expect(detail.status).toBe('void');
+    expect(detail.payments).toEqual([]);
+    expect(detail.events.at(-1)!.detail).toBe(`A card payment of $50.00 (${completed.payment_intent}) arrived after the invoice was voided; it was refunded automatically (Stripe refund ${refund!.id}).`);
+    const mail = await mailFor(site, 'pat@example.org', since);
+    expect(mail.map((m) => m.subject)).toEqual(['Your card payment of $50.00 to CIPCA was refunded']);
+    expect(mail[0]!.text).toContain('for invoice 1, which is void.');
+
+    // The session's own event, later, changes nothing.
+    expect((await deliver(site, signedEvent('checkout.session.completed', completed, { timestamp: now(clock) }))).json()).toMatchObject({ outcome: 'already refunded' });
+    expect(standin.refunds.size).toBe(1);
+  });
+
+  it('answers 503 when the refund cannot be made, so that Stripe sends the event again; the retry refunds it', async () => {
+    const { site, clock, standin } = await newSite();
+    const { browser, invoice } = await applicant(site);
+    const session = await payOnline(site, browser, standin, invoice.id);
+    // The treasurer records the member's check while the member is at Checkout.
+    expect((await site.billing.recordPayment(invoice.id, { method: 'check', amountCents: 5000, reference: 'Check 1001', actorUserId: null })).ok).toBe(true);
+    const completed = standin.complete(session.id);
+    const events = (await site.billing.get(invoice.id))!.events.length;
+
+    standin.failRefunds(1);
+    await site.jobs.runDue(); // the welcome e-mail goes out first
+    const since = smtp.messages.length;
+    const failed = await deliver(site, signedEvent('checkout.session.completed', completed, { timestamp: now(clock) }));
+    expect(failed.statusCode).toBe(503);
+    expect(standin.refunds.size).toBe(0);
+    expect((await site.billing.get(invoice.id))!.events).toHaveLength(events);
+    expect(await mailFor(site, 'pat@example.org', since)).toEqual([]);
+
+    // Stripe's retry, an hour later (signed anew).
+    clock.advance(HOUR);
+    const retried = await deliver(site, signedEvent('checkout.session.completed', completed, { timestamp: now(clock) }));
+    expect(retried.statusCode).toBe(200);
+    expect(retried.json()).toMatchObject({ outcome: 'refunded' });
+    const [refund, ...more] = standin.refunds.values();
+    expect(more).toEqual([]);
+    expect(refund).toMatchObject({ payment_intent: completed.payment_intent, amount: 5000 });
+    expect(refundRequests(standin).map((r) => r.idempotencyKey)).toEqual([`refund-${completed.payment_intent}`, `refund-${completed.payment_intent}`]);
+    const detail = (await site.billing.get(invoice.id))!;
+    expect(detail.payments.map((p) => p.method)).toEqual(['check']);
+    expect(detail.events.at(-1)!.detail).toBe(
+      `A second card payment of $50.00 (${completed.payment_intent}) arrived after the invoice was already paid; it was refunded automatically (Stripe refund ${refund!.id}).`,
+    );
+    expect((await mailFor(site, 'pat@example.org', since)).map((m) => m.subject)).toEqual(['Your card payment of $50.00 to CIPCA was refunded']);
+  });
+
+  it('notes a payment refunded in Stripe already (from the dashboard) without refunding it again', async () => {
+    const { site, clock, standin } = await newSite();
+    const { browser, invoice } = await applicant(site);
+    const session = await payOnline(site, browser, standin, invoice.id);
+    await site.billing.recordPayment(invoice.id, { method: 'check', amountCents: 5000, reference: 'Check 1001', actorUserId: null });
+    const completed = standin.complete(session.id);
+    // The treasurer refunded it by hand before the event came (another key than ours).
+    const api = new URL(standin.env.STRIPE_API_BASE);
+    const stripe = new Stripe(standin.env.STRIPE_SECRET_KEY, { host: api.hostname, port: Number(api.port), protocol: 'http' });
+    await stripe.refunds.create({ payment_intent: completed.payment_intent });
+
+    const res = await deliver(site, signedEvent('checkout.session.completed', completed, { timestamp: now(clock) }));
+    expect(res.json()).toMatchObject({ outcome: 'refunded' });
+    expect(standin.refunds.size).toBe(1);
+    expect((await site.billing.get(invoice.id))!.events.at(-1)!.detail).toBe(
+      `A second card payment of $50.00 (${completed.payment_intent}) arrived after the invoice was already paid; it had already been refunded in Stripe.`,
+    );
+  });
+
+  it('leaves more than the balance of an unpaid invoice for a person, without refunding it', async () => {
+    const { site, clock, standin } = await newSite();
+    const { browser, invoice } = await applicant(site);
+    const session = await payOnline(site, browser, standin, invoice.id);
+    await site.billing.recordPayment(invoice.id, { method: 'check', amountCents: 1000, reference: 'Check 1001', actorUserId: null });
+    const completed = standin.complete(session.id);
+    const res = await deliver(site, signedEvent('checkout.session.completed', completed, { timestamp: now(clock) }));
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toMatchObject({ outcome: 'refused' });
+    expect(refundRequests(standin)).toEqual([]);
   });
 });
 

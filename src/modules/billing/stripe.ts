@@ -7,8 +7,11 @@ import { iso, type Clock } from '../../core/clock.js';
 import type { Db } from '../../core/db/index.js';
 import type { DB } from '../../core/db/schema.js';
 import { parseId } from '../../core/http/params.js';
+import type { Mailer } from '../../core/mail/index.js';
+import { formatMoney } from '../../core/money.js';
 import { ok, refused, type Outcome } from '../../core/result.js';
 import type { SiteState } from '../../core/settings.js';
+import { cardPaymentRefundedMail } from './emails.js';
 import type { BillingService, PaymentOutcome } from './service.js';
 import * as q from './stripe-queries.js';
 
@@ -28,8 +31,11 @@ export interface SavedCard {
 export type CardSavedHandler = (trx: Transaction<DB>, saved: { userId: number; label: string; turnOnAutoRenew: boolean }) => Promise<void>;
 
 export type WebhookResult =
-  | { ok: false }
-  | { ok: true; outcome: 'ignored' | 'paid' | 'already recorded' | 'card saved' | 'card already saved'; detail?: string }
+  /** Not from Stripe (no signature, a wrong one, or too old): answered 400. */
+  | { ok: false; error: 'signature' }
+  /** Stripe's API failed us while acting on the event: answered 503, so Stripe sends it again later. */
+  | { ok: false; error: 'try again'; detail: string }
+  | { ok: true; outcome: 'ignored' | 'paid' | 'already recorded' | 'card saved' | 'card already saved' | 'refunded' | 'already refunded'; detail?: string }
   | { ok: true; outcome: 'refused'; detail: string };
 
 export type ChargeResult =
@@ -54,13 +60,14 @@ export class StripePayments {
   /** The Stripe client, made on first use: the package is large and most requests never need it. */
   private client: Promise<Stripe> | undefined;
   private cardSavedHandlers: CardSavedHandler[] = [];
-  private log: Pick<FastifyBaseLogger, 'warn' | 'info'> | undefined;
+  private log: Pick<FastifyBaseLogger, 'error' | 'warn' | 'info'> | undefined;
 
   constructor(
     private db: Db,
     private clock: Clock,
     private state: SiteState,
     private billing: BillingService,
+    private mailer: Mailer,
     private options: NonNullable<Config['stripe']> & { baseUrl: string },
   ) {}
 
@@ -78,7 +85,7 @@ export class StripePayments {
     return this.client;
   }
 
-  setLogger(log: Pick<FastifyBaseLogger, 'warn' | 'info'>) {
+  setLogger(log: Pick<FastifyBaseLogger, 'error' | 'warn' | 'info'>) {
     this.log = log;
   }
 
@@ -211,16 +218,17 @@ export class StripePayments {
 
   /**
    * A webhook from Stripe: the signature (over the raw bytes, with a recent timestamp) proves it
-   * came from Stripe; `{ ok: false }` when it does not. Every effect is idempotent: the same event
-   * twice, or events out of order, change nothing the second time.
+   * came from Stripe; `{ ok: false, error: 'signature' }` when it does not. Every effect is
+   * idempotent: the same event twice, or events out of order, change nothing the second time.
+   * `{ ok: false, error: 'try again' }` when a call to Stripe failed: Stripe should send it again.
    */
   async handleWebhook(rawBody: Buffer, signature: string | undefined): Promise<WebhookResult> {
-    if (!signature) return { ok: false };
+    if (!signature) return { ok: false, error: 'signature' };
     let event: Stripe.Event;
     try {
       event = (await this.stripe()).webhooks.constructEvent(rawBody, signature, this.options.webhookSecret, WEBHOOK_TOLERANCE_SECONDS, undefined, this.clock.now().getTime());
     } catch {
-      return { ok: false };
+      return { ok: false, error: 'signature' };
     }
     // Signed by Stripe but not the shape we know (an API version change): acknowledged, not acted on.
     if (typeof event.data?.object !== 'object' || event.data.object === null) return { ok: true, outcome: 'ignored' };
@@ -253,11 +261,66 @@ export class StripePayments {
   private async recordCardPayment(invoiceId: number, amountCents: number, externalId: string, reference: string): Promise<WebhookResult> {
     const result = await this.billing.recordPayment(invoiceId, { method: 'card', amountCents, reference, externalId, actorUserId: null });
     if (result.ok) return { ok: true, outcome: result.value.alreadyRecorded ? 'already recorded' : 'paid' };
-    // Money Stripe took that billing will not take (the invoice was paid another way, or voided):
-    // acknowledged, so Stripe stops resending, and logged for the treasurer to refund.
+    // Money Stripe took that the invoice can no longer take (paid another way, e.g. a second
+    // Checkout or a check, refunded, or voided): it goes back to the card by itself.
+    if (externalId.startsWith('pi_')) {
+      const unwanted = await this.billing.paymentToReturn(invoiceId, externalId);
+      if (unwanted) return this.refundUnwanted(invoiceId, amountCents, externalId, unwanted.noted);
+    }
+    // Anything else (more than the balance of an unpaid invoice, an unknown invoice): acknowledged,
+    // so Stripe stops resending, and logged for the treasurer to refund.
     const detail = `${externalId} for invoice id ${invoiceId}: ${Object.values(result.errors).join(' ')}`;
     this.log?.warn({ externalId, invoiceId, errors: result.errors }, 'Stripe payment not recorded: refund it from the Stripe dashboard');
     return { ok: true, outcome: 'refused', detail };
+  }
+
+  /**
+   * Refund, in full, a card payment whose invoice is paid, refunded or void, note it in the
+   * invoice's history and e-mail the member, once. The refund's idempotency key is the payment's,
+   * so repeated deliveries (or two events for one payment) refund once; when the refund call
+   * fails, nothing is written and the webhook answers 503, so Stripe sends the event again later.
+   */
+  private async refundUnwanted(invoiceId: number, amountCents: number, paymentIntentId: string, noted: boolean): Promise<WebhookResult> {
+    if (noted) return { ok: true, outcome: 'already refunded' };
+    let refund: Stripe.Refund | null;
+    try {
+      refund = await (await this.stripe()).refunds.create({ payment_intent: paymentIntentId, metadata: { invoice_id: String(invoiceId) } }, { idempotencyKey: `refund-${paymentIntentId}` });
+    } catch (err) {
+      // Refunded before (from the dashboard, or by us longer ago than Stripe keeps idempotency keys).
+      if ((err as { code?: string }).code === 'charge_already_refunded') refund = null;
+      else {
+        this.log?.error({ err, paymentIntentId, invoiceId }, 'Stripe: refunding a card payment the invoice could not take failed; Stripe will resend the event');
+        return { ok: false, error: 'try again', detail: `refund of ${paymentIntentId} for invoice id ${invoiceId} failed` };
+      }
+    }
+    const failed = refund?.status === 'failed' || refund?.status === 'canceled';
+    const settings = await this.state.getSettings();
+    const written = await this.billing.noteReturnedPayment(
+      invoiceId,
+      { externalId: paymentIntentId, amountCents, refund: refund && { id: refund.id, amountCents: refund.amount, failed } },
+      async (trx, invoice) => {
+        await this.mailer.queue(
+          trx,
+          await cardPaymentRefundedMail(trx, {
+            to: invoice.user_email,
+            name: invoice.user_name,
+            site: settings.shortName,
+            amount: formatMoney(amountCents),
+            number: invoice.number,
+            status: invoice.status,
+            link: this.link('/account'),
+            contact: settings.contactEmail,
+          }),
+        );
+      },
+    );
+    if (!written) return { ok: true, outcome: 'already refunded' };
+    if (failed) {
+      this.log?.error({ paymentIntentId, invoiceId, refund: refund!.id }, 'Stripe: the automatic refund failed: refund it from the Stripe dashboard');
+      return { ok: true, outcome: 'refused', detail: `${paymentIntentId} for invoice id ${invoiceId}: its refund ${refund!.id} failed` };
+    }
+    this.log?.info({ paymentIntentId, invoiceId, refund: refund?.id ?? null }, 'Stripe payment the invoice could not take was refunded');
+    return { ok: true, outcome: 'refunded', detail: `${paymentIntentId} for invoice id ${invoiceId}: ${refund ? `refunded (${refund.id})` : 'already refunded in Stripe'}` };
   }
 
   private async cardSetUp(session: Stripe.Checkout.Session): Promise<WebhookResult> {

@@ -4,10 +4,11 @@ import type { TemplateDefinition } from './templates.js';
 
 type TemplateRow = { key: string; name: string; description: string; edited: boolean };
 
-/** The templates by the part of the site that sends them (the start of the key: `accounts.`, `membership.`). */
+/** The templates by the part of the site that sends them (the start of the key: `accounts.`, `membership.`, `billing.`). */
 const GROUPS: { prefix: string; title: string }[] = [
   { prefix: 'accounts.', title: 'Log-in and accounts' },
   { prefix: 'membership.', title: 'Membership' },
+  { prefix: 'billing.', title: 'Payments' },
 ];
 
 export function TemplateList({ templates }: { templates: TemplateRow[] }) {

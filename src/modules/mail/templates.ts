@@ -283,7 +283,7 @@ Log in with this e-mail address and your usual password:
   {
     key: 'membership.invoice',
     name: 'Invoice',
-    description: 'Sent when a member asks for their open dues invoice by e-mail ("Invoice me").',
+    description: 'Sent when a member asks for their open dues invoice by e-mail ("Invoice me"), and when someone logged in applies with their account and is invoiced.',
     fields: {
       name: common.name,
       association: common.association,
@@ -447,6 +447,34 @@ Your card was not charged, and we have turned automatic renewal off so that we d
 Please renew from your account page: pay online with another card, or download
 the invoice to pay by check or bank transfer. You can turn automatic renewal on again there too.
 You will find it there as invoice {{invoice_number}}.
+
+{{link}}
+
+Questions? Write to {{contact}}.
+`,
+  },
+  {
+    key: 'billing.card_payment_refunded',
+    name: 'Card payment refunded (not needed)',
+    description:
+      'Sent when a card payment arrives for an invoice that no longer takes one (already paid, for example by a second Checkout or by check, or void) and the site has refunded it automatically (only when card payments are set up).',
+    fields: {
+      name: common.name,
+      association: common.association,
+      amount: field('the amount of the card payment that was refunded', '$50.00'),
+      invoice_number: common.invoice_number,
+      situation: field('why the payment was not needed: "was already paid", "is void" or "had been refunded"', 'was already paid'),
+      link: common.link,
+      contact: common.contact,
+    },
+    subject: 'Your card payment of {{amount}} to {{association}} was refunded',
+    text: `Hello {{name}},
+
+We received a card payment of {{amount}} for invoice {{invoice_number}}, which {{situation}}.
+So that you do not pay twice, we have refunded that payment to your card in full. Depending on
+your bank, it may take 5 to 10 business days to show on your statement.
+
+There is nothing you need to do. Your invoices are on your account page:
 
 {{link}}
 

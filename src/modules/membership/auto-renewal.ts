@@ -279,7 +279,7 @@ export class AutoRenewal {
     if (!result.payment.ok) {
       const problem = Object.values(result.payment.errors).join(' ');
       await aq.updateOpenCycle(this.db, cycle.id, { status: 'failed', detail: `Charged (${result.paymentIntentId}) but not recorded: ${problem}`, payment_intent_id: result.paymentIntentId, updated_at: at });
-      throw new Error(`Stripe charged ${result.paymentIntentId} but billing refused it: ${problem} Refund it from the Stripe dashboard.`);
+      throw new Error(`Stripe charged ${result.paymentIntentId} but billing refused it: ${problem} The payment's webhook refunds it by itself when the invoice was already paid or void; otherwise refund it from the Stripe dashboard.`);
     }
     await this.db.transaction().execute(async (trx) => {
       if (await aq.updateOpenCycle(trx, cycle.id, { status: 'charged', payment_intent_id: result.paymentIntentId, updated_at: at })) {
