@@ -85,7 +85,7 @@ export async function createHeadworks(config: Config, options: { clock?: Clock }
     const adminMembers = new AdminMembersService(db, clock, state, jobs, membership, accounts);
     const fields = new MemberFieldsService(db, clock);
     const directory = new DirectoryService(db, clock, accounts, fields);
-    const stripe = config.stripe ? new StripePayments(db, clock, state, billing, { ...config.stripe, baseUrl: config.baseUrl }) : null;
+    const stripe = config.stripe ? new StripePayments(db, clock, state, billing, mailer, { ...config.stripe, baseUrl: config.baseUrl }) : null;
     const autoRenewal = stripe ? new AutoRenewal(db, clock, state, billing, stripe, mailer, jobs, { baseUrl: config.baseUrl }) : null;
     const renewals = new RenewalService(db, clock, state, accounts, billing, mailer, jobs, { baseUrl: config.baseUrl });
     const bundles = new BundleService(db, clock, state, accounts, mailer, jobs, { baseUrl: config.baseUrl });
