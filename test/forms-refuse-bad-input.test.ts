@@ -11,7 +11,7 @@
  *   Forgot password (/forgot-password): here
  *   Choose a new password (/reset-password/:token): accounts.test.ts "lets the link set a new password, refusing…" ¹
  *   Set up your account (/setup/:token): accounts.test.ts "e-mails the invitee a link…", "sets up from a one-time link…"
- *   Apply for a level (/join/:id): membership.test.ts "refuses bad input beside each field…"
+ *   Apply for a level (/join/:id): membership.test.ts "refuses bad input beside each field…"; logged in, with an account: reapply.test.ts "refuses bad input beside the field…"
  * Members
  *   Change password (/account/password): accounts.test.ts "refuses a wrong current password…", "refuses a too short…" ¹
  *   My profile (/account/profile): directory.test.ts "shows the defaults, refuses bad input…"

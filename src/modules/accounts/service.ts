@@ -333,6 +333,18 @@ export class AccountsService {
     return this.link(`/join/verify/${token}`);
   }
 
+  /**
+   * Whether a logged-in user has shown they read their account's address, so an application of
+   * theirs needs no confirmation link: it was confirmed by a link, or the account has a password.
+   * A password comes with the address proven (a set-up or reset link sent there: an imported
+   * account, a covered person, an invited admin), except for a new applicant's, whose membership
+   * waits for confirmation until they open the link.
+   */
+  async hasProvenAddress(executor: Executor, userId: number): Promise<boolean> {
+    const user = await q.findUserById(executor, userId);
+    return !!user && (user.email_verified_at !== null || user.password_hash !== null);
+  }
+
   /** Use a verification link once: the user id it verified, or null when unknown, used or expired. */
   async verifyEmail(trx: Executor, token: string): Promise<number | null> {
     const now = iso(this.clock.now());

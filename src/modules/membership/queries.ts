@@ -1,7 +1,7 @@
 import type { Selectable } from 'kysely';
 import type { Db } from '../../core/db/index.js';
 import { prepared } from '../../core/db/prepared.js';
-import type { MembershipStatus, MembershipsTable } from '../../core/db/schema.js';
+import type { MemberContact, MembershipStatus, MembershipsTable } from '../../core/db/schema.js';
 import type { Executor } from '../../core/jobs/index.js';
 import type { LevelInput } from './levels.js';
 
@@ -57,6 +57,21 @@ export const insertMembership = (db: Executor, m: MembershipWrite, now: string) 
 
 export const updateMembership = (db: Executor, id: number, values: Partial<Omit<MembershipRow, 'id'>> & { updated_at: string }) =>
   db.updateTable('memberships').set(values).where('id', '=', id).execute();
+
+/**
+ * A membership taken up again by a new application (`applyAgain`), only while its status is one of
+ * `from`: at a level, waiting for e-mail confirmation, out of any agency bundle, with no start or
+ * renewal date of its own yet. Whether it was (one row, or none when its status changed meanwhile).
+ */
+export async function restartMembership(db: Executor, id: number, from: readonly MembershipStatus[], m: MemberContact & { level_id: number; updated_at: string }) {
+  const result = await db
+    .updateTable('memberships')
+    .set({ ...m, status: 'pending_verification', bundle_id: null, started_at: null, expires_at: null, auto_renew: 0 })
+    .where('id', '=', id)
+    .where('status', 'in', [...from])
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}
 
 export const findMembership = (db: Executor, id: number) => db.selectFrom('memberships').selectAll().where('id', '=', id).executeTakeFirst();
 

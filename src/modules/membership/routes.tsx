@@ -3,9 +3,9 @@ import { requireRole } from '../../core/auth/guards.js';
 import { formValues, parseForm } from '../../core/http/forms.js';
 import { findById } from '../../core/http/params.js';
 import type { SiteService } from '../site/service.js';
-import { parseCustomFields, type MemberFieldsService } from './fields.js';
-import { levelInput } from './levels.js';
-import { applicationInput, type MembershipService } from './service.js';
+import { fieldFormValues, parseCustomFields, type MemberFieldsService } from './fields.js';
+import { levelInput, type Level } from './levels.js';
+import { applicationInput, liveMembershipMessage, reapplicationInput, type MembershipService } from './service.js';
 import * as v from './views.js';
 
 interface Deps {
@@ -22,27 +22,65 @@ export async function membershipRoutes(app: FastifyInstance, { membership, site,
 
   app.get('/join', async (request, reply) => {
     // The introduction is the "join" page admins edit under Pages.
-    const [intro, levels] = await Promise.all([site.getPage('join'), membership.publicLevels()]);
+    const [intro, levels, state] = await Promise.all([site.getPage('join'), membership.publicLevels(), request.user ? membership.applyState(request.user.id) : null]);
     return reply.page({
       title: intro?.title ?? 'Become a member',
       description: intro?.description,
-      body: <v.JoinPage introHtml={intro?.body_html ?? null} levels={levels} signedIn={!!request.user} />,
+      body: <v.JoinPage introHtml={intro?.body_html ?? null} levels={levels} signedIn={!!request.user} canApply={!!state?.canApply} />,
     });
   });
+
+  const applicationTitle = (level: Level) => `Apply for ${level.name} membership`;
 
   app.get<{ Params: { id: string } }>('/join/:id', async (request, reply) => {
     const level = await findById(request.params.id, membership.getLevel);
     if (!level || !level.public_can_apply) return reply.callNotFound();
-    if (request.user) return reply.redirect('/account', 303);
-    return reply.page({ title: `Apply for ${level.name} membership`, body: <v.ApplicationForm level={level} csrf={reply.csrfToken()} values={{}} fields={await fields.list()} /> });
+    const memberFields = await fields.list();
+    if (request.user) {
+      // Logged in: apply with this account (no membership, or one not approved or ended), or see why not.
+      const state = await membership.applyState(request.user.id);
+      if (!state.canApply) return reply.page({ title: applicationTitle(level), body: <v.LiveMembershipNotice message={liveMembershipMessage(state.membership)} /> });
+      const mine = await membership.applicationValues(request.user.id, state.membership);
+      const values = { name: mine.name, ...mine.details, ...fieldFormValues(memberFields, mine.stored) };
+      return reply.page({
+        title: applicationTitle(level),
+        body: <v.ApplicationForm level={level} csrf={reply.csrfToken()} values={values} fields={memberFields} account={{ email: request.user.email }} />,
+      });
+    }
+    return reply.page({ title: applicationTitle(level), body: <v.ApplicationForm level={level} csrf={reply.csrfToken()} values={{}} fields={memberFields} /> });
   });
 
   app.post<{ Params: { id: string } }>('/join/:id', async (request, reply) => {
     const level = await findById(request.params.id, membership.getLevel);
     if (!level || !level.public_can_apply) return reply.callNotFound();
-    const form = parseForm(applicationInput, request.body);
     const memberFields = await fields.list();
     const custom = parseCustomFields(memberFields, request.body);
+    const user = request.user;
+    if (user) {
+      const state = await membership.applyState(user.id);
+      if (!state.canApply) {
+        return reply.page({ status: 409, title: applicationTitle(level), body: <v.LiveMembershipNotice message={liveMembershipMessage(state.membership)} /> });
+      }
+      const form = parseForm(reapplicationInput, request.body);
+      const result =
+        form.ok && 'values' in custom
+          ? await membership.applyAgain(user.id, level, form.data, custom.values)
+          : { ok: false as const, errors: { ...(form.ok ? {} : form.errors), ...('errors' in custom ? custom.errors : {}) } };
+      if (!result.ok) {
+        return reply.page({
+          status: 422,
+          title: applicationTitle(level),
+          body: <v.ApplicationForm level={level} csrf={reply.csrfToken()} values={formValues(request.body)} errors={result.errors} fields={memberFields} account={{ email: user.email }} />,
+        });
+      }
+      if (result.value.status === 'pending_verification') return reply.page({ title: 'Check your e-mail', body: <v.CheckYourEmail address={result.value.email} /> });
+      reply.setFlash(
+        'success',
+        result.value.status === 'active' ? `Thank you: your ${level.name} membership is active.` : `Thank you: we have received your application for ${level.name} membership.`,
+      );
+      return reply.redirect('/account', 303);
+    }
+    const form = parseForm(applicationInput, request.body);
     const result =
       form.ok && 'values' in custom
         ? await membership.apply(level, form.data, custom.values)
@@ -50,7 +88,7 @@ export async function membershipRoutes(app: FastifyInstance, { membership, site,
     if (!result.ok) {
       return reply.page({
         status: 422,
-        title: `Apply for ${level.name} membership`,
+        title: applicationTitle(level),
         body: <v.ApplicationForm level={level} csrf={reply.csrfToken()} values={formValues(request.body)} errors={result.errors} fields={memberFields} />,
       });
     }

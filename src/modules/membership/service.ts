@@ -13,15 +13,27 @@ import { ok, refused, type Outcome } from '../../core/result.js';
 import type { SiteState } from '../../core/settings.js';
 import { formatDate } from '../../core/views/render.js';
 import type { AccountsService } from '../accounts/service.js';
-import type { BillingService } from '../billing/service.js';
+import type { BillingService, InvoiceRow } from '../billing/service.js';
 import { activatedMail, applicationReceivedMail, approvedMail, invoiceMail, rejectedMail } from './emails.js';
 import { duesPeriod, EXAMPLE_LEVELS, type Level, type LevelInput } from './levels.js';
 import * as bq from './bundles-queries.js';
 import * as q from './queries.js';
 import type { FieldValue } from './fields.js';
-import { saveFieldValues } from './fields-queries.js';
+import { saveFieldValues, valuesFor } from './fields-queries.js';
 
 type Invoice = { id: number; number: number; membership_id: number | null; purpose: InvoicesTable['purpose']; status: InvoicesTable['status']; period_end: string | null; total_cents: number; due_at: string; user_id: number };
+
+/** The member's details an application asks for (beside the account's name, e-mail and password). */
+const applicationDetails = {
+  organization: optionalText('the organization', 150),
+  job_title: optionalText('the job title', 120),
+  phone: optionalText('the phone number', 40),
+  address_line1: optionalText('the address', 150),
+  address_line2: optionalText('the address', 150),
+  city: optionalText('the city', 80),
+  region: optionalText('the state', 80),
+  postal_code: optionalText('the ZIP code', 20),
+};
 
 export const applicationInput = z
   .object({
@@ -29,17 +41,14 @@ export const applicationInput = z
     email: email(),
     password: newPasswordSchema,
     confirm: z.string().optional(),
-    organization: optionalText('the organization', 150),
-    job_title: optionalText('the job title', 120),
-    phone: optionalText('the phone number', 40),
-    address_line1: optionalText('the address', 150),
-    address_line2: optionalText('the address', 150),
-    city: optionalText('the city', 80),
-    region: optionalText('the state', 80),
-    postal_code: optionalText('the ZIP code', 20),
+    ...applicationDetails,
   })
   .refine((v) => v.password === v.confirm, { path: ['confirm'], message: 'The two passwords are not the same. Type the password again.' });
 export type ApplicationInput = z.output<typeof applicationInput>;
+
+/** The application of someone logged in (`applyAgain`): their account's address and password are known already. */
+export const reapplicationInput = z.object({ name: text('your full name', 120), ...applicationDetails });
+export type ReapplicationInput = z.output<typeof reapplicationInput>;
 
 export const rejectInput = z.object({ reason: text('the reason the applicant will read', 2000) });
 
@@ -54,6 +63,33 @@ export const STATUS_LABELS: Record<MembershipStatus, string> = {
   rejected: 'Not approved',
   suspended: 'Suspended',
 };
+
+/**
+ * A logged-in person may apply from /join when they have no membership, or theirs is one of these:
+ * an application not approved, or a membership that ended (an agency's coverage, or cancelled).
+ * Every other status is a live membership, handled from the account page (a lapsed one renews there).
+ */
+export const MAY_APPLY_AGAIN: readonly MembershipStatus[] = ['rejected', 'cancelled'];
+
+/** What a logged-in person with a live membership reads on /join/:id instead of the application. */
+export function liveMembershipMessage(m: { status: MembershipStatus; bundle_id: number | null }): string {
+  switch (m.status) {
+    case 'pending_verification':
+      return 'You have already applied: confirm your e-mail address with the link we sent you. Your application is on your account page.';
+    case 'pending_approval':
+      return 'You have already applied, and the board is reviewing your application. Follow it on your account page.';
+    case 'awaiting_payment':
+      return 'You have already applied: your membership starts when your dues are paid. Your invoice is on your account page.';
+    case 'lapsed':
+      return 'Your membership has lapsed. You do not need to apply again: renew from your account page.';
+    case 'suspended':
+      return "Your membership is suspended, so you cannot apply for another one. Please contact the association's office; your membership is on your account page.";
+    default:
+      return m.bundle_id !== null
+        ? "You are already a member through your agency's membership; it is on your account page. If your agency no longer covers you, ask its contact to remove you, then apply here."
+        : 'You are already a member. Your membership and its renewal are on your account page.';
+  }
+}
 
 interface Options {
   baseUrl: string;
@@ -127,7 +163,8 @@ export class MembershipService {
   async apply(level: Level, input: ApplicationInput, fieldValues: FieldValue[] = []): Promise<Outcome<{ userId: number }>> {
     if (!level.public_can_apply || level.archived_at) return refused({ form: 'This membership level is not open for applications.' });
     const duplicate = refused<{ userId: number }>({
-      email: 'There is already an account for this e-mail address. Log in to see your membership, or use “Forgot your password?” on the log-in page.',
+      email:
+        'There is already an account for this e-mail address. Log in (or use “Forgot your password?” on the log-in page) to see your membership; if you are not a member now, you can then apply from this page with that account.',
     });
     if (await this.accounts.findUserByEmail(input.email)) return duplicate;
     const passwordHash = await hashPassword(input.password);
@@ -180,12 +217,7 @@ export class MembershipService {
         const level = (await q.findLevel(trx, membership.level_id))!;
         const user = (await this.accountsUser(trx, userId))!;
         await q.insertEvent(trx, { membership_id: membership.id, kind: 'email_confirmed', detail: 'Confirmed the e-mail address.', actor_user_id: userId, created_at: iso(now) });
-        const period = duesPeriod(level, now, settings.timeZone);
-        if (period.amountCents > 0) await this.issueDuesInvoice(trx, membership, level, user, now, settings.timeZone);
-        if (level.requires_approval) await q.updateMembership(trx, membership.id, { status: 'pending_approval', updated_at: iso(now) });
-        else if (period.amountCents > 0) await q.updateMembership(trx, membership.id, { status: 'awaiting_payment', updated_at: iso(now) });
-        // A level without dues starts at once.
-        else await this.activate(trx, membership, { periodEnd: iso(period.periodEnd), because: 'no dues' }, null);
+        await this.startApplication(trx, membership, level, user, now, settings.timeZone);
       }
       return userId;
     });
@@ -196,6 +228,114 @@ export class MembershipService {
 
   private accountsUser(trx: Transaction<DB>, userId: number) {
     return this.accounts.person(trx, userId);
+  }
+
+  /**
+   * What follows once the applicant's address is known to be theirs (shared by `confirmEmail` and
+   * `applyAgain`): issue the dues invoice; wait for approval, or for payment; a level without dues
+   * starts at once. The membership is `pending_verification` when it comes here.
+   */
+  private async startApplication(
+    trx: Transaction<DB>,
+    membership: q.MembershipRow,
+    level: Level,
+    user: { id: number; name: string; email: string },
+    now: Date,
+    timeZone: string,
+  ): Promise<{ status: MembershipStatus; invoice: InvoiceRow | null }> {
+    const period = duesPeriod(level, now, timeZone);
+    const invoice = period.amountCents > 0 ? await this.issueDuesInvoice(trx, membership, level, user, now, timeZone) : null;
+    if (level.requires_approval) {
+      await q.updateMembership(trx, membership.id, { status: 'pending_approval', updated_at: iso(now) });
+      return { status: 'pending_approval', invoice };
+    }
+    if (invoice) {
+      await q.updateMembership(trx, membership.id, { status: 'awaiting_payment', updated_at: iso(now) });
+      return { status: 'awaiting_payment', invoice };
+    }
+    // A level without dues starts at once.
+    await this.activate(trx, membership, { periodEnd: iso(period.periodEnd), because: 'no dues' }, null);
+    return { status: 'active', invoice: null };
+  }
+
+  /** Where a logged-in person stands on /join: they may apply (no membership, or one not approved or ended), or theirs is live. */
+  async applyState(userId: number): Promise<{ canApply: true; membership: q.MembershipRow | null } | { canApply: false; membership: q.MembershipRow }> {
+    const membership = (await q.findMembershipByUser(this.db, userId)) ?? null;
+    if (membership && !MAY_APPLY_AGAIN.includes(membership.status)) return { canApply: false, membership };
+    return { canApply: true, membership };
+  }
+
+  /** The application form of a logged-in person, filled in from their record: name, details and member field answers (by input name). */
+  async applicationValues(userId: number, membership: q.MembershipRow | null): Promise<{ name: string; details: Record<string, string>; stored: FieldValue[] }> {
+    const user = await this.accounts.person(this.db, userId);
+    if (!membership) return { name: user?.name ?? '', details: {}, stored: [] };
+    const { organization, job_title, phone, address_line1, address_line2, city, region, postal_code } = membership;
+    const stored = (await valuesFor(this.db, [membership.id])).map((v) => ({ field_id: v.field_id, value: v.value }));
+    return { name: user?.name ?? '', details: { organization, job_title, phone, address_line1, address_line2, city, region, postal_code }, stored };
+  }
+
+  /**
+   * A logged-in person applies (again): someone whose application was not approved, whose
+   * membership ended (an agency stopped covering them), or who has none (an admin, an imported
+   * account). Their membership row is used again (one per user) or made; it leaves any agency
+   * bundle and starts afresh (no start or renewal date of its own yet). Logging in proved the
+   * address when it is verified or the account has a password, so the application goes straight
+   * on as after a confirmed address (`startApplication`), and any invoice is e-mailed; otherwise
+   * a confirmation link is sent as for a new applicant.
+   */
+  async applyAgain(userId: number, level: Level, input: ReapplicationInput, fieldValues: FieldValue[] = []): Promise<Outcome<{ status: MembershipStatus; email: string }>> {
+    if (!level.public_can_apply || level.archived_at) return refused({ form: 'This membership level is not open for applications.' });
+    const settings = await this.state.getSettings();
+    const now = this.clock.now();
+    const at = iso(now);
+    const details = {
+      organization: input.organization,
+      job_title: input.job_title,
+      phone: input.phone,
+      address_line1: input.address_line1,
+      address_line2: input.address_line2,
+      city: input.city,
+      region: input.region,
+      postal_code: input.postal_code,
+    };
+    let inserting = false;
+    try {
+      const result = await this.db.transaction().execute(async (trx): Promise<Outcome<{ status: MembershipStatus; email: string }>> => {
+        const user = await this.accounts.person(trx, userId);
+        if (!user) return refused({ form: 'Your account no longer exists.' });
+        const current = await q.findMembershipByUser(trx, userId);
+        if (current && !MAY_APPLY_AGAIN.includes(current.status)) return refused({ form: liveMembershipMessage(current) });
+        let membershipId: number;
+        if (current) {
+          // Only from a status that may apply again: of two submissions at once, the second finds it changed.
+          const restarted = await q.restartMembership(trx, current.id, MAY_APPLY_AGAIN, { level_id: level.id, ...details, updated_at: at });
+          if (!restarted) return refused({ form: 'You have just applied. Your application is on your account page.' });
+          membershipId = current.id;
+        } else {
+          inserting = true;
+          membershipId = (await q.insertMembership(trx, { user_id: userId, level_id: level.id, status: 'pending_verification', ...details }, at)).id;
+        }
+        const membership = (await q.findMembership(trx, membershipId))!;
+        if (input.name !== user.name) await this.accounts.rename(trx, userId, input.name);
+        const applicant = { id: userId, name: input.name, email: user.email };
+        await q.insertEvent(trx, { membership_id: membershipId, kind: 'applied', detail: `${current ? 'Applied again' : 'Applied'} for ${level.name}.`, actor_user_id: userId, created_at: at });
+        await saveFieldValues(trx, membershipId, fieldValues);
+        if (!(await this.accounts.hasProvenAddress(trx, userId))) {
+          const link = await this.accounts.createVerificationLink(trx, userId);
+          await this.mailer.queue(trx, await applicationReceivedMail(trx, { to: user.email, name: input.name, site: settings.shortName, level: level.name, link }));
+          return ok({ status: 'pending_verification' as const, email: user.email });
+        }
+        const started = await this.startApplication(trx, membership, level, applicant, now, settings.timeZone);
+        if (started.invoice) await this.queueInvoiceMail(trx, started.invoice, applicant, settings, userId);
+        return ok({ status: started.status, email: user.email });
+      });
+      this.jobs.kick();
+      return result;
+    } catch (err) {
+      // Two first applications of one person at the same moment: the database's one membership per user decides.
+      if (inserting && (await q.findMembershipByUser(this.db, userId))) return refused({ form: 'You have just applied. Your application is on your account page.' });
+      throw err;
+    }
   }
 
   private async issueDuesInvoice(
@@ -235,26 +375,35 @@ export class MembershipService {
     const user = await this.accounts.person(this.db, userId);
     if (!invoice || !user) return refused({ form: 'You have no unpaid invoice.' });
     const settings = await this.state.getSettings();
-    await this.db.transaction().execute(async (trx) => {
-      await this.mailer.queue(
-        trx,
-        await invoiceMail(trx, {
-          to: user.email,
-          name: user.name,
-          site: settings.shortName,
-          number: invoice.number,
-          amount: formatMoney(invoice.total_cents),
-          due: formatDate(invoice.due_at, settings.timeZone),
-          link: this.link('/account'),
-          contact: settings.contactEmail,
-        }),
-      );
-      if (invoice.membership_id) {
-        await q.insertEvent(trx, { membership_id: invoice.membership_id, kind: 'invoice_sent', detail: `Invoice ${invoice.number} e-mailed.`, actor_user_id: userId, created_at: iso(this.clock.now()) });
-      }
-    });
+    await this.db.transaction().execute((trx) => this.queueInvoiceMail(trx, invoice, user, settings, userId));
     this.jobs.kick();
     return ok(null);
+  }
+
+  /** E-mail an invoice to its member, with `invoice_sent` in the history of its membership. */
+  private async queueInvoiceMail(
+    trx: Transaction<DB>,
+    invoice: Pick<InvoiceRow, 'number' | 'total_cents' | 'due_at' | 'membership_id'>,
+    user: { name: string; email: string },
+    settings: { shortName: string; timeZone: string; contactEmail: string },
+    actorUserId: number | null,
+  ) {
+    await this.mailer.queue(
+      trx,
+      await invoiceMail(trx, {
+        to: user.email,
+        name: user.name,
+        site: settings.shortName,
+        number: invoice.number,
+        amount: formatMoney(invoice.total_cents),
+        due: formatDate(invoice.due_at, settings.timeZone),
+        link: this.link('/account'),
+        contact: settings.contactEmail,
+      }),
+    );
+    if (invoice.membership_id) {
+      await q.insertEvent(trx, { membership_id: invoice.membership_id, kind: 'invoice_sent', detail: `Invoice ${invoice.number} e-mailed.`, actor_user_id: actorUserId, created_at: iso(this.clock.now()) });
+    }
   }
 
   // Approval

@@ -7,7 +7,7 @@ import type { MembershipStatus } from '../../core/db/schema.js';
 import { describeRenewal, type Level } from './levels.js';
 import type { MemberField } from './fields.js';
 import { customFieldInputs } from './fields-views.js';
-import { STATUS_LABELS } from './service.js';
+import { MAY_APPLY_AGAIN, STATUS_LABELS } from './service.js';
 
 type Values = Record<string, string>;
 interface InvoiceSummary {
@@ -19,13 +19,20 @@ interface InvoiceSummary {
   issued_at: string;
 }
 
-export function JoinPage({ introHtml, levels, signedIn }: { introHtml: string | null; levels: Level[]; signedIn: boolean }) {
+export function JoinPage({ introHtml, levels, signedIn, canApply = false }: { introHtml: string | null; levels: Level[]; signedIn: boolean; canApply?: boolean }) {
+  // A visitor applies with a new account; someone logged in without a live membership applies with theirs.
+  const showApply = !signedIn || canApply;
   return (
     <>
       {introHtml ? <div class="prose" dangerouslySetInnerHTML={{ __html: trustedHtml(introHtml) }} /> : null}
       {signedIn ? (
         <p class="flash info">
-          You are logged in. Your membership, invoices and renewal are on <a href="/account">your account page</a>.
+          {canApply ? (
+            <>You are logged in. Choose a level to apply with your account: your details are filled in for you. </>
+          ) : (
+            <>You are logged in. </>
+          )}
+          Your membership, invoices and renewal are on <a href="/account">your account page</a>.
         </p>
       ) : null}
       <h2>Choose a membership</h2>
@@ -40,11 +47,11 @@ export function JoinPage({ introHtml, levels, signedIn }: { introHtml: string | 
               {level.bundle_size ? ` Covers up to ${level.bundle_size} people.` : ''}
               {level.requires_approval ? ' Applications are approved by the board.' : ''}
             </p>
-            {signedIn ? null : (
+            {showApply ? (
               <a class="button" href={`/join/${level.id}`}>
                 Apply for {level.name}
               </a>
-            )}
+            ) : null}
           </li>
         ))}
       </ul>
@@ -52,29 +59,69 @@ export function JoinPage({ introHtml, levels, signedIn }: { introHtml: string | 
   );
 }
 
-export function ApplicationForm({ level, csrf, values, errors, fields = [] }: { level: Level; csrf: string; values: Values; errors?: FieldErrors; fields?: MemberField[] }) {
+export function ApplicationForm({
+  level,
+  csrf,
+  values,
+  errors,
+  fields = [],
+  account,
+}: {
+  level: Level;
+  csrf: string;
+  values: Values;
+  errors?: FieldErrors;
+  fields?: MemberField[];
+  /** The logged-in person applying with their account: no e-mail or password to choose. */
+  account?: { email: string };
+}) {
   const e = errors ?? {};
   return (
     <>
       <p>
         {level.description} <strong>{formatMoney(level.dues_cents)} a year.</strong> {describeRenewal(level)}
       </p>
-      <p>
-        Already have an account? <a href={`/login?next=${encodeURIComponent('/account')}`}>Log in</a> instead.
-      </p>
+      {account ? (
+        <p>
+          You are applying with your account, <strong>{account.email}</strong>. Check your details below and change what is out of date.
+        </p>
+      ) : (
+        <p>
+          Already have an account? <a href={`/login?next=${encodeURIComponent(`/join/${level.id}`)}`}>Log in</a> instead: you can see your membership, or apply
+          with that account.
+        </p>
+      )}
       <Form action={`/join/${level.id}`} csrf={csrf} errors={errors} label={`Apply for ${level.name}`}>
         <fieldset>
           <legend>You</legend>
           <Field name="name" label="Full name" value={values.name} error={e.name} autocomplete="name" required />
-          <Field name="email" label="E-mail address" type="email" value={values.email} error={e.email} autocomplete="email" hint="We will send a link to confirm it." required />
-          <Field name="password" label="Choose a password" type="password" error={e.password} autocomplete="new-password" hint="At least 12 characters. You will log in with your e-mail address and this password." required />
-          <Field name="confirm" label="Type the password again" type="password" error={e.confirm} autocomplete="new-password" required />
+          {account ? null : (
+            <>
+              <Field name="email" label="E-mail address" type="email" value={values.email} error={e.email} autocomplete="email" hint="We will send a link to confirm it." required />
+              <Field name="password" label="Choose a password" type="password" error={e.password} autocomplete="new-password" hint="At least 12 characters. You will log in with your e-mail address and this password." required />
+              <Field name="confirm" label="Type the password again" type="password" error={e.confirm} autocomplete="new-password" required />
+            </>
+          )}
         </fieldset>
         <MemberDetailsFields values={values} errors={e} fields={fields ?? []} />
         <div class="form-actions">
           <button type="submit">Send my application</button>
         </div>
       </Form>
+    </>
+  );
+}
+
+/** Instead of the application, for someone logged in whose membership is live: why, and the way to their account page. */
+export function LiveMembershipNotice({ message }: { message: string }) {
+  return (
+    <>
+      <p class="flash info">{message}</p>
+      <p>
+        <a class="button" href="/account">
+          Go to your account page
+        </a>
+      </p>
     </>
   );
 }
@@ -136,6 +183,7 @@ const nextStep: Partial<Record<MembershipStatus, string>> = {
   awaiting_payment: 'Your membership starts when your dues are paid.',
   lapsed: 'Your membership has lapsed. Pay your renewal invoice to renew.',
   rejected: 'Your application was not approved.',
+  cancelled: 'This membership has ended.',
 };
 
 export function MembershipSection(props: {
@@ -167,6 +215,11 @@ export function MembershipSection(props: {
         ) : null}
       </dl>
       {nextStep[membership.status] ? <p>{nextStep[membership.status]}</p> : null}
+      {MAY_APPLY_AGAIN.includes(membership.status) ? (
+        <p>
+          To become a member again, <a href="/join">choose a level and apply</a> with this account.
+        </p>
+      ) : null}
       {props.canRenew ? (
         <div class="renew">
           <p>{membership.status === 'lapsed' ? 'Renew to open the members-only pages to you again.' : 'Your membership is due for renewal. Renew now to keep it going.'}</p>
