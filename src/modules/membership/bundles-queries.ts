@@ -126,8 +126,17 @@ export const insertCoveredMembership = (db: Executor, m: { user_id: number; leve
     .executeTakeFirstOrThrow();
 
 /** A covered membership that ended (cancelled) taken up again, by this bundle. */
-export const reviveCoveredMembership = (db: Executor, id: number, m: { level_id: number; bundle_id: number; now: string }) =>
-  db.updateTable('memberships').set({ status: 'active', level_id: m.level_id, bundle_id: m.bundle_id, expires_at: null, updated_at: m.now }).where('id', '=', id).execute();
+/** Cover again someone whose coverage ended; false when their membership changed meanwhile (e.g. they applied for one of their own). */
+export async function reviveCoveredMembership(db: Executor, id: number, m: { level_id: number; bundle_id: number; now: string }) {
+  const result = await db
+    .updateTable('memberships')
+    .set({ status: 'active', level_id: m.level_id, bundle_id: m.bundle_id, expires_at: null, updated_at: m.now })
+    .where('id', '=', id)
+    .where('status', '=', 'cancelled')
+    .where('bundle_id', 'is not', null)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}
 
 export const endCoveredMembership = (db: Executor, id: number, now: string) =>
   db.updateTable('memberships').set({ status: 'cancelled', updated_at: now }).where('id', '=', id).execute();

@@ -139,7 +139,7 @@ export class BundleService {
             if (membership.bundle_id === null) return taken;
             // Only a coverage that ended can start again; a suspension stays until an admin reinstates.
             if (membership.status === 'suspended') return refused({ email: say.suspended(input.email) });
-            await bq.reviveCoveredMembership(trx, membership.id, { level_id: bundle.level_id, bundle_id: bundle.id, now });
+            if (!(await bq.reviveCoveredMembership(trx, membership.id, { level_id: bundle.level_id, bundle_id: bundle.id, now }))) return taken;
           } else {
             await bq.insertCoveredMembership(trx, { user_id: existing.id, level_id: bundle.level_id, bundle_id: bundle.id, organization: bundle.organization, now });
           }
