@@ -17,10 +17,11 @@ export interface IndexedMember<Card> {
 
 const byName = <C>(a: IndexedMember<C>, b: IndexedMember<C>) => (a.sortName < b.sortName ? -1 : a.sortName > b.sortName ? 1 : a.id - b.id);
 
-/** A member and their place in name order (sorting matches compares numbers, not names). */
+/** A member, their place in name order and the end of their visibility in ms (searches compare numbers, not strings). */
 interface Entry<Card> {
   member: IndexedMember<Card>;
   rank: number;
+  visibleUntilMs: number;
 }
 
 export class DirectoryMemory<Card> {
@@ -36,7 +37,7 @@ export class DirectoryMemory<Card> {
     members: IndexedMember<Card>[],
     terms: { term: string; membership_id: number }[],
   ) {
-    this.ordered = [...members].sort(byName).map((member, rank) => ({ member, rank }));
+    this.ordered = [...members].sort(byName).map((member, rank) => ({ member, rank, visibleUntilMs: Date.parse(member.visibleUntil) }));
     this.entries = new Map(this.ordered.map((e) => [e.member.id, e]));
     const kept = terms.filter((t) => this.entries.has(t.membership_id)).sort((a, b) => (a.term < b.term ? -1 : a.term > b.term ? 1 : a.membership_id - b.membership_id));
     this.words = kept.map((t) => t.term);
@@ -63,17 +64,18 @@ export class DirectoryMemory<Card> {
    * past the end gives the last one).
    */
   search(words: string[], now: string, perPage: number, page: number): { total: number; page: number; members: IndexedMember<Card>[] } {
+    const nowMs = Date.parse(now);
     let matches: Entry<Card>[];
     if (words.length === 0) {
-      matches = this.ordered.filter((e) => e.member.visibleUntil > now);
+      matches = this.ordered.filter((e) => e.visibleUntilMs > nowMs);
     } else {
       const sets = words.map((w) => this.startingWith(w)).sort((a, b) => a.size - b.size);
       const [rarest, ...others] = sets as [Set<number>, ...Set<number>[]];
       matches = [];
-      for (const id of rarest) {
-        if (!others.every((s) => s.has(id))) continue;
+      next: for (const id of rarest) {
+        for (const other of others) if (!other.has(id)) continue next;
         const entry = this.entries.get(id)!;
-        if (entry.member.visibleUntil > now) matches.push(entry);
+        if (entry.visibleUntilMs > nowMs) matches.push(entry);
       }
       matches.sort((a, b) => a.rank - b.rank);
     }
