@@ -78,7 +78,17 @@ export async function createHttp(deps: HttpDeps): Promise<FastifyInstance> {
   await app.register(multipart, { attachFieldsToBody: 'keyValues', limits: { fileSize: 10 * 1024 * 1024, files: 1, fields: 50 } });
 
   const cookieBase = { path: '/', httpOnly: true, sameSite: 'lax' as const, secure: config.secureCookies };
-  const csrfFor = (value: string) => crypto.createHmac('sha256', deps.cookieSecret).update(`csrf:${value}`).digest('base64url');
+  // Every signed-in page carries the token: remembered per cookie value (at most a few thousand) rather than recomputed.
+  const csrfTokens = new Map<string, string>();
+  const csrfFor = (value: string) => {
+    let token = csrfTokens.get(value);
+    if (token === undefined) {
+      token = crypto.createHmac('sha256', deps.cookieSecret).update(`csrf:${value}`).digest('base64url');
+      if (csrfTokens.size >= 5000) csrfTokens.clear();
+      csrfTokens.set(value, token);
+    }
+    return token;
+  };
 
   app.decorateRequest('user', null);
   app.decorateRequest('sessionId', null);
