@@ -43,7 +43,7 @@ const KEEP = process.env.BENCH_KEEP === '1';
 const CONTENT_PATH = '/about';
 
 const TARGETS = {
-  directoryP97Ms: 30,
+  directoryP95Ms: 30,
   homeRatio: 0.5,
   p99Ms: 10,
   coldStartMs: 1000,
@@ -133,6 +133,8 @@ interface LoadFigures {
   bytes: number;
   reqPerSec: number;
   p50Ms: number;
+  /** From every 2xx response's time (autocannon does not print p95). */
+  p95Ms: number;
   p97_5Ms: number;
   p99Ms: number;
   maxMs: number;
@@ -140,6 +142,13 @@ interface LoadFigures {
   non2xx: number;
   errors: number;
   timeouts: number;
+}
+
+/** The value below which `p` percent of the values fall (nearest rank). */
+function percentile(values: number[], p: number) {
+  if (values.length === 0) return NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 }
 
 /** CPU time used so far by a process, all threads, in ms (Linux clock ticks are 10 ms). */
@@ -152,7 +161,14 @@ async function load(page: string, url: string, bytes: number, pid: number, heade
   process.stdout.write(`  ${page}: warm-up ${WARMUP_SECONDS} s, then ${SECONDS} s with ${CONNECTIONS} connections… `);
   await autocannon({ url, headers, connections: CONNECTIONS, duration: WARMUP_SECONDS });
   const cpuBefore = cpuMs(pid);
-  const r = await autocannon({ url, headers, connections: CONNECTIONS, duration: SECONDS });
+  // autocannon prints fixed percentiles (p90, p97.5, …); every response time is kept to read p95 exactly.
+  const times: number[] = [];
+  const r = await new Promise<autocannon.Result>((resolve, reject) => {
+    const run = autocannon({ url, headers, connections: CONNECTIONS, duration: SECONDS }, (err, result) => (err ? reject(err) : resolve(result)));
+    run.on('response', (_client, statusCode, _bytes, responseTime) => {
+      if (statusCode >= 200 && statusCode < 300) times.push(responseTime);
+    });
+  });
   const cpuAfter = cpuMs(pid);
   const figures = {
     page,
@@ -161,6 +177,7 @@ async function load(page: string, url: string, bytes: number, pid: number, heade
     bytes,
     reqPerSec: r.requests.average,
     p50Ms: r.latency.p50,
+    p95Ms: percentile(times, 95),
     p97_5Ms: r.latency.p97_5,
     p99Ms: r.latency.p99,
     maxMs: r.latency.max,
@@ -329,12 +346,13 @@ async function main() {
 
     const ratio = (r: LoadFigures) => r.reqPerSec / ceilingRun.reqPerSec;
     const rows = [
-      ['page', 'bytes', 'req/s', 'p50 ms', 'p97.5 ms', 'p99 ms', 'max ms', 'app/ceiling', 'server CPU µs/req', 'non-2xx', 'errors'],
+      ['page', 'bytes', 'req/s', 'p50 ms', 'p95 ms', 'p97.5 ms', 'p99 ms', 'max ms', 'app/ceiling', 'server CPU µs/req', 'non-2xx', 'errors'],
       ...[homeRun, contentRun, directoryRun, ceilingRun].map((r) => [
         r.page,
         String(r.bytes),
         fmt(r.reqPerSec),
         fmt(r.p50Ms, 1),
+        fmt(r.p95Ms, 1),
         fmt(r.p97_5Ms, 1),
         fmt(r.p99Ms, 1),
         fmt(r.maxMs, 1),
@@ -351,9 +369,9 @@ async function main() {
       { what: `${CONTENT_PATH} p99 latency`, figure: `${fmt(contentRun.p99Ms, 1)} ms`, target: `< ${TARGETS.p99Ms} ms`, ok: contentRun.p99Ms < TARGETS.p99Ms },
       {
         what: 'directory search p95',
-        figure: `p97.5 ${fmt(directoryRun.p97_5Ms, 1)} ms`,
-        target: `< ${TARGETS.directoryP97Ms} ms`,
-        ok: directoryRun.p97_5Ms < TARGETS.directoryP97Ms,
+        figure: `${fmt(directoryRun.p95Ms, 1)} ms (p97.5 ${fmt(directoryRun.p97_5Ms, 1)} ms)`,
+        target: `< ${TARGETS.directoryP95Ms} ms`,
+        ok: directoryRun.p95Ms < TARGETS.directoryP95Ms,
       },
       { what: 'cold start (median)', figure: `${fmt(coldStartMs)} ms`, target: `< ${TARGETS.coldStartMs} ms`, ok: coldStartMs < TARGETS.coldStartMs },
       { what: 'RSS after the page loads', figure: `${fmt(memory.rssMb, 1)} MB`, target: `< ${TARGETS.rssMb} MB`, ok: memory.rssMb < TARGETS.rssMb },

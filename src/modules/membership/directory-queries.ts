@@ -111,9 +111,12 @@ export const listable = (db: Executor) =>
     .innerJoin('directory_cards as c', 'c.membership_id', 'e.membership_id')
     .select(['e.membership_id', 'e.sort_name', 'e.visible_until', 'c.card'])
     .where('e.visible_until', 'is not', null)
+    .orderBy('e.sort_name')
+    .orderBy('e.membership_id')
     .execute();
 
-export const allTerms = (db: Executor) => db.selectFrom('directory_terms').select(['term', 'membership_id']).execute();
+/** Every index word, in the order of the primary key (so the database does not sort them). */
+export const allTerms = (db: Executor) => db.selectFrom('directory_terms').select(['term', 'membership_id']).orderBy('term').orderBy('membership_id').execute();
 
 // Profiles
 

@@ -1,6 +1,7 @@
 import { Checkbox, Field, Form, type FieldErrors } from '../../core/views/forms.js';
 import { Pagination } from '../../core/views/pagination.js';
-import { PER_PAGE, type DirectoryEntry, type Privacy } from './directory.js';
+import { renderFragment, trustedHtml } from '../../core/views/render.js';
+import { PER_PAGE, type DirectoryCard, type Privacy } from './directory.js';
 import { fieldFormValues, type MemberField } from './fields.js';
 import { MemberDetailsFields } from './views.js';
 
@@ -96,10 +97,11 @@ export function DirectoryAccountSection() {
   );
 }
 
-function Listing({ entry }: { entry: DirectoryEntry }) {
+/** What one member's listing says (inside its list item). */
+function Listing({ entry }: { entry: DirectoryCard }) {
   const work = [entry.jobTitle, entry.organization].filter(Boolean).join(', ');
   return (
-    <li>
+    <>
       <h3>{entry.name}</h3>
       {work ? <p>{work}</p> : null}
       <dl>
@@ -145,11 +147,26 @@ function Listing({ entry }: { entry: DirectoryEntry }) {
           </>
         ))}
       </dl>
-    </li>
+    </>
   );
 }
 
-export function DirectoryPage(props: { q: string; entries: DirectoryEntry[]; total: number; page: number; pages: number }) {
+/**
+ * A listing's HTML, rendered (and escaped) once per card: the directory hands out the same card
+ * object for a member until it reads its index again, so a popular page is not rendered afresh
+ * on every search. Keyed weakly: cards the directory no longer holds are forgotten with it.
+ */
+const listings = new WeakMap<DirectoryCard, string>();
+function listingHtml(card: DirectoryCard) {
+  let html = listings.get(card);
+  if (html === undefined) {
+    html = renderFragment(<Listing entry={card} />);
+    listings.set(card, html);
+  }
+  return trustedHtml(html);
+}
+
+export function DirectoryPage(props: { q: string; entries: readonly DirectoryCard[]; total: number; page: number; pages: number }) {
   const { q, entries, total } = props;
   const first = (props.page - 1) * PER_PAGE + 1;
   const summary = q
@@ -181,7 +198,7 @@ export function DirectoryPage(props: { q: string; entries: DirectoryEntry[]; tot
       {entries.length ? (
         <ul class="directory" aria-labelledby="results">
           {entries.map((entry) => (
-            <Listing entry={entry} />
+            <li dangerouslySetInnerHTML={{ __html: listingHtml(entry) }} />
           ))}
         </ul>
       ) : null}

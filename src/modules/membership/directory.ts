@@ -72,7 +72,6 @@ export interface DirectoryCard {
   address: string[] | null;
   fields: { label: string; value: string }[];
 }
-export type DirectoryEntry = DirectoryCard & { id: number };
 
 const flag = (stored: number | null, fallback: boolean) => (stored === null ? fallback : stored === 1);
 
@@ -211,8 +210,9 @@ export class DirectoryService {
     const [members, terms] = await Promise.all([dq.listable(this.db), dq.allTerms(this.db)]);
     const memory = new DirectoryMemory(
       version,
-      members.map((m) => ({ id: m.membership_id, sortName: m.sort_name, visibleUntil: m.visible_until!, card: JSON.parse(m.card) as DirectoryCard })),
+      members.map((m) => ({ id: m.membership_id, sortName: m.sort_name, visibleUntil: m.visible_until!, card: m.card })),
       terms,
+      (stored) => JSON.parse(stored) as DirectoryCard,
     );
     // Changed while it was read: good enough for this search, read again for the next.
     this.memory = (await dq.indexVersion(this.db)) === version ? memory : null;
@@ -226,7 +226,8 @@ export class DirectoryService {
   async search(options: { q: string; page: number }) {
     const words = [...new Set(searchWords(options.q))].slice(0, MAX_WORDS);
     const found = (await this.index()).search(words, iso(this.clock.now()), PER_PAGE, options.page);
-    const entries: DirectoryEntry[] = found.members.map((m) => ({ id: m.id, ...m.card }));
-    return { entries, total: found.total, page: found.page, pages: Math.max(1, Math.ceil(found.total / PER_PAGE)) };
+    // The very card objects the index holds (not copies): the page keeps each one's HTML.
+    const entries: readonly DirectoryCard[] = found.members.map((m) => m.card);
+    return { entries, ids: found.members.map((m) => m.id), total: found.total, page: found.page, pages: Math.max(1, Math.ceil(found.total / PER_PAGE)) };
   }
 }
