@@ -80,6 +80,20 @@ export const findMembershipByUser = (db: Executor, userId: number) => db.selectF
 export const insertEvent = (db: Executor, e: { membership_id: number; kind: string; detail: string; actor_user_id: number | null; created_at: string }) =>
   db.insertInto('membership_events').values(e).execute();
 
+/** When the membership's current application was made: its latest `applied` event (a re-application reuses the row). */
+export async function appliedAt(db: Executor, membershipId: number): Promise<string | undefined> {
+  const row = await db
+    .selectFrom('membership_events')
+    .select('created_at')
+    .where('membership_id', '=', membershipId)
+    .where('kind', '=', 'applied')
+    .orderBy('created_at', 'desc')
+    .orderBy('id', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  return row?.created_at;
+}
+
 export const listEvents = (db: Executor, membershipId: number) =>
   db
     .selectFrom('membership_events')

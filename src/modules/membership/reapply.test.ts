@@ -134,6 +134,24 @@ describe('applying again with an account', () => {
     }
   });
 
+  it('does not count an earlier application’s paid dues when approving the new one', async () => {
+    const { site, clock } = await newSite();
+    const applicant = await applyAndConfirm(site, 'Associate', 'pat@example.org');
+    const first = await membershipOf(site, 'pat@example.org');
+    const adminId = (await site.accounts.findUserByEmail(ADMIN.email))!.id;
+    // Paid, then not approved; the money was returned outside Headworks, so the invoice stays paid.
+    expect((await site.billing.recordPayment(first.invoices[0]!.id, { method: 'check', amountCents: 7500, reference: 'Check 12', actorUserId: adminId })).ok).toBe(true);
+    expect((await site.membership.reject(first.membership.id, adminId, 'We could not check your firm.')).ok).toBe(true);
+
+    clock.advance(20 * 86_400_000);
+    const associate = await levelId(site, 'Associate');
+    expect((await applicant.submit(`/join/${associate}`, details())).status).toBe(303);
+    expect(await site.membership.approve(first.membership.id, adminId)).toEqual({ ok: true, value: 'awaiting_payment' });
+    const account = visibleText((await applicant.get('/account')).body);
+    expect(account).toContain('Waiting for payment');
+    expect(account).toMatch(/Invoice 2 for \$75\.00 is due/);
+  });
+
   it('lets a person an agency no longer covers apply for Individual: their own membership and renewal date, out of the bundle', async () => {
     const { site } = await newSite();
     const contactId = await site.addUser(CONTACT);

@@ -412,7 +412,11 @@ export class MembershipService {
     const membership = await q.findMembership(this.db, membershipId);
     if (!membership) return refused({ form: 'This member no longer exists.' });
     if (membership.status !== 'pending_approval') return refused({ form: 'This application is no longer waiting for approval.' });
-    const paid = (await this.billing.listForUser(membership.user_id)).find((i) => i.membership_id === membershipId && i.purpose === 'dues' && i.status === 'paid');
+    // Only this application's dues count: a re-application reuses the row, and an earlier application's paid invoice is not this one's.
+    const since = (await q.appliedAt(this.db, membershipId)) ?? '';
+    const paid = (await this.billing.listForUser(membership.user_id)).find(
+      (i) => i.membership_id === membershipId && i.purpose === 'dues' && i.status === 'paid' && i.issued_at >= since,
+    );
     const settings = await this.state.getSettings();
     const user = (await this.accounts.person(this.db, membership.user_id))!;
     const now = iso(this.clock.now());
