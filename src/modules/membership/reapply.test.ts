@@ -152,6 +152,27 @@ describe('applying again with an account', () => {
     expect(account).toMatch(/Invoice 2 for \$75\.00 is due/);
   });
 
+  it('keeps an answer the board has since taken off a field’s choices when the person applies again', async () => {
+    const { site } = await newSite();
+    const board = await logIn(site, ADMIN.email, ADMIN.password);
+    expect((await board.submit('/admin/fields/new', { label: 'Lab type', type: 'choice', choices: 'Municipal\nPrivate', visibility: 'members' }, '/admin/fields')).status).toBe(303);
+    const applicant = new Client(site.app);
+    const since = smtp.messages.length;
+    const associate = await levelId(site, 'Associate');
+    await applicant.submit(`/join/${associate}`, { ...details(), field_lab_type: 'Private', email: 'pat@example.org', password: PASSWORD, confirm: PASSWORD });
+    const [mail] = await mailFor(site, 'pat@example.org', since);
+    expect((await applicant.submit(linkIn(mail!.text), {})).status).toBe(303);
+    const adminId = (await site.accounts.findUserByEmail(ADMIN.email))!.id;
+    expect((await site.membership.reject((await membershipOf(site, 'pat@example.org')).membership.id, adminId, 'Incomplete.')).ok).toBe(true);
+    const field = (await site.fields.list()).find((f) => f.key === 'lab_type')!;
+    expect((await board.submit(`/admin/fields/${field.id}`, { label: 'Lab type', type: 'choice', choices: 'Public\nCommercial', visibility: 'members' })).status).toBe(303);
+
+    const form = await applicant.get(`/join/${associate}`);
+    expect(form.body).toMatch(/<option value="Private" selected>Private \(no longer offered\)<\/option>/);
+    expect((await applicant.submit(`/join/${associate}`, details())).status).toBe(303);
+    expect((await membershipOf(site, 'pat@example.org')).membership.status).toBe('pending_approval');
+  });
+
   it('lets a person an agency no longer covers apply for Individual: their own membership and renewal date, out of the bundle', async () => {
     const { site } = await newSite();
     const contactId = await site.addUser(CONTACT);

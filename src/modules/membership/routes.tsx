@@ -54,13 +54,15 @@ export async function membershipRoutes(app: FastifyInstance, { membership, site,
     const level = await findById(request.params.id, membership.getLevel);
     if (!level || !level.public_can_apply) return reply.callNotFound();
     const memberFields = await fields.list();
-    const custom = parseCustomFields(memberFields, request.body);
     const user = request.user;
     if (user) {
       const state = await membership.applyState(user.id);
       if (!state.canApply) {
         return reply.page({ status: 409, title: applicationTitle(level), body: <v.LiveMembershipNotice message={liveMembershipMessage(state.membership)} /> });
       }
+      // Answers already on their record stay acceptable even if the board has since dropped that choice.
+      const { stored } = await membership.applicationValues(user.id, state.membership);
+      const custom = parseCustomFields(memberFields, request.body, stored);
       const form = parseForm(reapplicationInput, request.body);
       const result =
         form.ok && 'values' in custom
@@ -81,6 +83,7 @@ export async function membershipRoutes(app: FastifyInstance, { membership, site,
       return reply.redirect('/account', 303);
     }
     const form = parseForm(applicationInput, request.body);
+    const custom = parseCustomFields(memberFields, request.body);
     const result =
       form.ok && 'values' in custom
         ? await membership.apply(level, form.data, custom.values)
