@@ -319,6 +319,10 @@ export class BillingService {
     const invoice = await q.findInvoice(this.db, invoiceId);
     if (!invoice || !CLOSED.includes(invoice.status)) return undefined;
     if (await q.findPaymentByExternalId(this.db, externalId)) return undefined;
+    // A card payment an admin recorded by hand may be this very one (the webhook failed, the
+    // treasurer wrote it in): not returned automatically, left for a person to check in Stripe.
+    const payments = await q.paymentsOf(this.db, [invoiceId]);
+    if (payments.some((p) => p.kind === 'payment' && p.method === 'card' && p.external_id === null)) return undefined;
     return { invoice, noted: await this.returnNoted(this.db, invoiceId, externalId) };
   }
 

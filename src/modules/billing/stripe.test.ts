@@ -299,6 +299,21 @@ describe('a card payment the invoice can no longer take', () => {
     expect(standin.refunds.size).toBe(1);
   });
 
+  it('does not refund a card payment the treasurer may have recorded by hand (the webhook was failing)', async () => {
+    const { site, clock, standin } = await newSite();
+    const { browser, invoice } = await applicant(site);
+    const session = await payOnline(site, browser, standin, invoice.id);
+    const completed = standin.complete(session.id);
+    // Seeing the money in Stripe's dashboard, the treasurer records it as a card payment.
+    expect((await site.billing.recordPayment(invoice.id, { method: 'card', amountCents: 5000, reference: 'Stripe dashboard', actorUserId: null })).ok).toBe(true);
+
+    const res = await deliver(site, signedEvent('checkout.session.completed', completed, { timestamp: now(clock) }));
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toMatchObject({ outcome: 'refused' });
+    expect(standin.refunds.size).toBe(0);
+    expect((await site.billing.get(invoice.id))!.payments.map((p) => [p.method, p.amount_cents])).toEqual([['card', 5000]]);
+  });
+
   it('answers 503 when the refund cannot be made, so that Stripe sends the event again; the retry refunds it', async () => {
     const { site, clock, standin } = await newSite();
     const { browser, invoice } = await applicant(site);
