@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestSite, type TestSite } from '../../../test/support/site.js';
 import { prepared } from './prepared.js';
@@ -53,6 +54,11 @@ describe('a prepared query', () => {
 
   it('refuses a call that lacks a value the query needs', async () => {
     await expect(byName(site.database.db, { name: 'Bo Smith' } as { name: string; limit: number })).rejects.toThrow('no value for "limit"');
+  });
+
+  it('refuses a value written into the SQL text, which could never be bound', async () => {
+    const literal = prepared((db, v: { label: string }) => db.selectFrom('users').select(sql.lit(v.label).as('label')));
+    await expect(literal(site.database.db, { label: 'x' })).rejects.toThrow('written into the SQL');
   });
 
   it('works inside a transaction, seeing that transaction’s writes', async () => {

@@ -25,14 +25,17 @@ export function prepared<V extends Values, R>(build: (db: Executor, values: V, v
     if (!plan) {
       const marks = new Proxy({}, { get: (_target, name) => MARK + String(name) }) as V;
       const compiled = build(db, marks, variant).compile();
+      // A stand-in written into the SQL text itself (sql.lit, a raw fragment) could never be bound.
+      if (compiled.sql.includes(MARK)) throw new Error('prepared query: a value was written into the SQL instead of bound');
       const slots = compiled.parameters.map((p): Slot => (typeof p === 'string' && p.startsWith(MARK) ? { name: p.slice(MARK.length) } : { fixed: p }));
       plan = { compiled, slots };
       byVariant.set(variant, plan);
     }
     const parameters = plan.slots.map((slot) => {
       if ('fixed' in slot) return slot.fixed;
-      if (!(slot.name in values)) throw new Error(`prepared query: no value for "${slot.name}"`);
-      return values[slot.name];
+      const value = values[slot.name];
+      if (value === undefined) throw new Error(`prepared query: no value for "${slot.name}"`);
+      return value;
     });
     return (await db.executeQuery<R>({ ...plan.compiled, parameters })).rows;
   };

@@ -84,8 +84,11 @@ export async function createHttp(deps: HttpDeps): Promise<FastifyInstance> {
     let token = csrfTokens.get(value);
     if (token === undefined) {
       token = crypto.createHmac('sha256', deps.cookieSecret).update(`csrf:${value}`).digest('base64url');
-      if (csrfTokens.size >= 5000) csrfTokens.clear();
-      csrfTokens.set(value, token);
+      // Only values of the size we issue are kept: a forged long cookie must not pin memory.
+      if (value.length <= 64) {
+        if (csrfTokens.size >= 5000) csrfTokens.clear();
+        csrfTokens.set(value, token);
+      }
     }
     return token;
   };

@@ -179,15 +179,6 @@ export const insertImportRows = (db: Executor, rows: { batch_id: number; line: n
 export const nextImportRows = (db: Executor, batchId: number, limit: number) =>
   db.selectFrom('member_import_rows').select(['id', 'line', 'data']).where('batch_id', '=', batchId).orderBy('line').orderBy('id').limit(limit).execute();
 
-export async function countImportRows(db: Executor, batchId: number) {
-  const row = await db
-    .selectFrom('member_import_rows')
-    .select((eb) => eb.fn.countAll<number>().as('n'))
-    .where('batch_id', '=', batchId)
-    .executeTakeFirstOrThrow();
-  return Number(row.n);
-}
-
 export const deleteImportRows = (db: Executor, ids: number[]) => db.deleteFrom('member_import_rows').where('id', 'in', ids).execute();
 
 /** Rows of a batch whose e-mail address now has an account (one given since the preview, say). */

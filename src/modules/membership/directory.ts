@@ -18,7 +18,9 @@ import { updateMembership } from './queries.js';
  * listing always shows.
  *
  * The directory searches a derived index of word prefixes (docs/decisions/0014-member-directory.md): every
- * membership the database triggers noted as changed is re-indexed before a search answers.
+ * membership the database triggers noted as changed is re-indexed before a search answers. Each
+ * process searches a copy of that index held in memory, read again when its version changes
+ * (docs/decisions/0018-directory-search-in-memory.md).
  */
 
 export const PER_PAGE = 25;
@@ -214,8 +216,8 @@ export class DirectoryService {
       terms,
       (stored) => JSON.parse(stored) as DirectoryCard,
     );
-    // Changed while it was read: good enough for this search, read again for the next.
-    this.memory = (await dq.indexVersion(this.db)) === version ? memory : null;
+    // Changed while it was read: good enough for this search, not kept (the next one reads it again).
+    if ((await dq.indexVersion(this.db)) === version) this.memory = memory;
     return memory;
   }
 

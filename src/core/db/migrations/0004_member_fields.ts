@@ -136,7 +136,7 @@ export function memberFields(dialect: Dialect) {
         .execute();
       await db.schema.createIndex('directory_index_sort').on('directory_index').columns(['sort_name', 'membership_id']).execute();
       await db.schema.createIndex('directory_index_visible').on('directory_index').column('visible_until').execute();
-      // Kept apart from the index so searches read narrow rows, and the cards of one page only.
+      // Kept apart from the index so index scans read narrow rows (searches now run in memory: decision 0018).
       await db.schema
         .createTable('directory_cards')
         .addColumn('membership_id', 'integer', (c) => c.primaryKey().references('memberships.id').onDelete('cascade'))
