@@ -43,7 +43,10 @@ type Id = { Params: { id: string } };
 function formGone(action: ActionName, status: MembershipStatus, bundle: AdminBundle | null): string | undefined {
   if (action === 'reject' && status !== 'pending_approval') return 'This application is no longer waiting for approval.';
   if (action === 'suspend' && status === 'suspended') return 'This membership is already suspended.';
-  if (action === 'bundle' && bundle?.kind !== 'contact') return 'This member does not manage an agency membership.';
+  if (action === 'bundle') {
+    if (bundle?.kind !== 'contact') return 'This member does not manage an agency membership.';
+    if (!bundle.state.canAdd) return 'People can be added once this agency membership is active.';
+  }
   return undefined;
 }
 

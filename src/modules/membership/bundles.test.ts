@@ -427,6 +427,11 @@ describe('agency bundles for admins', () => {
     expect((await board.submit(`/admin/members/${cm}`, { suspend_reason: 'Check bounced' }, `/admin/members/${cm}/suspend`)).status).toBe(303);
     expect((await person.get('/members')).status).toBe(403);
     expect(visibleText((await board.get(`/admin/members/${cm}`)).body)).toContain('People can be added once this agency membership is active.');
+    // An add posted from a page opened before the suspension: told at the top, not beside a form that is gone.
+    const stale = await board.post(`/admin/members/${cm}/bundle/people`, { _csrf: board.csrf(), person_name: '', person_email: 'nope' });
+    expect(stale.status).toBe(303);
+    // Once in the message at the top, once in the agency section.
+    expect(visibleText((await board.get(`/admin/members/${cm}`)).body).split('People can be added once this agency membership is active.')).toHaveLength(3);
     await board.get(`/admin/members/${cm}`);
     expect((await board.post(`/admin/members/${cm}/reinstate`, { _csrf: board.csrf() })).status).toBe(303);
     expect((await person.get('/members')).status).toBe(200);
