@@ -302,5 +302,15 @@ describe('Void invoice', () => {
     expect(fieldError(res.body, 'reason')).toBe('Error: Use at most 500 characters for the reason.');
     expect(inputValue(res.body, 'reason')).toBe(reason);
     expect((await site.billing.get(invoice.id))!.status).toBe('unpaid');
+
+    // Paid by another admin while this page was open: that is what the page says, not "enter the reason".
+    await board.get(url);
+    const token = board.csrf();
+    expect((await site.billing.recordPayment(invoice.id, { method: 'check', amountCents: 4000, reference: 'Check 77', actorUserId: adminId })).ok).toBe(true);
+    const stale = await board.post(`${url}/void`, { _csrf: token, reason: '' });
+    expect(stale.status).toBe(422);
+    expect(visibleText(stale.body)).toContain(`Invoice ${invoice.number} is paid: only an unpaid invoice can be voided.`);
+    expect(visibleText(stale.body)).not.toContain('Enter the reason');
+    expect((await site.billing.get(invoice.id))!.status).toBe('paid');
   });
 });

@@ -150,6 +150,9 @@ export async function billingRoutes(app: FastifyInstance, { billing, state }: De
   app.post<{ Params: { id: string } }>('/admin/invoices/:id/void', admin, async (request, reply) => {
     const invoice = await loadInvoice(request);
     if (!invoice) return reply.callNotFound();
+    // Paid, refunded or void meanwhile (another admin, a card payment): that is the answer, whatever the reason field says.
+    const closed = billing.notVoidable(invoice);
+    if (closed) return detailPage(reply, invoice, { form: 'void', values: formValues(request.body), errors: { form: closed } });
     const form = parseForm(voidInput, request.body);
     const result = form.ok ? await billing.voidInvoice(invoice.id, { reason: form.data.reason, actorUserId: request.user!.id }) : form;
     if (!result.ok) {

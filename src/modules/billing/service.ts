@@ -141,6 +141,12 @@ const isWholeCents = (n: unknown): n is number => typeof n === 'number' && Numbe
  * invoice's history with who did it; other modules learn that an invoice was paid through
  * `onPaid` handlers that run in the same transaction.
  */
+function notVoidable(invoice: { number: number; status: InvoiceRow['status'] }): string | null {
+  if (invoice.status === 'void') return `Invoice ${invoice.number} is already void.`;
+  if (invoice.status !== 'unpaid') return `Invoice ${invoice.number} is ${invoice.status}: only an unpaid invoice can be voided.`;
+  return null;
+}
+
 export class BillingService {
   private paidHandlers: PaidHandler[] = [];
 
@@ -405,14 +411,17 @@ export class BillingService {
   }
 
   /** Cancel an unpaid invoice that holds no money; it keeps its number. */
+  /** Why an invoice cannot be voided because of its status (null when it is unpaid). */
+  notVoidable = notVoidable;
+
   async voidInvoice(invoiceId: number, input: VoidInput): Promise<Outcome<InvoiceRow>> {
     const reason = input.reason.trim();
     if (!reason) return refused({ reason: 'Say why the invoice is void (members may ask).' });
     if (reason.length > 500) return refused({ reason: 'Use at most 500 characters for the reason.' });
     return this.decide(async (trx, now) => {
       const { invoice, received } = await this.lockWithPayments(trx, invoiceId, now);
-      if (invoice.status === 'void') throw new Refusal({ form: `Invoice ${invoice.number} is already void.` });
-      if (invoice.status !== 'unpaid') throw new Refusal({ form: `Invoice ${invoice.number} is ${invoice.status}: only an unpaid invoice can be voided.` });
+      const closed = notVoidable(invoice);
+      if (closed) throw new Refusal({ form: closed });
       if (received > 0) {
         throw new Refusal({ form: `${formatMoney(received)} has been received for invoice ${invoice.number}: refund it before voiding the invoice.` });
       }
