@@ -16,7 +16,7 @@ import { addMonths, dateToInstant, isoDay, membersCsv, parseCalendarDate } from 
 import { parseCustomFields, type FieldValue } from './fields.js';
 import * as fq from './fields-queries.js';
 import * as q from './queries.js';
-import { STATUS_LABELS, type MembershipService } from './service.js';
+import { memberContactInput, STATUS_LABELS, type MembershipService } from './service.js';
 
 // The list's query string
 
@@ -105,14 +105,7 @@ export function listQueryString(p: ListParams, overrides: Partial<ListParams> = 
 export const detailsInput = z.object({
   name: text('the name', 120),
   email: email(),
-  organization: optionalText('the organization', 150),
-  job_title: optionalText('the job title', 120),
-  phone: optionalText('the phone number', 40),
-  address_line1: optionalText('the address', 150),
-  address_line2: optionalText('the address', 150),
-  city: optionalText('the city', 80),
-  region: optionalText('the state', 80),
-  postal_code: optionalText('the ZIP code', 20),
+  ...memberContactInput,
 });
 export type DetailsInput = z.output<typeof detailsInput>;
 

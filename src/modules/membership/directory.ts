@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { DAY, iso, type Clock } from '../../core/clock.js';
 import type { Db } from '../../core/db/index.js';
-import { checkbox, optionalText, text } from '../../core/http/forms.js';
+import { checkbox, text } from '../../core/http/forms.js';
 import type { Executor } from '../../core/jobs/index.js';
 import { ok, refused, type Outcome } from '../../core/result.js';
 import type { AccountsService } from '../accounts/service.js';
@@ -10,6 +10,7 @@ import * as dq from './directory-queries.js';
 import { DIRECTORY_VISIBILITIES, displayValue, type FieldValue, type MemberFieldsService } from './fields.js';
 import * as fq from './fields-queries.js';
 import { updateMembership } from './queries.js';
+import { memberContactInput } from './service.js';
 
 /**
  * Member profiles and the members-only directory. A member edits their built-in fields, the board's
@@ -33,14 +34,7 @@ export type Privacy = typeof PRIVACY_DEFAULTS;
 
 export const profileInput = z.object({
   name: text('your full name', 120),
-  organization: optionalText('the organization', 150),
-  job_title: optionalText('the job title', 120),
-  phone: optionalText('the phone number', 40),
-  address_line1: optionalText('the address', 150),
-  address_line2: optionalText('the address', 150),
-  city: optionalText('the city', 80),
-  region: optionalText('the state', 80),
-  postal_code: optionalText('the ZIP code', 20),
+  ...memberContactInput,
   listed: checkbox(),
   show_email: checkbox(),
   show_phone: checkbox(),

@@ -23,8 +23,11 @@ import { saveFieldValues, valuesFor } from './fields-queries.js';
 
 type Invoice = { id: number; number: number; membership_id: number | null; purpose: InvoicesTable['purpose']; status: InvoicesTable['status']; period_end: string | null; total_cents: number; due_at: string; user_id: number };
 
-/** The member's details an application asks for (beside the account's name, e-mail and password). */
-const applicationDetails = {
+/**
+ * A member's built-in contact details as every form takes them (the application, the profile, the
+ * admin's edit of a member): one set of limits and messages.
+ */
+export const memberContactInput = {
   organization: optionalText('the organization', 150),
   job_title: optionalText('the job title', 120),
   phone: optionalText('the phone number', 40),
@@ -41,13 +44,13 @@ export const applicationInput = z
     email: email(),
     password: newPasswordSchema,
     confirm: z.string().optional(),
-    ...applicationDetails,
+    ...memberContactInput,
   })
   .refine((v) => v.password === v.confirm, { path: ['confirm'], message: 'The two passwords are not the same. Type the password again.' });
 export type ApplicationInput = z.output<typeof applicationInput>;
 
 /** The application of someone logged in (`applyAgain`): their account's address and password are known already. */
-export const reapplicationInput = z.object({ name: text('your full name', 120), ...applicationDetails });
+export const reapplicationInput = z.object({ name: text('your full name', 120), ...memberContactInput });
 export type ReapplicationInput = z.output<typeof reapplicationInput>;
 
 export const rejectInput = z.object({ reason: text('the reason the applicant will read', 2000) });
