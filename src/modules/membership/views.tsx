@@ -4,6 +4,7 @@ import { ActionButton } from '../../core/views/forms.js';
 import { Pagination } from '../../core/views/pagination.js';
 import { formatDate, formatDateTime, trustedHtml } from '../../core/views/render.js';
 import type { MembershipStatus } from '../../core/db/schema.js';
+import { INVOICE_STATUSES } from '../billing/labels.js';
 import { describeRenewal, type Level } from './levels.js';
 import type { MemberField } from './fields.js';
 import { customFieldInputs } from './fields-views.js';
@@ -258,7 +259,7 @@ export function MembershipSection(props: {
                   </td>
                   <td>{formatDate(i.issued_at, timeZone)}</td>
                   <td>{formatMoney(i.total_cents)}</td>
-                  <td>{i.status === 'unpaid' ? 'Unpaid' : i.status === 'paid' ? 'Paid' : i.status === 'void' ? 'Void' : 'Refunded'}</td>
+                  <td>{INVOICE_STATUSES[i.status]}</td>
                 </tr>
               ))}
             </tbody>
