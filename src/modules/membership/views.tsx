@@ -3,7 +3,7 @@ import { Checkbox, Field, Form, Select, TextArea, type FieldErrors } from '../..
 import { ActionButton } from '../../core/views/forms.js';
 import { Pagination } from '../../core/views/pagination.js';
 import { formatDate, formatDateTime, trustedHtml } from '../../core/views/render.js';
-import type { MembershipStatus } from '../../core/db/schema.js';
+import type { InvoiceStatus, MembershipStatus } from '../../core/db/schema.js';
 import { INVOICE_STATUSES } from '../billing/labels.js';
 import { describeRenewal, type Level } from './levels.js';
 import type { MemberField } from './fields.js';
@@ -14,7 +14,7 @@ type Values = Record<string, string>;
 interface InvoiceSummary {
   id: number;
   number: number;
-  status: string;
+  status: InvoiceStatus;
   total_cents: number;
   due_at: string;
   issued_at: string;
