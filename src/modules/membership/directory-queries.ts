@@ -23,6 +23,26 @@ export async function takeDirty(trx: Executor, limit: number): Promise<number[]>
 
 export const dropDirty = (trx: Executor, ids: number[]) => trx.deleteFrom('directory_dirty').where('membership_id', 'in', ids).execute();
 
+/** A member's profile as the directory reads it: membership, account name and e-mail, privacy choices (`m`, `u`, `p`). */
+const PROFILE_COLUMNS = [
+  'm.id',
+  'm.status',
+  'u.name',
+  'u.email',
+  'm.organization',
+  'm.job_title',
+  'm.phone',
+  'm.address_line1',
+  'm.address_line2',
+  'm.city',
+  'm.region',
+  'm.postal_code',
+  'p.listed',
+  'p.show_email',
+  'p.show_phone',
+  'p.show_address',
+] as const;
+
 /** What the index is made of, for some memberships (member-field answers aside). */
 export const indexSources = (db: Executor, ids: number[]) =>
   db
@@ -30,26 +50,7 @@ export const indexSources = (db: Executor, ids: number[]) =>
     .innerJoin('users as u', 'u.id', 'm.user_id')
     .innerJoin('membership_levels as l', 'l.id', 'm.level_id')
     .leftJoin('member_privacy as p', 'p.membership_id', 'm.id')
-    .select([
-      'm.id',
-      'm.status',
-      'm.expires_at',
-      'u.name',
-      'u.email',
-      'm.organization',
-      'm.job_title',
-      'm.phone',
-      'm.address_line1',
-      'm.address_line2',
-      'm.city',
-      'm.region',
-      'm.postal_code',
-      'l.grace_days',
-      'p.listed',
-      'p.show_email',
-      'p.show_phone',
-      'p.show_address',
-    ])
+    .select([...PROFILE_COLUMNS, 'm.expires_at', 'l.grace_days'])
     .where('m.id', 'in', ids)
     .execute();
 
@@ -125,24 +126,7 @@ export const profileOf = (db: Executor, userId: number) =>
     .selectFrom('memberships as m')
     .innerJoin('users as u', 'u.id', 'm.user_id')
     .leftJoin('member_privacy as p', 'p.membership_id', 'm.id')
-    .select([
-      'm.id',
-      'm.status',
-      'u.name',
-      'u.email',
-      'm.organization',
-      'm.job_title',
-      'm.phone',
-      'm.address_line1',
-      'm.address_line2',
-      'm.city',
-      'm.region',
-      'm.postal_code',
-      'p.listed',
-      'p.show_email',
-      'p.show_phone',
-      'p.show_address',
-    ])
+    .select(PROFILE_COLUMNS)
     .where('m.user_id', '=', userId)
     .executeTakeFirst();
 
