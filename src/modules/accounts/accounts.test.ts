@@ -323,6 +323,74 @@ describe('failed log-ins are rate limited', () => {
   });
 });
 
+describe('log-in limits hold against requests sent at once, across app processes', () => {
+  /** Two app processes on one database, and `n` browsers that each opened the log-in page on one of them, in turn. */
+  async function browsersOnTwoProcesses(n: number) {
+    const { site, clock } = await newSite();
+    const second = await createHeadworks(site.config, { clock });
+    onTestFinished(() => second.close());
+    const browsers: Client[] = [];
+    for (let i = 0; i < n; i++) {
+      const c = new Client(i % 2 === 0 ? site.app : second.app);
+      await c.get('/login');
+      browsers.push(c);
+    }
+    return { site, clock, second, browsers };
+  }
+
+  const send = (c: Client, email: string, password: string) => c.post('/login', { email, password, _csrf: c.csrf() });
+  const statuses = (responses: Response[]) => responses.map((r) => r.status);
+  const count = (list: number[], status: number) => list.filter((s) => s === status).length;
+
+  it('refuses the right password sent last in a burst of 50 for one account, once 5 wrong ones were counted', async () => {
+    const { site, clock, browsers } = await browsersOnTwoProcesses(50);
+    const responses = await Promise.all(browsers.map((c, i) => send(c, MEMBER.email, i === 49 ? MEMBER.password : `wrong guess number ${i}`)));
+    const all = statuses(responses);
+    expect(all[49]).toBe(429);
+    expect(visibleText(responses[49]!.body)).toMatch(/try again in 15 minutes/);
+    expect(count(all, 422)).toBeLessThanOrEqual(5);
+    expect(count(all, 429)).toBe(50 - count(all, 422));
+    expect(await isLoggedIn(browsers[49]!)).toBe(false);
+
+    // The pause ends 15 minutes after the counted failures; refused attempts did not lengthen it.
+    clock.advance(15 * MINUTE + 1000);
+    expect((await tryLogIn(new Client(site.app), MEMBER.email, MEMBER.password)).status).toBe(303);
+  });
+
+  it('answers 429 to the wrong guesses beyond the fifth among 15 sent at once', async () => {
+    const { browsers } = await browsersOnTwoProcesses(15);
+    const all = statuses(await Promise.all(browsers.map((c, i) => send(c, MEMBER.email, `wrong guess number ${i}`))));
+    expect(count(all, 422)).toBeLessThanOrEqual(5);
+    expect(count(all, 429)).toBeGreaterThanOrEqual(10);
+    expect(count(all, 422) + count(all, 429)).toBe(15);
+  });
+
+  it('holds the per-address limit too: of 30 guesses at different accounts sent at once, at most 20 are checked', async () => {
+    const { site, browsers } = await browsersOnTwoProcesses(30);
+    const all = statuses(await Promise.all(browsers.map((c, i) => send(c, `guess${i}@example.org`, 'not the password'))));
+    expect(count(all, 422)).toBeLessThanOrEqual(20);
+    expect(count(all, 429)).toBeGreaterThanOrEqual(10);
+    expect(count(all, 422) + count(all, 429)).toBe(30);
+    // Guesses one at a time are checked only until 20 in all were: then even the right password waits.
+    let checked = count(all, 422);
+    for (let i = 0; checked < 20 && i < 20; i++) {
+      expect((await tryLogIn(new Client(site.app), `later${i}@example.org`, 'not the password')).status).toBe(422);
+      checked++;
+    }
+    expect(checked).toBe(20);
+    expect((await tryLogIn(new Client(site.app), MEMBER.email, MEMBER.password)).status).toBe(429);
+  });
+
+  it('lets a successful log-in not count against its address', async () => {
+    const { site } = await newSite();
+    for (let i = 0; i < 25; i++) {
+      const c = new Client(site.app);
+      expect((await tryLogIn(c, MEMBER.email, MEMBER.password)).status).toBe(303);
+    }
+    expect((await tryLogIn(new Client(site.app), ADMIN.email, ADMIN.password)).status).toBe(303);
+  });
+});
+
 describe('forgot password', () => {
   async function askForReset(site: TestSite, email: string) {
     const since = smtp.messages.length;
@@ -461,6 +529,20 @@ describe('forgot password', () => {
     clock.advance(HOUR + 1000);
     const { mails } = await askForReset(site, MEMBER.email);
     expect(mails).toHaveLength(1);
+  });
+
+  it('sends at most 3 reset e-mails to one address when 8 forms are sent at once', async () => {
+    const { site } = await newSite();
+    const since = smtp.messages.length;
+    const browsers: Client[] = [];
+    for (let i = 0; i < 8; i++) {
+      const c = new Client(site.app);
+      await c.get('/forgot-password');
+      browsers.push(c);
+    }
+    const responses = await Promise.all(browsers.map((c) => c.post('/forgot-password', { email: MEMBER.email, _csrf: c.csrf() })));
+    expect(responses.map((r) => r.status)).toEqual(Array(8).fill(200));
+    expect(await mailFor(site, MEMBER.email, since)).toHaveLength(3);
   });
 });
 

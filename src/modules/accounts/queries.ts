@@ -91,17 +91,34 @@ export async function consumeToken(db: Executor, id: number, now: string) {
 export const expireTokensFor = (db: Executor, userId: number, purpose: LinkPurpose, now: string) =>
   db.updateTable('auth_tokens').set({ used_at: now }).where('user_id', '=', userId).where('purpose', '=', purpose).where('used_at', 'is', null).execute();
 
-// Failed log-ins, for the rate limit
+// Log-in attempts, for the rate limit (the table keeps its first name, login_failures: see decision 0019)
 
-export const recordFailure = (db: Executor, keys: string[], now: string) =>
+/**
+ * Counts an attempt for each key before anything is checked, committed at once (no transaction):
+ * the caller then counts what is in the window, so every attempt counts the ones committed before it.
+ */
+export const recordAttempts = (db: Executor, keys: string[], now: string) =>
   db
     .insertInto('login_failures')
     .values(keys.map((key) => ({ key, created_at: now })))
+    .returning(['id', 'key'])
     .execute();
 
-/** The most recent failures for a key since a moment, newest first. */
-export const recentFailures = (db: Db, key: string, since: string, limit: number) =>
-  db.selectFrom('login_failures').select('created_at').where('key', '=', key).where('created_at', '>', since).orderBy('created_at', 'desc').limit(limit).execute();
+/** The most recent attempts for a key since a moment, newest first, at most `limit`. */
+export const recentAttempts = (db: Executor, key: string, since: string, limit: number) =>
+  db
+    .selectFrom('login_failures')
+    .select(['id', 'created_at'])
+    .where('key', '=', key)
+    .where('created_at', '>', since)
+    .orderBy('created_at', 'desc')
+    .orderBy('id', 'desc')
+    .limit(limit)
+    .execute();
+
+/** Takes back attempts that must not count (refused while locked, or a successful log-in's). */
+export const withdrawAttempts = (db: Executor, ids: number[]) =>
+  ids.length ? db.deleteFrom('login_failures').where('id', 'in', ids).execute() : Promise.resolve([]);
 
 export const clearFailures = (db: Executor, key: string) => db.deleteFrom('login_failures').where('key', '=', key).execute();
 

@@ -84,31 +84,46 @@ export class AccountsService {
   private link = (path: string) => `${this.options.baseUrl}${path}`;
   private siteName = async () => (await this.state.getSettings()).shortName;
 
-  /** Minutes until a key may try again, or 0 when it may now. */
-  private async lockedFor(key: string, limit: number): Promise<number> {
+  /**
+   * Counts one attempt against each limit before anything is checked, as one atomic step across
+   * requests and app processes: the attempt's rows are committed first, then each window is
+   * counted, so of attempts made at once the k-th to commit counts at least k and no more than
+   * `max` get past. An attempt over any limit is taken back, so hammering a paused account does
+   * not lengthen its pause (decision 0019). The rows of an attempt let through stay: the caller
+   * clears them when the attempt succeeds.
+   */
+  private async countAttempt(limits: { key: string; max: number; windowMs: number }[]): Promise<{ ok: true; ids: Map<string, number> } | { ok: false; minutes: number }> {
     const now = this.clock.now();
-    const failures = await q.recentFailures(this.db, key, iso(addMs(now, -LOGIN_WINDOW_MS)), limit);
-    if (failures.length < limit) return 0;
-    const oldest = failures[limit - 1]!.created_at;
-    const unlock = new Date(oldest).getTime() + LOGIN_WINDOW_MS;
-    return Math.max(1, Math.ceil((unlock - now.getTime()) / MINUTE));
+    const rows = await q.recordAttempts(this.db, limits.map((l) => l.key), iso(now));
+    const ids = new Map(rows.map((r) => [r.key, r.id]));
+    let minutes = 0;
+    for (const limit of limits) {
+      const recent = await q.recentAttempts(this.db, limit.key, iso(addMs(now, -limit.windowMs)), limit.max + 1);
+      if (recent.length <= limit.max) continue;
+      // The key may try again when the max-th newest of the other attempts leaves the window.
+      const others = recent.filter((r) => r.id !== ids.get(limit.key));
+      const unlock = new Date(others[limit.max - 1]!.created_at).getTime() + limit.windowMs;
+      minutes = Math.max(minutes, Math.ceil((unlock - now.getTime()) / MINUTE), 1);
+    }
+    if (minutes === 0) return { ok: true, ids };
+    await q.withdrawAttempts(this.db, rows.map((r) => r.id));
+    return { ok: false, minutes };
   }
 
   async logIn(input: z.output<typeof loginInput>, meta: { ip: string; userAgent?: string }): Promise<LoginResult> {
     const accountKey = `email:${input.email}`;
     const addressKey = `ip:${meta.ip}`;
-    const minutes = Math.max(
-      await this.lockedFor(accountKey, MAX_FAILURES_PER_ACCOUNT),
-      await this.lockedFor(addressKey, MAX_FAILURES_PER_ADDRESS),
-    );
-    if (minutes > 0) return { kind: 'locked', minutes };
+    const attempt = await this.countAttempt([
+      { key: accountKey, max: MAX_FAILURES_PER_ACCOUNT, windowMs: LOGIN_WINDOW_MS },
+      { key: addressKey, max: MAX_FAILURES_PER_ADDRESS, windowMs: LOGIN_WINDOW_MS },
+    ]);
+    if (!attempt.ok) return { kind: 'locked', minutes: attempt.minutes };
     const user = await q.findUserByEmail(this.db, input.email);
     const valid = await verifyPassword(user?.password_hash ?? null, input.password);
-    if (!user || !valid) {
-      await q.recordFailure(this.db, [accountKey, addressKey], iso(this.clock.now()));
-      return { kind: 'wrong' };
-    }
+    // A wrong password leaves the attempt counted: it is the failure.
+    if (!user || !valid) return { kind: 'wrong' };
     await q.clearFailures(this.db, accountKey);
+    await q.withdrawAttempts(this.db, [attempt.ids.get(addressKey)!]);
     const token = await this.sessions.create(user.id, meta.userAgent);
     return { kind: 'ok', token, user: { id: user.id, email: user.email, name: user.name, role: user.role } };
   }
@@ -122,14 +137,12 @@ export class AccountsService {
   async requestPasswordReset(address: string): Promise<void> {
     const user = await q.findUserByEmail(this.db, address);
     if (!user) return;
+    // Counted before sending, like a log-in, so forms sent at once cannot pass the limit together.
+    if (!(await this.countAttempt([{ key: `reset:${user.email}`, max: MAX_RESETS_PER_HOUR, windowMs: HOUR }])).ok) return;
     const now = this.clock.now();
-    const resetKey = `reset:${user.email}`;
-    const recent = await q.recentFailures(this.db, resetKey, iso(addMs(now, -HOUR)), MAX_RESETS_PER_HOUR);
-    if (recent.length >= MAX_RESETS_PER_HOUR) return;
     const token = randomToken();
     const site = await this.siteName();
     await this.db.transaction().execute(async (trx) => {
-      await q.recordFailure(trx, [resetKey], iso(now));
       await q.insertToken(trx, { token_hash: sha256(token), user_id: user.id, purpose: 'reset', created_at: iso(now), expires_at: iso(addMs(now, RESET_TTL_MS)) });
       await this.mailer.queue(trx, await passwordResetMail(trx, { to: user.email, name: user.name, link: this.link(`/reset-password/${token}`), site, hours: RESET_TTL_MS / HOUR }));
     });
