@@ -68,8 +68,18 @@ describe('loadConfig', () => {
     expect(config.smtpUrl).toBe('smtps://user:pass@mail.example.org:465');
     expect(config.mailFrom).toBe('CIPCA <board@cipca.example.org>');
     expect(config.admin).toEqual({ email: 'board@example.org', password: 'a long enough password' });
-    expect(config.trustProxy).toBe(true);
+    expect(config.trustProxy).toBe(1);
     expect(config.jobsIntervalMs).toBe(15_000);
+  });
+
+  it('trusts only the proxies TRUST_PROXY names: none, a number of hops, or their addresses', () => {
+    expect(loadConfig({}).trustProxy).toBe(false);
+    expect(loadConfig({ TRUST_PROXY: 'false' }).trustProxy).toBe(false);
+    // `true` once trusted every X-Forwarded-For entry, which the client writes: it now means one proxy.
+    expect(loadConfig({ TRUST_PROXY: 'true' }).trustProxy).toBe(1);
+    expect(loadConfig({ TRUST_PROXY: '2' }).trustProxy).toBe(2);
+    expect(loadConfig({ TRUST_PROXY: '10.0.0.2, 10.0.1.0/24,::1' }).trustProxy).toEqual(['10.0.0.2', '10.0.1.0/24', '::1']);
+    expect(loadConfig({ TRUST_PROXY: 'loopback' }).trustProxy).toEqual(['loopback']);
   });
 
   it('treats empty variables as unset', () => {
@@ -100,6 +110,9 @@ describe('a wrong setting', () => {
     [{ ADMIN_EMAIL: 'not an address', ADMIN_PASSWORD: 'a long enough password' }, /^ADMIN_EMAIL must be an e-mail address/],
     [{ ADMIN_EMAIL: 'board@example.org', ADMIN_PASSWORD: 'short' }, /^ADMIN_PASSWORD must be at least 12 characters/],
     [{ NODE_ENV: 'staging' }, /^NODE_ENV /],
+    [{ TRUST_PROXY: 'yes' }, /^TRUST_PROXY must be false, the number of proxies in front of Headworks \(such as 1\), or their addresses/],
+    [{ TRUST_PROXY: '10.0.0.0/33' }, /^TRUST_PROXY must be false, the number of proxies/],
+    [{ TRUST_PROXY: '10.0.0.1,proxy.example.org' }, /^TRUST_PROXY must be false, the number of proxies/],
     [{ JOBS_INTERVAL_SECONDS: 'often' }, /^JOBS_INTERVAL_SECONDS must be a whole number of seconds, at least 1 \(got "often"\)$/],
     [{ JOBS_INTERVAL_SECONDS: '0' }, /^JOBS_INTERVAL_SECONDS must be a whole number of seconds, at least 1/],
   ])('%j is refused, naming the setting', (env, message) => {

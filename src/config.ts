@@ -1,3 +1,4 @@
+import net from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
 
@@ -30,7 +31,13 @@ const schema = z.object({
   ADMIN_PASSWORD: z.string().min(12, 'must be at least 12 characters').optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   LOG_REQUESTS: z.enum(['true', 'false']).default('false'),
-  TRUST_PROXY: z.enum(['true', 'false']).default('false'),
+  TRUST_PROXY: z
+    .string()
+    .refine(
+      (v) => trustProxy(v) !== undefined,
+      'must be false, the number of proxies in front of Headworks (such as 1), or their addresses separated by commas (such as 10.0.0.2,10.0.1.0/24)',
+    )
+    .default('false'),
   JOBS_INTERVAL_SECONDS: z.coerce
     .number({ error: 'must be a whole number of seconds, at least 1' })
     .int('must be a whole number of seconds, at least 1')
@@ -44,6 +51,32 @@ const schema = z.object({
   STRIPE_API_BASE: url(['http:', 'https:'], 'http://127.0.0.1:12111').optional(),
 });
 
+/** Address names proxy-addr (Fastify's trustProxy) knows, for proxies on the same machine or network. */
+const PROXY_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+function proxyAddress(entry: string): boolean {
+  if (PROXY_NAMES.has(entry)) return true;
+  const [address, bits, ...rest] = entry.split('/');
+  const family = net.isIP(address ?? '');
+  if (!family || rest.length) return false;
+  if (bits === undefined) return true;
+  return /^\d{1,3}$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128);
+}
+
+/**
+ * Which hops of X-Forwarded-For to trust: none, the last N (the proxies in front of the site), or
+ * those from these addresses. The client writes the left-most entries itself, so trusting them all
+ * would let it choose the address the log-in limit counts; `true` therefore means one proxy.
+ */
+function trustProxy(value: string): Config['trustProxy'] | undefined {
+  const v = value.trim().toLowerCase();
+  if (v === 'false' || v === '0') return false;
+  if (v === 'true') return 1;
+  if (/^\d+$/.test(v)) return Number(v) <= 10 ? Number(v) : undefined;
+  const entries = v.split(',').map((e) => e.trim());
+  return entries.every(proxyAddress) ? entries : undefined;
+}
+
 export interface Config {
   env: 'development' | 'production' | 'test';
   port: number;
@@ -56,7 +89,8 @@ export interface Config {
   admin?: { email: string; password: string };
   logLevel: string;
   logRequests: boolean;
-  trustProxy: boolean;
+  /** false, a number of proxy hops, or the proxies' addresses (CIDR ranges allowed). */
+  trustProxy: false | number | string[];
   jobsIntervalMs: number;
   /** Cookies get the Secure flag when the site is served over https. */
   secureCookies: boolean;
@@ -123,7 +157,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     admin: e.ADMIN_EMAIL && e.ADMIN_PASSWORD ? { email: e.ADMIN_EMAIL.toLowerCase(), password: e.ADMIN_PASSWORD } : undefined,
     logLevel: e.LOG_LEVEL,
     logRequests: e.LOG_REQUESTS === 'true',
-    trustProxy: e.TRUST_PROXY === 'true',
+    trustProxy: trustProxy(e.TRUST_PROXY)!,
     jobsIntervalMs: e.JOBS_INTERVAL_SECONDS * 1000,
     secureCookies: baseUrl.startsWith('https:'),
     stripe: e.STRIPE_SECRET_KEY && e.STRIPE_WEBHOOK_SECRET ? { secretKey: e.STRIPE_SECRET_KEY, webhookSecret: e.STRIPE_WEBHOOK_SECRET, api: stripeApi(e.STRIPE_API_BASE) } : undefined,

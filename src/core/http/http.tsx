@@ -51,6 +51,9 @@ const noSchemas = (): never => {
   throw new Error('Route schemas are not used in Headworks: parse input with zod (core/http/forms.ts).');
 };
 
+/** Trust the last `hops` addresses of X-Forwarded-For (the proxies in front of the site), never the client's own entries. */
+const trustHops = (hops: number) => (_address: string, hop: number) => hop < hops;
+
 const CSRF_COOKIE = 'hw_csrf';
 const FLASH_COOKIE = 'hw_flash';
 const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
@@ -64,7 +67,8 @@ export async function createHttp(deps: HttpDeps): Promise<FastifyInstance> {
   const app = Fastify({
     logger: config.env === 'test' && !process.env.TEST_LOG ? false : { level: config.logLevel },
     logController: new LogController({ disableRequestLogging: !config.logRequests }),
-    trustProxy: config.trustProxy,
+    // A number of hops becomes a function: Fastify itself trusts no hop when given a number.
+    trustProxy: typeof config.trustProxy === 'number' ? trustHops(config.trustProxy) : config.trustProxy,
     bodyLimit: 1024 * 1024,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
     // Input is validated with zod in routes; Fastify's JSON-schema compilers (ajv) are not loaded.

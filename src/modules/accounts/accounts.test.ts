@@ -323,6 +323,27 @@ describe('failed log-ins are rate limited', () => {
   });
 });
 
+describe('behind a reverse proxy', () => {
+  /** A log-in through the proxy (the app sees the proxy's address), for a client that wrote its own X-Forwarded-For. */
+  async function logInVia(site: TestSite, forwardedFor: string, email: string, password: string) {
+    const c = new Client(site.app);
+    await c.get('/login');
+    return c.request('POST', '/login', { form: { email, password, _csrf: c.csrf() }, headers: { 'x-forwarded-for': forwardedFor } });
+  }
+
+  it.each(['true', '1', '127.0.0.1'])('with TRUST_PROXY=%s counts the address the proxy saw, not one the client wrote', async (trust) => {
+    const { site } = await newSite({ env: { TRUST_PROXY: trust } });
+    // The proxy appends the address it saw (203.0.113.9) to whatever the client sent.
+    for (let i = 0; i < 20; i++) {
+      expect((await logInVia(site, `198.51.100.${i}, 203.0.113.9`, `guess${i}@example.org`, 'not the password')).status).toBe(422);
+    }
+    expect((await logInVia(site, '192.0.2.1, 203.0.113.9', MEMBER.email, MEMBER.password)).status).toBe(429);
+    expect((await logInVia(site, '203.0.113.9', MEMBER.email, MEMBER.password)).status).toBe(429);
+    // Another client behind the same proxy is not paused.
+    expect((await logInVia(site, '203.0.113.10', MEMBER.email, MEMBER.password)).status).toBe(303);
+  });
+});
+
 describe('log-in limits hold against requests sent at once, across app processes', () => {
   /** Two app processes on one database, and `n` browsers that each opened the log-in page on one of them, in turn. */
   async function browsersOnTwoProcesses(n: number) {
