@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { addMs, DAY, HOUR, iso, MINUTE, type Clock } from '../../core/clock.js';
-import { hashPassword, newPasswordSchema, verifyPassword } from '../../core/auth/passwords.js';
+import { chooseNewPassword, newPasswordSchema, verifyPassword } from '../../core/auth/passwords.js';
 import type { Sessions, SessionUser } from '../../core/auth/sessions.js';
 import type { Db } from '../../core/db/index.js';
 import { email, text } from '../../core/http/forms.js';
@@ -174,7 +174,9 @@ export class AccountsService {
     const expired = refused<{ token: string; user: SessionUser }>({ form: 'This link has expired or was already used. Ask for a new one.' });
     const link = await this.findLink(token, purpose);
     if (!link) return expired;
-    const passwordHash = await hashPassword(values.password);
+    const chosen = await chooseNewPassword(values.password, { email: link.first ? values.email : link.email, name: values.name ?? link.name });
+    if (!chosen.ok) return refused({ password: chosen.message });
+    const passwordHash = chosen.hash;
     const now = iso(this.clock.now());
     const userId = await this.db.transaction().execute(async (trx) => {
       if (link.first) {
@@ -206,7 +208,9 @@ export class AccountsService {
     if (!row || !(await verifyPassword(row.password_hash, current))) {
       return refused({ current: 'That is not your current password.' });
     }
-    const passwordHash = await hashPassword(next);
+    const chosen = await chooseNewPassword(next, { email: row.email, name: row.name });
+    if (!chosen.ok) return refused({ password: chosen.message });
+    const passwordHash = chosen.hash;
     const site = await this.siteName();
     await this.db.transaction().execute(async (trx) => {
       await q.updateUser(trx, user.id, { password_hash: passwordHash, updated_at: iso(this.clock.now()) });
@@ -253,9 +257,9 @@ export class AccountsService {
   async ensureFirstAdmin(admin?: { email: string; password: string }): Promise<{ created: string } | { setupLink: string } | null> {
     if ((await q.countAdmins(this.db)) > 0) return null;
     if (admin) {
-      const parsed = newPasswordSchema.safeParse(admin.password);
-      if (!parsed.success) throw new Error(`ADMIN_PASSWORD: ${parsed.error.issues[0]?.message}`);
-      const hash = await hashPassword(admin.password);
+      const chosen = await chooseNewPassword(admin.password, { email: admin.email });
+      if (!chosen.ok) throw new Error(`ADMIN_PASSWORD: ${chosen.message}`);
+      const hash = chosen.hash;
       const now = iso(this.clock.now());
       const address = admin.email.toLowerCase();
       const existing = await q.findUserByEmail(this.db, address);

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Transaction } from 'kysely';
-import { hashPassword, newPasswordSchema } from '../../core/auth/passwords.js';
+import { chooseNewPassword, newPasswordSchema } from '../../core/auth/passwords.js';
 import type { Sessions } from '../../core/auth/sessions.js';
 import { addMs, DAY, iso, type Clock } from '../../core/clock.js';
 import type { Db } from '../../core/db/index.js';
@@ -169,8 +169,10 @@ export class MembershipService {
       email:
         'There is already an account for this e-mail address. Log in (or use “Forgot your password?” on the log-in page) to see your membership; if you are not a member now, you can then apply from this page with that account.',
     });
+    const chosen = await chooseNewPassword(input.password, { email: input.email, name: input.name });
+    if (!chosen.ok) return refused({ password: chosen.message });
     if (await this.accounts.findUserByEmail(input.email)) return duplicate;
-    const passwordHash = await hashPassword(input.password);
+    const passwordHash = chosen.hash;
     const site = (await this.state.getSettings()).shortName;
     const now = iso(this.clock.now());
     try {
