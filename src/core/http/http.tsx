@@ -10,7 +10,7 @@ import type { Chrome, Flash, PageContext, PageOptions } from '../views/context.j
 import { Layout } from '../views/layout.js';
 import { renderDocument } from '../views/render.js';
 import { assetByUrl, assetUrl } from './assets.js';
-import { SECURITY_HEADERS } from './security.js';
+import { HTTPS_HEADERS, SECURITY_HEADERS } from './security.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -81,6 +81,7 @@ export async function createHttp(deps: HttpDeps): Promise<FastifyInstance> {
   // The hard limit for any upload; each form checks its own, smaller limit so it can say so beside the field.
   await app.register(multipart, { attachFieldsToBody: 'keyValues', limits: { fileSize: 10 * 1024 * 1024, files: 1, fields: 50 } });
 
+  const securityHeaders = { ...SECURITY_HEADERS, ...(config.secureCookies ? HTTPS_HEADERS : {}) };
   const cookieBase = { path: '/', httpOnly: true, sameSite: 'lax' as const, secure: config.secureCookies };
   // Every signed-in page carries the token: remembered per cookie value (at most a few thousand) rather than recomputed.
   const csrfTokens = new Map<string, string>();
@@ -111,6 +112,16 @@ export async function createHttp(deps: HttpDeps): Promise<FastifyInstance> {
     return memo;
   });
 
+  /**
+   * A new CSRF cookie whenever a session starts or ends, so a form token taken before log-in
+   * does not work after it (and one taken while logged in does not work after log-out).
+   */
+  const rotateCsrf = (reply: FastifyReply) => {
+    const value = crypto.randomBytes(24).toString('base64url');
+    reply.request.cookies[CSRF_COOKIE] = value;
+    reply.setCookie(CSRF_COOKIE, value, cookieBase);
+  };
+
   app.decorateReply('csrfToken', function (this: FastifyReply) {
     let value = this.request.cookies[CSRF_COOKIE];
     if (!value || value.length < 20) {
@@ -126,10 +137,12 @@ export async function createHttp(deps: HttpDeps): Promise<FastifyInstance> {
   });
 
   app.decorateReply('startSession', function (this: FastifyReply, token: string) {
+    rotateCsrf(this);
     return this.setCookie(SESSION_COOKIE, token, { ...cookieBase, maxAge: SESSION_TTL_MS / 1000 });
   });
 
   app.decorateReply('endSession', function (this: FastifyReply) {
+    rotateCsrf(this);
     return this.clearCookie(SESSION_COOKIE, cookieBase);
   });
 
@@ -155,7 +168,7 @@ export async function createHttp(deps: HttpDeps): Promise<FastifyInstance> {
   });
 
   app.addHook('onRequest', async (request, reply) => {
-    reply.headers(SECURITY_HEADERS);
+    reply.headers(securityHeaders);
     const token = request.cookies[SESSION_COOKIE];
     if (token) {
       const session = await deps.sessions.load(token);
@@ -164,7 +177,9 @@ export async function createHttp(deps: HttpDeps): Promise<FastifyInstance> {
         request.sessionId = session.id;
         request.sessionToken = token;
       } else {
-        reply.endSession();
+        // A session that ran out is only forgotten: the form this request may carry was made for
+        // this browser and is judged as an anonymous one (rotating here would refuse it).
+        reply.clearCookie(SESSION_COOKIE, cookieBase);
       }
     }
     const flash = request.cookies[FLASH_COOKIE];
@@ -177,6 +192,12 @@ export async function createHttp(deps: HttpDeps): Promise<FastifyInstance> {
       }
       reply.clearCookie(FLASH_COOKIE, cookieBase);
     }
+  });
+
+  // Whatever a signed-in person is sent may hold personal data or a secret link (a download, a
+  // fragment, a redirect): no cache keeps it unless the route chose a cache policy itself.
+  app.addHook('onSend', async (request, reply) => {
+    if (request.user && !reply.hasHeader('cache-control')) reply.header('cache-control', 'private, no-store');
   });
 
   // As a preHandler, so a token in a form body has been parsed (see STACK-NOTES).

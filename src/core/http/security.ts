@@ -25,3 +25,13 @@ export const SECURITY_HEADERS: Record<string, string> = {
   'permissions-policy': 'camera=(), microphone=(), geolocation=(), interest-cohort=()',
   'cross-origin-opener-policy': 'same-origin',
 };
+
+/**
+ * Only when the site is served over https (BASE_URL): browsers then refuse plain http for a year,
+ * so a network cannot strip the site down to http. `includeSubDomains` because the association's
+ * other names under its domain must not be the way in either; set BASE_URL to https only once
+ * every subdomain serves https.
+ */
+export const HTTPS_HEADERS: Record<string, string> = {
+  'strict-transport-security': 'max-age=31536000; includeSubDomains',
+};

@@ -74,7 +74,7 @@ export async function accountRoutes(app: FastifyInstance, { accounts, state, acc
 
     app.get<{ Params: { token: string } }>(`${base}/:token`, async (request, reply) => {
       const link = await accounts.findLink(request.params.token, purpose);
-      reply.header('referrer-policy', 'no-referrer');
+      reply.header('referrer-policy', 'no-referrer').header('cache-control', 'private, no-store');
       if (!link) return reply.page({ status: 410, title: 'This link no longer works', body: <v.LinkExpired purpose={purpose} /> });
       const action = `${base}/${request.params.token}`;
       const csrf = reply.csrfToken();

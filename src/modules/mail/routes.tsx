@@ -106,7 +106,9 @@ export async function mailRoutes(
     const message = await findById(request.params.id, (id) => mailer.get(id));
     const body = message?.file_name ? await mailer.readFile(message.file_name) : undefined;
     if (!message || !body) return reply.callNotFound();
+    // The raw message can hold a reset or set-up link: no cache may keep it.
     return reply
+      .header('cache-control', 'private, no-store')
       .header('content-disposition', `attachment; filename="${message.file_name}"`)
       .type('message/rfc822')
       .send(body);
