@@ -174,6 +174,24 @@ describe('paying an invoice online', () => {
     expect((await site.membership.forUser(user.id))!.membership.status).toBe('active');
   });
 
+  it('refuses a delivery signed in the future beyond a small clock difference, and changes nothing', async () => {
+    const { site, clock, standin } = await newSite();
+    const { browser, invoice } = await applicant(site);
+    const session = await payOnline(site, browser, standin, invoice.id);
+    const completed = standin.complete(session.id);
+
+    for (const ahead of [10 * 60, 24 * 3600, 365 * 24 * 3600]) {
+      const future = signedEvent('checkout.session.completed', completed, { timestamp: now(clock) + ahead });
+      expect((await deliver(site, future)).statusCode).toBe(400);
+    }
+    expect(await paymentsOf(site, invoice.id)).toEqual([]);
+    expect((await site.billing.get(invoice.id))!.status).toBe('unpaid');
+
+    // Stripe's clock a minute or two ahead of ours is normal.
+    const slightlyAhead = signedEvent('checkout.session.completed', completed, { timestamp: now(clock) + 120 });
+    expect((await deliver(site, slightlyAhead)).json()).toMatchObject({ outcome: 'paid' });
+  });
+
   it('refuses a delivery with a wrong signature, a changed payload or an old timestamp, and changes nothing', async () => {
     const { site, clock, standin } = await newSite();
     const { browser, invoice } = await applicant(site);

@@ -17,6 +17,11 @@ import * as q from './stripe-queries.js';
 
 /** How old a signed webhook may be (Stripe's own default): a replayed old request is refused. */
 const WEBHOOK_TOLERANCE_SECONDS = 300;
+/**
+ * How far ahead of our clock a signature may be dated (clocks differ a little). Stripe's check
+ * refuses only old signatures; one dated later would stay replayable until long after it was sent.
+ */
+const WEBHOOK_CLOCK_SKEW_SECONDS = 300;
 /** Requests with the same content within this window reuse one Checkout session (a double click). */
 const CHECKOUT_REUSE_MS = 10 * 60_000;
 
@@ -224,6 +229,8 @@ export class StripePayments {
    */
   async handleWebhook(rawBody: Buffer, signature: string | undefined): Promise<WebhookResult> {
     if (!signature) return { ok: false, error: 'signature' };
+    const signedAt = Number(/(?:^|,)\s*t=(\d{1,12})(?:,|$)/.exec(signature)?.[1]);
+    if (!Number.isFinite(signedAt) || signedAt > this.clock.now().getTime() / 1000 + WEBHOOK_CLOCK_SKEW_SECONDS) return { ok: false, error: 'signature' };
     let event: Stripe.Event;
     try {
       event = (await this.stripe()).webhooks.constructEvent(rawBody, signature, this.options.webhookSecret, WEBHOOK_TOLERANCE_SECONDS, undefined, this.clock.now().getTime());
