@@ -117,7 +117,7 @@ export function LinkExpired({ purpose }: { purpose: 'reset' | 'setup' }) {
   );
 }
 
-export function AccountPage({ user }: { user: SessionUser }) {
+export function AccountPage({ user, twoFactor }: { user: SessionUser; twoFactor: boolean }) {
   return (
     <>
       <dl class="card">
@@ -127,10 +127,15 @@ export function AccountPage({ user }: { user: SessionUser }) {
         <dd>{user.email}</dd>
         <dt>Role</dt>
         <dd>{user.role === 'admin' ? 'Administrator' : 'Member'}</dd>
+        <dt>Two-factor sign-in</dt>
+        <dd>{twoFactor ? 'On' : 'Off'}</dd>
       </dl>
       <p>
         <a class="button secondary" href="/account/password">
           Change my password
+        </a>{' '}
+        <a class="button secondary" href="/account/two-factor">
+          {twoFactor ? 'Two-factor sign-in' : 'Set up two-factor sign-in'}
         </a>
       </p>
     </>
