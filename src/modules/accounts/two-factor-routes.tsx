@@ -109,7 +109,7 @@ export async function twoFactorRoutes(app: FastifyInstance, { accounts, state, s
     const user = request.user!;
     const form = parseForm(setupInput, request.body);
     const sealed = typeof (request.body as Record<string, unknown> | undefined)?.sealed === 'string' ? ((request.body as Record<string, string>).sealed as string) : undefined;
-    const result = form.ok ? await twoFactor.enable(user, form.data) : form;
+    const result = form.ok ? await twoFactor.enable(user, form.data, request.sessionId ?? undefined) : form;
     if (!result.ok) {
       // The same secret again, so a person who already scanned it only types the newer code.
       const setup = (sealed && sealed.length <= 500 ? await twoFactor.setup(user, sealed) : undefined) ?? (await twoFactor.setup(user))!;

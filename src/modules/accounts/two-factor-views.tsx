@@ -69,7 +69,11 @@ export function RecoveryCodes({ codes, fresh }: { codes: string[]; fresh: boolea
   return (
     <>
       <div class="flash success" role="status">
-        <p>{fresh ? 'Two-factor sign-in is on.' : 'Your new recovery codes are ready; the old ones no longer work.'}</p>
+        <p>
+          {fresh
+            ? 'Two-factor sign-in is on. You were logged out on your other devices; logging in there now asks for a code.'
+            : 'Your new recovery codes are ready; the old ones no longer work.'}
+        </p>
       </div>
       <h2>Your recovery codes</h2>
       <p>

@@ -101,6 +101,7 @@ describe('setting up two-factor sign-in', () => {
   it('refuses a wrong code beside the field, keeps the same key, and turns on with the right code; the admin is e-mailed', async () => {
     const { site, clock } = await newSite();
     const c = await loggedIn(site, ADMIN);
+    const elsewhere = await loggedIn(site, ADMIN);
     const account = await c.get('/account');
     expect(visibleText(account.body)).toContain('Two-factor sign-in Off');
 
@@ -124,7 +125,10 @@ describe('setting up two-factor sign-in', () => {
     const since = smtp.messages.length;
     const done = await c.post('/account/two-factor', { _csrf: c.csrf(), sealed, code: codeFor(secret, clock) });
     expect(done.status).toBe(200);
-    expect(visibleText(done.body)).toContain('Two-factor sign-in is on.');
+    expect(visibleText(done.body)).toContain('Two-factor sign-in is on. You were logged out on your other devices');
+    // A session started with the password alone, elsewhere, ends; this one stays.
+    expect((await elsewhere.get('/account')).status).toBe(303);
+    expect((await c.get('/account')).status).toBe(200);
     expect(recoveryCodesOnPage(done.body)).toHaveLength(10);
     expect(done.headers['cache-control']).toBe('private, no-store');
 

@@ -181,7 +181,7 @@ export class TwoFactorService {
   }
 
   /** Turn two-factor on once the code proves the app holds the secret; the recovery codes, to show once. */
-  async enable(user: SessionUser, input: z.output<typeof setupInput>): Promise<Outcome<string[]>> {
+  async enable(user: SessionUser, input: z.output<typeof setupInput>, sessionId?: string): Promise<Outcome<string[]>> {
     const secret = this.unseal(input.sealed, `setup:${user.id}`);
     if (!secret) return refused({ form: 'The set-up expired or was changed. Scan the new code below and try again.' });
     if (await this.isOn(user.id)) return refused({ form: 'Two-factor sign-in is already on for your account.' });
@@ -200,6 +200,8 @@ export class TwoFactorService {
       return true;
     });
     if (!done) return refused({ form: 'Two-factor sign-in is already on for your account.' });
+    // Sessions started with the password alone (perhaps someone else's) end; this one stays.
+    await this.sessions.destroyAllFor(user.id, sessionId);
     this.jobs.kick();
     return ok(codes);
   }
