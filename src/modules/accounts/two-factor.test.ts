@@ -309,6 +309,20 @@ describe('logging in with two-factor', () => {
     expect((await c.get('/admin')).status).toBe(200);
   });
 
+  it('does not log in from an e-mail confirmation link either when two-factor is on', async () => {
+    const { site, clock } = await newSite();
+    await adminWithTwoFactor(site, clock);
+    const admin = (await site.database.db.selectFrom('users').select('id').where('email', '=', ADMIN.email).executeTakeFirst())!;
+    const link = await site.database.db.transaction().execute((trx) => site.accounts.createVerificationLink(trx, admin.id));
+    const c = new Client(site.app);
+    const res = await c.submit(new URL(link).pathname, {});
+    expect(res.status).toBe(303);
+    expect(res.location).toBe('/login?next=%2Faccount');
+    expect(c.cookies.has('hw_session')).toBe(false);
+    expect(visibleText((await c.get(res.location!)).body)).toContain('Thank you: your e-mail address is confirmed. Log in to see your membership.');
+    expect((await c.get('/admin')).status).toBe(303);
+  });
+
   it('lets a member log in as before when two-factor is not on', async () => {
     const { site } = await newSite();
     const c = new Client(site.app);
