@@ -157,7 +157,12 @@ export async function accountRoutes(app: FastifyInstance, { accounts, state, sec
   app.get<{ Querystring: { page?: string } }>('/admin/users', admin, async (request, reply) => {
     const page = parsePageNumber(request.query.page);
     const [{ users, pages }, settings] = await Promise.all([accounts.listUsers(page, 50), state.getSettings()]);
-    return reply.page({ title: 'Users', admin: true, body: <v.UserList users={users} page={Math.min(page, pages)} pages={pages} timeZone={settings.timeZone} /> });
+    const twoFactor = await accounts.twoFactor.whichOn(users.map((u) => u.id));
+    return reply.page({
+      title: 'Users',
+      admin: true,
+      body: <v.UserList users={users} page={Math.min(page, pages)} pages={pages} timeZone={settings.timeZone} twoFactor={twoFactor} />,
+    });
   });
 
   app.get('/admin/users/invite', admin, async (_request, reply) =>

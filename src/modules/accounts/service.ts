@@ -191,6 +191,8 @@ export class AccountsService {
       if (!(await q.consumeToken(trx, link.id, now))) return null;
       await q.updateUser(trx, link.user_id, { password_hash: passwordHash, updated_at: now, ...(values.name ? { name: values.name } : {}) });
       await q.expireTokensFor(trx, link.user_id, purpose, now);
+      // A log-in half done with the old password does not survive its change.
+      await q.expireTokensFor(trx, link.user_id, 'sign_in', now);
       return link.user_id;
     });
     if (userId === null) return expired;
@@ -213,6 +215,7 @@ export class AccountsService {
     await this.db.transaction().execute(async (trx) => {
       await q.updateUser(trx, user.id, { password_hash: passwordHash, updated_at: iso(this.clock.now()) });
       await q.expireTokensFor(trx, user.id, 'reset', iso(this.clock.now()));
+      await q.expireTokensFor(trx, user.id, 'sign_in', iso(this.clock.now()));
       await this.mailer.queue(trx, await passwordChangedMail(trx, { to: row.email, name: row.name, site, link: this.link('/forgot-password') }));
     });
     await this.sessions.destroyAllFor(user.id, sessionId);

@@ -5,6 +5,12 @@ import type { Executor } from '../../core/jobs/index.js';
 export const findTwoFactor = (db: Executor, userId: number) =>
   db.selectFrom('two_factor').select(['user_id', 'secret', 'last_step', 'enabled_at']).where('user_id', '=', userId).executeTakeFirst();
 
+/** Which of these users have two-factor sign-in on. */
+export async function withTwoFactor(db: Executor, userIds: number[]) {
+  if (userIds.length === 0) return [];
+  return (await db.selectFrom('two_factor').select('user_id').where('user_id', 'in', userIds).execute()).map((r) => r.user_id);
+}
+
 export const insertTwoFactor = (db: Executor, row: { user_id: number; secret: string; last_step: number; enabled_at: string }) =>
   db.insertInto('two_factor').values(row).execute();
 

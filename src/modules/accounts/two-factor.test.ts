@@ -392,6 +392,10 @@ describe('requiring two-factor sign-in for all administrators', () => {
     expect(saved.status).toBe(303);
     expect((await site.state.getSettings()).requireAdminTwoFactor).toBe('on');
     expect((await board.get('/admin')).status).toBe(200);
+    // The list of users shows who has it.
+    const users = visibleText((await board.get('/admin/users')).body);
+    expect(users).toContain(`Board Admin ${ADMIN.email} Administrator On`);
+    expect(users).toContain(`Tess Treasurer ${OTHER_ADMIN.email} Administrator Off`);
 
     // Another admin, without two-factor, logs in: sent to set it up, and nothing else in the admin area opens.
     const treasurer = new Client(site.app);

@@ -150,6 +150,11 @@ export class TwoFactorService {
     return (await t.findTwoFactor(executor, userId)) !== undefined;
   }
 
+  /** Which of these users have it on (for the admins' list of users). */
+  async whichOn(userIds: number[]): Promise<Set<number>> {
+    return new Set(await t.withTwoFactor(this.db, userIds));
+  }
+
   async status(userId: number): Promise<TwoFactorStatus> {
     const row = await t.findTwoFactor(this.db, userId);
     return { on: !!row, enabledAt: row?.enabled_at ?? null, recoveryLeft: row ? await t.countUnusedRecoveryCodes(this.db, userId) : 0 };

@@ -167,7 +167,7 @@ interface UserRow {
   password_hash: string | null;
 }
 
-export function UserList({ users, page, pages, timeZone }: { users: UserRow[]; page: number; pages: number; timeZone: string }) {
+export function UserList({ users, page, pages, timeZone, twoFactor }: { users: UserRow[]; page: number; pages: number; timeZone: string; twoFactor: Set<number> }) {
   return (
     <>
       <p>
@@ -183,6 +183,7 @@ export function UserList({ users, page, pages, timeZone }: { users: UserRow[]; p
               <th scope="col">Name</th>
               <th scope="col">E-mail</th>
               <th scope="col">Role</th>
+              <th scope="col">Two-factor sign-in</th>
               <th scope="col">Since</th>
             </tr>
           </thead>
@@ -195,6 +196,7 @@ export function UserList({ users, page, pages, timeZone }: { users: UserRow[]; p
                 </td>
                 <td>{u.email}</td>
                 <td>{u.role === 'admin' ? 'Administrator' : 'Member'}</td>
+                <td>{twoFactor.has(u.id) ? 'On' : 'Off'}</td>
                 <td>{formatDate(u.created_at, timeZone)}</td>
               </tr>
             ))}
