@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { Config } from './config.js';
-import { Sessions } from './core/auth/sessions.js';
+import { Sessions, type SessionUser } from './core/auth/sessions.js';
 import { systemClock, type Clock } from './core/clock.js';
 import { openDatabase, type Database } from './core/db/index.js';
 import { createHttp } from './core/http/http.js';
@@ -78,7 +78,7 @@ export async function createHeadworks(config: Config, options: { clock?: Clock }
     const jobs = new Jobs(db, clock);
     const mailer = new Mailer(db, jobs, clock, { smtpUrl: config.smtpUrl, from: config.mailFrom, dataDir: config.dataDir });
     const site = new SiteService(db, clock, state);
-    const accounts = new AccountsService(db, clock, sessions, mailer, jobs, state, { baseUrl: config.baseUrl });
+    const accounts = new AccountsService(db, clock, sessions, mailer, jobs, state, { baseUrl: config.baseUrl, twoFactorKey: secrets.twoFactorKey });
     const admin = new AdminService(db, state, config.dataDir);
     const billing = new BillingService(db, clock, state);
     const membership = new MembershipService(db, clock, state, accounts, billing, mailer, jobs, sessions, { baseUrl: config.baseUrl });
@@ -108,11 +108,14 @@ export async function createHeadworks(config: Config, options: { clock?: Clock }
       memberAccess: (user) => membership.hasAccess(user.id),
     });
     jobs.setLogger(app.log);
+    // Every admin route's guard asks this (core/auth/guards.tsx): with the setting on, an admin without two-factor sets it up first.
+    app.decorate('adminMustSetUpTwoFactor', (user: SessionUser) => accounts.twoFactor.mustSetUp(user));
     stripe?.setLogger(app.log);
 
     await app.register(accountRoutes, {
       accounts,
       state,
+      secureCookies: config.secureCookies,
       async accountSections(request, reply) {
         const [mine, settings] = await Promise.all([membership.forUser(request.user!.id), state.getSettings()]);
         if (!mine) return request.user!.role === 'admin' ? null : <NotAMember />;
@@ -144,6 +147,7 @@ export async function createHeadworks(config: Config, options: { clock?: Clock }
     await app.register(adminRoutes, {
       admin,
       logoUrl,
+      hasTwoFactor: (userId) => accounts.twoFactor.isOn(userId),
       async overview() {
         const [pages, news, users, mailWaiting] = await Promise.all([site.listPages(), site.listAllNews(), accounts.listUsers(1, 1), mailer.countWaiting()]);
         return {

@@ -10,6 +10,8 @@ Usage: node dist/main.js [command]   (or: npm run cli -- <command>)
   create-admin <e-mail> [name]
                              make (or promote) an administrator and print a one-time
                              link to choose their password; nothing is e-mailed
+  reset-two-factor <e-mail>  turn off two-factor sign-in for an account whose owner lost
+                             their phone and recovery codes (they are told by e-mail)
   jobs run                   run every job that is due now (e-mails, reminders), then exit
   help                       show this text
 
@@ -41,6 +43,27 @@ async function main(argv: string[]) {
     const link = await hw.accounts.createAdminLink(email.toLowerCase(), nameParts.join(' ') || 'Administrator');
     console.log(`${email} is an administrator. To choose the password, open this link within 7 days (it works once):\n${link}`);
     await hw.close();
+    return 0;
+  }
+
+  if (command === 'reset-two-factor') {
+    const [email] = rest;
+    if (!email || rest.length !== 1) {
+      console.error('Usage: npm run cli -- reset-two-factor <e-mail>');
+      return 2;
+    }
+    const hw = await createHeadworks(config);
+    const outcome = await hw.accounts.twoFactor.resetByEmail(email.toLowerCase());
+    await hw.close();
+    if (outcome === 'unknown') {
+      console.error(`No account has the e-mail address ${email}.`);
+      return 1;
+    }
+    console.log(
+      outcome === 'reset'
+        ? `Two-factor sign-in is now off for ${email}; their recovery codes no longer work, and they were told by e-mail. They log in with their password alone and can set it up again under My account → Two-factor sign-in (at once, if it is required for administrators).`
+        : `Two-factor sign-in was not on for ${email}; nothing changed.`,
+    );
     return 0;
   }
 

@@ -10,6 +10,8 @@ export interface SiteSettings {
   timeZone: string;
   /** File name under DATA_DIR/uploads, or empty for no logo. */
   logo: string;
+  /** 'on' when every administrator must sign in with two-factor (accounts module). */
+  requireAdminTwoFactor: string;
 }
 
 export const DEFAULT_SETTINGS: SiteSettings = {
@@ -19,6 +21,7 @@ export const DEFAULT_SETTINGS: SiteSettings = {
   contactEmail: '',
   timeZone: 'America/Denver',
   logo: '',
+  requireAdminTwoFactor: '',
 };
 
 const VERSION_KEY = 'content_version';

@@ -1,4 +1,12 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { SessionUser } from './sessions.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Set by the composition root: whether this admin must set up two-factor sign-in before using the admin area. */
+    adminMustSetUpTwoFactor?: (user: SessionUser) => Promise<boolean>;
+  }
+}
 
 export type Role = 'admin' | 'member';
 
@@ -34,6 +42,20 @@ export function requireRole(role: Role) {
         status: 403,
         title: 'Not allowed',
         body: <p>This part of the site is for the association's administrators. <a href="/">Go to the home page</a>.</p>,
+      });
+    }
+    if (role === 'admin' && (await request.server.adminMustSetUpTwoFactor?.(user))) {
+      if (request.method === 'GET' || request.method === 'HEAD') {
+        return reply.redirect('/account/two-factor', 303);
+      }
+      return reply.page({
+        status: 403,
+        title: 'Two-factor sign-in required',
+        body: (
+          <p>
+            This site requires two-factor sign-in for administrators. <a href="/account/two-factor">Set it up</a>, then try again.
+          </p>
+        ),
       });
     }
   };

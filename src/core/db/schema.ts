@@ -26,7 +26,8 @@ export interface SessionsTable {
   user_agent: string | null;
 }
 
-export type LinkPurpose = 'reset' | 'setup' | 'verify';
+/** `sign_in`: the password was right and the two-factor code is still to come (minutes, once). */
+export type LinkPurpose = 'reset' | 'setup' | 'verify' | 'sign_in';
 
 export interface AuthTokensTable {
   id: Generated<number>;
@@ -35,6 +36,23 @@ export interface AuthTokensTable {
   purpose: LinkPurpose;
   created_at: Timestamp;
   expires_at: Timestamp;
+  used_at: Timestamp | null;
+}
+
+export interface TwoFactorTable {
+  user_id: number;
+  /** The TOTP secret, encrypted (see accounts/two-factor.ts). */
+  secret: string;
+  /** The last 30-second step a code was accepted for; a code of that step or before is refused. */
+  last_step: number | null;
+  enabled_at: Timestamp;
+}
+
+export interface RecoveryCodesTable {
+  id: Generated<number>;
+  user_id: number;
+  code_hash: string;
+  created_at: Timestamp;
   used_at: Timestamp | null;
 }
 
@@ -387,6 +405,8 @@ export interface DB {
   sessions: SessionsTable;
   auth_tokens: AuthTokensTable;
   login_failures: LoginFailuresTable;
+  two_factor: TwoFactorTable;
+  recovery_codes: RecoveryCodesTable;
   pages: PagesTable;
   news_posts: NewsPostsTable;
   settings: SettingsTable;

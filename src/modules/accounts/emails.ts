@@ -33,3 +33,13 @@ export const passwordChangedMail = async (executor: Executor, o: { to: string; n
   to: o.to,
   ...(await renderTemplate(executor, 'accounts.password_changed', { name: o.name, association: o.site, link: o.link })),
 });
+
+export const twoFactorOnMail = async (executor: Executor, o: { to: string; name: string; site: string; link: string }): Promise<OutgoingMail> => ({
+  to: o.to,
+  ...(await renderTemplate(executor, 'accounts.two_factor_on', { name: o.name, association: o.site, link: o.link })),
+});
+
+export const twoFactorOffMail = async (executor: Executor, o: { to: string; name: string; site: string; link: string }): Promise<OutgoingMail> => ({
+  to: o.to,
+  ...(await renderTemplate(executor, 'accounts.two_factor_off', { name: o.name, association: o.site, link: o.link })),
+});

@@ -7,15 +7,19 @@ import { parsePageNumber } from '../../core/http/params.js';
 import type { SiteState } from '../../core/settings.js';
 import { changePasswordInput, firstAdminInput, forgotInput, inviteInput, loginInput, resetInput, setupInput, type AccountsService } from './service.js';
 import * as v from './views.js';
+import { toCodeStep, twoFactorRoutes } from './two-factor-routes.js';
 
 interface Deps {
   accounts: AccountsService;
   state: SiteState;
+  /** Whether cookies are sent over https only (BASE_URL is https). */
+  secureCookies: boolean;
   /** What other modules show on the account page (membership, invoices). */
   accountSections?: (request: FastifyRequest, reply: FastifyReply) => Promise<ComponentChildren>;
 }
 
-export async function accountRoutes(app: FastifyInstance, { accounts, state, accountSections }: Deps) {
+export async function accountRoutes(app: FastifyInstance, { accounts, state, secureCookies, accountSections }: Deps) {
+  await twoFactorRoutes(app, { accounts, state, secureCookies });
   const member = { preHandler: requireRole('member') };
   const admin = { preHandler: requireRole('admin') };
 
@@ -41,6 +45,7 @@ export async function accountRoutes(app: FastifyInstance, { accounts, state, acc
     if (result.kind === 'wrong') {
       return loginPage(reply, next, values, { form: 'That e-mail address and password do not match an account. Check both and try again.' }, 422);
     }
+    if (result.kind === 'code') return toCodeStep(reply, result.challenge, next, secureCookies);
     // Logging in again (perhaps as someone else) ends the session this browser had.
     if (request.sessionToken) await accounts.logOut(request.sessionToken);
     reply.startSession(result.token);
@@ -110,6 +115,11 @@ export async function accountRoutes(app: FastifyInstance, { accounts, state, acc
             ),
         });
       }
+      if (result.value.challenge !== undefined) {
+        reply.setFlash('success', 'Your new password is saved. Your account uses two-factor sign-in: enter your code to log in.');
+        return toCodeStep(reply, result.value.challenge, '/', secureCookies);
+      }
+      if (request.sessionToken) await accounts.logOut(request.sessionToken);
       reply.startSession(result.value.token);
       reply.setFlash('success', purpose === 'reset' ? 'Your new password is saved and you are logged in.' : 'Welcome! Your account is ready.');
       return reply.redirect(result.value.user.role === 'admin' ? '/admin' : '/account', 303);
@@ -122,7 +132,7 @@ export async function accountRoutes(app: FastifyInstance, { accounts, state, acc
       body: (
         <>
           {accountSections ? await accountSections(request, reply) : null}
-          <v.AccountPage user={request.user!} />
+          <v.AccountPage user={request.user!} twoFactor={await accounts.twoFactor.isOn(request.user!.id)} />
         </>
       ),
     }),
@@ -147,7 +157,12 @@ export async function accountRoutes(app: FastifyInstance, { accounts, state, acc
   app.get<{ Querystring: { page?: string } }>('/admin/users', admin, async (request, reply) => {
     const page = parsePageNumber(request.query.page);
     const [{ users, pages }, settings] = await Promise.all([accounts.listUsers(page, 50), state.getSettings()]);
-    return reply.page({ title: 'Users', admin: true, body: <v.UserList users={users} page={Math.min(page, pages)} pages={pages} timeZone={settings.timeZone} /> });
+    const twoFactor = await accounts.twoFactor.whichOn(users.map((u) => u.id));
+    return reply.page({
+      title: 'Users',
+      admin: true,
+      body: <v.UserList users={users} page={Math.min(page, pages)} pages={pages} timeZone={settings.timeZone} twoFactor={twoFactor} />,
+    });
   });
 
   app.get('/admin/users/invite', admin, async (_request, reply) =>

@@ -11,6 +11,7 @@ import { randomToken, sha256 } from '../../core/secrets.js';
 import type { SiteState } from '../../core/settings.js';
 import { adminInviteMail, passwordChangedMail, passwordResetMail, promotedMail } from './emails.js';
 import * as q from './queries.js';
+import { TwoFactorService } from './two-factor.js';
 
 export const LOGIN_WINDOW_MS = 15 * MINUTE;
 export const MAX_FAILURES_PER_ACCOUNT = 5;
@@ -45,7 +46,12 @@ export const inviteInput = z.object({ email: email(), name: text('their name', 1
 export type LoginResult =
   | { kind: 'ok'; token: string; user: SessionUser }
   | { kind: 'wrong' }
-  | { kind: 'locked'; minutes: number };
+  | { kind: 'locked'; minutes: number }
+  /** The password was right and the account has two-factor sign-in: no session yet, only the link to the second step. */
+  | { kind: 'code'; challenge: string };
+
+/** A used link either starts a session, or (two-factor sign-in is on) leads to the code step. */
+export type LinkSignIn = { token: string; user: SessionUser; challenge?: undefined } | { challenge: string; token?: undefined; user?: undefined };
 
 const FIRST_ADMIN_KEY = 'first_admin_link';
 
@@ -61,10 +67,14 @@ export interface LinkHolder {
 
 interface Options {
   baseUrl: string;
+  /** Key that encrypts two-factor secrets (DATA_DIR/secrets.json). */
+  twoFactorKey: string;
 }
 
 /** Accounts: who may log in, with what password, and the links that set one. */
 export class AccountsService {
+  readonly twoFactor: TwoFactorService;
+
   constructor(
     private db: Db,
     private clock: Clock,
@@ -79,6 +89,7 @@ export class AccountsService {
       await this.sessions.purgeExpired();
     });
     jobs.every('accounts.cleanup', HOUR);
+    this.twoFactor = new TwoFactorService(db, clock, sessions, mailer, jobs, state, { key: options.twoFactorKey, link: this.link });
   }
 
   private link = (path: string) => `${this.options.baseUrl}${path}`;
@@ -124,6 +135,8 @@ export class AccountsService {
     if (!user || !valid) return { kind: 'wrong' };
     await q.clearFailures(this.db, accountKey);
     await q.withdrawAttempts(this.db, [attempt.ids.get(addressKey)!]);
+    // Two-factor: no session until the code is given; the browser holds only a short single-use link.
+    if (await this.twoFactor.isOn(user.id)) return { kind: 'code', challenge: await this.twoFactor.startSignIn(user.id) };
     const token = await this.sessions.create(user.id, meta.userAgent);
     return { kind: 'ok', token, user: { id: user.id, email: user.email, name: user.name, role: user.role } };
   }
@@ -170,8 +183,8 @@ export class AccountsService {
     purpose: 'reset' | 'setup',
     values: { password: string; name?: string; email?: string },
     meta: { userAgent?: string },
-  ): Promise<Outcome<{ token: string; user: SessionUser }>> {
-    const expired = refused<{ token: string; user: SessionUser }>({ form: 'This link has expired or was already used. Ask for a new one.' });
+  ): Promise<Outcome<LinkSignIn>> {
+    const expired = refused<LinkSignIn>({ form: 'This link has expired or was already used. Ask for a new one.' });
     const link = await this.findLink(token, purpose);
     if (!link) return expired;
     const chosen = await chooseNewPassword(values.password, { email: link.first ? values.email : link.email, name: values.name ?? link.name });
@@ -193,12 +206,16 @@ export class AccountsService {
       if (!(await q.consumeToken(trx, link.id, now))) return null;
       await q.updateUser(trx, link.user_id, { password_hash: passwordHash, updated_at: now, ...(values.name ? { name: values.name } : {}) });
       await q.expireTokensFor(trx, link.user_id, purpose, now);
+      // A log-in half done with the old password does not survive its change.
+      await q.expireTokensFor(trx, link.user_id, 'sign_in', now);
       return link.user_id;
     });
     if (userId === null) return expired;
     const user = await q.findUserById(this.db, userId);
     if (!user) return expired;
     await this.sessions.destroyAllFor(userId);
+    // A link proves the e-mail address, not the second factor: with two-factor on, the code is still asked.
+    if (await this.twoFactor.isOn(userId)) return ok({ challenge: await this.twoFactor.startSignIn(userId) });
     const sessionToken = await this.sessions.create(userId, meta.userAgent);
     return ok({ token: sessionToken, user: { id: user.id, email: user.email, name: user.name, role: user.role } });
   }
@@ -215,6 +232,7 @@ export class AccountsService {
     await this.db.transaction().execute(async (trx) => {
       await q.updateUser(trx, user.id, { password_hash: passwordHash, updated_at: iso(this.clock.now()) });
       await q.expireTokensFor(trx, user.id, 'reset', iso(this.clock.now()));
+      await q.expireTokensFor(trx, user.id, 'sign_in', iso(this.clock.now()));
       await this.mailer.queue(trx, await passwordChangedMail(trx, { to: row.email, name: row.name, site, link: this.link('/forgot-password') }));
     });
     await this.sessions.destroyAllFor(user.id, sessionId);

@@ -117,7 +117,7 @@ export function LinkExpired({ purpose }: { purpose: 'reset' | 'setup' }) {
   );
 }
 
-export function AccountPage({ user }: { user: SessionUser }) {
+export function AccountPage({ user, twoFactor }: { user: SessionUser; twoFactor: boolean }) {
   return (
     <>
       <dl class="card">
@@ -127,10 +127,15 @@ export function AccountPage({ user }: { user: SessionUser }) {
         <dd>{user.email}</dd>
         <dt>Role</dt>
         <dd>{user.role === 'admin' ? 'Administrator' : 'Member'}</dd>
+        <dt>Two-factor sign-in</dt>
+        <dd>{twoFactor ? 'On' : 'Off'}</dd>
       </dl>
       <p>
         <a class="button secondary" href="/account/password">
           Change my password
+        </a>{' '}
+        <a class="button secondary" href="/account/two-factor">
+          {twoFactor ? 'Two-factor sign-in' : 'Set up two-factor sign-in'}
         </a>
       </p>
     </>
@@ -162,7 +167,7 @@ interface UserRow {
   password_hash: string | null;
 }
 
-export function UserList({ users, page, pages, timeZone }: { users: UserRow[]; page: number; pages: number; timeZone: string }) {
+export function UserList({ users, page, pages, timeZone, twoFactor }: { users: UserRow[]; page: number; pages: number; timeZone: string; twoFactor: Set<number> }) {
   return (
     <>
       <p>
@@ -178,6 +183,7 @@ export function UserList({ users, page, pages, timeZone }: { users: UserRow[]; p
               <th scope="col">Name</th>
               <th scope="col">E-mail</th>
               <th scope="col">Role</th>
+              <th scope="col">Two-factor sign-in</th>
               <th scope="col">Since</th>
             </tr>
           </thead>
@@ -190,6 +196,7 @@ export function UserList({ users, page, pages, timeZone }: { users: UserRow[]; p
                 </td>
                 <td>{u.email}</td>
                 <td>{u.role === 'admin' ? 'Administrator' : 'Member'}</td>
+                <td>{twoFactor.has(u.id) ? 'On' : 'Off'}</td>
                 <td>{formatDate(u.created_at, timeZone)}</td>
               </tr>
             ))}

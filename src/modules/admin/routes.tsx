@@ -10,6 +10,8 @@ interface Deps {
   admin: AdminService;
   overview(): Promise<Overview>;
   logoUrl(settings: SiteSettings): string | null;
+  /** Whether this user has two-factor sign-in on (accounts module). */
+  hasTwoFactor(userId: number): Promise<boolean>;
 }
 
 export async function adminRoutes(app: FastifyInstance, deps: Deps) {
@@ -29,7 +31,14 @@ export async function adminRoutes(app: FastifyInstance, deps: Deps) {
 
   app.get('/admin/settings', admin, async (_request, reply) => {
     const s = await deps.admin.getSettings();
-    const values = { associationName: s.associationName, shortName: s.shortName, tagline: s.tagline, contactEmail: s.contactEmail, timeZone: s.timeZone };
+    const values = {
+      associationName: s.associationName,
+      shortName: s.shortName,
+      tagline: s.tagline,
+      contactEmail: s.contactEmail,
+      timeZone: s.timeZone,
+      requireAdminTwoFactor: s.requireAdminTwoFactor,
+    };
     return reply.page(await settingsPage(reply.csrfToken(), values));
   });
 
@@ -37,7 +46,7 @@ export async function adminRoutes(app: FastifyInstance, deps: Deps) {
     const body = (request.body ?? {}) as Record<string, unknown>;
     const logo = Buffer.isBuffer(body.logo) ? body.logo : undefined;
     const form = parseForm(settingsInput, body);
-    const saved = form.ok ? await deps.admin.saveSettings(form.data, logo) : form;
+    const saved = form.ok ? await deps.admin.saveSettings(form.data, logo, { hasTwoFactor: await deps.hasTwoFactor(request.user!.id) }) : form;
     if (!saved.ok) return reply.page(await settingsPage(reply.csrfToken(), formValues(body), saved.errors));
     reply.setFlash('success', 'The settings were saved.');
     return reply.redirect('/admin/settings', 303);

@@ -26,6 +26,7 @@ export const settingsInput = z.object({
     .string({ error: 'Choose a time zone.' })
     .refine((v) => TIME_ZONES.has(v), 'Choose a time zone from the list, such as America/Denver.'),
   removeLogo: checkbox(),
+  requireAdminTwoFactor: checkbox(),
 });
 export type SettingsInput = z.output<typeof settingsInput>;
 
@@ -54,7 +55,14 @@ export class AdminService {
   getSettings = () => this.state.getSettings();
 
   /** Save the settings; a logo is accepted only when its bytes are a PNG, JPEG, WebP or GIF image. */
-  async saveSettings(input: SettingsInput, logo: Buffer | undefined): Promise<Outcome<SiteSettings>> {
+  async saveSettings(input: SettingsInput, logo: Buffer | undefined, actor: { hasTwoFactor: boolean } = { hasTwoFactor: false }): Promise<Outcome<SiteSettings>> {
+    const current = await this.state.getSettings();
+    // Whoever turns the requirement on must already pass it, so nobody locks the board out by accident.
+    if (input.requireAdminTwoFactor && current.requireAdminTwoFactor !== 'on' && !actor.hasTwoFactor) {
+      return refused({
+        requireAdminTwoFactor: 'Set up two-factor sign-in for your own account first (My account → Two-factor sign-in), then turn this on.',
+      });
+    }
     let logoName: string | undefined;
     if (logo && logo.length > MAX_LOGO_BYTES) return refused({ logo: 'The logo is larger than 2 MB. Save it smaller (about 96 pixels high is enough) and upload it again.' });
     if (logo && logo.length > 0) {
@@ -70,6 +78,7 @@ export class AdminService {
       tagline: input.tagline,
       contactEmail: input.contactEmail,
       timeZone: input.timeZone,
+      requireAdminTwoFactor: input.requireAdminTwoFactor ? 'on' : '',
       ...(logoName ? { logo: logoName } : input.removeLogo ? { logo: '' } : {}),
     };
     let version = '';

@@ -66,6 +66,16 @@ export function SettingsForm(props: { csrf: string; values: Record<string, strin
         <Field name="logo" label="Upload a new logo" type="file" accept="image/png,image/jpeg,image/webp,image/gif" error={errors.logo} hint="PNG, JPEG, WebP or GIF, up to 2 MB. A wide image about 96 pixels high looks best." />
         {props.logoUrl ? <Checkbox name="removeLogo" label="Remove the logo" checked={values.removeLogo === 'on'} /> : null}
       </fieldset>
+      <fieldset>
+        <legend>Sign-in security</legend>
+        <Checkbox
+          name="requireAdminTwoFactor"
+          label="Require two-factor sign-in for all administrators"
+          checked={values.requireAdminTwoFactor === 'on'}
+          error={errors.requireAdminTwoFactor}
+          hint="An administrator without it is sent to set it up when they log in, and can use nothing else in the admin area until they have. You can turn this on only once two-factor sign-in is on for your own account (My account → Two-factor sign-in)."
+        />
+      </fieldset>
       <div class="form-actions">
         <button type="submit">Save settings</button>
       </div>

@@ -143,6 +143,47 @@ Log in as usual and open the admin area:
 `,
   },
   {
+    key: 'accounts.two_factor_on',
+    name: 'Two-factor sign-in turned on',
+    description: 'Sent when someone turns on two-factor sign-in for their account (My account → Two-factor sign-in), so they notice if it was not them.',
+    fields: {
+      name: person.name,
+      association: common.association,
+      link: field('the link to the "Forgot your password?" page', 'https://example.org/forgot-password'),
+    },
+    subject: 'Two-factor sign-in is on for your {{association}} account',
+    text: `Hello {{name}},
+
+Two-factor sign-in was just turned on for your {{association}} account: from now on, logging in asks for
+a code from your authenticator app (or one of your recovery codes) after your password.
+Keep your recovery codes somewhere safe, away from your phone.
+
+If this was not you, reset your password now and tell the association:
+
+{{link}}
+`,
+  },
+  {
+    key: 'accounts.two_factor_off',
+    name: 'Two-factor sign-in turned off',
+    description: 'Sent when two-factor sign-in is turned off for an account (by its owner, or reset by the site operator), so they notice if it was not them.',
+    fields: {
+      name: person.name,
+      association: common.association,
+      link: field('the link to the "Forgot your password?" page', 'https://example.org/forgot-password'),
+    },
+    subject: 'Two-factor sign-in is off for your {{association}} account',
+    text: `Hello {{name}},
+
+Two-factor sign-in was just turned off for your {{association}} account: logging in now asks only for
+your password. You can turn it on again under My account.
+
+If this was not you, reset your password now and tell the association:
+
+{{link}}
+`,
+  },
+  {
     key: 'membership.application_received',
     name: 'Application received (confirm e-mail address)',
     description: 'Sent when someone applies for membership, with the link that confirms their e-mail address.',

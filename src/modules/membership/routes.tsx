@@ -118,6 +118,10 @@ export async function membershipRoutes(app: FastifyInstance, { membership, site,
         ),
       });
     }
+    if (result.value.sessionToken === null) {
+      reply.setFlash('success', 'Thank you: your e-mail address is confirmed. Log in to see your membership.');
+      return reply.redirect('/login?next=%2Faccount', 303);
+    }
     reply.startSession(result.value.sessionToken);
     reply.setFlash('success', 'Thank you: your e-mail address is confirmed.');
     return reply.redirect('/account', 303);

@@ -211,7 +211,7 @@ export class MembershipService {
   }
 
   /** The applicant opened the link in their e-mail: issue the dues invoice and log them in. */
-  async confirmEmail(token: string, meta: { userAgent?: string; previousSession?: string | null }): Promise<Outcome<{ sessionToken: string }>> {
+  async confirmEmail(token: string, meta: { userAgent?: string; previousSession?: string | null }): Promise<Outcome<{ sessionToken: string | null }>> {
     const settings = await this.state.getSettings();
     const now = this.clock.now();
     const userId = await this.db.transaction().execute(async (trx) => {
@@ -228,6 +228,8 @@ export class MembershipService {
     });
     if (userId === null) return refused({ form: 'This link has expired or was already used.' });
     if (meta.previousSession) await this.sessions.destroy(meta.previousSession);
+    // With two-factor sign-in on, a link from an e-mail is not enough to log in: the person logs in with their code.
+    if (await this.accounts.twoFactor.isOn(userId)) return ok({ sessionToken: null });
     return ok({ sessionToken: await this.sessions.create(userId, meta.userAgent) });
   }
 
