@@ -1,4 +1,5 @@
 import crypto from 'node:crypto';
+import type { ComponentChildren } from 'preact';
 import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import cookie from '@fastify/cookie';
 import formbody from '@fastify/formbody';
@@ -10,6 +11,7 @@ import type { Chrome, Flash, PageContext, PageOptions } from '../views/context.j
 import { Layout } from '../views/layout.js';
 import { renderDocument } from '../views/render.js';
 import { assetByUrl, assetUrl } from './assets.js';
+import { findControlCharacter, hasControlCharacter } from './input-guard.js';
 import { SECURITY_HEADERS } from './security.js';
 
 declare module 'fastify' {
@@ -54,6 +56,18 @@ const noSchemas = (): never => {
 const CSRF_COOKIE = 'hw_csrf';
 const FLASH_COOKIE = 'hw_flash';
 const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+/** Set while the body is being read and parsed; cleared once it is: an error in between is the client's. */
+const PARSING = Symbol('parsing');
+type Parsing = { [PARSING]?: boolean };
+
+function decodedPath(url: string): string {
+  const path = url.split('?')[0] ?? '';
+  try {
+    return decodeURIComponent(path);
+  } catch {
+    return path;
+  }
+}
 
 /**
  * The app's HTTP frame: cookies, forms, DB-backed sessions, CSRF, flash messages, security
@@ -150,8 +164,18 @@ export async function createHttp(deps: HttpDeps): Promise<FastifyInstance> {
       .send(html);
   });
 
+  const refuse = (reply: FastifyReply, what: ComponentChildren) =>
+    reply.page({ status: 400, title: 'That request could not be handled', body: what });
+
   app.addHook('onRequest', async (request, reply) => {
     reply.headers(SECURITY_HEADERS);
+    // Every route gets the address checked here, so no route can forget it (decision 0024).
+    if (findControlCharacter(request.params, 'address') !== null || hasControlCharacter(decodedPath(request.url))) {
+      return refuse(reply, <p>The address contained a character that cannot be used (an invisible control character). Check the link, or type the address again.</p>);
+    }
+    if (findControlCharacter(request.query, 'search') !== null) {
+      return refuse(reply, <p>The search or the address contained a character that cannot be used (an invisible control character). Go back, type it again and send it again.</p>);
+    }
     const token = request.cookies[SESSION_COOKIE];
     if (token) {
       const session = await deps.sessions.load(token);
@@ -173,6 +197,25 @@ export async function createHttp(deps: HttpDeps): Promise<FastifyInstance> {
       }
       reply.clearCookie(FLASH_COOKIE, cookieBase);
     }
+  });
+
+  app.addHook('preParsing', async (request) => {
+    (request as Parsing)[PARSING] = true;
+  });
+
+  // After the multipart plugin's own preValidation hook, so its text fields are here too.
+  app.addHook('preValidation', async (request, reply) => {
+    (request as Parsing)[PARSING] = false;
+    const field = findControlCharacter(request.body, 'form');
+    if (field === null) return;
+    const named = field === 'form' || field === '_csrf' ? 'one of its fields' : `the field "${field}"`;
+    return refuse(
+      reply,
+      <p>
+        The form contained a character that cannot be stored (an invisible control character, often brought by copying and pasting) in {named}. Go
+        back, type that text again instead of pasting it, and send the form again.
+      </p>,
+    );
   });
 
   // As a preHandler, so a token in a form body has been parsed (see STACK-NOTES).
@@ -230,7 +273,10 @@ export async function createHttp(deps: HttpDeps): Promise<FastifyInstance> {
   );
 
   app.setErrorHandler(async (error: { statusCode?: number; message?: string; code?: string }, request: FastifyRequest, reply: FastifyReply) => {
-    const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 600 ? error.statusCode : 500;
+    // An error without a status thrown while the body was read or parsed (a multipart without a
+    // boundary, a broken part, a body cut short) is the client's: 400. After that, a 500 as ever.
+    const fromParsing = !error.statusCode && (request as Parsing)[PARSING] === true;
+    const status = fromParsing ? 400 : error.statusCode && error.statusCode >= 400 && error.statusCode < 600 ? error.statusCode : 500;
     if (status >= 500) request.log.error({ err: error }, 'request failed');
     const message =
       status === 413
