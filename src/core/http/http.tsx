@@ -79,6 +79,16 @@ export async function createHttp(deps: HttpDeps): Promise<FastifyInstance> {
     logger: config.env === 'test' && !process.env.TEST_LOG ? false : { level: config.logLevel },
     logController: new LogController({ disableRequestLogging: !config.logRequests }),
     trustProxy: config.trustProxy,
+    // A client that sends its headers or its body slowly, or stops half-way, gets a 408 and the
+    // connection closed, instead of holding it forever (Fastify's default has no request limit).
+    requestTimeout: config.timeouts.requestMs,
+    keepAliveTimeout: config.timeouts.keepAliveMs,
+    http: {
+      headersTimeout: config.timeouts.headersMs,
+      // Node looks for expired requests only this often (30 s by default): a quarter of the
+      // headers' limit, so a limit is kept to within a quarter of itself.
+      connectionsCheckingInterval: Math.min(5000, Math.max(250, config.timeouts.headersMs / 4)),
+    },
     bodyLimit: 1024 * 1024,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
     // Input is validated with zod in routes; Fastify's JSON-schema compilers (ajv) are not loaded.
