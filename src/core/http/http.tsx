@@ -69,6 +69,17 @@ function decodedPath(url: string): string {
   }
 }
 
+export interface RegisteredRoute {
+  method: string;
+  url: string;
+}
+const registered = new WeakMap<FastifyInstance, RegisteredRoute[]>();
+
+/** The routes registered on an app made by createHttp, in the order they were added. */
+export function registeredRoutes(app: FastifyInstance): RegisteredRoute[] {
+  return [...(registered.get(app) ?? [])];
+}
+
 /**
  * The app's HTTP frame: cookies, forms, DB-backed sessions, CSRF, flash messages, security
  * headers, fingerprinted assets, friendly error pages. Modules register their routes on it.
@@ -94,6 +105,13 @@ export async function createHttp(deps: HttpDeps): Promise<FastifyInstance> {
     // Input is validated with zod in routes; Fastify's JSON-schema compilers (ajv) are not loaded.
     // A route that declares a schema fails at start instead of being silently unchecked.
     schemaController: { compilersFactory: { buildValidator: () => noSchemas, buildSerializer: () => noSchemas } },
+  });
+
+  // Every route the modules add, for tests that visit them all (test/bad-input-sweep.test.ts).
+  const routes: RegisteredRoute[] = [];
+  registered.set(app, routes);
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) if (method !== 'HEAD') routes.push({ method, url: route.url });
   });
 
   await app.register(cookie, { secret: deps.cookieSecret });
