@@ -71,7 +71,6 @@ export async function createHeadworks(config: Config, options: { clock?: Clock }
   const secrets = loadSecrets(config.dataDir);
   const database = await openDatabase(config.database);
   try {
-    await database.migrate();
     const { db } = database;
     const state = new SiteState(db);
     const sessions = new Sessions(db, clock);
@@ -90,11 +89,15 @@ export async function createHeadworks(config: Config, options: { clock?: Clock }
     const renewals = new RenewalService(db, clock, state, accounts, billing, mailer, jobs, { baseUrl: config.baseUrl });
     const bundles = new BundleService(db, clock, state, accounts, mailer, jobs, { baseUrl: config.baseUrl });
 
-    if (await state.isEmpty()) {
-      await db.transaction().execute((trx) => state.saveSettings(trx, { ...seedSettings, logo: '' }));
-    }
-    await site.seedIfEmpty();
-    await membership.seedLevelsIfEmpty();
+    // One process at a time: two started together on a new database would both see it empty.
+    await database.exclusive(async () => {
+      await database.migrate();
+      if (await state.isEmpty()) {
+        await db.transaction().execute((trx) => state.saveSettings(trx, { ...seedSettings, logo: '' }));
+      }
+      await site.seedIfEmpty();
+      await membership.seedLevelsIfEmpty();
+    });
 
     const logoUrl = (s: SiteSettings) => (s.logo ? `/uploads/${s.logo}` : null);
     const app = await createHttp({

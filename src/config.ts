@@ -9,6 +9,11 @@ const port = z.coerce
   .min(1, 'must be a whole number between 1 and 65535')
   .max(65535, 'must be a whole number between 1 and 65535');
 
+const seconds = z.coerce
+  .number({ error: 'must be a whole number of seconds, at least 1' })
+  .int('must be a whole number of seconds, at least 1')
+  .min(1, 'must be a whole number of seconds, at least 1');
+
 const url = (protocols: string[], example: string) =>
   z.string().refine((value) => {
     try {
@@ -38,6 +43,11 @@ const schema = z.object({
       'must be false, the number of proxies in front of Headworks (such as 1), or their addresses separated by commas (such as 10.0.0.2,10.0.1.0/24)',
     )
     .default('false'),
+  // How long a client may take to send a request's headers, and the whole request (with its
+  // body), and how long an idle kept-alive connection stays open. Defaults suit a proxy in front.
+  HEADERS_TIMEOUT_SECONDS: seconds.default(30),
+  REQUEST_TIMEOUT_SECONDS: seconds.default(120),
+  KEEP_ALIVE_TIMEOUT_SECONDS: seconds.default(72),
   JOBS_INTERVAL_SECONDS: z.coerce
     .number({ error: 'must be a whole number of seconds, at least 1' })
     .int('must be a whole number of seconds, at least 1')
@@ -92,6 +102,8 @@ export interface Config {
   /** false, a number of proxy hops, or the proxies' addresses (CIDR ranges allowed). */
   trustProxy: false | number | string[];
   jobsIntervalMs: number;
+  /** Limits on slow clients, in milliseconds (see core/http/http.tsx). */
+  timeouts: { headersMs: number; requestMs: number; keepAliveMs: number };
   /** Cookies get the Secure flag when the site is served over https. */
   secureCookies: boolean;
   /** Set when both Stripe keys are; `api` only when STRIPE_API_BASE points elsewhere. */
@@ -132,6 +144,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if ((e.STRIPE_SECRET_KEY === undefined) !== (e.STRIPE_WEBHOOK_SECRET === undefined)) {
     problems.push('STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET must be set together (or neither)');
   }
+  if (e.HEADERS_TIMEOUT_SECONDS > e.REQUEST_TIMEOUT_SECONDS) {
+    problems.push('HEADERS_TIMEOUT_SECONDS must not be more than REQUEST_TIMEOUT_SECONDS (the headers are part of the request)');
+  }
   if (problems.length) throw new ConfigError(problems);
 
   const dataDir = path.resolve(e.DATA_DIR);
@@ -159,6 +174,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logRequests: e.LOG_REQUESTS === 'true',
     trustProxy: trustProxy(e.TRUST_PROXY)!,
     jobsIntervalMs: e.JOBS_INTERVAL_SECONDS * 1000,
+    timeouts: { headersMs: e.HEADERS_TIMEOUT_SECONDS * 1000, requestMs: e.REQUEST_TIMEOUT_SECONDS * 1000, keepAliveMs: e.KEEP_ALIVE_TIMEOUT_SECONDS * 1000 },
     secureCookies: baseUrl.startsWith('https:'),
     stripe: e.STRIPE_SECRET_KEY && e.STRIPE_WEBHOOK_SECRET ? { secretKey: e.STRIPE_SECRET_KEY, webhookSecret: e.STRIPE_WEBHOOK_SECRET, api: stripeApi(e.STRIPE_API_BASE) } : undefined,
   };

@@ -86,7 +86,8 @@ async function main(argv: string[]) {
 
   const hw = await createHeadworks(config);
   const log = hw.app.log;
-  const first = await hw.accounts.ensureFirstAdmin(config.admin);
+  // Under the start lock: two processes started together must not both create the administrator.
+  const first = await hw.database.exclusive(() => hw.accounts.ensureFirstAdmin(config.admin));
   if (first && 'created' in first) log.info(`Created the first administrator, ${first.created}.`);
   if (first && 'setupLink' in first) {
     // Plain text on purpose: the first thing a newcomer must find in the terminal.

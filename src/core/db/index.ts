@@ -13,7 +13,60 @@ export interface Database {
   db: Db;
   dialect: Dialect;
   migrate(): Promise<string[]>;
+  /**
+   * Runs `work` while no other process (or other start in this process) does the same on this
+   * database: first start's migrations and starting content, so two processes started together
+   * on a new database do not both fill it in.
+   */
+  exclusive<T>(work: () => Promise<T>): Promise<T>;
   destroy(): Promise<void>;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const START_LOCK_WAIT_MS = 120_000;
+
+/**
+ * SQLite has no advisory lock, and its transactions cannot wait for one another across
+ * processes: a lock file beside the database, holding the owner's process id, made with 'wx' so
+ * only one process creates it. A lock left by a process that died is taken over.
+ */
+async function withLockFile<T>(file: string, work: () => Promise<T>): Promise<T> {
+  const lock = `${file}.start-lock`;
+  const deadline = Date.now() + START_LOCK_WAIT_MS;
+  for (;;) {
+    try {
+      fs.writeFileSync(lock, String(process.pid), { flag: 'wx' });
+      break;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+    let owner = Number.NaN;
+    try {
+      owner = Number(fs.readFileSync(lock, 'utf8'));
+    } catch {
+      continue; // removed meanwhile: try again at once
+    }
+    if (Number.isInteger(owner) && owner > 0 && !isAlive(owner)) {
+      fs.rmSync(lock, { force: true });
+      continue;
+    }
+    if (Date.now() > deadline) throw new Error(`Another process has been starting on ${file} for ${START_LOCK_WAIT_MS / 1000} s; if none is running, remove ${lock}.`);
+    await sleep(25);
+  }
+  try {
+    return await work();
+  } finally {
+    fs.rmSync(lock, { force: true });
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 export async function openDatabase(settings: Config['database']): Promise<Database> {
@@ -40,8 +93,14 @@ export async function openDatabase(settings: Config['database']): Promise<Databa
     if (settings.schema) {
       const client = new pg.Client({ connectionString: settings.url });
       await client.connect();
-      await client.query(`create schema if not exists "${settings.schema.replace(/"/g, '')}"`);
-      await client.end();
+      try {
+        await client.query(`create schema if not exists "${settings.schema.replace(/"/g, '')}"`);
+      } catch (err) {
+        // Two processes creating the same schema at once: "if not exists" does not cover the race.
+        if ((err as { code?: string }).code !== '23505') throw err;
+      } finally {
+        await client.end();
+      }
     }
     const pool = new pg.Pool({
       connectionString: settings.url,
@@ -71,6 +130,22 @@ export async function openDatabase(settings: Config['database']): Promise<Databa
       const { error, results } = await migrator.migrateToLatest();
       if (error) throw error;
       return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+    },
+    async exclusive(work) {
+      if (settings.kind === 'sqlite') return withLockFile(settings.file, work);
+      // A session-level advisory lock on a connection of its own, outside the pool the work uses,
+      // keyed by the schema so sites in other schemas of the same database do not wait.
+      const { default: pg } = await import('pg');
+      const client = new pg.Client({ connectionString: settings.url });
+      await client.connect();
+      try {
+        const schema = settings.schema ?? (await client.query<{ s: string | null }>('select current_schema() as s')).rows[0]?.s ?? '';
+        await client.query('select pg_advisory_lock(hashtext($1))', [`headworks-start:${schema}`]);
+        return await work();
+      } finally {
+        // Ending the session releases the lock, even when the work failed.
+        await client.end();
+      }
     },
     destroy: () => db.destroy(),
   };

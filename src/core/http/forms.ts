@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { FieldErrors } from '../views/forms.js';
+import { hasControlCharacter } from './input-guard.js';
 
 export type FormResult<T> = { ok: true; data: T } | { ok: false; errors: FieldErrors; values: Record<string, string> };
 
@@ -29,25 +30,35 @@ export function parseForm<S extends z.ZodType>(schema: S, body: unknown): FormRe
   return { ok: false, errors, values };
 }
 
+/**
+ * The message for an invisible control character in a field (decision 0024). The HTTP frame
+ * refuses them for every route first; the form helpers below refuse them too, beside the field, for
+ * input that reaches a form's schema another way (a service called from the command line, an
+ * import, a test) and says which field.
+ */
+export const controlMessage = (label: string) =>
+  `Remove the invisible control character from ${label} (it often comes with copied text): it cannot be stored.`;
+
+/** A plain string that refuses control characters, for schemas built outside these helpers. */
+export const plainString = (label: string, params?: Parameters<typeof z.string>[0]) =>
+  z.string(params).refine((v) => !hasControlCharacter(v), controlMessage(label));
+
 /** Form text inputs: trimmed, with a clear message when empty or too long. */
 export const text = (label: string, max = 200) =>
-  z
-    .string({ error: `Enter ${label}.` })
+  plainString(label, { error: `Enter ${label}.` })
     .trim()
     .min(1, `Enter ${label}.`)
     .max(max, `Use at most ${max} characters for ${label}.`);
 
 export const optionalText = (label: string, max = 500) =>
-  z
-    .string()
+  plainString(label)
     .trim()
     .max(max, `Use at most ${max} characters for ${label}.`)
     .optional()
     .transform((v) => v ?? '');
 
 export const email = () =>
-  z
-    .string({ error: 'Enter your e-mail address.' })
+  plainString('the e-mail address', { error: 'Enter your e-mail address.' })
     .trim()
     .min(1, 'Enter an e-mail address.')
     .max(254, 'That e-mail address is too long.')

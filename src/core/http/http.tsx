@@ -1,4 +1,5 @@
 import crypto from 'node:crypto';
+import type { ComponentChildren } from 'preact';
 import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import cookie from '@fastify/cookie';
 import formbody from '@fastify/formbody';
@@ -10,6 +11,7 @@ import type { Chrome, Flash, PageContext, PageOptions } from '../views/context.j
 import { Layout } from '../views/layout.js';
 import { renderDocument } from '../views/render.js';
 import { assetByUrl, assetUrl } from './assets.js';
+import { findControlCharacter, hasControlCharacter } from './input-guard.js';
 import { HTTPS_HEADERS, SECURITY_HEADERS } from './security.js';
 
 declare module 'fastify' {
@@ -57,6 +59,29 @@ const trustHops = (hops: number) => (_address: string, hop: number) => hop < hop
 const CSRF_COOKIE = 'hw_csrf';
 const FLASH_COOKIE = 'hw_flash';
 const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+/** Set while the body is being read and parsed; cleared once it is: an error in between is the client's. */
+const PARSING = Symbol('parsing');
+type Parsing = { [PARSING]?: boolean };
+
+function decodedPath(url: string): string {
+  const path = url.split('?')[0] ?? '';
+  try {
+    return decodeURIComponent(path);
+  } catch {
+    return path;
+  }
+}
+
+export interface RegisteredRoute {
+  method: string;
+  url: string;
+}
+const registered = new WeakMap<FastifyInstance, RegisteredRoute[]>();
+
+/** The routes registered on an app made by createHttp, in the order they were added. */
+export function registeredRoutes(app: FastifyInstance): RegisteredRoute[] {
+  return [...(registered.get(app) ?? [])];
+}
 
 /**
  * The app's HTTP frame: cookies, forms, DB-backed sessions, CSRF, flash messages, security
@@ -69,11 +94,28 @@ export async function createHttp(deps: HttpDeps): Promise<FastifyInstance> {
     logController: new LogController({ disableRequestLogging: !config.logRequests }),
     // A number of hops becomes a function: Fastify itself trusts no hop when given a number.
     trustProxy: typeof config.trustProxy === 'number' ? trustHops(config.trustProxy) : config.trustProxy,
+    // A client that sends its headers or its body slowly, or stops half-way, gets a 408 and the
+    // connection closed, instead of holding it forever (Fastify's default has no request limit).
+    requestTimeout: config.timeouts.requestMs,
+    keepAliveTimeout: config.timeouts.keepAliveMs,
+    http: {
+      headersTimeout: config.timeouts.headersMs,
+      // Node looks for expired requests only this often (30 s by default): a quarter of the
+      // headers' limit, so a limit is kept to within a quarter of itself.
+      connectionsCheckingInterval: Math.min(5000, Math.max(250, config.timeouts.headersMs / 4)),
+    },
     bodyLimit: 1024 * 1024,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
     // Input is validated with zod in routes; Fastify's JSON-schema compilers (ajv) are not loaded.
     // A route that declares a schema fails at start instead of being silently unchecked.
     schemaController: { compilersFactory: { buildValidator: () => noSchemas, buildSerializer: () => noSchemas } },
+  });
+
+  // Every route the modules add, for tests that visit them all (test/bad-input-sweep.test.ts).
+  const routes: RegisteredRoute[] = [];
+  registered.set(app, routes);
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) if (method !== 'HEAD') routes.push({ method, url: route.url });
   });
 
   await app.register(cookie, { secret: deps.cookieSecret });
@@ -167,8 +209,18 @@ export async function createHttp(deps: HttpDeps): Promise<FastifyInstance> {
       .send(html);
   });
 
+  const refuse = (reply: FastifyReply, what: ComponentChildren) =>
+    reply.page({ status: 400, title: 'That request could not be handled', body: what });
+
   app.addHook('onRequest', async (request, reply) => {
     reply.headers(securityHeaders);
+    // Every route gets the address checked here, so no route can forget it (decision 0024).
+    if (findControlCharacter(request.params, 'address') !== null || hasControlCharacter(decodedPath(request.url))) {
+      return refuse(reply, <p>The address contained a character that cannot be used (an invisible control character). Check the link, or type the address again.</p>);
+    }
+    if (findControlCharacter(request.query, 'search') !== null) {
+      return refuse(reply, <p>The search or the address contained a character that cannot be used (an invisible control character). Go back, type it again and send it again.</p>);
+    }
     const token = request.cookies[SESSION_COOKIE];
     if (token) {
       const session = await deps.sessions.load(token);
@@ -198,6 +250,25 @@ export async function createHttp(deps: HttpDeps): Promise<FastifyInstance> {
   // fragment, a redirect): no cache keeps it unless the route chose a cache policy itself.
   app.addHook('onSend', async (request, reply) => {
     if (request.user && !reply.hasHeader('cache-control')) reply.header('cache-control', 'private, no-store');
+  });
+
+  app.addHook('preParsing', async (request) => {
+    (request as Parsing)[PARSING] = true;
+  });
+
+  // After the multipart plugin's own preValidation hook, so its text fields are here too.
+  app.addHook('preValidation', async (request, reply) => {
+    (request as Parsing)[PARSING] = false;
+    const field = findControlCharacter(request.body, 'form');
+    if (field === null) return;
+    const named = field === 'form' || field === '_csrf' ? 'one of its fields' : `the field "${field}"`;
+    return refuse(
+      reply,
+      <p>
+        The form contained a character that cannot be stored (an invisible control character, often brought by copying and pasting) in {named}. Go
+        back, type that text again instead of pasting it, and send the form again.
+      </p>,
+    );
   });
 
   // As a preHandler, so a token in a form body has been parsed (see STACK-NOTES).
@@ -255,7 +326,10 @@ export async function createHttp(deps: HttpDeps): Promise<FastifyInstance> {
   );
 
   app.setErrorHandler(async (error: { statusCode?: number; message?: string; code?: string }, request: FastifyRequest, reply: FastifyReply) => {
-    const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 600 ? error.statusCode : 500;
+    // An error without a status thrown while the body was read or parsed (a multipart without a
+    // boundary, a broken part, a body cut short) is the client's: 400. After that, a 500 as ever.
+    const fromParsing = !error.statusCode && (request as Parsing)[PARSING] === true;
+    const status = fromParsing ? 400 : error.statusCode && error.statusCode >= 400 && error.statusCode < 600 ? error.statusCode : 500;
     if (status >= 500) request.log.error({ err: error }, 'request failed');
     const message =
       status === 413
