@@ -252,18 +252,20 @@ export class Jobs {
   }
 
   /**
-   * Whether the job with this dedupe key was claimed and its lease lapsed without it finishing:
-   * its runner stopped (a crash, a restart), and another runner will take it over shortly.
+   * Whether a job of this type and payload, not finished, was claimed and its lease lapsed: its
+   * runner stopped (a crash, a restart), and another runner will take it over shortly.
    */
-  async lapsed(dedupeKey: string): Promise<boolean> {
+  async lapsed(type: string, payload: unknown): Promise<boolean> {
     const row = await this.db
       .selectFrom('jobs')
-      .select(['locked_until'])
-      .where('dedupe_key', '=', dedupeKey)
+      .select(['id'])
+      .where('type', '=', type)
+      .where('payload', '=', JSON.stringify(payload ?? null))
       .where('done_at', 'is', null)
       .where('failed_at', 'is', null)
+      .where('locked_until', '<', iso(this.clock.now()))
       .executeTakeFirst();
-    return !!row?.locked_until && row.locked_until < iso(this.clock.now());
+    return !!row;
   }
 
   /** One pass at a time per process; overlapping calls wait for the pass under way. */

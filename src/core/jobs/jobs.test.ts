@@ -305,7 +305,7 @@ describe('leases: a runner that dies gives its job up within a minute, a live on
       clock.advance(LEASE_MS - SECOND);
       await other.jobs.runDue();
       expect(effects).toEqual([]);
-      expect(await site.jobs.lapsed('none')).toBe(false);
+      expect(await site.jobs.lapsed('test.long', null)).toBe(false);
 
       clock.advance(2 * SECOND);
       await other.jobs.runDue();
@@ -358,17 +358,18 @@ describe('leases: a runner that dies gives its job up within a minute, a live on
 
   it('says a job’s lease lapsed only when its runner stopped before finishing', async () => {
     site.jobs.register('test.note', async () => {});
-    await site.jobs.enqueue(site.database.db, 'test.note', null, { dedupeKey: 'note:1' });
-    expect(await site.jobs.lapsed('note:1')).toBe(false);
+    await site.jobs.enqueue(site.database.db, 'test.note', { n: 1 });
+    expect(await site.jobs.lapsed('test.note', { n: 1 })).toBe(false);
     await site.database.db
       .updateTable('jobs')
       .set({ locked_by: 'dead-process#1', locked_until: new Date(clock.now().getTime() + LEASE_MS).toISOString(), attempts: 1 })
-      .where('dedupe_key', '=', 'note:1')
+      .where('type', '=', 'test.note')
       .execute();
-    expect(await site.jobs.lapsed('note:1')).toBe(false);
+    expect(await site.jobs.lapsed('test.note', { n: 1 })).toBe(false);
     clock.advance(LEASE_MS + SECOND);
-    expect(await site.jobs.lapsed('note:1')).toBe(true);
+    expect(await site.jobs.lapsed('test.note', { n: 1 })).toBe(true);
+    expect(await site.jobs.lapsed('test.note', { n: 2 })).toBe(false);
     await site.jobs.runDue();
-    expect(await site.jobs.lapsed('note:1')).toBe(false);
+    expect(await site.jobs.lapsed('test.note', { n: 1 })).toBe(false);
   });
 });
