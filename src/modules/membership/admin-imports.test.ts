@@ -117,7 +117,7 @@ describe('an import is all or none', () => {
   it('takes back every member it added when a row fails in the middle (an address taken meanwhile), and says why', async () => {
     const { site, board } = await newSite();
     const url = await confirmed(board, [HEADER, ...rows(1200)].join('\n'));
-    // After the confirmation, someone gets an account with the address of line 1,101 (in the third chunk of 500).
+    // After the confirmation, someone gets an account with the address of line 1,101 (long after the first members are in).
     await site.addUser({ email: 'member1100@example.org', password: 'another long password', membership: false });
     const before = await countUsers(site);
 

@@ -15,8 +15,13 @@ import * as q from './queries.js';
 import { STATUS_LABELS } from './service.js';
 
 export const MAX_IMPORT_BYTES = 8 * 1024 * 1024;
-/** Rows per statement and per short transaction: a few milliseconds of database work at a time. */
-const CHUNK = 500;
+/**
+ * Rows per statement and per short transaction. SQLite runs in this thread, so a chunk of its
+ * work stalls every request until it ends: 100 rows is about 10–20 ms. PostgreSQL works in its
+ * own process while this one serves requests.
+ */
+const SQLITE_CHUNK = 100;
+const POSTGRES_CHUNK = 500;
 const IMPORT_JOB = 'membership.import';
 
 export interface ImportView {
@@ -46,6 +51,7 @@ class RowsRefused extends Error {
  */
 export class MemberImports {
   private postgres: boolean;
+  private chunk: number;
 
   constructor(
     private db: Db,
@@ -55,6 +61,7 @@ export class MemberImports {
     private accounts: AccountsService,
   ) {
     this.postgres = db.getExecutor().adapter instanceof PostgresAdapter;
+    this.chunk = this.postgres ? POSTGRES_CHUNK : SQLITE_CHUNK;
     // A failing import takes itself back and says why on its page (the admin tries again); the job
     // is retried only when even that failed, and a retry goes on with the import.
     jobs.register(IMPORT_JOB, (payload: { batchId: number }, job) => this.publish(payload.batchId, job), { maxAttempts: 5 });
@@ -80,8 +87,8 @@ export class MemberImports {
     let rows = parsed.rows;
     // Addresses that already have an account (a member, an applicant, an admin).
     const taken = new Set<string>();
-    for (let i = 0; i < rows.length; i += CHUNK) {
-      for (const address of await this.accounts.existingEmails(this.db, rows.slice(i, i + CHUNK).map((r) => r.email))) taken.add(address);
+    for (let i = 0; i < rows.length; i += this.chunk) {
+      for (const address of await this.accounts.existingEmails(this.db, rows.slice(i, i + this.chunk).map((r) => r.email))) taken.add(address);
       await breathe();
     }
     if (taken.size > 0) {
@@ -103,10 +110,10 @@ export class MemberImports {
     if (problems.length > 0) return ok(id);
     // The rows are staged a chunk at a time (nothing else reads them), so no request waits behind a long write.
     try {
-      for (let i = 0; i < rows.length; i += CHUNK) {
+      for (let i = 0; i < rows.length; i += this.chunk) {
         await aq.insertImportRows(
           this.db,
-          rows.slice(i, i + CHUNK).map((r) => ({ batch_id: id, line: r.line, email: r.email, level_id: r.level_id, data: JSON.stringify(r) })),
+          rows.slice(i, i + this.chunk).map((r) => ({ batch_id: id, line: r.line, email: r.email, level_id: r.level_id, data: JSON.stringify(r) })),
         );
         await breathe();
       }
@@ -240,7 +247,7 @@ export class MemberImports {
     if (!this.postgres) {
       for (;;) {
         const removed = await this.db.transaction().execute(async (trx) => {
-          const rows = await aq.nextImportRows(trx, batchId, CHUNK, 1);
+          const rows = await aq.nextImportRows(trx, batchId, this.chunk, 1);
           await aq.deleteImportedUsers(trx, rows.map((r) => r.email));
           if (rows.length) await aq.markImportRows(trx, rows.map((r) => r.id), 0);
           return rows.length;
@@ -266,7 +273,7 @@ export class MemberImports {
     });
   }
 
-  /** Create the members of the next staged rows (at most CHUNK); returns how many (0 when none were left). */
+  /** Create the members of the next staged rows (at most this.chunk); returns how many (0 when none were left). */
   private async publishChunk(
     trx: Executor,
     c: { batchId: number; actorUserId: number | null; levels: Map<number, string>; timeZone: string; job: JobRun; breathe: () => Promise<void> },
@@ -274,7 +281,7 @@ export class MemberImports {
     if (this.postgres) await c.breathe();
     else await c.job.fence(trx);
     const now = iso(this.clock.now());
-    const stored = await aq.nextImportRows(trx, c.batchId, CHUNK);
+    const stored = await aq.nextImportRows(trx, c.batchId, this.chunk);
     if (stored.length === 0) return 0;
     const rows = stored.map((s) => JSON.parse(s.data) as ImportRow);
     const taken = new Set(await this.accounts.existingEmails(trx, rows.map((r) => r.email)));
