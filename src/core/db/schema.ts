@@ -250,7 +250,8 @@ export interface InvoiceEventsTable {
 }
 
 /** A member import: a checked CSV file, then its progress (see membership/admin-members.ts). */
-export type MemberImportStatus = 'invalid' | 'ready' | 'queued' | 'running' | 'done' | 'failed' | 'cancelled';
+/** `checking`: its rows are being stored (a batch left so was interrupted); `failed`: nothing was imported. */
+export type MemberImportStatus = 'checking' | 'invalid' | 'ready' | 'queued' | 'running' | 'done' | 'failed' | 'cancelled';
 
 export interface MemberImportBatchesTable {
   id: Generated<number>;
@@ -281,6 +282,8 @@ export interface MemberImportRowsTable {
   level_id: number;
   /** JSON: the checked row, ready to insert. */
   data: string;
+  /** 1 once its member was created (in that same transaction), so a failed import can take it back. */
+  published: Generated<number>;
 }
 
 /** A member's customer at Stripe and the card saved for automatic renewal (billing/stripe.ts). */

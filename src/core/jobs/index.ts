@@ -2,10 +2,33 @@ import crypto from 'node:crypto';
 import type { Kysely, Transaction } from 'kysely';
 import type { FastifyBaseLogger } from 'fastify';
 import { addMs, DAY, HOUR, iso, MINUTE, type Clock } from '../clock.js';
+
+const SECOND = 1000;
 import type { DB } from '../db/schema.js';
 
 export type Executor = Kysely<DB> | Transaction<DB>;
-export type JobHandler = (payload: any, job: { id: number; attempt: number }) => Promise<void>;
+/** What a handler knows of the run it is in. */
+export interface JobRun {
+  id: number;
+  attempt: number;
+  /**
+   * Call inside the transaction that commits the job's effect: it renews the lease and throws
+   * `LeaseLost` when another runner took the job over (this runner stalled past its lease), so
+   * the effect is never committed by two runners.
+   */
+  fence(executor: Executor): Promise<void>;
+  /** Aborted when a heartbeat finds the lease taken over: stop work, commit nothing. */
+  signal: AbortSignal;
+}
+export type JobHandler = (payload: any, job: JobRun) => Promise<void>;
+
+/** This runner's lease on a job lapsed and another runner claimed it. */
+export class LeaseLost extends Error {
+  constructor(id: number) {
+    super(`Job ${id} was taken over by another runner after its lease lapsed`);
+    this.name = 'LeaseLost';
+  }
+}
 
 interface Registered {
   handler: JobHandler;
@@ -19,7 +42,13 @@ export interface EnqueueOptions {
   maxAttempts?: number;
 }
 
-const LEASE_MS = 5 * MINUTE;
+/**
+ * A claimed job is this runner's for LEASE_MS; while it runs, a heartbeat renews the lease every
+ * HEARTBEAT_MS, so a job whose runner died is taken over within about a minute, while a long job
+ * (an import) keeps it for as long as it is alive (docs/decisions/0020-job-leases.md).
+ */
+export const LEASE_MS = MINUTE;
+export const HEARTBEAT_MS = 15 * SECOND;
 const BATCH = 20;
 
 /** Wait before retry n (1-based): 30 s, 1 min, 2 min … capped at 6 h. */
@@ -113,10 +142,10 @@ export class Jobs {
       if (due.length === 0) break;
       let claimedAny = false;
       for (const job of due) {
-        const claimed = await this.claim(job.id);
-        if (!claimed) continue;
+        const token = await this.claim(job.id, job.attempts);
+        if (!token) continue;
         claimedAny = true;
-        const ok = await this.runOne({ ...job, attempts: job.attempts + 1 });
+        const ok = await this.runOne({ ...job, attempts: job.attempts + 1 }, token);
         ran += 1;
         if (!ok) failed += 1;
       }
@@ -125,36 +154,82 @@ export class Jobs {
     return { ran, failed };
   }
 
-  private async claim(id: number): Promise<boolean> {
+  /**
+   * Take a job for this runner; returns the lease's token, or null when another runner got it. The
+   * token names this runner and this attempt, so a runner that comes back after its lease was
+   * taken over (even by itself, in a later pass) no longer holds it.
+   */
+  private async claim(id: number, attempts: number): Promise<string | null> {
     const now = this.clock.now();
+    const token = `${this.workerId}#${attempts + 1}`;
     const result = await this.db
       .updateTable('jobs')
-      .set((eb) => ({
-        locked_until: iso(addMs(now, LEASE_MS)),
-        locked_by: this.workerId,
-        attempts: eb('attempts', '+', 1),
-      }))
+      .set({ locked_until: iso(addMs(now, LEASE_MS)), locked_by: token, attempts: attempts + 1 })
       .where('id', '=', id)
+      .where('attempts', '=', attempts)
       .where('done_at', 'is', null)
       .where('failed_at', 'is', null)
       .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<', iso(now))]))
       .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1 ? token : null;
+  }
+
+  /** Renew a lease this runner holds; false when it no longer holds it. */
+  private async renew(executor: Executor, id: number, token: string): Promise<boolean> {
+    const result = await executor
+      .updateTable('jobs')
+      .set({ locked_until: iso(addMs(this.clock.now(), LEASE_MS)) })
+      .where('id', '=', id)
+      .where('locked_by', '=', token)
+      .where('done_at', 'is', null)
+      .where('failed_at', 'is', null)
+      .executeTakeFirst();
     return Number(result.numUpdatedRows) === 1;
   }
 
-  private async runOne(job: { id: number; type: string; payload: string; attempts: number; max_attempts: number }) {
+  private underWay = new Map<number, { token: string; lost: AbortController }>();
+
+  /** Renew the lease of every job this runner has under way (the heartbeat; tests call it directly). */
+  async heartbeat(): Promise<void> {
+    for (const [id, run] of this.underWay) {
+      if (run.lost.signal.aborted) continue;
+      try {
+        if (!(await this.renew(this.db, id, run.token))) run.lost.abort(new LeaseLost(id));
+      } catch (err) {
+        // A database hiccup: the next beat tries again; the lease still has most of its time left.
+        this.log?.warn({ job: id, err }, 'job heartbeat failed');
+      }
+    }
+  }
+
+  private async runOne(job: { id: number; type: string; payload: string; attempts: number; max_attempts: number }, token: string) {
     const registered = this.handlers.get(job.type);
+    const lost = new AbortController();
+    this.underWay.set(job.id, { token, lost });
+    const beat = setInterval(() => void this.heartbeat(), HEARTBEAT_MS);
+    beat.unref();
+    const fence = async (executor: Executor) => {
+      if (lost.signal.aborted || !(await this.renew(executor, job.id, token))) {
+        if (!lost.signal.aborted) lost.abort(new LeaseLost(job.id));
+        throw new LeaseLost(job.id);
+      }
+    };
     try {
       if (!registered) throw new Error(`No job handler for "${job.type}"`);
-      await registered.handler(JSON.parse(job.payload), { id: job.id, attempt: job.attempts });
+      await registered.handler(JSON.parse(job.payload), { id: job.id, attempt: job.attempts, fence, signal: lost.signal });
       await this.db
         .updateTable('jobs')
         .set({ done_at: iso(this.clock.now()), locked_until: null, last_error: null })
         .where('id', '=', job.id)
-        .where('locked_by', '=', this.workerId)
+        .where('locked_by', '=', token)
         .execute();
       return true;
     } catch (err) {
+      if (err instanceof LeaseLost || lost.signal.aborted) {
+        // Another runner has the job now: its record is theirs to write.
+        this.log?.warn({ job: job.id, type: job.type }, 'job lease lost to another runner');
+        return false;
+      }
       const message = err instanceof Error ? err.message : String(err);
       const now = this.clock.now();
       const giveUp = job.attempts >= job.max_attempts;
@@ -167,10 +242,30 @@ export class Jobs {
           ...(giveUp ? { failed_at: iso(now) } : { run_at: iso(addMs(now, backoffMs(job.attempts))) }),
         })
         .where('id', '=', job.id)
-        .where('locked_by', '=', this.workerId)
+        .where('locked_by', '=', token)
         .execute();
       return false;
+    } finally {
+      clearInterval(beat);
+      this.underWay.delete(job.id);
     }
+  }
+
+  /**
+   * Whether a job of this type and payload, not finished, was claimed and its lease lapsed: its
+   * runner stopped (a crash, a restart), and another runner will take it over shortly.
+   */
+  async lapsed(type: string, payload: unknown): Promise<boolean> {
+    const row = await this.db
+      .selectFrom('jobs')
+      .select(['id'])
+      .where('type', '=', type)
+      .where('payload', '=', JSON.stringify(payload ?? null))
+      .where('done_at', 'is', null)
+      .where('failed_at', 'is', null)
+      .where('locked_until', '<', iso(this.clock.now()))
+      .executeTakeFirst();
+    return !!row;
   }
 
   /** One pass at a time per process; overlapping calls wait for the pass under way. */

@@ -3,6 +3,7 @@ import { createHeadworks } from '../../app.js';
 import { TestClock } from '../../../test/support/clock.js';
 import { startTestSite, type TestSite } from '../../../test/support/site.js';
 import { DAY, HOUR, MINUTE } from '../clock.js';
+import { LEASE_MS } from './index.js';
 
 let clock: TestClock;
 let site: TestSite;
@@ -257,5 +258,118 @@ describe('two processes running jobs on one database', () => {
     } finally {
       await other.close();
     }
+  });
+});
+
+describe('leases: a runner that dies gives its job up within a minute, a live one keeps it', () => {
+  /** A handler that waits until released, then commits its effect behind the lease's fence. */
+  function gated(runner: string, effects: string[]) {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const handler = async (_payload: unknown, job: { fence(trx: unknown): Promise<void> }) => {
+      await gate;
+      await site.database.db.transaction().execute(async (trx) => {
+        await job.fence(trx);
+        effects.push(runner);
+      });
+    };
+    return { handler, release };
+  }
+
+  async function claimed(type: string) {
+    for (let i = 0; i < 500; i++) {
+      const [row] = await jobsOfType(type);
+      if (row?.locked_by) return row;
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    throw new Error('the job was never claimed');
+  }
+
+  it('takes over a job whose runner stopped once the lease lapsed, not before, and the old runner commits nothing', async () => {
+    const other = await createHeadworks(site.config, { clock });
+    try {
+      const effects: string[] = [];
+      const first = gated('first', effects);
+      site.jobs.register('test.long', first.handler);
+      other.jobs.register('test.long', async () => {
+        effects.push('second');
+      });
+      await site.jobs.enqueue(site.database.db, 'test.long', null);
+
+      // The first runner claims the job and then hangs (as a killed process would): no heartbeat.
+      const firstPass = site.jobs.runDue();
+      const lease = await claimed('test.long');
+      expect(lease.locked_until).toBe(new Date(clock.now().getTime() + LEASE_MS).toISOString());
+      expect(LEASE_MS).toBeLessThanOrEqual(MINUTE);
+
+      clock.advance(LEASE_MS - SECOND);
+      await other.jobs.runDue();
+      expect(effects).toEqual([]);
+      expect(await site.jobs.lapsed('test.long', null)).toBe(false);
+
+      clock.advance(2 * SECOND);
+      await other.jobs.runDue();
+      expect(effects).toEqual(['second']);
+      const done = await onlyJob('test.long');
+      expect(done.done_at).toBe(clock.now().toISOString());
+      expect(done.attempts).toBe(2);
+
+      // The first runner comes back: its lease is gone, so its effect is refused and the record stays the second's.
+      first.release();
+      await firstPass;
+      expect(effects).toEqual(['second']);
+      expect(await onlyJob('test.long')).toEqual(done);
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('does not let another runner steal a job whose runner is alive and beating', async () => {
+    const other = await createHeadworks(site.config, { clock });
+    try {
+      const effects: string[] = [];
+      const first = gated('first', effects);
+      site.jobs.register('test.long', first.handler);
+      other.jobs.register('test.long', async () => {
+        effects.push('second');
+      });
+      await site.jobs.enqueue(site.database.db, 'test.long', null);
+      const firstPass = site.jobs.runDue();
+      await claimed('test.long');
+
+      // Five minutes of work, a heartbeat every half lease: the other runner looks in between and finds nothing to take.
+      for (let i = 0; i < 10; i++) {
+        clock.advance(LEASE_MS / 2);
+        await site.jobs.heartbeat();
+        await other.jobs.runDue();
+      }
+      expect(effects).toEqual([]);
+
+      first.release();
+      await firstPass;
+      expect(effects).toEqual(['first']);
+      const row = await onlyJob('test.long');
+      expect(row.attempts).toBe(1);
+      expect(row.done_at).toBe(clock.now().toISOString());
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('says a job’s lease lapsed only when its runner stopped before finishing', async () => {
+    site.jobs.register('test.note', async () => {});
+    await site.jobs.enqueue(site.database.db, 'test.note', { n: 1 });
+    expect(await site.jobs.lapsed('test.note', { n: 1 })).toBe(false);
+    await site.database.db
+      .updateTable('jobs')
+      .set({ locked_by: 'dead-process#1', locked_until: new Date(clock.now().getTime() + LEASE_MS).toISOString(), attempts: 1 })
+      .where('type', '=', 'test.note')
+      .execute();
+    expect(await site.jobs.lapsed('test.note', { n: 1 })).toBe(false);
+    clock.advance(LEASE_MS + SECOND);
+    expect(await site.jobs.lapsed('test.note', { n: 1 })).toBe(true);
+    expect(await site.jobs.lapsed('test.note', { n: 2 })).toBe(false);
+    await site.jobs.runDue();
+    expect(await site.jobs.lapsed('test.note', { n: 1 })).toBe(false);
   });
 });

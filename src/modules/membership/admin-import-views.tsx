@@ -77,7 +77,7 @@ export function ImportUploadPage({ csrf, errors, fields = [] }: { csrf: string; 
 
 const columnLabel = (c: string) => (c === '' ? '—' : c);
 
-export function ImportProgress({ batch }: { batch: ImportView['batch'] }) {
+export function ImportProgress({ batch, resuming = false }: { batch: ImportView['batch']; resuming?: boolean }) {
   const running = batch.status === 'queued' || batch.status === 'running';
   const processed = Math.min(batch.total, batch.done + (running ? batch.error_count : 0));
   const percent = batch.status === 'done' ? 100 : batch.total ? Math.floor((processed * 100) / batch.total) : 0;
@@ -86,13 +86,19 @@ export function ImportProgress({ batch }: { batch: ImportView['batch'] }) {
     <div id="import-progress" class="card" {...(running ? { 'hx-get': `${url}/progress`, 'hx-trigger': 'every 2s', 'hx-swap': 'outerHTML' } : {})}>
       <div class="field">
         <label for="import-progress-bar">
-          {running ? 'Importing members' : batch.status === 'done' ? 'Import finished' : 'Import stopped'}: {batch.status === 'done' ? batch.done : processed} of{' '}
+          {running ? 'Importing members' : batch.status === 'done' ? 'Import finished' : 'Not imported'}: {batch.status === 'done' ? batch.done : processed} of{' '}
           {batch.total} ({percent}%)
         </label>
         <progress id="import-progress-bar" max={batch.total || 1} value={batch.status === 'done' ? batch.total || 1 : processed}>
           {percent}%
         </progress>
       </div>
+      {running && resuming ? (
+        <p class="flash info" role="status">
+          Resuming — the process running this import stopped; it will go on shortly. Nothing is lost: every member in the file is
+          imported, or none.
+        </p>
+      ) : null}
       {running ? (
         <p>
           You may leave this page; the import goes on. <a href={url}>Refresh this page</a> to see how far it is.
@@ -128,7 +134,7 @@ function ProblemTable({ problems }: { problems: ImportView['problems'] }) {
 }
 
 export function ImportPage({ view, csrf, timeZone }: { view: ImportView; csrf: string; timeZone: string }) {
-  const { batch, problems, ignoredColumns, byLevel } = view;
+  const { batch, problems, ignoredColumns, byLevel, resuming } = view;
   const url = `/admin/members/import/${batch.id}`;
   const ignored = ignoredColumns.length ? (
     <p class="flash info">
@@ -192,6 +198,42 @@ export function ImportPage({ view, csrf, timeZone }: { view: ImportView; csrf: s
           </div>
         </>
       );
+    case 'checking':
+      return (
+        <>
+          {uploaded}
+          <p>The check of this file was interrupted; nothing was imported.</p>
+          <p>
+            <a href="/admin/members/import">Upload the file again</a>
+          </p>
+        </>
+      );
+    case 'failed':
+      return (
+        <>
+          {uploaded}
+          <div class="error-summary" role="alert">
+            <p>
+              <strong>Not imported: {batch.failure}.</strong> Nothing from this file was imported; every member the import had added was
+              taken out again.
+            </p>
+          </div>
+          {problems.length > 0 ? (
+            <>
+              <p>Correct these rows in the spreadsheet, save it as CSV again and upload it.</p>
+              <ProblemTable problems={problems} />
+            </>
+          ) : (
+            <p>If the cause is passing (the database was busy or restarting), try again. Otherwise tell whoever looks after the web site.</p>
+          )}
+          <div class="actions">
+            {problems.length === 0 ? <ActionButton action={`${url}/confirm`} csrf={csrf} label="Try the import again" /> : null}
+            <a class={problems.length === 0 ? 'button secondary' : 'button'} href="/admin/members/import">
+              Upload a corrected file
+            </a>
+          </div>
+        </>
+      );
     case 'cancelled':
       return (
         <>
@@ -206,23 +248,11 @@ export function ImportPage({ view, csrf, timeZone }: { view: ImportView; csrf: s
       return (
         <>
           {uploaded}
-          <ImportProgress batch={batch} />
+          <ImportProgress batch={batch} resuming={resuming} />
           {batch.status === 'done' ? (
             <p class="flash success" role="status">
               {batch.done === 1 ? '1 member was imported.' : `${batch.done} members were imported.`} <a href="/admin/members">See the member list</a>.
             </p>
-          ) : null}
-          {batch.status === 'failed' ? (
-            <p class="flash error" role="alert">
-              The import stopped because of an error after {batch.done} of {batch.total} members ({batch.failure}). The other rows were not
-              imported. Tell whoever looks after the web site; the error is in its log.
-            </p>
-          ) : null}
-          {problems.length > 0 && batch.status !== 'queued' ? (
-            <>
-              <h2>Rows not imported</h2>
-              <ProblemTable problems={problems} />
-            </>
           ) : null}
         </>
       );

@@ -160,7 +160,9 @@ export async function moveImportBatch(
   db: Executor,
   id: number,
   from: MemberImportStatus[],
-  values: Partial<{ status: MemberImportStatus; error_count: number; errors: string; failure: string | null; confirmed_by: number; confirmed_at: string; finished_at: string }> & { updated_at: string },
+  values: Partial<{ status: MemberImportStatus; done: number; error_count: number; errors: string; failure: string | null; confirmed_by: number; confirmed_at: string; finished_at: string | null }> & {
+    updated_at: string;
+  },
 ) {
   const result = await db.updateTable('member_import_batches').set(values).where('id', '=', id).where('status', 'in', from).executeTakeFirst();
   return Number(result.numUpdatedRows) === 1;
@@ -176,10 +178,44 @@ export const addImported = (db: Executor, id: number, count: number, now: string
 export const insertImportRows = (db: Executor, rows: { batch_id: number; line: number; email: string; level_id: number; data: string }[]) =>
   db.insertInto('member_import_rows').values(rows).execute();
 
-export const nextImportRows = (db: Executor, batchId: number, limit: number) =>
-  db.selectFrom('member_import_rows').select(['id', 'line', 'data']).where('batch_id', '=', batchId).orderBy('line').orderBy('id').limit(limit).execute();
+/** The next staged rows of a batch whose members are not created yet (or published ones, to take back). */
+export const nextImportRows = (db: Executor, batchId: number, limit: number, published: 0 | 1 = 0) =>
+  db
+    .selectFrom('member_import_rows')
+    .select(['id', 'line', 'email', 'data'])
+    .where('batch_id', '=', batchId)
+    .where('published', '=', published)
+    .orderBy('line')
+    .orderBy('id')
+    .limit(limit)
+    .execute();
+
+export const markImportRows = (db: Executor, ids: number[], published: 0 | 1) =>
+  db.updateTable('member_import_rows').set({ published }).where('id', 'in', ids).execute();
 
 export const deleteImportRows = (db: Executor, ids: number[]) => db.deleteFrom('member_import_rows').where('id', 'in', ids).execute();
+
+export const deleteAllImportRows = (db: Executor, batchId: number) => db.deleteFrom('member_import_rows').where('batch_id', '=', batchId).execute();
+
+export async function countPublishedRows(db: Executor, batchId: number) {
+  const row = await db
+    .selectFrom('member_import_rows')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('batch_id', '=', batchId)
+    .where('published', '=', 1)
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+/**
+ * Take back the accounts an import made (its memberships, history and field values go with them,
+ * by cascade). Only member accounts: an address that is an admin's was never the import's.
+ */
+export const deleteImportedUsers = (db: Executor, emails: string[]) =>
+  emails.length ? db.deleteFrom('users').where('email', 'in', emails).where('role', '=', 'member').execute() : Promise.resolve([]);
+
+export const setImportProgress = (db: Executor, id: number, done: number, now: string) =>
+  db.updateTable('member_import_batches').set({ done, updated_at: now }).where('id', '=', id).execute();
 
 /** Rows of a batch whose e-mail address now has an account (one given since the preview, say). */
 export const importRowsWithAccounts = (db: Executor, batchId: number, rowIds?: number[]) => {
@@ -225,7 +261,7 @@ export const insertEvents = (db: Executor, events: { membership_id: number; kind
 
 /** Previews nobody confirmed and imports that failed, with their rows (personal data), after a while. */
 export const deleteAbandonedImports = (db: Executor, before: string) =>
-  db.deleteFrom('member_import_batches').where('status', 'in', ['invalid', 'ready', 'cancelled', 'failed']).where('updated_at', '<', before).execute();
+  db.deleteFrom('member_import_batches').where('status', 'in', ['checking', 'invalid', 'ready', 'cancelled', 'failed']).where('updated_at', '<', before).execute();
 
 /** How many rows of a batch go to each level, for the summary before confirming. */
 export const importRowsByLevel = (db: Executor, batchId: number) =>

@@ -235,7 +235,7 @@ export async function adminMemberRoutes(app: FastifyInstance, { members, state, 
   app.get<Id>('/admin/members/import/:id/progress', admin, async (request, reply) => {
     const view = await findImport(request.params.id);
     if (!view) return reply.callNotFound();
-    return reply.header('cache-control', 'private, no-store').type('text/html; charset=utf-8').send(renderFragment(<ImportProgress batch={view.batch} />));
+    return reply.header('cache-control', 'private, no-store').type('text/html; charset=utf-8').send(renderFragment(<ImportProgress batch={view.batch} resuming={view.resuming} />));
   });
 
   app.post<Id>('/admin/members/import/:id/confirm', admin, async (request, reply) => {

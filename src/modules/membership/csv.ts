@@ -1,4 +1,4 @@
-import { parse } from 'csv-parse/sync';
+import { Parser } from 'csv-parse';
 import { stringify } from 'csv-stringify/sync';
 import type { MemberContact, MembershipStatus } from '../../core/db/schema.js';
 import { email as emailSchema } from '../../core/http/forms.js';
@@ -137,12 +137,36 @@ export interface ParsedImport {
   ignoredColumns: string[];
 }
 
-/** The file's text: UTF-8 (with or without a byte-order mark), or Windows-1252 as older Excel saves it. */
-export function decodeCsv(bytes: Buffer): string {
+/** The file's text, and whether it was UTF-8 with broken byte sequences (each shown as U+FFFD). */
+export interface DecodedCsv {
+  text: string;
+  brokenUtf8: boolean;
+}
+
+/** Whether the bytes hold at least one well-formed multi-byte UTF-8 sequence (so the file was meant as UTF-8). */
+function hasUtf8Sequence(bytes: Buffer): boolean {
+  for (let i = 0; i < bytes.length; i++) {
+    const b = bytes[i]!;
+    if (b < 0xc2 || b > 0xf4) continue;
+    const n = b < 0xe0 ? 1 : b < 0xf0 ? 2 : 3;
+    let ok = i + n < bytes.length;
+    for (let k = 1; ok && k <= n; k++) ok = (bytes[i + k]! & 0xc0) === 0x80;
+    if (ok) return true;
+  }
+  return false;
+}
+
+/**
+ * The file's text: UTF-8 (with or without a byte-order mark), or Windows-1252 as older Excel saves
+ * it. A file that is UTF-8 in places and broken in others is read as UTF-8 with `brokenUtf8`, so
+ * each cell with a broken sequence is reported rather than every accent turned into nonsense.
+ */
+export function decodeCsv(bytes: Buffer): DecodedCsv {
   try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    return { text: new TextDecoder('utf-8', { fatal: true }).decode(bytes), brokenUtf8: false };
   } catch {
-    return new TextDecoder('windows-1252').decode(bytes);
+    if (hasUtf8Sequence(bytes)) return { text: new TextDecoder('utf-8').decode(bytes), brokenUtf8: true };
+    return { text: new TextDecoder('windows-1252').decode(bytes), brokenUtf8: false };
   }
 }
 
@@ -152,8 +176,81 @@ export function notCsvReason(bytes: Buffer): string | null {
   if (bytes.subarray(0, 4).equals(Buffer.from([0x50, 0x4b, 0x03, 0x04]))) {
     return 'This is an Excel workbook, not a CSV file. In Excel, choose File, Save As, and the format “CSV UTF-8”, then upload that file.';
   }
-  if (bytes.subarray(0, 4096).includes(0)) return 'This does not look like a CSV file. Save the list as CSV (comma-separated values) and upload that file.';
+  const head = bytes.subarray(0, 4096);
+  if ((head[0] === 0xff && head[1] === 0xfe) || (head[0] === 0xfe && head[1] === 0xff)) {
+    return 'This file is saved as UTF-16 (“Unicode text”). In Excel, choose File, Save As, and the format “CSV UTF-8”, then upload that file.';
+  }
+  // Binary files are full of zero bytes; a stray one in a text file is reported with its line and column instead.
+  let zeros = 0;
+  for (const b of head) if (b === 0) zeros += 1;
+  if (zeros > 8) return 'This does not look like a CSV file. Save the list as CSV (comma-separated values) and upload that file.';
   return null;
+}
+
+/**
+ * Characters that have no place in a cell: C0 controls but tab and line breaks, DEL, C1 controls
+ * (what stray bytes of other encodings become) and the non-characters U+FFFE/U+FFFF. PostgreSQL
+ * refuses NUL outright, so a file must never be called clean with one in it.
+ */
+const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\uFFFE\uFFFF]/;
+
+const codePoint = (ch: string) => `U+${ch.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
+
+/** What is wrong with the characters of one cell, with the line it is on (for a cell over several lines); null when nothing. */
+function cellCharacterProblem(value: string, brokenUtf8: boolean): { offsetLines: number; message: string } | null {
+  const control = CONTROL.exec(value);
+  const broken = brokenUtf8 ? value.indexOf('\uFFFD') : -1;
+  if (!control && broken < 0) return null;
+  const at = control && (broken < 0 || control.index < broken) ? control.index : broken;
+  const offsetLines = (value.slice(0, at).match(/\n/g) ?? []).length;
+  const position = at - (value.lastIndexOf('\n', at - 1) + 1) + 1;
+  if (at === broken) {
+    return {
+      offsetLines,
+      message: `Character ${position} of this cell is not valid UTF-8 text (shown as “\uFFFD”). Save the file again from the spreadsheet as “CSV UTF-8” and upload it again.`,
+    };
+  }
+  const name = value[at] === '\u0000' ? ' (a zero byte, NUL)' : '';
+  return {
+    offsetLines,
+    message: `Character ${position} of this cell is an invisible control character, ${codePoint(value[at]!)}${name}, that has no place in text. Delete it in the spreadsheet (it often comes from copying out of another program) and save the file again.`,
+  };
+}
+
+/** Let other requests run: checking a large file is done in slices of a few milliseconds. */
+const SLICE_MS = 8;
+export function slicer() {
+  let since = performance.now();
+  return async () => {
+    if (performance.now() - since < SLICE_MS) return;
+    await new Promise((resolve) => setImmediate(resolve));
+    since = performance.now();
+  };
+}
+
+type CsvRecord = { record: string[]; info: { lines: number } };
+
+/** csv-parse fed the text a slice at a time, yielding between slices. */
+async function readRecords(text: string, breathe: () => Promise<void>): Promise<CsvRecord[]> {
+  const records: CsvRecord[] = [];
+  const parser = new Parser({ bom: true, info: true, relax_column_count: true, relax_quotes: true, skip_empty_lines: true });
+  let failure: unknown;
+  parser.on('data', (r: CsvRecord) => records.push(r));
+  parser.on('error', (err) => (failure ??= err));
+  const ended = new Promise<void>((resolve) => {
+    parser.on('end', resolve);
+    parser.on('error', () => resolve());
+  });
+  // csv-parse reads about a few MB a second (with line info): 8 KB is a few milliseconds.
+  const SLICE = 8 * 1024;
+  for (let i = 0; i < text.length && failure === undefined; i += SLICE) {
+    parser.write(text.slice(i, i + SLICE));
+    await breathe();
+  }
+  if (failure === undefined) parser.end();
+  await ended;
+  if (failure !== undefined) throw failure;
+  return records;
 }
 
 const normalizeHeader = (h: string) =>
@@ -222,13 +319,21 @@ function readFieldCell(field: MemberField, raw: string, choices: Map<string, str
   return 'problem' in checked ? { message: fieldProblem(field, checked.problem, raw) } : checked;
 }
 
-/** Read and check an import file: rows ready to import, and every problem found. */
-export function parseImport(text: string, options: { levels: { id: number; name: string }[]; timeZone: string; fields?: MemberField[] }): ParsedImport {
+/**
+ * Read and check an import file: rows ready to import, and every problem found, in every cell of
+ * the whole file. Works in slices that yield to other requests (a 50,000-row file takes seconds).
+ */
+export async function parseImport(
+  file: string | DecodedCsv,
+  options: { levels: { id: number; name: string }[]; timeZone: string; fields?: MemberField[] },
+): Promise<ParsedImport> {
+  const { text, brokenUtf8 } = typeof file === 'string' ? { text: file, brokenUtf8: false } : file;
+  const breathe = slicer();
   const problems: ImportProblem[] = [];
-  let records: { record: string[]; info: { lines: number } }[];
+  let records: CsvRecord[];
   try {
     // One kind of line break, so line numbers count as a spreadsheet does (csv-parse counts a CR LF inside quotes as two).
-    records = parse(text.replace(/\r\n?/g, '\n'), { bom: true, info: true, relax_column_count: true, relax_quotes: true, skip_empty_lines: true }) as unknown as typeof records;
+    records = await readRecords(text.replace(/\r\n?/g, '\n'), breathe);
   } catch (err) {
     const line = typeof (err as { lines?: unknown }).lines === 'number' ? (err as { lines: number }).lines : 0;
     const quote = (err as { code?: string }).code === 'CSV_QUOTE_NOT_CLOSED';
@@ -251,6 +356,23 @@ export function parseImport(text: string, options: { levels: { id: number; name:
 
   // Where each record starts: csv-parse reports the line it ends on.
   const startLine = (r: { record: string[]; info: { lines: number } }) => r.info.lines - r.record.reduce((n, cell) => n + (cell.match(/\n/g)?.length ?? 0), 0);
+
+  // Every cell of the file, the header and columns that are not imported included, before anything else.
+  const rawHeader = records[0]!.record.map((h) => h.trim());
+  const badCells = new Set<CsvRecord>();
+  for (const r of records) {
+    let lines = 0;
+    r.record.forEach((value, i) => {
+      const bad = cellCharacterProblem(value, brokenUtf8);
+      if (bad) {
+        problems.push({ line: startLine(r) + lines + bad.offsetLines, column: r === records[0] ? '' : (rawHeader[i] ?? ''), message: bad.message });
+        badCells.add(r);
+      }
+      lines += value.match(/\n/g)?.length ?? 0;
+    });
+    await breathe();
+  }
+  if (badCells.has(records[0]!)) return { rows: [], problems, total: records.length - 1, ignoredColumns: [] };
 
   const header = records[0]!.record.map(normalizeHeader);
   const columnIndex = new Map<ImportColumn, number>();
@@ -310,6 +432,7 @@ export function parseImport(text: string, options: { levels: { id: number; name:
   const rows: ImportRow[] = [];
   let total = 0;
   for (const r of body) {
+    await breathe();
     if (r.record.every((cell) => cell.trim() === '')) continue;
     total += 1;
     const line = startLine(r);
@@ -368,7 +491,7 @@ export function parseImport(text: string, options: { levels: { id: number; name:
       else if (read.value !== '') fieldValues.push({ field_id: field.id, value: read.value });
     }
 
-    if (problems.length === before && level && status) {
+    if (problems.length === before && level && status && !badCells.has(r)) {
       rows.push({
         line,
         name,

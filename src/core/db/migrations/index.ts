@@ -8,6 +8,7 @@ import { memberAdmin } from './0005_member_admin.js';
 import { stripe } from './0006_stripe.js';
 import { mailTemplates } from './0008_mail_templates.js';
 import { twoFactor } from './0010_two_factor.js';
+import { importPublish } from './0011_import_publish.js';
 
 /** Migrations are code, listed here in order; names never change once released. */
 export function migrationProvider(dialect: Dialect): MigrationProvider {
@@ -22,6 +23,7 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
         '0006_stripe': stripe(dialect),
         '0008_mail_templates': mailTemplates(dialect),
         '0010_two_factor': twoFactor(dialect),
+        '0011_import_publish': importPublish(dialect),
       };
     },
   };
