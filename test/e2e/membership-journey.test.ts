@@ -173,7 +173,7 @@ async function applyAndConfirm(page: Page, who: typeof PAT, check: boolean) {
   await page.getByLabel('State').fill('CO');
   await clickAndLoad(page.getByRole('button', { name: 'Send my application' }));
   expect(await heading(page)).toBe('Check your e-mail');
-  expect(await mainText(page)).toContain(`We have sent a link to ${who.email}.`);
+  expect(await mainText(page)).toContain(`We have sent a message to ${who.email}.`);
   await clean('"Check your e-mail"');
 
   const mail = to(await newMail(), who.email);

@@ -159,10 +159,13 @@ export function CheckYourEmail({ address }: { address: string }) {
   return (
     <>
       <p>
-        Thank you! We have sent a link to <strong>{address}</strong>. Open it to confirm your address; you will then see your invoice and
-        how to pay it.
+        Thank you! We have sent a message to <strong>{address}</strong>. Open the link in it to confirm your address; you will then see
+        your invoice and how to pay it. If this address already has an account with us, the message tells you how to log in instead.
       </p>
-      <p>No e-mail after a few minutes? Check your spam folder. The link works for 3 days.</p>
+      <p>
+        No e-mail after a few minutes? Check your spam folder. The link works for 3 days. Please do not apply again today: we send only a
+        few messages a day to one address. If nothing arrives, write to the association's office.
+      </p>
     </>
   );
 }
