@@ -75,7 +75,7 @@ export async function membershipRoutes(app: FastifyInstance, { membership, site,
           body: <v.ApplicationForm level={level} csrf={reply.csrfToken()} values={formValues(request.body)} errors={result.errors} fields={memberFields} account={{ email: user.email }} />,
         });
       }
-      if (result.value.status === 'pending_verification') return reply.page({ title: 'Check your e-mail', body: <v.CheckYourEmail address={result.value.email} /> });
+      if (result.value.status === 'pending_verification') return reply.page({ title: 'Check your e-mail', body: <v.CheckYourEmail address={result.value.email} visitor={false} /> });
       reply.setFlash(
         'success',
         result.value.status === 'active' ? `Thank you: your ${level.name} membership is active.` : `Thank you: we have received your application for ${level.name} membership.`,
