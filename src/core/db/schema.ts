@@ -132,6 +132,13 @@ export interface MailTemplatesTable {
   updated_by: number | null;
 }
 
+/** E-mails sent on a stranger's word, per recipient or sender key, in the window that began at `window_start` (core/mail/quota.ts). */
+export interface MailQuotasTable {
+  key: string;
+  window_start: Timestamp;
+  used: number;
+}
+
 export type RenewalPolicy = 'anniversary' | 'fixed_date';
 
 export interface MembershipLevelsTable {
@@ -416,6 +423,7 @@ export interface DB {
   jobs: JobsTable;
   mail_messages: MailMessagesTable;
   mail_templates: MailTemplatesTable;
+  mail_quotas: MailQuotasTable;
   membership_levels: MembershipLevelsTable;
   memberships: MembershipsTable;
   membership_events: MembershipEventsTable;

@@ -2,9 +2,12 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Transporter } from 'nodemailer';
 import type { Kysely } from 'kysely';
-import { iso, type Clock } from '../clock.js';
+import { HOUR, iso, type Clock } from '../clock.js';
 import type { DB } from '../db/schema.js';
 import type { Executor, Jobs } from '../jobs/index.js';
+import { purgeQuotas } from './quota.js';
+
+export { recipientQuota, takeQuota, takeQuotas, type Quota } from './quota.js';
 
 export interface OutgoingMail {
   to: string;
@@ -41,6 +44,8 @@ export class Mailer {
     this.mode = options.smtpUrl ? 'smtp' : 'file';
     this.folder = path.join(options.dataDir, 'mail');
     jobs.register('mail.send', (payload: { id: number }, job) => this.deliver(payload.id, job.attempt >= MAX_ATTEMPTS), { maxAttempts: MAX_ATTEMPTS });
+    jobs.register('mail.quotas_cleanup', () => purgeQuotas(this.db, this.clock.now()).then(() => undefined));
+    jobs.every('mail.quotas_cleanup', HOUR);
   }
 
   private getTransport(): Promise<Transporter> {

@@ -47,8 +47,8 @@ const person = {
 
 // The fields of the agency-bundle e-mails.
 const bundle = {
-  added_by: { description: "who added them: the agency's contact, or the administrator who did it for the agency", sample: 'Casey Contact' },
-  organization: { description: 'the name of the agency ("their agency" when none is set)', sample: 'City of Boulder' },
+  added_by: { description: "who added them: the agency's contact, or the administrator who did it for the agency (\"Your agency's contact\" when the name holds a web address)", sample: 'Casey Contact' },
+  organization: { description: 'the name of the agency ("their agency" when none is set, or it holds a web address)', sample: 'City of Boulder' },
 } satisfies Record<string, MergeField>;
 
 const field = (description: string, sample: string, more: Pick<MergeField, 'required' | 'multiline'> = {}): MergeField => ({ description, sample, ...more });
@@ -188,13 +188,16 @@ If this was not you, reset your password now and tell the association:
     name: 'Application received (confirm e-mail address)',
     description: 'Sent when someone applies for membership, with the link that confirms their e-mail address.',
     fields: {
-      name: common.name,
+      name: field(
+        'the name typed on the application (whoever typed it, not yet known to own this address: best left out of the greeting; empty when it holds a web address)',
+        'Pat Inspector',
+      ),
       association: common.association,
       level: field('the membership level applied for', 'Individual'),
       link: field('the link that confirms the e-mail address (valid for 3 days)', 'https://example.org/join/verify/abc123', { required: true }),
     },
     subject: 'Confirm your e-mail address for your {{association}} application',
-    text: `Hello {{name}},
+    text: `Hello,
 
 Thank you for applying for {{level}} membership of {{association}}.
 Please confirm that this is your e-mail address by opening this link within 3 days:
@@ -203,6 +206,32 @@ Please confirm that this is your e-mail address by opening this link within 3 da
 
 After that you will see your invoice and how to pay it.
 If you did not apply, ignore this e-mail and nothing more will happen.
+`,
+  },
+  {
+    key: 'membership.join_attempt',
+    name: 'Application with an address that has an account',
+    description:
+      'Sent instead of the confirmation when someone applies with an e-mail address that already has an account: the form answers the same either way, so it does not tell who has an account, and the owner learns how to log in.',
+    fields: {
+      association: common.association,
+      link: field('the link to the log-in page', 'https://example.org/login', { required: true }),
+      reset_link: field('the link to the "Forgot your password?" page', 'https://example.org/forgot-password'),
+    },
+    subject: 'Your {{association}} account',
+    text: `Hello,
+
+Someone tried to apply for membership of {{association}} with this e-mail address. It already has an account with us, so no new account was made and nothing in yours has changed.
+
+If it was you, log in to see your membership; if you are not a member now, you can apply from the join page once logged in:
+
+{{link}}
+
+Forgot your password, or never chose one? Choose a new one here:
+
+{{reset_link}}
+
+If it was not you, ignore this e-mail.
 `,
   },
   {
@@ -281,7 +310,7 @@ Log in to see the members' pages and your account:
     name: 'Added to an agency membership (new account)',
     description: "Sent when an agency's contact adds someone who has no password yet to the agency membership, with the link to set up their account.",
     fields: {
-      name: person.name,
+      name: field("the name the agency's contact typed for them (best left out of the greeting; empty when it holds a web address)", 'Pat Inspector'),
       association: common.association,
       added_by: bundle.added_by,
       organization: bundle.organization,
@@ -289,7 +318,7 @@ Log in to see the members' pages and your account:
       valid_for: field('how long the link works', '7 days'),
     },
     subject: 'You are now a member of {{association}}',
-    text: `Hello {{name}},
+    text: `Hello,
 
 {{added_by}} has added you to the {{association}} membership of {{organization}}. You can now read the members-only pages of the website.
 
@@ -303,13 +332,14 @@ The link works once. After that, log in with this e-mail address and your passwo
   {
     key: 'membership.bundle_added',
     name: 'Added to an agency membership (existing account)',
-    description: "Sent when an agency's contact adds someone who already has an account and password to the agency membership.",
+    description: "Sent when an agency's contact adds someone who already has an account to the agency membership (their password and links stay as they are).",
     fields: {
       name: person.name,
       association: common.association,
       added_by: bundle.added_by,
       organization: bundle.organization,
       link: field('the link to the log-in page', 'https://example.org/login'),
+      reset_link: field('the link to the "Forgot your password?" page, for someone who has no password yet or forgot it', 'https://example.org/forgot-password'),
     },
     subject: 'You are now a member of {{association}}',
     text: `Hello {{name}},
@@ -319,6 +349,10 @@ The link works once. After that, log in with this e-mail address and your passwo
 Log in with this e-mail address and your usual password:
 
 {{link}}
+
+No password yet, or forgotten it? Choose one here:
+
+{{reset_link}}
 `,
   },
   {

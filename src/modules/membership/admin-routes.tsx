@@ -20,6 +20,7 @@ import { ImportPage, ImportProgress, ImportUploadPage } from './admin-import-vie
 import { MemberActions, MemberFieldValues, MemberListPage, type ActionName } from './admin-views.js';
 import { adminBundlePersonInput, type AdminBundle, type BundleService } from './bundles.js';
 import { AdminBundleSection } from './bundles-views.js';
+import { addedMessage } from './bundles-routes.js';
 import { rejectInput, type MembershipService } from './service.js';
 import { MemberDetail } from './views.js';
 
@@ -192,7 +193,7 @@ export async function adminMemberRoutes(app: FastifyInstance, { members, state, 
     'bundle',
     adminBundlePersonInput,
     (id, input, actor) => bundles.adminAdd(id, input, actor),
-    (v) => (v.created ? `${v.email} is now covered. We e-mailed them a link to set up their account.` : `${v.email} is now covered. We e-mailed them.`),
+    (v) => addedMessage(v.email, v),
   );
   // From the contact's page (a person in the list) or the person's own page (`:person` = `:id`).
   app.post<{ Params: { id: string; person: string } }>('/admin/members/:id/bundle/people/:person/remove', admin, async (request, reply) => {

@@ -15,6 +15,12 @@ const TITLE = 'People covered by your agency membership';
 const notYours = (reply: FastifyReply) =>
   reply.page({ status: 404, title: 'Not found', body: <p>You do not manage an agency membership. Your membership is on <a href="/account">your account page</a>.</p> });
 
+/** What the contact reads after adding someone; it says so when no e-mail went (too many today), and what the person can do instead. */
+export function addedMessage(email: string, added: { created: boolean; emailed: boolean }): string {
+  if (added.emailed) return added.created ? `${email} is now covered. We e-mailed them a link to set up their account.` : `${email} is now covered. We e-mailed them.`;
+  return `${email} is now covered. We did not e-mail them, because many e-mails have gone to this address or from your additions today: please tell them yourself that they can choose a password with “Forgot your password?” on the log-in page.`;
+}
+
 /** /account/bundle…: the contact of an agency membership adds and removes the people it covers. */
 export async function bundleRoutes(app: FastifyInstance, { bundles }: Deps) {
   const member = { preHandler: requireRole('member') };
@@ -35,7 +41,7 @@ export async function bundleRoutes(app: FastifyInstance, { bundles }: Deps) {
     const result = await bundles.add(userId, form.data);
     if (!result.ok) return page(reply, userId, 422, formValues(request.body), result.errors);
     const { email } = form.data;
-    reply.setFlash('success', result.value.created ? `${email} is now covered. We e-mailed them a link to set up their account.` : `${email} is now covered. We e-mailed them.`);
+    reply.setFlash('success', addedMessage(email, result.value));
     return reply.redirect('/account', 303);
   });
 

@@ -1,16 +1,17 @@
 import { z } from 'zod';
-import { iso, type Clock } from '../../core/clock.js';
+import { DAY, iso, type Clock } from '../../core/clock.js';
 import type { Db } from '../../core/db/index.js';
 import type { MembershipStatus } from '../../core/db/schema.js';
 import { email, text } from '../../core/http/forms.js';
 import type { Executor, Jobs } from '../../core/jobs/index.js';
-import type { Mailer } from '../../core/mail/index.js';
+import { recipientQuota, takeQuotas, type Mailer, type Quota } from '../../core/mail/index.js';
 import { ok, refused, type Outcome } from '../../core/result.js';
 import type { SiteState } from '../../core/settings.js';
 import type { AccountsService } from '../accounts/service.js';
 import * as bq from './bundles-queries.js';
 import { addedToBundleMail } from './emails.js';
 import * as q from './queries.js';
+import { nameText } from './names.js';
 
 /**
  * Agency bundles: the contact of an agency membership (their own membership, at a level with a
@@ -20,7 +21,7 @@ import * as q from './queries.js';
  * reminders skip it. History (`bundle_added`, `bundle_removed`) goes on the contact's membership.
  */
 
-export const bundlePersonInput = z.object({ name: text('their name', 120), email: email() });
+export const bundlePersonInput = z.object({ name: nameText('their name'), email: email() });
 export type BundlePersonInput = z.output<typeof bundlePersonInput>;
 
 /** The same, on an admin's page of the contact (where `name` and `email` are the contact's own details). */
@@ -35,18 +36,25 @@ const WORDS = {
     notActive: 'You can add people once your agency membership is active.',
     full: (size: number) => `Your membership covers ${size} people, you included, and all places are taken. Remove someone to add another person.`,
     already: (address: string) => `${address} is already covered by your membership.`,
-    suspended: (address: string) => `${address} cannot be added: their membership is suspended. Ask the association's office.`,
+    // One answer for every account the contact may not take over (its own membership, another agency's, suspended, an administrator): the contact learns no more about it than that.
+    cannot: (address: string) => `${address} cannot be added to your membership. If they should be covered, ask the association's office.`,
+    suspended: (address: string) => `${address} cannot be added to your membership. If they should be covered, ask the association's office.`,
     notCovered: 'That person is not covered by your membership.',
     removed: 'Removed from the agency membership by its contact.',
+    ownMembership: (address: string) => `${address} cannot be added to your membership. If they should be covered, ask the association's office.`,
+    otherAgency: (address: string) => `${address} cannot be added to your membership. If they should be covered, ask the association's office.`,
   },
   admin: {
     noBundle: 'This member does not manage an agency membership.',
     notActive: 'People can be added once this agency membership is active.',
     full: (size: number) => `This agency membership covers ${size} people, its contact included, and all places are taken. Remove someone to add another person.`,
     already: (address: string) => `${address} is already covered by this agency membership.`,
+    cannot: (address: string) => `${address} is an administrator's account: administrators are not covered by agency memberships.`,
     suspended: (address: string) => `${address} cannot be added while their membership is suspended.`,
     notCovered: 'That person is not covered by this agency membership.',
     removed: 'Removed from the agency membership by an admin.',
+    ownMembership: (address: string) => `${address} already has a membership of their own, so they cannot be added to this one.`,
+    otherAgency: (address: string) => `${address} is already covered by another agency's membership.`,
   },
 } satisfies Record<Who, unknown>;
 
@@ -58,6 +66,13 @@ export type AdminBundle =
 interface Options {
   baseUrl: string;
 }
+
+/** What adding a person did: made them an account, and e-mailed them (not when a quota was spent). */
+export type BundleAdded = { created: boolean; emailed: boolean };
+
+/** E-mails a day an agency's contact may make the site send by adding people (decision 0025). */
+export const ADDITIONS_EMAILED_PER_CONTACT = 25;
+const contactQuota = (userId: number): Quota => ({ key: `account:${userId}`, max: ADDITIONS_EMAILED_PER_CONTACT, windowMs: DAY });
 
 export type BundleOwned = NonNullable<Awaited<ReturnType<typeof bq.findBundleOwned>>>;
 
@@ -98,19 +113,19 @@ export class BundleService {
   }
 
   /** The contact adds a person to their bundle. */
-  add(contactUserId: number, input: BundlePersonInput): Promise<Outcome<{ created: boolean }>> {
+  add(contactUserId: number, input: BundlePersonInput): Promise<Outcome<BundleAdded>> {
     return this.addTo({ contactUserId }, input, contactUserId, 'contact');
   }
 
   /** An admin adds a person to the bundle of the membership `bundleId` (the contact's), by the same rules; errors come back keyed by the admin form's fields. */
-  async adminAdd(bundleId: number, input: AdminBundlePersonInput, actorUserId: number): Promise<Outcome<{ created: boolean; email: string }>> {
+  async adminAdd(bundleId: number, input: AdminBundlePersonInput, actorUserId: number): Promise<Outcome<BundleAdded & { email: string }>> {
     const result = await this.addTo({ bundleId }, { name: input.person_name, email: input.person_email }, actorUserId, 'admin');
     if (result.ok) return ok({ ...result.value, email: input.person_email });
     const { name, email, ...rest } = result.errors;
     return refused({ ...rest, ...(name ? { person_name: name } : {}), ...(email ? { person_email: email } : {}) });
   }
 
-  private async addTo(which: { contactUserId: number } | { bundleId: number }, input: BundlePersonInput, actorUserId: number, who: Who): Promise<Outcome<{ created: boolean }>> {
+  private async addTo(which: { contactUserId: number } | { bundleId: number }, input: BundlePersonInput, actorUserId: number, who: Who): Promise<Outcome<BundleAdded>> {
     const say = WORDS[who];
     const found = 'bundleId' in which ? await bq.findBundleById(this.db, which.bundleId) : await bq.findBundleOwned(this.db, which.contactUserId);
     if (!found) return refused({ form: say.noBundle });
@@ -120,9 +135,9 @@ export class BundleService {
     const addedBy = await this.accounts.getUser(who === 'admin' ? actorUserId : found.user_id);
     const site = (await this.state.getSettings()).shortName;
     const now = iso(this.clock.now());
-    const taken = refused<{ created: boolean }>({ email: `${input.email} already has a membership of their own, so they cannot be added to this one.` });
+    const taken = refused<BundleAdded>({ email: say.ownMembership(input.email) });
     try {
-      const result = await this.db.transaction().execute(async (trx): Promise<Outcome<{ created: boolean }>> => {
+      const result = await this.db.transaction().execute(async (trx): Promise<Outcome<BundleAdded>> => {
         await bq.lockBundle(trx, found.id, now);
         // Read again once locked: an admin may have changed its level or status meanwhile.
         const bundle = await bq.findBundleById(trx, found.id);
@@ -132,10 +147,12 @@ export class BundleService {
         let userId: number;
         let setup: { link: string; days: number } | null = null;
         if (existing) {
+          // An administrator (an invited one too) is nobody's to cover: their account, links and password are theirs.
+          if (existing.role === 'admin') return refused({ email: say.cannot(input.email) });
           const membership = await bq.findMembershipOf(trx, existing.id);
           if (membership) {
             if (membership.bundle_id === bundle.id && membership.status === 'active') return refused({ email: say.already(input.email) });
-            if (membership.bundle_id !== null && membership.status === 'active') return refused({ email: `${input.email} is already covered by another agency's membership.` });
+            if (membership.bundle_id !== null && membership.status === 'active') return refused({ email: say.otherAgency(input.email) });
             if (membership.bundle_id === null) return taken;
             // Only a coverage that ended can start again; a suspension stays until an admin reinstates.
             if (membership.status === 'suspended') return refused({ email: say.suspended(input.email) });
@@ -143,9 +160,8 @@ export class BundleService {
           } else {
             await bq.insertCoveredMembership(trx, { user_id: existing.id, level_id: bundle.level_id, bundle_id: bundle.id, organization: bundle.organization, now });
           }
+          // No set-up link for an account that exists: making one would end the links it already has. The e-mail points to "Forgot your password?".
           userId = existing.id;
-          // An account nobody has set a password for yet (e.g. imported) needs a set-up link.
-          if (existing.password_hash === null) setup = await this.accounts.createSetupLink(trx, userId);
         } else {
           userId = await this.accounts.createMemberAccount(trx, { email: input.email, name: input.name, passwordHash: null });
           await bq.insertCoveredMembership(trx, { user_id: userId, level_id: bundle.level_id, bundle_id: bundle.id, organization: bundle.organization, now });
@@ -153,19 +169,25 @@ export class BundleService {
         }
         const name = existing?.name ?? input.name;
         await q.insertEvent(trx, { membership_id: bundle.id, kind: 'bundle_added', detail: `Added ${name} (${input.email}) to the agency membership.`, actor_user_id: actorUserId, created_at: now });
-        await this.mailer.queue(
-          trx,
-          await addedToBundleMail(trx, {
-            to: input.email,
-            name,
-            site,
-            contact: addedBy?.name ?? 'Your agency',
-            organization: bundle.organization,
-            link: setup ? setup.link : `${this.options.baseUrl}/login`,
-            setup: setup ? { days: setup.days } : null,
-          }),
-        );
-        return ok({ created: !existing });
+        // A contact's additions e-mail other people: they count against the address's and the contact's quotas; an admin's do not.
+        const quotas = who === 'contact' ? [recipientQuota(input.email), contactQuota(actorUserId)] : [];
+        const emailed = await takeQuotas(trx, quotas, this.clock.now());
+        if (emailed) {
+          await this.mailer.queue(
+            trx,
+            await addedToBundleMail(trx, {
+              to: input.email,
+              name,
+              site,
+              contact: addedBy?.name ?? 'Your agency',
+              organization: bundle.organization,
+              link: setup ? setup.link : `${this.options.baseUrl}/login`,
+              resetLink: `${this.options.baseUrl}/forgot-password`,
+              setup: setup ? { days: setup.days } : null,
+            }),
+          );
+        }
+        return ok({ created: !existing, emailed });
       });
       if (result.ok) this.jobs.kick();
       return result;

@@ -10,7 +10,8 @@ import * as dq from './directory-queries.js';
 import { DIRECTORY_VISIBILITIES, displayValue, type FieldValue, type MemberFieldsService } from './fields.js';
 import * as fq from './fields-queries.js';
 import { updateMembership } from './queries.js';
-import { memberContactInput } from './service.js';
+import { publicContactInput } from './service.js';
+import { nameText } from './names.js';
 
 /**
  * Member profiles and the members-only directory. A member edits their built-in fields, the board's
@@ -33,8 +34,8 @@ export const PRIVACY_DEFAULTS = { listed: true, show_email: true, show_phone: fa
 export type Privacy = typeof PRIVACY_DEFAULTS;
 
 export const profileInput = z.object({
-  name: text('your full name', 120),
-  ...memberContactInput,
+  name: nameText('your full name'),
+  ...publicContactInput,
   listed: checkbox(),
   show_email: checkbox(),
   show_phone: checkbox(),

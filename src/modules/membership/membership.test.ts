@@ -52,7 +52,7 @@ async function applyAndConfirm(site: TestSite, level: string, email: string) {
   const applicant = new Client(site.app);
   const res = await applicant.submit(`/join/${id}`, application(email));
   expect(res.status).toBe(200);
-  expect(visibleText(res.body)).toContain(`We have sent a link to ${email}`);
+  expect(visibleText(res.body)).toContain(`We have sent a message to ${email}`);
   const [mail] = await mailFor(site, email, since);
   expect(mail!.subject).toBe('Confirm your e-mail address for your CIPCA application');
   const link = linkIn(mail!.text);
@@ -132,13 +132,21 @@ describe('becoming a member', () => {
     expect(fieldError(mismatch.body, 'confirm')).toMatch(/not the same/);
   });
 
-  it('catches a second application with the same e-mail address', async () => {
+  it('answers a second application with the same e-mail address as any other, and tells the owner by e-mail', async () => {
     const { site } = await newSite();
     await applyAndConfirm(site, 'Individual', 'pat@example.org');
+    const since = smtp.messages.length;
     const id = await levelId(site, 'Associate');
-    const res = await new Client(site.app).submit(`/join/${id}`, application('PAT@example.org'));
-    expect(res.status).toBe(422);
-    expect(fieldError(res.body, 'email')).toMatch(/already an account for this e-mail address/);
+    const res = await new Client(site.app).submit(`/join/${id}`, application('PAT@example.org', { name: 'Someone Else' }));
+    const fresh = await new Client(site.app).submit(`/join/${id}`, application('new@example.org'));
+    expect(res.status).toBe(fresh.status);
+    expect(visibleText(res.body)).toBe(visibleText(fresh.body).replace('new@example.org', 'pat@example.org'));
+    const [mail] = await mailFor(site, 'pat@example.org', since);
+    expect(mail!.subject).toBe('Your CIPCA account');
+    expect(mail!.text).toContain('It already has an account with us');
+    const mine = await site.membership.forUser((await site.accounts.findUserByEmail('pat@example.org'))!.id);
+    expect(mine!.level.name).toBe('Individual');
+    expect((await site.accounts.findUserByEmail('pat@example.org'))!.name).toBe('Pat Inspector');
   });
 
   it('makes the confirmation link work once', async () => {

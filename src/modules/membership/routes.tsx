@@ -5,7 +5,7 @@ import { findById } from '../../core/http/params.js';
 import type { SiteService } from '../site/service.js';
 import { fieldFormValues, parseCustomFields, type MemberFieldsService } from './fields.js';
 import { levelInput, type Level } from './levels.js';
-import { applicationInput, liveMembershipMessage, reapplicationInput, type MembershipService } from './service.js';
+import { applicationInput, liveMembershipMessage, reapplicationInput, TOO_MANY_APPLICATIONS, type MembershipService } from './service.js';
 import * as v from './views.js';
 
 interface Deps {
@@ -75,7 +75,7 @@ export async function membershipRoutes(app: FastifyInstance, { membership, site,
           body: <v.ApplicationForm level={level} csrf={reply.csrfToken()} values={formValues(request.body)} errors={result.errors} fields={memberFields} account={{ email: user.email }} />,
         });
       }
-      if (result.value.status === 'pending_verification') return reply.page({ title: 'Check your e-mail', body: <v.CheckYourEmail address={result.value.email} /> });
+      if (result.value.status === 'pending_verification') return reply.page({ title: 'Check your e-mail', body: <v.CheckYourEmail address={result.value.email} visitor={false} /> });
       reply.setFlash(
         'success',
         result.value.status === 'active' ? `Thank you: your ${level.name} membership is active.` : `Thank you: we have received your application for ${level.name} membership.`,
@@ -86,11 +86,11 @@ export async function membershipRoutes(app: FastifyInstance, { membership, site,
     const custom = parseCustomFields(memberFields, request.body);
     const result =
       form.ok && 'values' in custom
-        ? await membership.apply(level, form.data, custom.values)
+        ? await membership.apply(level, form.data, custom.values, { ip: request.ip })
         : { ok: false as const, errors: { ...(form.ok ? {} : form.errors), ...('errors' in custom ? custom.errors : {}) } };
     if (!result.ok) {
       return reply.page({
-        status: 422,
+        status: result.errors.form === TOO_MANY_APPLICATIONS ? 429 : 422,
         title: applicationTitle(level),
         body: <v.ApplicationForm level={level} csrf={reply.csrfToken()} values={formValues(request.body)} errors={result.errors} fields={memberFields} />,
       });

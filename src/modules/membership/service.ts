@@ -7,18 +7,19 @@ import type { Db } from '../../core/db/index.js';
 import type { DB, InvoicesTable, MembershipStatus } from '../../core/db/schema.js';
 import { email, optionalText, text } from '../../core/http/forms.js';
 import type { Jobs } from '../../core/jobs/index.js';
-import type { Mailer } from '../../core/mail/index.js';
+import { recipientQuota, takeQuota, type Mailer, type Quota } from '../../core/mail/index.js';
 import { formatMoney } from '../../core/money.js';
 import { ok, refused, type Outcome } from '../../core/result.js';
 import type { SiteState } from '../../core/settings.js';
 import { formatDate } from '../../core/views/render.js';
 import type { AccountsService } from '../accounts/service.js';
 import type { BillingService, InvoiceRow } from '../billing/service.js';
-import { activatedMail, applicationReceivedMail, approvedMail, invoiceMail, rejectedMail } from './emails.js';
+import { activatedMail, applicationReceivedMail, approvedMail, invoiceMail, joinAttemptMail, rejectedMail } from './emails.js';
 import { duesPeriod, EXAMPLE_LEVELS, type Level, type LevelInput } from './levels.js';
 import * as bq from './bundles-queries.js';
 import * as q from './queries.js';
 import type { FieldValue } from './fields.js';
+import { containsWebAddress, nameText, WEB_ADDRESS_IN_NAME } from './names.js';
 import { saveFieldValues, valuesFor } from './fields-queries.js';
 
 type Invoice = { id: number; number: number; membership_id: number | null; purpose: InvoicesTable['purpose']; status: InvoicesTable['status']; period_end: string | null; total_cents: number; due_at: string; user_id: number };
@@ -38,19 +39,30 @@ export const memberContactInput = {
   postal_code: optionalText('the ZIP code', 20),
 };
 
+/**
+ * The same on the forms of the public and of members (the application, the profile): a name and
+ * an organization reach other people's e-mail, so neither may carry a web or e-mail address. An
+ * admin's edit of a member keeps `memberContactInput`: admins are trusted with their members'
+ * records, and an agency whose legal name is a domain can still be entered there.
+ */
+export const publicContactInput = {
+  ...memberContactInput,
+  organization: memberContactInput.organization.refine((v) => !containsWebAddress(v), WEB_ADDRESS_IN_NAME),
+};
+
 export const applicationInput = z
   .object({
-    name: text('your full name', 120),
+    name: nameText('your full name'),
     email: email(),
     password: newPasswordSchema,
     confirm: z.string().optional(),
-    ...memberContactInput,
+    ...publicContactInput,
   })
   .refine((v) => v.password === v.confirm, { path: ['confirm'], message: 'The two passwords are not the same. Type the password again.' });
 export type ApplicationInput = z.output<typeof applicationInput>;
 
 /** The application of someone logged in (`applyAgain`): their account's address and password are known already. */
-export const reapplicationInput = z.object({ name: text('your full name', 120), ...memberContactInput });
+export const reapplicationInput = z.object({ name: nameText('your full name'), ...publicContactInput });
 export type ReapplicationInput = z.output<typeof reapplicationInput>;
 
 export const rejectInput = z.object({ reason: text('the reason the applicant will read', 2000) });
@@ -97,6 +109,14 @@ export function liveMembershipMessage(m: { status: MembershipStatus; bundle_id: 
 interface Options {
   baseUrl: string;
 }
+
+/** E-mails a day that applications from one network address may make the site send (decision 0025). */
+export const APPLICATIONS_PER_NETWORK_ADDRESS = 20;
+const senderQuota = (ip: string): Quota => ({ key: `ip:${ip}`, max: APPLICATIONS_PER_NETWORK_ADDRESS, windowMs: DAY });
+
+/** The application form's answer past the sender's quota: it says nothing about the address typed. */
+export const TOO_MANY_APPLICATIONS =
+  "Many applications have come from your network today, so we cannot take another one now. Please try again tomorrow, or write to the association's office.";
 
 /**
  * The member lifecycle: levels, applications (apply → confirm e-mail → approval and/or payment →
@@ -163,20 +183,27 @@ export class MembershipService {
 
   // Applications
 
-  async apply(level: Level, input: ApplicationInput, fieldValues: FieldValue[] = []): Promise<Outcome<{ userId: number }>> {
+  /**
+   * Someone applies from the public form. The answer is the same whether or not the address has an
+   * account (decision 0025): a new address gets an account and a confirmation link; an address
+   * that has one gets a note telling its owner how to log in (or, for an application still to be
+   * confirmed, a new confirmation link), and nothing else changes. Both paths hash the password,
+   * so the time taken does not tell either. E-mails count against the address's and the sender's
+   * quotas; past the sender's, the form asks to try later, past the address's, no e-mail goes.
+   */
+  async apply(level: Level, input: ApplicationInput, fieldValues: FieldValue[], meta: { ip: string }): Promise<Outcome<null>> {
     if (!level.public_can_apply || level.archived_at) return refused({ form: 'This membership level is not open for applications.' });
-    const duplicate = refused<{ userId: number }>({
-      email:
-        'There is already an account for this e-mail address. Log in (or use “Forgot your password?” on the log-in page) to see your membership; if you are not a member now, you can then apply from this page with that account.',
-    });
     const chosen = await chooseNewPassword(input.password, { email: input.email, name: input.name });
     if (!chosen.ok) return refused({ password: chosen.message });
-    if (await this.accounts.findUserByEmail(input.email)) return duplicate;
     const passwordHash = chosen.hash;
+    const existing = await this.accounts.findUserByEmail(input.email);
+    if (existing) return this.tellOwner(existing.id, meta);
     const site = (await this.state.getSettings()).shortName;
-    const now = iso(this.clock.now());
+    const now = this.clock.now();
+    const at = iso(now);
     try {
-      const userId = await this.db.transaction().execute(async (trx) => {
+      const result = await this.db.transaction().execute(async (trx): Promise<Outcome<null>> => {
+        if (!(await takeQuota(trx, senderQuota(meta.ip), now))) return refused({ form: TOO_MANY_APPLICATIONS });
         const userId = await this.accounts.createMemberAccount(trx, { email: input.email, name: input.name, passwordHash });
         const { id } = await q.insertMembership(
           trx,
@@ -193,21 +220,50 @@ export class MembershipService {
             region: input.region,
             postal_code: input.postal_code,
           },
-          now,
+          at,
         );
-        await q.insertEvent(trx, { membership_id: id, kind: 'applied', detail: `Applied for ${level.name}.`, actor_user_id: userId, created_at: now });
+        await q.insertEvent(trx, { membership_id: id, kind: 'applied', detail: `Applied for ${level.name}.`, actor_user_id: userId, created_at: at });
         await saveFieldValues(trx, id, fieldValues);
         const link = await this.accounts.createVerificationLink(trx, userId);
-        await this.mailer.queue(trx, await applicationReceivedMail(trx, { to: input.email, name: input.name, site, level: level.name, link }));
-        return userId;
+        if (await takeQuota(trx, recipientQuota(input.email), now)) {
+          await this.mailer.queue(trx, await applicationReceivedMail(trx, { to: input.email, name: input.name, site, level: level.name, link }));
+        }
+        return ok(null);
       });
       this.jobs.kick();
-      return ok({ userId });
+      return result;
     } catch (err) {
-      // Two applications with one address at the same moment: the database's unique e-mail decides.
-      if (await this.accounts.findUserByEmail(input.email)) return duplicate;
+      // Two applications with one address at the same moment: the database's unique e-mail decides, and the second is told like any other.
+      const made = await this.accounts.findUserByEmail(input.email);
+      if (made) return this.tellOwner(made.id, meta);
       throw err;
     }
+  }
+
+  /**
+   * An application came for an address that has an account: e-mail its owner instead of saying so
+   * on the page. An application of theirs still waiting for confirmation gets a new confirmation
+   * link (the earlier one may be lost); any other account, how to log in or choose a password.
+   */
+  private async tellOwner(userId: number, meta: { ip: string }): Promise<Outcome<null>> {
+    const site = (await this.state.getSettings()).shortName;
+    const now = this.clock.now();
+    const result = await this.db.transaction().execute(async (trx): Promise<Outcome<null>> => {
+      if (!(await takeQuota(trx, senderQuota(meta.ip), now))) return refused({ form: TOO_MANY_APPLICATIONS });
+      const owner = await this.accounts.person(trx, userId);
+      if (!owner || !(await takeQuota(trx, recipientQuota(owner.email), now))) return ok(null);
+      const membership = await q.findMembershipByUser(trx, userId);
+      if (membership?.status === 'pending_verification') {
+        const level = (await q.findLevel(trx, membership.level_id))!;
+        const link = await this.accounts.createVerificationLink(trx, userId);
+        await this.mailer.queue(trx, await applicationReceivedMail(trx, { to: owner.email, name: owner.name, site, level: level.name, link }));
+      } else {
+        await this.mailer.queue(trx, await joinAttemptMail(trx, { to: owner.email, site, link: this.link('/login'), resetLink: this.link('/forgot-password') }));
+      }
+      return ok(null);
+    });
+    this.jobs.kick();
+    return result;
   }
 
   /** The applicant opened the link in their e-mail: issue the dues invoice and log them in. */
@@ -312,6 +368,11 @@ export class MembershipService {
         if (!user) return refused({ form: 'Your account no longer exists.' });
         const current = await q.findMembershipByUser(trx, userId);
         if (current && !MAY_APPLY_AGAIN.includes(current.status)) return refused({ form: liveMembershipMessage(current) });
+        // An address not proven yet is e-mailed a confirmation link: that counts like any other such e-mail, before anything changes.
+        const needsLink = !(await this.accounts.hasProvenAddress(trx, userId));
+        if (needsLink && !(await takeQuota(trx, recipientQuota(user.email), now))) {
+          return refused({ form: `We have already sent several e-mails to ${user.email} today. Please apply again tomorrow.` });
+        }
         let membershipId: number;
         if (current) {
           // Only from a status that may apply again: of two submissions at once, the second finds it changed.
@@ -327,7 +388,7 @@ export class MembershipService {
         const applicant = { id: userId, name: input.name, email: user.email };
         await q.insertEvent(trx, { membership_id: membershipId, kind: 'applied', detail: `${current ? 'Applied again' : 'Applied'} for ${level.name}.`, actor_user_id: userId, created_at: at });
         await saveFieldValues(trx, membershipId, fieldValues);
-        if (!(await this.accounts.hasProvenAddress(trx, userId))) {
+        if (needsLink) {
           const link = await this.accounts.createVerificationLink(trx, userId);
           await this.mailer.queue(trx, await applicationReceivedMail(trx, { to: user.email, name: input.name, site: settings.shortName, level: level.name, link }));
           return ok({ status: 'pending_verification' as const, email: user.email });

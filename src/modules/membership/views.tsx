@@ -155,14 +155,22 @@ export function MemberDetailsFields({ values, errors: e, fields }: { values: Val
   );
 }
 
-export function CheckYourEmail({ address }: { address: string }) {
+/**
+ * After an application. A visitor reads the same page whether or not the address has an account
+ * (decision 0025), so it says what the message holds in either case; a logged-in person applying
+ * again is only told to confirm.
+ */
+export function CheckYourEmail({ address, visitor = true }: { address: string; visitor?: boolean }) {
   return (
     <>
       <p>
-        Thank you! We have sent a link to <strong>{address}</strong>. Open it to confirm your address; you will then see your invoice and
-        how to pay it.
+        Thank you! We have sent a message to <strong>{address}</strong>. Open the link in it to confirm your address; you will then see
+        your invoice and how to pay it.{visitor ? ' If this address already has an account with us, the message tells you how to log in instead.' : ''}
       </p>
-      <p>No e-mail after a few minutes? Check your spam folder. The link works for 3 days.</p>
+      <p>
+        No e-mail after a few minutes? Check your spam folder. The link works for 3 days. Please do not apply again today: we send only a
+        few messages a day to one address. If nothing arrives, write to the association's office.
+      </p>
     </>
   );
 }

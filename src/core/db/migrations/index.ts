@@ -9,6 +9,7 @@ import { stripe } from './0006_stripe.js';
 import { mailTemplates } from './0008_mail_templates.js';
 import { twoFactor } from './0010_two_factor.js';
 import { importPublish } from './0011_import_publish.js';
+import { mailQuotas } from './0012_mail_quotas.js';
 
 /** Migrations are code, listed here in order; names never change once released. */
 export function migrationProvider(dialect: Dialect): MigrationProvider {
@@ -24,6 +25,7 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
         '0008_mail_templates': mailTemplates(dialect),
         '0010_two_factor': twoFactor(dialect),
         '0011_import_publish': importPublish(dialect),
+        '0012_mail_quotas': mailQuotas(dialect),
       };
     },
   };
