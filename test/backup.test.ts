@@ -84,6 +84,18 @@ async function siteWithContent(place: Place) {
     .values({ user_id: covered.id, level_id: level.id, status: 'active', ...contact, started_at: now, expires_at: now, auto_renew: 0, bundle_id: null, created_at: now, updated_at: now })
     .returning('id')
     .executeTakeFirstOrThrow();
+  // Enough people between them that the bundle is loaded in a later batch than the member it covers.
+  const fillers = await db
+    .insertInto('users')
+    .values(Array.from({ length: 520 }, (_, i) => ({ email: `filler${i}@example.org`, name: `Filler ${i}`, role: 'member' as const, password_hash: null, created_at: now, updated_at: now })))
+    .returning('id')
+    .execute();
+  for (let i = 0; i < fillers.length; i += 200) {
+    await db
+      .insertInto('memberships')
+      .values(fillers.slice(i, i + 200).map((f) => ({ user_id: f.id, level_id: level.id, status: 'active' as const, ...contact, started_at: now, expires_at: now, auto_renew: 0, bundle_id: null, created_at: now, updated_at: now })))
+      .execute();
+  }
   const agency = await db
     .insertInto('users')
     .values({ email: 'agency@example.org', name: 'Agency Contact', role: 'member', password_hash: null, created_at: now, updated_at: now })
@@ -95,6 +107,11 @@ async function siteWithContent(place: Place) {
     .returning('id')
     .executeTakeFirstOrThrow();
   await db.updateTable('memberships').set({ bundle_id: bundle.id }).where('id', '=', coveredMembership.id).execute();
+
+  await db.insertInto('member_privacy').values({ membership_id: membership.id, listed: 1, show_email: 0, show_phone: 0, show_address: 0, updated_at: now }).execute();
+  // The directory's derived tables filled and nothing left to re-index: a restore must not add any.
+  expect(await hw.directory.refresh()).toBeGreaterThan(0);
+  expect(await db.selectFrom('directory_dirty').selectAll().execute()).toEqual([]);
 
   const settings = await hw.state.getSettings();
   const saved = await hw.admin.saveSettings({ associationName: settings.associationName, shortName: settings.shortName, tagline: settings.tagline, contactEmail: settings.contactEmail, timeZone: settings.timeZone, removeLogo: false }, LOGO);

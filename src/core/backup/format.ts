@@ -91,7 +91,12 @@ export function defaultFileName(now: Date): string {
 /** Files of the data folder a backup leaves out: the SQLite database (copied through SQLite) and other backups. */
 export function isSkippedDataFile(relative: string, databaseFile: string | undefined, absolute: string): boolean {
   const base = path.basename(relative);
-  if (databaseFile && [databaseFile, `${databaseFile}-wal`, `${databaseFile}-shm`, `${databaseFile}-journal`].includes(absolute)) return true;
+  if (databaseFile && isDatabaseFile(absolute, databaseFile)) return true;
+  // The default SQLite database, even when the site now runs on PostgreSQL (a site that moved):
+  // restored onto a SQLite site it would overwrite the database just restored.
+  if (/^headworks\.sqlite(-wal|-shm|-journal)?$/.test(relative)) return true;
   if (/^headworks-backup-.*\.jsonl\.gz(\.partial-\d+)?$/.test(base) || base.includes('.partial-')) return true;
   return relative.split(path.sep).includes('.restore-staging');
 }
+
+export const isDatabaseFile = (absolute: string, databaseFile: string) => [databaseFile, `${databaseFile}-wal`, `${databaseFile}-shm`, `${databaseFile}-journal`].includes(absolute);

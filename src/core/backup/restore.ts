@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../../config.js';
 import { migrationProvider } from '../db/migrations/index.js';
-import { isSkippedDataFile, type Header, type Summary } from './format.js';
+import { isDatabaseFile, isSkippedDataFile, type Header, type Summary } from './format.js';
 import { DamagedBackup, readBackup } from './reader.js';
 import { openTarget, type Target } from './target.js';
 
@@ -105,8 +105,11 @@ export async function restoreBackup(config: Config, file: string, options: { for
     await target.close();
   }
 
+  const databaseFile = config.database.kind === 'sqlite' ? config.database.file : undefined;
   for (const { name, mode } of staged) {
     const to = path.join(config.dataDir, ...name.split('/'));
+    // Never a file over the database just restored.
+    if (databaseFile && isDatabaseFile(to, databaseFile)) continue;
     fs.mkdirSync(path.dirname(to), { recursive: true });
     fs.renameSync(path.join(staging, ...name.split('/')), to);
     fs.chmodSync(to, mode);
