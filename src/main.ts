@@ -1,5 +1,9 @@
+import path from 'node:path';
 import { createHeadworks } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
+import { writeBackup } from './core/backup/backup.js';
+import { RestoreRefused, restoreBackup } from './core/backup/restore.js';
+import { NothingToBackUp } from './core/backup/snapshot.js';
 
 const HELP = `Headworks — association website and membership system
 
@@ -13,9 +17,17 @@ Usage: node dist/main.js [command]   (or: npm run cli -- <command>)
   reset-two-factor <e-mail>  turn off two-factor sign-in for an account whose owner lost
                              their phone and recovery codes (they are told by e-mail)
   jobs run                   run every job that is due now (e-mails, reminders), then exit
+  backup [file or folder]    write the database and the data folder's files (uploads,
+                             secrets, e-mail files) to one file, while the site runs;
+                             by default headworks-backup-YYYYMMDD-HHMMSS.jsonl.gz here
+  restore <file> [--force]   replace the database and the data folder's files with a
+                             backup's; stop the site first. Refuses a database that has
+                             content unless --force is given
   help                       show this text
 
 Settings come from the environment; see the README.`;
+
+const count = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
 async function main(argv: string[]) {
   const [command = 'serve', ...rest] = argv;
@@ -77,6 +89,48 @@ async function main(argv: string[]) {
     console.log(`Ran ${ran} job(s); ${failed} failed and will be retried.`);
     await hw.close();
     return failed > 0 ? 1 : 0;
+  }
+
+  if (command === 'backup') {
+    if (rest.length > 1) {
+      console.error('Usage: npm run cli -- backup [file or folder]');
+      return 2;
+    }
+    try {
+      const made = await writeBackup(config, rest[0]);
+      const kb = Math.max(1, Math.round(made.bytes / 1024));
+      console.log(`Backup written to ${made.file} (${kb} KB): ${count(made.rows, 'row')} in ${count(made.tables, 'table')}, ${count(made.files, 'file')} of the data folder.`);
+      console.log('It holds password hashes and the site\'s secrets: keep it where only administrators can read it.');
+      return 0;
+    } catch (err) {
+      if (!(err instanceof NothingToBackUp)) throw err;
+      console.error(err.message);
+      return 1;
+    }
+  }
+
+  if (command === 'restore') {
+    const force = rest.includes('--force');
+    const files = rest.filter((a) => a !== '--force');
+    if (files.length !== 1 || files[0]!.startsWith('--')) {
+      console.error('Usage: npm run cli -- restore <file> [--force]   (stop the site first)');
+      return 2;
+    }
+    try {
+      const done = await restoreBackup(config, path.resolve(files[0]!), { force });
+      const h = done.header;
+      console.log(`Restored ${files[0]} (made ${h.created_at} by Headworks ${h.app_version} on ${h.dialect}) into the ${config.database.kind} database:`);
+      console.log(`  ${count(done.rows, 'row')} in ${count(done.tables, 'table')}, ${count(done.files, 'file')} in the data folder (${config.dataDir}).`);
+      if (done.replaced.length) console.log(`  Replaced what was there before (${done.replaced.reduce((n, c) => n + c.rows, 0)} rows; --force).`);
+      if (done.migrated.length) console.log(`  The backup was older than this version: ran ${done.migrated.join(', ')}.`);
+      if (done.otherFiles) console.log(`  Left ${done.otherFiles} file(s) of the data folder that are not in the backup as they were.`);
+      console.log('You can start the site.');
+      return 0;
+    } catch (err) {
+      if (!(err instanceof RestoreRefused) && !(err instanceof Error && err.message.startsWith('The restore stopped'))) throw err;
+      console.error(err.message);
+      return 1;
+    }
   }
 
   if (command !== 'serve') {
