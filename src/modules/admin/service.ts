@@ -2,6 +2,8 @@ import crypto from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
+import { changesOf, recordAudit, type Actor } from '../../core/audit/index.js';
+import type { Clock } from '../../core/clock.js';
 import { checkbox, optionalText, text } from '../../core/http/forms.js';
 import { ok, refused, type Outcome } from '../../core/result.js';
 import type { SiteSettings, SiteState } from '../../core/settings.js';
@@ -36,6 +38,15 @@ const IMAGE_TYPES: { ext: string; test: (b: Buffer) => boolean }[] = [
   { ext: 'gif', test: (b) => b.subarray(0, 6).toString('latin1') === 'GIF89a' || b.subarray(0, 6).toString('latin1') === 'GIF87a' },
 ];
 
+const SETTING_LABELS: Record<keyof SiteSettings, string> = {
+  associationName: "Association's name",
+  shortName: 'Short name',
+  tagline: 'Tagline',
+  contactEmail: 'Contact e-mail address',
+  timeZone: 'Time zone',
+  logo: 'Logo',
+};
+
 const MAX_LOGO_BYTES = 2 * 1024 * 1024;
 
 export const UPLOAD_TYPES: Record<string, string> = { png: 'image/png', jpg: 'image/jpeg', webp: 'image/webp', gif: 'image/gif' };
@@ -47,6 +58,7 @@ export class AdminService {
     private db: Db,
     private state: SiteState,
     dataDir: string,
+    private clock: Clock,
   ) {
     this.uploadsDir = path.join(dataDir, 'uploads');
   }
@@ -54,7 +66,7 @@ export class AdminService {
   getSettings = () => this.state.getSettings();
 
   /** Save the settings; a logo is accepted only when its bytes are a PNG, JPEG, WebP or GIF image. */
-  async saveSettings(input: SettingsInput, logo: Buffer | undefined): Promise<Outcome<SiteSettings>> {
+  async saveSettings(input: SettingsInput, logo: Buffer | undefined, by?: Actor): Promise<Outcome<SiteSettings>> {
     let logoName: string | undefined;
     if (logo && logo.length > MAX_LOGO_BYTES) return refused({ logo: 'The logo is larger than 2 MB. Save it smaller (about 96 pixels high is enough) and upload it again.' });
     if (logo && logo.length > 0) {
@@ -74,7 +86,12 @@ export class AdminService {
     };
     let version = '';
     await this.db.transaction().execute(async (trx) => {
+      const before = await this.state.getSettings(trx);
       await this.state.saveSettings(trx, values);
+      const changes = changesOf<SiteSettings>(before, { ...before, ...values }, SETTING_LABELS);
+      if (changes.length) {
+        await recordAudit(trx, by, this.clock.now().toISOString(), { action: 'settings.changed', summary: 'Changed the settings', subject: { type: 'settings', label: 'Settings' }, changes });
+      }
       version = await this.state.bump(trx);
     });
     this.state.noteChanged(version);

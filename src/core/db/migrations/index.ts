@@ -7,6 +7,7 @@ import { memberFields } from './0004_member_fields.js';
 import { memberAdmin } from './0005_member_admin.js';
 import { stripe } from './0006_stripe.js';
 import { mailTemplates } from './0008_mail_templates.js';
+import { auditLog } from './0013_audit_log.js';
 
 /** Migrations are code, listed here in order; names never change once released. */
 export function migrationProvider(dialect: Dialect): MigrationProvider {
@@ -20,6 +21,7 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
         '0005_member_admin': memberAdmin(dialect),
         '0006_stripe': stripe(dialect),
         '0008_mail_templates': mailTemplates(dialect),
+        '0013_audit_log': auditLog(dialect),
       };
     },
   };
