@@ -88,7 +88,7 @@ const show = (v: Shown) => (v === null || v === undefined ? '' : typeof v === 'b
  * words shown). Fields named in `secret` say only that they changed.
  */
 export function changesOf<T extends object>(
-  before: Partial<T>,
+  before: object,
   after: Partial<T>,
   labels: Partial<Record<keyof T & string, string>>,
   options: { secret?: (keyof T & string)[]; format?: Partial<Record<keyof T & string, (v: Shown) => string>> } = {},
@@ -96,7 +96,7 @@ export function changesOf<T extends object>(
   const out: Change[] = [];
   for (const [key, field] of Object.entries(labels) as [keyof T & string, string][]) {
     const format = options.format?.[key] ?? show;
-    const a = format(before[key] as Shown);
+    const a = format((before as Partial<T>)[key] as Shown);
     const b = format(after[key] as Shown);
     if (a === b) continue;
     out.push(options.secret?.includes(key) ? { field, before: '', after: '', hidden: true } : { field, before: a, after: b });

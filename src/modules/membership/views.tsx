@@ -450,6 +450,9 @@ export function MemberDetail(props: {
           </li>
         ))}
       </ol>
+      <p>
+        <a href={`/admin/audit?person=${user.id}`}>History of admin changes</a> (who changed what, when and from where)
+      </p>
     </>
   );
 }
