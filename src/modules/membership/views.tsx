@@ -451,7 +451,7 @@ export function MemberDetail(props: {
         ))}
       </ol>
       <p>
-        <a href={`/admin/audit?person=${user.id}`}>History of admin changes</a> (who changed what, when and from where)
+        <a href={`/admin/audit?person=${membership.user_id}`}>History of admin changes</a> (who changed what, when and from where)
       </p>
     </>
   );
