@@ -42,7 +42,7 @@ function Entry({ row, timeZone }: { row: AuditRow; timeZone: string }) {
   return (
     <li class="audit-entry card">
       <p class="audit-head">
-        <strong>{row.summary}</strong>
+        <strong>{row.summary}</strong>{' '}
         <span class="badge">{actionLabel(row.action)}</span>
       </p>
       <dl class="audit-meta">
