@@ -40,7 +40,7 @@ function KindSelect({ value }: { value: string }) {
 function Entry({ row, timeZone }: { row: AuditRow; timeZone: string }) {
   const changes = parseChanges(row.changes);
   return (
-    <li class="audit-entry card">
+    <li class="audit-entry">
       <p class="audit-head">
         <strong>{row.summary}</strong>{' '}
         <span class="badge">{actionLabel(row.action)}</span>
@@ -123,7 +123,7 @@ export function AuditPage(props: {
           ]}
         />
         <KindSelect value={params.kind} />
-        <Field name="from" label="From (date)" type="date" value={params.from} error={props.errors.from} hint="YYYY-MM-DD, in the association's time zone." />
+        <Field name="from" label="From (date)" type="date" value={params.from} error={props.errors.from} hint={`Whole days in the association's time zone (${props.timeZone}).`} />
         <Field name="to" label="Until (date, included)" type="date" value={params.to} error={props.errors.to} />
         <div class="form-actions">
           <button type="submit">Show entries</button>
