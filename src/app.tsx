@@ -11,6 +11,8 @@ import { SiteState, type SiteSettings } from './core/settings.js';
 import { accountRoutes } from './modules/accounts/routes.js';
 import { AccountsService } from './modules/accounts/service.js';
 import { adminRoutes } from './modules/admin/routes.js';
+import { auditRoutes } from './modules/admin/audit-routes.js';
+import { AuditLog } from './core/audit/queries.js';
 import { AdminService } from './modules/admin/service.js';
 import { billingRoutes } from './modules/billing/routes.js';
 import { BillingService } from './modules/billing/service.js';
@@ -78,7 +80,7 @@ export async function createHeadworks(config: Config, options: { clock?: Clock }
     const mailer = new Mailer(db, jobs, clock, { smtpUrl: config.smtpUrl, from: config.mailFrom, dataDir: config.dataDir });
     const site = new SiteService(db, clock, state);
     const accounts = new AccountsService(db, clock, sessions, mailer, jobs, state, { baseUrl: config.baseUrl, twoFactorKey: secrets.twoFactorKey });
-    const admin = new AdminService(db, state, config.dataDir);
+    const admin = new AdminService(db, state, config.dataDir, clock);
     const billing = new BillingService(db, clock, state);
     const membership = new MembershipService(db, clock, state, accounts, billing, mailer, jobs, sessions, { baseUrl: config.baseUrl });
     const adminMembers = new AdminMembersService(db, clock, state, jobs, membership, accounts);
@@ -162,6 +164,7 @@ export async function createHeadworks(config: Config, options: { clock?: Clock }
         };
       },
     });
+    await app.register(auditRoutes, { log: new AuditLog(db), state });
     await app.register(mailRoutes, { mailer, state, baseUrl: config.baseUrl, templates: new MailTemplateService(db, clock) });
     await app.register(billingRoutes, { billing, state });
     await app.register(stripeRoutes, { stripe, autoRenewal });

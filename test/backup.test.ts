@@ -114,7 +114,7 @@ async function siteWithContent(place: Place) {
   expect(await db.selectFrom('directory_dirty').selectAll().execute()).toEqual([]);
 
   const settings = await hw.state.getSettings();
-  const saved = await hw.admin.saveSettings({ associationName: settings.associationName, shortName: settings.shortName, tagline: settings.tagline, contactEmail: settings.contactEmail, timeZone: settings.timeZone, removeLogo: false }, LOGO);
+  const saved = await hw.admin.saveSettings({ associationName: settings.associationName, shortName: settings.shortName, tagline: settings.tagline, contactEmail: settings.contactEmail, timeZone: settings.timeZone, removeLogo: false, requireAdminTwoFactor: false }, LOGO);
   expect(saved.ok).toBe(true);
   await hw.mailer.queue(db, { to: MEMBER.email, subject: 'Dues reminder', text: 'Your dues are due.' });
   const browser = new Client(hw.app);

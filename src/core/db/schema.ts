@@ -410,6 +410,28 @@ export interface DirectoryDirtyTable {
   membership_id: number;
 }
 
+/** One admin action (core/audit); copies who and what, so it never depends on other rows. */
+export interface AuditLogTable {
+  id: Generated<number>;
+  created_at: Timestamp;
+  actor_kind: 'user' | 'stripe';
+  /** The admin's user id when it was written; the row may be gone since. */
+  actor_user_id: number | null;
+  actor_name: string;
+  actor_email: string;
+  ip: string | null;
+  action: string;
+  summary: string;
+  subject_type: string | null;
+  subject_id: number | null;
+  subject_label: string;
+  /** The person the action concerns (a member, an invited admin, an invoice's payer). */
+  person_user_id: number | null;
+  person_name: string | null;
+  /** JSON: [{ field, before, after }]; a secret's values are never stored, only "changed". */
+  changes: string;
+}
+
 export interface DB {
   users: UsersTable;
   sessions: SessionsTable;
@@ -445,4 +467,5 @@ export interface DB {
   directory_cards: DirectoryCardsTable;
   directory_terms: DirectoryTermsTable;
   directory_dirty: DirectoryDirtyTable;
+  audit_log: AuditLogTable;
 }

@@ -14,6 +14,7 @@ const ADMIN_MENU = [
   { href: '/admin/mail', title: 'Sent mail' },
   { href: '/admin/mail/templates', title: 'E-mail templates' },
   { href: '/admin/settings', title: 'Settings' },
+  { href: '/admin/audit', title: 'Audit log' },
 ];
 
 const isCurrent = (path: string, href: string) => (href === '/' || href === '/admin' ? path === href : path === href || path.startsWith(`${href}/`));

@@ -1,3 +1,4 @@
+import { actorOf } from '../../core/audit/index.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ComponentChildren } from 'preact';
 import { requireRole, safeNext } from '../../core/auth/guards.js';
@@ -171,7 +172,7 @@ export async function accountRoutes(app: FastifyInstance, { accounts, state, sec
 
   app.post('/admin/users/invite', admin, async (request, reply) => {
     const form = parseForm(inviteInput, request.body);
-    const result = form.ok ? await accounts.inviteAdmin(request.user!, form.data) : form;
+    const result = form.ok ? await accounts.inviteAdmin(request.user!, form.data, actorOf(request)) : form;
     if (!result.ok) {
       return reply.page({
         status: 422,

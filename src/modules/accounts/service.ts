@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { recordAudit, type Actor } from '../../core/audit/index.js';
 import { addMs, DAY, HOUR, iso, MINUTE, type Clock } from '../../core/clock.js';
 import { chooseNewPassword, newPasswordSchema, verifyPassword } from '../../core/auth/passwords.js';
 import type { Sessions, SessionUser } from '../../core/auth/sessions.js';
@@ -241,7 +242,7 @@ export class AccountsService {
   }
 
   /** An admin invites another admin: a new account with a set-up link, or a member promoted. */
-  async inviteAdmin(inviter: SessionUser, input: z.output<typeof inviteInput>): Promise<Outcome<'invited' | 'promoted'>> {
+  async inviteAdmin(inviter: SessionUser, input: z.output<typeof inviteInput>, by?: Actor): Promise<Outcome<'invited' | 'promoted'>> {
     const existing = await q.findUserByEmail(this.db, input.email);
     const pending = existing?.role === 'admin' && existing.password_hash === null;
     if (existing?.role === 'admin' && !pending) return refused({ email: `${input.email} is already an administrator.` });
@@ -250,6 +251,13 @@ export class AccountsService {
     const outcome = await this.db.transaction().execute(async (trx) => {
       if (existing && !pending) {
         await q.updateUser(trx, existing.id, { role: 'admin', updated_at: iso(now) });
+        await recordAudit(trx, by, iso(now), {
+          action: 'admin.promoted',
+          summary: `Made ${existing.name} an administrator`,
+          subject: { type: 'user', id: existing.id, label: `${existing.name} <${existing.email}>` },
+          person: { userId: existing.id, name: existing.name },
+          changes: [{ field: 'Role', before: 'member', after: 'administrator' }],
+        });
         await this.mailer.queue(trx, await promotedMail(trx, { to: existing.email, name: existing.name, site, inviter: inviter.name, link: this.link('/admin') }));
         return 'promoted' as const;
       }
@@ -258,6 +266,14 @@ export class AccountsService {
       await q.expireTokensFor(trx, id, 'setup', iso(now));
       const token = randomToken();
       await q.insertToken(trx, { token_hash: sha256(token), user_id: id, purpose: 'setup', created_at: iso(now), expires_at: iso(addMs(now, INVITE_TTL_MS)) });
+      // The set-up link is a secret: the entry says an invitation went out, never its address.
+      await recordAudit(trx, by, iso(now), {
+        action: 'admin.invited',
+        summary: `${existing ? 'Sent a new invitation to' : 'Invited'} ${input.name} as an administrator`,
+        subject: { type: 'user', id, label: `${input.name} <${input.email}>` },
+        person: { userId: id, name: input.name },
+        changes: existing ? [] : [{ field: 'Role', before: '', after: 'administrator (invited)' }],
+      });
       await this.mailer.queue(
         trx,
         await adminInviteMail(trx, { to: input.email, name: input.name, link: this.link(`/setup/${token}`), site, inviter: inviter.name, days: INVITE_TTL_MS / DAY }),

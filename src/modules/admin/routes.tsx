@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { actorOf } from '../../core/audit/index.js';
 import { requireRole } from '../../core/auth/guards.js';
 import { formValues, parseForm } from '../../core/http/forms.js';
 import type { SiteSettings } from '../../core/settings.js';
@@ -46,7 +47,7 @@ export async function adminRoutes(app: FastifyInstance, deps: Deps) {
     const body = (request.body ?? {}) as Record<string, unknown>;
     const logo = Buffer.isBuffer(body.logo) ? body.logo : undefined;
     const form = parseForm(settingsInput, body);
-    const saved = form.ok ? await deps.admin.saveSettings(form.data, logo, { hasTwoFactor: await deps.hasTwoFactor(request.user!.id) }) : form;
+    const saved = form.ok ? await deps.admin.saveSettings(form.data, logo, { hasTwoFactor: await deps.hasTwoFactor(request.user!.id) }, actorOf(request)) : form;
     if (!saved.ok) return reply.page(await settingsPage(reply.csrfToken(), formValues(body), saved.errors));
     reply.setFlash('success', 'The settings were saved.');
     return reply.redirect('/admin/settings', 303);

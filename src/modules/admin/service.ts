@@ -2,6 +2,8 @@ import crypto from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
+import { changesOf, recordAudit, type Actor } from '../../core/audit/index.js';
+import type { Clock } from '../../core/clock.js';
 import { checkbox, optionalText, text } from '../../core/http/forms.js';
 import { ok, refused, type Outcome } from '../../core/result.js';
 import type { SiteSettings, SiteState } from '../../core/settings.js';
@@ -37,6 +39,16 @@ const IMAGE_TYPES: { ext: string; test: (b: Buffer) => boolean }[] = [
   { ext: 'gif', test: (b) => b.subarray(0, 6).toString('latin1') === 'GIF89a' || b.subarray(0, 6).toString('latin1') === 'GIF87a' },
 ];
 
+const SETTING_LABELS: Record<keyof SiteSettings, string> = {
+  associationName: "Association's name",
+  shortName: 'Short name',
+  tagline: 'Tagline',
+  contactEmail: 'Contact e-mail address',
+  timeZone: 'Time zone',
+  logo: 'Logo',
+  requireAdminTwoFactor: 'Require two-factor sign-in for all administrators',
+};
+
 const MAX_LOGO_BYTES = 2 * 1024 * 1024;
 
 export const UPLOAD_TYPES: Record<string, string> = { png: 'image/png', jpg: 'image/jpeg', webp: 'image/webp', gif: 'image/gif' };
@@ -48,6 +60,7 @@ export class AdminService {
     private db: Db,
     private state: SiteState,
     dataDir: string,
+    private clock: Clock,
   ) {
     this.uploadsDir = path.join(dataDir, 'uploads');
   }
@@ -55,7 +68,7 @@ export class AdminService {
   getSettings = () => this.state.getSettings();
 
   /** Save the settings; a logo is accepted only when its bytes are a PNG, JPEG, WebP or GIF image. */
-  async saveSettings(input: SettingsInput, logo: Buffer | undefined, actor: { hasTwoFactor: boolean } = { hasTwoFactor: false }): Promise<Outcome<SiteSettings>> {
+  async saveSettings(input: SettingsInput, logo: Buffer | undefined, actor: { hasTwoFactor: boolean } = { hasTwoFactor: false }, by?: Actor): Promise<Outcome<SiteSettings>> {
     const current = await this.state.getSettings();
     // Whoever turns the requirement on must already pass it, so nobody locks the board out by accident.
     if (input.requireAdminTwoFactor && current.requireAdminTwoFactor !== 'on' && !actor.hasTwoFactor) {
@@ -83,7 +96,12 @@ export class AdminService {
     };
     let version = '';
     await this.db.transaction().execute(async (trx) => {
+      const before = await this.state.getSettings(trx);
       await this.state.saveSettings(trx, values);
+      const changes = changesOf<SiteSettings>(before, { ...before, ...values }, SETTING_LABELS);
+      if (changes.length) {
+        await recordAudit(trx, by, this.clock.now().toISOString(), { action: 'settings.changed', summary: 'Changed the settings', subject: { type: 'settings', label: 'Settings' }, changes });
+      }
       version = await this.state.bump(trx);
     });
     this.state.noteChanged(version);

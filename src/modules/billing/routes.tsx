@@ -1,3 +1,4 @@
+import { actorOf } from '../../core/audit/index.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { requireRole } from '../../core/auth/guards.js';
@@ -105,7 +106,7 @@ export async function billingRoutes(app: FastifyInstance, { billing, state }: De
     if (!invoice) return reply.callNotFound();
     const form = parseForm(paymentInput, request.body);
     const result = form.ok
-      ? await billing.recordPayment(invoice.id, { method: form.data.method, amountCents: form.data.amount, reference: form.data.reference, actorUserId: request.user!.id })
+      ? await billing.recordPayment(invoice.id, { method: form.data.method, amountCents: form.data.amount, reference: form.data.reference, actorUserId: request.user!.id, by: actorOf(request) })
       : form;
     if (!result.ok) {
       return detailPage(reply, (await billing.get(invoice.id))!, { form: 'payment', values: formValues(request.body), errors: result.errors });
@@ -131,6 +132,7 @@ export async function billingRoutes(app: FastifyInstance, { billing, state }: De
           amountCents: form.data.refund_amount,
           reference: form.data.refund_reference,
           actorUserId: request.user!.id,
+          by: actorOf(request),
         })
       : form;
     if (!result.ok) {
@@ -154,7 +156,7 @@ export async function billingRoutes(app: FastifyInstance, { billing, state }: De
     const closed = billing.notVoidable(invoice);
     if (closed) return detailPage(reply, invoice, { form: 'void', values: formValues(request.body), errors: { form: closed } });
     const form = parseForm(voidInput, request.body);
-    const result = form.ok ? await billing.voidInvoice(invoice.id, { reason: form.data.reason, actorUserId: request.user!.id }) : form;
+    const result = form.ok ? await billing.voidInvoice(invoice.id, { reason: form.data.reason, actorUserId: request.user!.id, by: actorOf(request) }) : form;
     if (!result.ok) {
       return detailPage(reply, (await billing.get(invoice.id))!, { form: 'void', values: formValues(request.body), errors: result.errors });
     }

@@ -1,4 +1,5 @@
 import type { Transaction } from 'kysely';
+import { recordAudit, type AuditBy } from '../../core/audit/index.js';
 import { iso, type Clock } from '../../core/clock.js';
 import type { Db } from '../../core/db/index.js';
 import type { Executor } from '../../core/jobs/index.js';
@@ -43,6 +44,8 @@ export interface PaymentInput {
   /** The payment processor's id for this payment (e.g. a Stripe payment intent): recorded once. */
   externalId?: string | null;
   actorUserId: number | null;
+  /** Who to name in the audit log (an admin, or Stripe); nothing is logged without it. */
+  by?: AuditBy;
 }
 
 export interface RefundInput {
@@ -51,11 +54,13 @@ export interface RefundInput {
   /** How the money went back; by default the way the last payment came in. */
   method?: PaymentMethod;
   actorUserId: number | null;
+  by?: AuditBy;
 }
 
 export interface VoidInput {
   reason: string;
   actorUserId: number | null;
+  by?: AuditBy;
 }
 
 export interface PaymentOutcome {
@@ -220,6 +225,19 @@ export class BillingService {
     return invoice;
   }
 
+  /** An audit log entry about an invoice, naming the member it is for. */
+  private async audit(trx: Transaction<DB>, by: AuditBy | undefined, now: string, invoice: InvoiceRow, action: string, summary: string, changes: { field: string; before: string; after: string }[]) {
+    if (!by) return;
+    const payer = await q.findInvoiceWithUser(trx, invoice.id);
+    await recordAudit(trx, by, now, {
+      action,
+      summary: payer ? `${summary} (${payer.user_name})` : summary,
+      subject: { type: 'invoice', id: invoice.id, label: `Invoice ${invoice.number}` },
+      person: payer ? { userId: payer.user_id, name: payer.user_name } : null,
+      changes,
+    });
+  }
+
   /** Run `work` in a transaction; a Refusal rolls it back and becomes a refused outcome. */
   private async decide<T>(work: (trx: Transaction<DB>, now: string) => Promise<T>): Promise<Outcome<T>> {
     try {
@@ -297,6 +315,12 @@ export class BillingService {
       });
       const paidNow = input.amountCents === balance;
       const remaining = balance - input.amountCents;
+      await this.audit(trx, input.by, now, invoice, 'invoice.payment', `Recorded a payment of ${formatMoney(input.amountCents)} on invoice ${invoice.number}`, [
+        { field: 'Amount', before: '', after: formatMoney(input.amountCents) },
+        { field: 'Method', before: '', after: PAYMENT_METHODS[input.method] },
+        ...(reference ? [{ field: 'Reference', before: '', after: reference }] : []),
+        ...(paidNow ? [{ field: 'Status', before: 'unpaid', after: 'paid' }] : []),
+      ]);
       await q.insertEvent(trx, {
         invoice_id: invoice.id,
         action: 'payment',
@@ -396,6 +420,12 @@ export class BillingService {
         created_at: now,
       });
       const fully = input.amountCents === received && invoice.status === 'paid';
+      await this.audit(trx, input.by, now, invoice, 'invoice.refund', `Recorded a refund of ${formatMoney(input.amountCents)} on invoice ${invoice.number}`, [
+        { field: 'Amount', before: '', after: formatMoney(input.amountCents) },
+        { field: 'Method', before: '', after: PAYMENT_METHODS[method] },
+        ...(reference ? [{ field: 'Reference', before: '', after: reference }] : []),
+        ...(fully ? [{ field: 'Status', before: 'paid', after: 'refunded' }] : []),
+      ]);
       await q.insertEvent(trx, {
         invoice_id: invoice.id,
         action: 'refund',
@@ -426,6 +456,10 @@ export class BillingService {
         throw new Refusal({ form: `${formatMoney(received)} has been received for invoice ${invoice.number}: refund it before voiding the invoice.` });
       }
       const voided = await q.updateInvoice(trx, invoice.id, { status: 'void', updated_at: now });
+      await this.audit(trx, input.by, now, invoice, 'invoice.void', `Voided invoice ${invoice.number}`, [
+        { field: 'Status', before: 'unpaid', after: 'void' },
+        { field: 'Reason', before: '', after: reason },
+      ]);
       await q.insertEvent(trx, { invoice_id: invoice.id, action: 'void', detail: `Voided: ${reason}`, actor_user_id: input.actorUserId, created_at: now });
       return voided;
     });

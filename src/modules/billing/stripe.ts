@@ -3,6 +3,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { Transaction } from 'kysely';
 import type Stripe from 'stripe';
 import type { Config } from '../../config.js';
+import { STRIPE } from '../../core/audit/index.js';
 import { iso, type Clock } from '../../core/clock.js';
 import type { Db } from '../../core/db/index.js';
 import type { DB } from '../../core/db/schema.js';
@@ -217,6 +218,7 @@ export class StripePayments {
       reference: input.reference,
       externalId: intent.id,
       actorUserId: null,
+      by: STRIPE,
     });
     return { kind: 'paid', paymentIntentId: intent.id, payment };
   }
@@ -266,7 +268,7 @@ export class StripePayments {
   }
 
   private async recordCardPayment(invoiceId: number, amountCents: number, externalId: string, reference: string): Promise<WebhookResult> {
-    const result = await this.billing.recordPayment(invoiceId, { method: 'card', amountCents, reference, externalId, actorUserId: null });
+    const result = await this.billing.recordPayment(invoiceId, { method: 'card', amountCents, reference, externalId, actorUserId: null, by: STRIPE });
     if (result.ok) return { ok: true, outcome: result.value.alreadyRecorded ? 'already recorded' : 'paid' };
     // Money Stripe took that the invoice can no longer take (paid another way, e.g. a second
     // Checkout or a check, refunded, or voided): it goes back to the card by itself.

@@ -1,3 +1,4 @@
+import { actorOf } from '../../core/audit/index.js';
 import type { FastifyInstance } from 'fastify';
 import { requireRole } from '../../core/auth/guards.js';
 import type { Mailer } from '../../core/mail/index.js';
@@ -69,7 +70,7 @@ export async function mailRoutes(
         ),
       });
     }
-    const saved = await templates.save(found.definition.key, checked.value, request.user!.id);
+    const saved = await templates.save(found.definition.key, checked.value, request.user!.id, actorOf(request));
     if (!saved.ok) {
       reply.setFlash('error', saved.errors.form ?? 'The e-mail was not saved.');
       return reply.redirect(`/admin/mail/templates/${found.definition.key}`, 303);
@@ -80,7 +81,7 @@ export async function mailRoutes(
 
   app.post<{ Params: { key: string } }>('/admin/mail/templates/:key/restore', admin, async (request, reply) => {
     const definition = templateDefinition(request.params.key);
-    if (!definition || !(await templates.restoreDefault(definition.key))) return reply.callNotFound();
+    if (!definition || !(await templates.restoreDefault(definition.key, actorOf(request)))) return reply.callNotFound();
     reply.setFlash('success', `The e-mail "${definition.name}" uses the default text again.`);
     return reply.redirect(`/admin/mail/templates/${definition.key}`, 303);
   });

@@ -1,5 +1,7 @@
 import { z } from 'zod';
+import { changesOf, recordAudit, type Actor } from '../../core/audit/index.js';
 import { iso, type Clock } from '../../core/clock.js';
+import type { Executor } from '../../core/jobs/index.js';
 import type { Db } from '../../core/db/index.js';
 import { text } from '../../core/http/forms.js';
 import { ok, refused, type Outcome } from '../../core/result.js';
@@ -67,23 +69,39 @@ export class MailTemplateService {
     return Object.keys(errors).length ? refused(errors) : ok(input);
   }
 
-  async save(key: string, input: TemplateInput, actorUserId: number): Promise<Outcome<null>> {
+  async save(key: string, input: TemplateInput, actorUserId: number, by?: Actor): Promise<Outcome<null>> {
     const definition = templateDefinition(key);
     if (!definition) return refused({ form: 'There is no such e-mail template.' });
     const checked = this.check(definition, input);
     if (!checked.ok) return checked;
-    // The default word for word is no edit: keep following the default as it changes.
-    if (input.subject === definition.subject && input.text === definition.text) {
-      await deleteOverride(this.db, key);
-      return ok(null);
-    }
-    await saveOverride(this.db, { key, subject: input.subject, text_body: input.text, updated_at: iso(this.clock.now()), updated_by: actorUserId });
+    const now = iso(this.clock.now());
+    await this.db.transaction().execute(async (trx) => {
+      const before = await this.wording(trx, definition);
+      // The default word for word is no edit: keep following the default as it changes.
+      if (input.subject === definition.subject && input.text === definition.text) await deleteOverride(trx, key);
+      else await saveOverride(trx, { key, subject: input.subject, text_body: input.text, updated_at: now, updated_by: actorUserId });
+      const changes = changesOf(before, { subject: input.subject, text: input.text }, { subject: 'Subject', text: 'Text' });
+      if (changes.length) await recordAudit(trx, by, now, { action: 'mail.template_changed', summary: `Changed the e-mail template “${definition.name}”`, subject: { type: 'mail_template', label: definition.name }, changes });
+    });
     return ok(null);
   }
 
-  async restoreDefault(key: string): Promise<boolean> {
-    if (!templateDefinition(key)) return false;
-    await deleteOverride(this.db, key);
+  async restoreDefault(key: string, by?: Actor): Promise<boolean> {
+    const definition = templateDefinition(key);
+    if (!definition) return false;
+    const now = iso(this.clock.now());
+    await this.db.transaction().execute(async (trx) => {
+      const before = await this.wording(trx, definition);
+      await deleteOverride(trx, key);
+      const changes = changesOf(before, { subject: definition.subject, text: definition.text }, { subject: 'Subject', text: 'Text' });
+      if (changes.length) await recordAudit(trx, by, now, { action: 'mail.template_restored', summary: `Restored the default wording of “${definition.name}”`, subject: { type: 'mail_template', label: definition.name }, changes });
+    });
     return true;
+  }
+
+  /** The subject and text the template sends now: the admins' edit, or the default. */
+  private async wording(executor: Executor, definition: TemplateDefinition) {
+    const override = await findOverride(executor, definition.key);
+    return override ? { subject: override.subject, text: override.text_body } : { subject: definition.subject, text: definition.text };
   }
 }

@@ -1,9 +1,10 @@
 import { z } from 'zod';
+import type { Actor, Change } from '../../core/audit/index.js';
 import { iso, type Clock } from '../../core/clock.js';
 import type { Db } from '../../core/db/index.js';
 import type { MembershipStatus } from '../../core/db/schema.js';
 import { email, formValues, optionalText, parseForm, text } from '../../core/http/forms.js';
-import type { Jobs } from '../../core/jobs/index.js';
+import type { Executor, Jobs } from '../../core/jobs/index.js';
 import { ok, refused, type Outcome } from '../../core/result.js';
 import type { SiteState } from '../../core/settings.js';
 import { calendarDate, startOfDay } from '../../core/time.js';
@@ -11,9 +12,10 @@ import { formatDate } from '../../core/views/render.js';
 import type { AccountsService } from '../accounts/service.js';
 import { MemberImports } from './admin-imports.js';
 import * as aq from './admin-queries.js';
+import { auditMember } from './audit.js';
 import { checkLevelChange, checkReinstate, checkRenewalChange, followLevelChange } from './bundles.js';
 import { addMonths, dateToInstant, isoDay, membersCsv, parseCalendarDate } from './csv.js';
-import { parseCustomFields, type FieldValue } from './fields.js';
+import { displayValue, parseCustomFields, type FieldValue } from './fields.js';
 import * as fq from './fields-queries.js';
 import * as q from './queries.js';
 import { memberContactInput, STATUS_LABELS, type MembershipService } from './service.js';
@@ -224,6 +226,13 @@ export class AdminMembersService {
 
   // A member's page
 
+  /** An audit log entry about this membership's person (named as they are now), in the transaction of the change. */
+  private async audit(trx: Executor, by: Actor | undefined, now: string, m: q.MembershipRow, action: string, summary: (name: string) => string, changes: Change[]) {
+    if (!by) return;
+    const name = (await this.accounts.person(trx, m.user_id))?.name ?? `member ${m.id}`;
+    await auditMember(trx, by, now, { membershipId: m.id, userId: m.user_id, name }, action, summary(name), changes);
+  }
+
   private async withMembership<T>(membershipId: number, act: (m: q.MembershipRow, now: string) => Promise<Outcome<T>>): Promise<Outcome<T>> {
     const membership = await q.findMembership(this.db, membershipId);
     if (!membership) return gone<T>();
@@ -235,16 +244,16 @@ export class AdminMembersService {
    * together (the member fields by the rules of the profile form, fields.ts), so all problems show
    * at once beside their fields.
    */
-  async saveDetails(membershipId: number, body: unknown, actorUserId: number): Promise<Outcome<null>> {
+  async saveDetails(membershipId: number, body: unknown, actorUserId: number, by?: Actor): Promise<Outcome<null>> {
     const [fields, stored] = await Promise.all([fq.listFields(this.db), fq.valuesFor(this.db, [membershipId])]);
     const form = parseForm(detailsInput, body);
     const custom = parseCustomFields(fields, formValues(body), stored);
     if (!form.ok || 'errors' in custom) return refused({ ...(form.ok ? {} : form.errors), ...('errors' in custom ? custom.errors : {}) });
-    return this.updateDetails(membershipId, form.data, actorUserId, custom.values);
+    return this.updateDetails(membershipId, form.data, actorUserId, custom.values, by);
   }
 
   /** Save a member's built-in details and (when given) member field values, with one history event naming what changed. */
-  updateDetails(membershipId: number, input: DetailsInput, actorUserId: number, fieldValues: FieldValue[] = []): Promise<Outcome<null>> {
+  updateDetails(membershipId: number, input: DetailsInput, actorUserId: number, fieldValues: FieldValue[] = [], by?: Actor): Promise<Outcome<null>> {
     return this.withMembership(membershipId, async (m, now) => {
       const [user, fields, stored] = await Promise.all([this.accounts.person(this.db, m.user_id), fq.listFields(this.db), fq.valuesFor(this.db, [m.id])]);
       if (!user) return refused({ form: 'This member no longer exists.' });
@@ -271,8 +280,13 @@ export class AdminMembersService {
       const same = (a: string, b: string, type: string) => a === b || (type === 'checkbox' && (a || 'off') === (b || 'off'));
       const fieldChanges = fieldValues.flatMap((v) => {
         const field = fields.find((f) => f.id === v.field_id);
-        return field && !same(storedValue.get(v.field_id) ?? '', v.value, field.type) ? [{ value: v, label: field.label }] : [];
+        return field && !same(storedValue.get(v.field_id) ?? '', v.value, field.type) ? [{ value: v, label: field.label, type: field.type }] : [];
       });
+      const AUDIT_LABELS: [keyof DetailsInput, string][] = [['email', 'E-mail address'], ...labels.map(([k, label]): [keyof DetailsInput, string] => [k, k === 'address_line1' ? 'Address line 1' : k === 'address_line2' ? 'Address line 2' : label[0]!.toUpperCase() + label.slice(1)])];
+      const auditChanges: Change[] = [
+        ...AUDIT_LABELS.filter(([k]) => before[k] !== input[k]).map(([k, field]) => ({ field, before: before[k], after: input[k] })),
+        ...fieldChanges.map((c) => ({ field: c.label, before: displayValue(c.type, storedValue.get(c.value.field_id) ?? ''), after: displayValue(c.type, c.value.value) })),
+      ];
       changed.push(...fieldChanges.map((c) => c.label));
       if (changed.length === 0) return ok(null);
       try {
@@ -282,6 +296,7 @@ export class AdminMembersService {
           await q.updateMembership(trx, m.id, { ...membershipValues, updated_at: now });
           await fq.saveFieldValues(trx, m.id, fieldChanges.map((c) => c.value));
           await q.insertEvent(trx, { membership_id: m.id, kind: 'details_changed', detail: `Details changed: ${changed.join(', ')}.`, actor_user_id: actorUserId, created_at: now });
+          await auditMember(trx, by, now, { membershipId: m.id, userId: m.user_id, name: input.name }, 'member.details_changed', `Changed the details of ${input.name}`, auditChanges);
         });
       } catch (err) {
         // Two accounts given one address at the same moment: the unique e-mail decides.
@@ -293,7 +308,7 @@ export class AdminMembersService {
     });
   }
 
-  changeLevel(membershipId: number, levelId: number, actorUserId: number): Promise<Outcome<null>> {
+  changeLevel(membershipId: number, levelId: number, actorUserId: number, by?: Actor): Promise<Outcome<null>> {
     return this.withMembership(membershipId, async (m, now) => {
       const [from, to] = await Promise.all([q.findLevel(this.db, m.level_id), q.findLevel(this.db, levelId)]);
       if (!to || to.archived_at) return refused({ level_id: 'Choose one of the levels in the list.' });
@@ -305,13 +320,14 @@ export class AdminMembersService {
         await q.updateMembership(trx, m.id, { level_id: to.id, updated_at: now });
         await q.insertEvent(trx, { membership_id: m.id, kind: 'level_changed', detail: `Level changed from ${from?.name ?? 'another level'} to ${to.name}.`, actor_user_id: actorUserId, created_at: now });
         await followLevelChange(trx, m, to, actorUserId, now);
+        await this.audit(trx, by, now, m, 'member.level_changed', (name) => `Changed the level of ${name}`, [{ field: 'Level', before: from?.name ?? '', after: to.name }]);
         return ok(null);
       });
     });
   }
 
   /** Move the renewal date to a date, or later by some months; a lapsed member whose date moves into the future is active again. */
-  changeRenewalDate(membershipId: number, change: z.output<typeof renewalInput>, actorUserId: number): Promise<Outcome<{ until: string; reactivated: boolean }>> {
+  changeRenewalDate(membershipId: number, change: z.output<typeof renewalInput>, actorUserId: number, by?: Actor): Promise<Outcome<{ until: string; reactivated: boolean }>> {
     return this.withMembership(membershipId, async (m, now) => {
       const covered = await checkRenewalChange(this.db, m, change.kind === 'date' ? 'renewal_date' : 'months');
       if (!covered.ok) return covered;
@@ -327,24 +343,32 @@ export class AdminMembersService {
       await this.db.transaction().execute(async (trx) => {
         await q.updateMembership(trx, m.id, { expires_at: iso(until), ...(reactivated ? { status: 'active' as const } : {}), updated_at: now });
         await q.insertEvent(trx, { membership_id: m.id, kind: 'renewal_date_changed', detail, actor_user_id: actorUserId, created_at: now });
+        await this.audit(trx, by, now, m, 'member.renewal_date_changed', (name) => `Moved the renewal date of ${name}`, [
+          { field: 'Renewal date', before: m.expires_at ? show(m.expires_at) : '', after: show(iso(until)) },
+          ...(reactivated ? [{ field: 'Status', before: STATUS_LABELS.lapsed, after: STATUS_LABELS.active }] : []),
+        ]);
       });
       return ok({ until: iso(until), reactivated });
     });
   }
 
-  suspend(membershipId: number, reason: string, actorUserId: number): Promise<Outcome<null>> {
+  suspend(membershipId: number, reason: string, actorUserId: number, by?: Actor): Promise<Outcome<null>> {
     return this.withMembership(membershipId, async (m, now) => {
       if (m.status === 'suspended') return refused({ form: 'This membership is already suspended.' });
       await this.db.transaction().execute(async (trx) => {
         await q.updateMembership(trx, m.id, { status: 'suspended', updated_at: now });
         await q.insertEvent(trx, { membership_id: m.id, kind: 'suspended', detail: reason ? `Suspended: ${reason}` : 'Suspended.', actor_user_id: actorUserId, created_at: now });
+        await this.audit(trx, by, now, m, 'member.suspended', (name) => `Suspended ${name}`, [
+          { field: 'Status', before: STATUS_LABELS[m.status], after: STATUS_LABELS.suspended },
+          ...(reason ? [{ field: 'Reason', before: '', after: reason }] : []),
+        ]);
       });
       return ok(null);
     });
   }
 
   /** Back to active; says whether members-only pages open again (they stay closed past the renewal date and grace period). */
-  reinstate(membershipId: number, actorUserId: number): Promise<Outcome<{ access: boolean }>> {
+  reinstate(membershipId: number, actorUserId: number, by?: Actor): Promise<Outcome<{ access: boolean }>> {
     return this.withMembership(membershipId, async (m, now) => {
       if (m.status !== 'suspended') return refused({ form: 'This membership is not suspended.' });
       const done = await this.db.transaction().execute(async (trx): Promise<Outcome<null>> => {
@@ -353,6 +377,7 @@ export class AdminMembersService {
         if (!room.ok) return room;
         await q.updateMembership(trx, m.id, { status: 'active', updated_at: now });
         await q.insertEvent(trx, { membership_id: m.id, kind: 'reinstated', detail: 'Reinstated: the membership is active again.', actor_user_id: actorUserId, created_at: now });
+        await this.audit(trx, by, now, m, 'member.reinstated', (name) => `Reinstated ${name}`, [{ field: 'Status', before: STATUS_LABELS.suspended, after: STATUS_LABELS.active }]);
         return ok(null);
       });
       if (!done.ok) return done;
@@ -360,9 +385,12 @@ export class AdminMembersService {
     });
   }
 
-  addNote(membershipId: number, note: string, actorUserId: number): Promise<Outcome<null>> {
+  addNote(membershipId: number, note: string, actorUserId: number, by?: Actor): Promise<Outcome<null>> {
     return this.withMembership(membershipId, async (m, now) => {
-      await q.insertEvent(this.db, { membership_id: m.id, kind: 'note', detail: note, actor_user_id: actorUserId, created_at: now });
+      await this.db.transaction().execute(async (trx) => {
+        await q.insertEvent(trx, { membership_id: m.id, kind: 'note', detail: note, actor_user_id: actorUserId, created_at: now });
+        await this.audit(trx, by, now, m, 'member.note_added', (name) => `Added a note to the history of ${name}`, [{ field: 'Note', before: '', after: note }]);
+      });
       return ok(null);
     });
   }

@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { z } from 'zod';
+import { actorOf, type Actor } from '../../core/audit/index.js';
 import { requireRole } from '../../core/auth/guards.js';
 import type { MembershipStatus } from '../../core/db/schema.js';
 import { formValues, parseForm } from '../../core/http/forms.js';
@@ -135,14 +136,14 @@ export async function adminMemberRoutes(app: FastifyInstance, { members, state, 
     path: string,
     action: ActionName,
     schema: S,
-    run: (membershipId: number, input: z.output<S>, actorUserId: number) => Promise<Outcome<T>>,
+    run: (membershipId: number, input: z.output<S>, actorUserId: number, by: Actor) => Promise<Outcome<T>>,
     done: (value: T) => string,
   ) {
     app.post<Id>(`/admin/members/:id/${path}`, admin, async (request, reply) => {
       const id = parseId(request.params.id);
       if (id === null) return reply.callNotFound();
       const form = parseForm(schema, request.body);
-      const result = form.ok ? await run(id, form.data, request.user!.id) : form;
+      const result = form.ok ? await run(id, form.data, request.user!.id, actorOf(request)) : form;
       if (!result.ok) {
         const fieldErrors = Object.keys(result.errors).filter((k) => k !== 'form');
         if (fieldErrors.length === 0) {
@@ -158,30 +159,30 @@ export async function adminMemberRoutes(app: FastifyInstance, { members, state, 
   }
 
   // The built-in details and the member fields are checked together by the service (saveDetails).
-  memberAction('details', 'details', z.record(z.string(), z.string()), (id, input, actor) => members.saveDetails(id, input, actor), () => 'The details were saved.');
+  memberAction('details', 'details', z.record(z.string(), z.string()), (id, input, actor, by) => members.saveDetails(id, input, actor, by), () => 'The details were saved.');
   // The application decision (membership/service.ts): the reason for a rejection is e-mailed to the applicant.
   memberAction(
     'approve',
     'reject',
     z.object({}),
-    (id, _input, actor) => membership.approve(id, actor),
+    (id, _input, actor, by) => membership.approve(id, actor, by),
     (v) => (v === 'active' ? 'Approved: the dues were already paid, so the membership is active.' : 'Approved: the membership starts when the dues are paid.'),
   );
-  memberAction('reject', 'reject', rejectInput, (id, input, actor) => membership.reject(id, actor, input.reason), () => 'The application was rejected and the applicant was told why.');
-  memberAction('level', 'level', levelChangeInput, (id, input, actor) => members.changeLevel(id, input.level_id, actor), () => 'The level was changed.');
+  memberAction('reject', 'reject', rejectInput, (id, input, actor, by) => membership.reject(id, actor, input.reason, by), () => 'The application was rejected and the applicant was told why.');
+  memberAction('level', 'level', levelChangeInput, (id, input, actor, by) => members.changeLevel(id, input.level_id, actor, by), () => 'The level was changed.');
   memberAction(
     'renewal',
     'renewal',
     renewalInput,
-    (id, input, actor) => members.changeRenewalDate(id, input, actor),
+    (id, input, actor, by) => members.changeRenewalDate(id, input, actor, by),
     (v) => `The renewal date was changed.${v.reactivated ? ' The membership is active again.' : ''}`,
   );
-  memberAction('suspend', 'suspend', suspendInput, (id, input, actor) => members.suspend(id, input.suspend_reason, actor), () => 'The membership is suspended: members-only pages are closed to this member.');
+  memberAction('suspend', 'suspend', suspendInput, (id, input, actor, by) => members.suspend(id, input.suspend_reason, actor, by), () => 'The membership is suspended: members-only pages are closed to this member.');
   memberAction(
     'reinstate',
     'suspend',
     z.object({}),
-    (id, _input, actor) => members.reinstate(id, actor),
+    (id, _input, actor, by) => members.reinstate(id, actor, by),
     (v) =>
       v.access
         ? 'The membership is active again.'
@@ -192,7 +193,7 @@ export async function adminMemberRoutes(app: FastifyInstance, { members, state, 
     'bundle/people',
     'bundle',
     adminBundlePersonInput,
-    (id, input, actor) => bundles.adminAdd(id, input, actor),
+    (id, input, actor, by) => bundles.adminAdd(id, input, actor, by),
     (v) => addedMessage(v.email, v),
   );
   // From the contact's page (a person in the list) or the person's own page (`:person` = `:id`).
@@ -200,11 +201,11 @@ export async function adminMemberRoutes(app: FastifyInstance, { members, state, 
     const id = parseId(request.params.id);
     const person = parseId(request.params.person);
     if (id === null || person === null || !(await members.detail(id))) return reply.callNotFound();
-    const result = await bundles.adminRemove(id, person, request.user!.id);
+    const result = await bundles.adminRemove(id, person, request.user!.id, actorOf(request));
     reply.setFlash(result.ok ? 'success' : 'error', result.ok ? `${result.value.name} is no longer covered by the agency membership.` : (result.errors.form ?? 'That did not work. Try again.'));
     return reply.redirect(`/admin/members/${id}`, 303);
   });
-  memberAction('notes', 'note', noteInput, (id, input, actor) => members.addNote(id, input.note, actor), () => 'The note was added to the history.');
+  memberAction('notes', 'note', noteInput, (id, input, actor, by) => members.addNote(id, input.note, actor, by), () => 'The note was added to the history.');
 
   // Imports
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { recordAudit, type Actor } from '../../core/audit/index.js';
 import { DAY, iso, type Clock } from '../../core/clock.js';
 import type { Db } from '../../core/db/index.js';
 import type { MembershipStatus } from '../../core/db/schema.js';
@@ -118,14 +119,14 @@ export class BundleService {
   }
 
   /** An admin adds a person to the bundle of the membership `bundleId` (the contact's), by the same rules; errors come back keyed by the admin form's fields. */
-  async adminAdd(bundleId: number, input: AdminBundlePersonInput, actorUserId: number): Promise<Outcome<BundleAdded & { email: string }>> {
-    const result = await this.addTo({ bundleId }, { name: input.person_name, email: input.person_email }, actorUserId, 'admin');
+  async adminAdd(bundleId: number, input: AdminBundlePersonInput, actorUserId: number, by?: Actor): Promise<Outcome<BundleAdded & { email: string }>> {
+    const result = await this.addTo({ bundleId }, { name: input.person_name, email: input.person_email }, actorUserId, 'admin', by);
     if (result.ok) return ok({ ...result.value, email: input.person_email });
     const { name, email, ...rest } = result.errors;
     return refused({ ...rest, ...(name ? { person_name: name } : {}), ...(email ? { person_email: email } : {}) });
   }
 
-  private async addTo(which: { contactUserId: number } | { bundleId: number }, input: BundlePersonInput, actorUserId: number, who: Who): Promise<Outcome<BundleAdded>> {
+  private async addTo(which: { contactUserId: number } | { bundleId: number }, input: BundlePersonInput, actorUserId: number, who: Who, by?: Actor): Promise<Outcome<BundleAdded>> {
     const say = WORDS[who];
     const found = 'bundleId' in which ? await bq.findBundleById(this.db, which.bundleId) : await bq.findBundleOwned(this.db, which.contactUserId);
     if (!found) return refused({ form: say.noBundle });
@@ -169,6 +170,7 @@ export class BundleService {
         }
         const name = existing?.name ?? input.name;
         await q.insertEvent(trx, { membership_id: bundle.id, kind: 'bundle_added', detail: `Added ${name} (${input.email}) to the agency membership.`, actor_user_id: actorUserId, created_at: now });
+        await this.auditBundle(trx, by, now, bundle, { userId, name, email: input.email }, 'added');
         // A contact's additions e-mail other people: they count against the address's and the contact's quotas; an admin's do not.
         const quotas = who === 'contact' ? [recipientQuota(input.email), contactQuota(actorUserId)] : [];
         const emailed = await takeQuotas(trx, quotas, this.clock.now());
@@ -206,13 +208,27 @@ export class BundleService {
   }
 
   /** An admin removes a covered person, from the contact's page or the person's own (`pageId`: the membership whose page it is). */
-  async adminRemove(pageId: number, membershipId: number, actorUserId: number): Promise<Outcome<{ name: string }>> {
+  async adminRemove(pageId: number, membershipId: number, actorUserId: number, by?: Actor): Promise<Outcome<{ name: string }>> {
     const of = await bq.findBundleOfMembership(this.db, membershipId);
     if (!of || (pageId !== membershipId && pageId !== of.membership_id)) return refused({ form: WORDS.admin.notCovered });
-    return this.removeFrom(of.membership_id, membershipId, actorUserId, 'admin');
+    return this.removeFrom(of.membership_id, membershipId, actorUserId, 'admin', by);
   }
 
-  private removeFrom(bundleId: number, membershipId: number, actorUserId: number, who: Who): Promise<Outcome<{ name: string }>> {
+  /** An audit log entry (core/audit) for an admin's change to an agency's bundle, about the person added or removed. */
+  private async auditBundle(trx: Executor, by: Actor | undefined, now: string, bundle: { id: number; user_id: number; organization: string }, person: { userId: number; name: string; email: string }, what: 'added' | 'removed') {
+    if (!by) return;
+    const contact = await this.accounts.person(trx, bundle.user_id);
+    const agency = bundle.organization || contact?.name || `membership ${bundle.id}`;
+    await recordAudit(trx, by, now, {
+      action: what === 'added' ? 'bundle.person_added' : 'bundle.person_removed',
+      summary: what === 'added' ? `Added ${person.name} to the agency membership of ${agency}` : `Removed ${person.name} from the agency membership of ${agency}`,
+      subject: { type: 'membership', id: bundle.id, label: agency },
+      person: { userId: person.userId, name: person.name },
+      changes: [{ field: 'Covered by', before: what === 'added' ? '' : agency, after: what === 'added' ? agency : '' }],
+    });
+  }
+
+  private removeFrom(bundleId: number, membershipId: number, actorUserId: number, who: Who, by?: Actor): Promise<Outcome<{ name: string }>> {
     const now = iso(this.clock.now());
     return this.db.transaction().execute(async (trx): Promise<Outcome<{ name: string }>> => {
       const person = await bq.findCovered(trx, bundleId, membershipId);
@@ -220,6 +236,10 @@ export class BundleService {
       await bq.endCoveredMembership(trx, person.id, now);
       await q.insertEvent(trx, { membership_id: bundleId, kind: 'bundle_removed', detail: `Removed ${person.name} (${person.email}) from the agency membership.`, actor_user_id: actorUserId, created_at: now });
       await q.insertEvent(trx, { membership_id: person.id, kind: 'cancelled', detail: WORDS[who].removed, actor_user_id: actorUserId, created_at: now });
+      if (by) {
+        const bundle = (await bq.findBundleById(trx, bundleId)) ?? { id: bundleId, user_id: 0, organization: '' };
+        await this.auditBundle(trx, by, now, bundle, { userId: person.user_id, name: person.name, email: person.email }, 'removed');
+      }
       return ok({ name: person.name });
     });
   }

@@ -1,3 +1,4 @@
+import { actorOf } from '../../core/audit/index.js';
 import type { FastifyInstance } from 'fastify';
 import { requireMemberAccess, requireRole } from '../../core/auth/guards.js';
 import { formValues, parseForm } from '../../core/http/forms.js';
@@ -28,7 +29,7 @@ export async function directoryRoutes(app: FastifyInstance, { fields, directory 
 
   app.post('/admin/fields', admin, async (request, reply) => {
     const form = parseForm(fieldInput, request.body);
-    const saved = form.ok ? await fields.save(null, form.data) : form;
+    const saved = form.ok ? await fields.save(null, form.data, actorOf(request)) : form;
     if (!saved.ok) {
       return reply.page({ status: 422, title: 'New member field', admin: true, body: <fv.FieldForm action="/admin/fields" csrf={reply.csrfToken()} values={formValues(request.body)} errors={saved.errors} /> });
     }
@@ -50,7 +51,7 @@ export async function directoryRoutes(app: FastifyInstance, { fields, directory 
     const field = await findById(request.params.id, fields.get);
     if (!field) return reply.callNotFound();
     const form = parseForm(fieldInput, request.body);
-    const saved = form.ok ? await fields.save(field.id, form.data) : form;
+    const saved = form.ok ? await fields.save(field.id, form.data, actorOf(request)) : form;
     if (!saved.ok) {
       return reply.page({
         status: 422,

@@ -1,7 +1,9 @@
 import { z } from 'zod';
 import type { Selectable } from 'kysely';
+import { changesOf, recordAudit, type Actor } from '../../core/audit/index.js';
 import { iso, type Clock } from '../../core/clock.js';
 import type { Db } from '../../core/db/index.js';
+import type { Executor } from '../../core/jobs/index.js';
 import type { MemberFieldsTable, MemberFieldType, MemberFieldVisibility } from '../../core/db/schema.js';
 import { checkbox, formValues, text } from '../../core/http/forms.js';
 import { ok, refused, type Outcome } from '../../core/result.js';
@@ -204,6 +206,19 @@ export function displayValue(type: MemberFieldType, value: string): string {
   return value;
 }
 
+const FIELD_LABELS: Partial<Record<keyof MemberField, string>> = {
+  label: 'Label',
+  type: 'Kind of answer',
+  choices: 'Choices',
+  required: 'Required',
+  visibility: 'Seen by',
+  position: 'Position',
+};
+const FIELD_FORMATS = {
+  required: (v: unknown) => (v === undefined ? '' : v ? 'yes' : 'no'),
+  choices: (v: unknown) => (typeof v === 'string' ? v.split('\n').filter(Boolean).join(', ') : ''),
+};
+
 /** The board's member fields: defining them, and reading them for forms. */
 export class MemberFieldsService {
   constructor(
@@ -214,7 +229,7 @@ export class MemberFieldsService {
   list = () => q.listFields(this.db);
   get = (id: number) => q.findField(this.db, id);
 
-  async save(id: number | null, input: FieldInput): Promise<Outcome<number>> {
+  async save(id: number | null, input: FieldInput, by?: Actor): Promise<Outcome<number>> {
     const fields = await q.listFields(this.db);
     const current = id === null ? undefined : fields.find((f) => f.id === id);
     if (id !== null && !current) return refused({ form: 'This field no longer exists.' });
@@ -234,8 +249,15 @@ export class MemberFieldsService {
       position: input.position ?? (current ? current.position : Math.max(0, ...fields.map((f) => f.position)) + 1),
       updated_at: now,
     };
+    const audit = (trx: Executor, fieldId: number, action: string, summary: string) => {
+      const changes = changesOf<Partial<MemberField>>(current ?? {}, values, FIELD_LABELS, { format: FIELD_FORMATS });
+      return changes.length ? recordAudit(trx, by, now, { action, summary, subject: { type: 'member_field', id: fieldId, label: input.label }, changes }) : Promise.resolve();
+    };
     if (current) {
-      await q.updateField(this.db, current.id, values);
+      await this.db.transaction().execute(async (trx) => {
+        await q.updateField(trx, current.id, values);
+        await audit(trx, current.id, 'field.changed', `Changed the member field ${current.label}`);
+      });
       return ok(current.id);
     }
     const taken = new Set(fields.map((f) => f.key));
@@ -243,7 +265,13 @@ export class MemberFieldsService {
     let key = base;
     for (let n = 2; taken.has(key); n++) key = `${base}_${n}`;
     try {
-      return ok((await q.insertField(this.db, { ...values, key, created_at: now })).id);
+      return ok(
+        await this.db.transaction().execute(async (trx) => {
+          const { id: created } = await q.insertField(trx, { ...values, key, created_at: now });
+          await audit(trx, created, 'field.created', `Added the member field ${input.label}`);
+          return created;
+        }),
+      );
     } catch (err) {
       // Two admins adding the same label at the same moment: the unique key decides.
       if ((await q.listFields(this.db)).some((f) => f.key === key)) return refused({ label: `There is already a field called “${input.label}”.` });

@@ -7,7 +7,7 @@ import type { LevelInput } from './levels.js';
 
 export type MembershipRow = Selectable<MembershipsTable>;
 
-const levelValues = (input: LevelInput) => ({
+export const levelValues = (input: LevelInput) => ({
   name: input.name,
   description: input.description,
   dues_cents: input.dues,

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { actorOf } from '../../core/audit/index.js';
 import { requireRole } from '../../core/auth/guards.js';
 import { formValues, parseForm } from '../../core/http/forms.js';
 import { formatMoney } from '../../core/money.js';
@@ -39,7 +40,7 @@ export async function renewalRoutes(app: FastifyInstance, { renewals }: Deps) {
         body: <RenewalSettingsForm csrf={reply.csrfToken()} current={await renewals.reminderDays()} value={formValues(request.body).reminder_days ?? ''} errors={form.errors} />,
       });
     }
-    await renewals.saveReminderDays(form.data.reminder_days);
+    await renewals.saveReminderDays(form.data.reminder_days, actorOf(request));
     reply.setFlash('success', 'The reminder days were saved.');
     return reply.redirect('/admin/renewals', 303);
   });

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { Transaction } from 'kysely';
+import { recordAudit, type Actor } from '../../core/audit/index.js';
 import { addMs, DAY, HOUR, iso, type Clock } from '../../core/clock.js';
 import type { Db } from '../../core/db/index.js';
 import type { DB } from '../../core/db/schema.js';
@@ -115,8 +116,20 @@ export class RenewalService {
     return parsed.success ? parsed.data.reminder_days : DEFAULT_REMINDER_DAYS;
   }
 
-  async saveReminderDays(days: number[]) {
-    await this.db.transaction().execute((trx) => this.state.setValue(trx, REMINDER_DAYS_KEY, formatReminderDays(days)));
+  async saveReminderDays(days: number[], by?: Actor) {
+    const before = formatReminderDays(await this.reminderDays());
+    const after = formatReminderDays(days);
+    await this.db.transaction().execute(async (trx) => {
+      await this.state.setValue(trx, REMINDER_DAYS_KEY, after);
+      if (before !== after) {
+        await recordAudit(trx, by, iso(this.clock.now()), {
+          action: 'renewals.reminders_changed',
+          summary: 'Changed the days renewal reminders are sent',
+          subject: { type: 'settings', label: 'Renewal reminders' },
+          changes: [{ field: 'Reminder days', before, after }],
+        });
+      }
+    });
   }
 
   // The recurring pass

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { actorOf } from '../../core/audit/index.js';
 import { requireRole } from '../../core/auth/guards.js';
 import { formValues, parseForm } from '../../core/http/forms.js';
 import { findById } from '../../core/http/params.js';
@@ -149,7 +150,7 @@ export async function membershipRoutes(app: FastifyInstance, { membership, site,
 
   app.post('/admin/levels', admin, async (request, reply) => {
     const form = parseForm(levelInput, request.body);
-    const saved = form.ok ? await membership.saveLevel(null, form.data) : form;
+    const saved = form.ok ? await membership.saveLevel(null, form.data, actorOf(request)) : form;
     if (!saved.ok) {
       return reply.page({ status: 422, title: 'New membership level', admin: true, body: <v.LevelForm action="/admin/levels" csrf={reply.csrfToken()} values={formValues(request.body)} errors={saved.errors} /> });
     }
@@ -167,7 +168,7 @@ export async function membershipRoutes(app: FastifyInstance, { membership, site,
     const level = await findById(request.params.id, membership.getLevel);
     if (!level) return reply.callNotFound();
     const form = parseForm(levelInput, request.body);
-    const saved = form.ok ? await membership.saveLevel(level.id, form.data) : form;
+    const saved = form.ok ? await membership.saveLevel(level.id, form.data, actorOf(request)) : form;
     if (!saved.ok) {
       return reply.page({
         status: 422,

@@ -1,12 +1,13 @@
 import { z } from 'zod';
 import type { Transaction } from 'kysely';
+import { changesOf, recordAudit, type Actor } from '../../core/audit/index.js';
 import { chooseNewPassword, newPasswordSchema } from '../../core/auth/passwords.js';
 import type { Sessions } from '../../core/auth/sessions.js';
 import { addMs, DAY, iso, type Clock } from '../../core/clock.js';
 import type { Db } from '../../core/db/index.js';
 import type { DB, InvoicesTable, MembershipStatus } from '../../core/db/schema.js';
 import { email, optionalText, text } from '../../core/http/forms.js';
-import type { Jobs } from '../../core/jobs/index.js';
+import type { Executor, Jobs } from '../../core/jobs/index.js';
 import { recipientQuota, takeQuota, type Mailer, type Quota } from '../../core/mail/index.js';
 import { formatMoney } from '../../core/money.js';
 import { ok, refused, type Outcome } from '../../core/result.js';
@@ -17,6 +18,7 @@ import type { BillingService, InvoiceRow } from '../billing/service.js';
 import { activatedMail, applicationReceivedMail, approvedMail, invoiceMail, joinAttemptMail, rejectedMail } from './emails.js';
 import { duesPeriod, EXAMPLE_LEVELS, type Level, type LevelInput } from './levels.js';
 import * as bq from './bundles-queries.js';
+import { auditMember } from './audit.js';
 import * as q from './queries.js';
 import type { FieldValue } from './fields.js';
 import { containsWebAddress, nameText, WEB_ADDRESS_IN_NAME } from './names.js';
@@ -68,6 +70,28 @@ export type ReapplicationInput = z.output<typeof reapplicationInput>;
 export const rejectInput = z.object({ reason: text('the reason the applicant will read', 2000) });
 
 /** What a status means, in the words shown to members and admins. */
+const LEVEL_LABELS: Partial<Record<keyof Level, string>> = {
+  name: 'Name',
+  description: 'Description',
+  dues_cents: 'Yearly dues',
+  requires_approval: 'Applications need approval',
+  renewal_policy: 'Renewal',
+  renewal_month: 'Renewal month',
+  renewal_day: 'Renewal day',
+  prorate: 'Pro-rated',
+  grace_days: 'Grace period (days)',
+  public_can_apply: 'Anyone can apply',
+  bundle_size: 'People an agency bundle covers',
+};
+const yesNo = (v: unknown) => (v === undefined || v === null ? '' : v ? 'yes' : 'no');
+const LEVEL_FORMATS = {
+  dues_cents: (v: unknown) => (typeof v === 'number' ? formatMoney(v) : ''),
+  requires_approval: yesNo,
+  prorate: yesNo,
+  public_can_apply: yesNo,
+  renewal_policy: (v: unknown) => (v === 'fixed_date' ? 'on a fixed date' : v === 'anniversary' ? 'a year after joining' : ''),
+};
+
 export const STATUS_LABELS: Record<MembershipStatus, string> = {
   pending_verification: 'Waiting for e-mail confirmation',
   pending_approval: 'Waiting for approval',
@@ -158,13 +182,24 @@ export class MembershipService {
     });
   }
 
-  async saveLevel(id: number | null, input: LevelInput): Promise<Outcome<number>> {
+  async saveLevel(id: number | null, input: LevelInput, by?: Actor): Promise<Outcome<number>> {
     const clash = await q.findLevelByName(this.db, input.name);
     if (clash && clash.id !== id) return refused({ name: `There is already a level called “${input.name}”.` });
     const now = iso(this.clock.now());
+    const audit = (trx: Executor, levelId: number, before: Partial<Level>, action: string, summary: string) => {
+      const changes = changesOf<Level>(before, q.levelValues(input), LEVEL_LABELS, { format: LEVEL_FORMATS });
+      if (changes.length === 0) return Promise.resolve();
+      return recordAudit(trx, by, now, { action, summary, subject: { type: 'level', id: levelId, label: input.name }, changes });
+    };
     if (id === null) {
       const position = (await q.countLevels(this.db)) + 1;
-      return ok((await q.insertLevel(this.db, input, { is_example: 0, position, now })).id);
+      return ok(
+        await this.db.transaction().execute(async (trx) => {
+          const { id: created } = await q.insertLevel(trx, input, { is_example: 0, position, now });
+          await audit(trx, created, {}, 'level.created', `Added the membership level ${input.name}`);
+          return created;
+        }),
+      );
     }
     if (!(await q.findLevel(this.db, id))) return refused({ form: 'This level no longer exists.' });
     // The agency memberships at this level must still fit: a smaller bundle, or none, would leave people covered beyond it.
@@ -177,7 +212,11 @@ export class MembershipService {
     if (input.bundle_size !== null && covered.largest + 1 > input.bundle_size) {
       return refused({ bundle_size: `An agency membership at this level covers ${covered.largest + 1} people, its contact included. Enter at least ${covered.largest + 1}, or remove people from that agency first.` });
     }
-    await q.updateLevel(this.db, id, input, now);
+    await this.db.transaction().execute(async (trx) => {
+      const before = (await q.findLevel(trx, id))!;
+      await q.updateLevel(trx, id, input, now);
+      await audit(trx, id, before, 'level.changed', `Changed the membership level ${before.name}`);
+    });
     return ok(id);
   }
 
@@ -476,7 +515,7 @@ export class MembershipService {
 
   // Approval
 
-  async approve(membershipId: number, actorUserId: number): Promise<Outcome<'active' | 'awaiting_payment'>> {
+  async approve(membershipId: number, actorUserId: number, by?: Actor): Promise<Outcome<'active' | 'awaiting_payment'>> {
     const membership = await q.findMembership(this.db, membershipId);
     if (!membership) return refused({ form: 'This member no longer exists.' });
     if (membership.status !== 'pending_approval') return refused({ form: 'This application is no longer waiting for approval.' });
@@ -500,16 +539,22 @@ export class MembershipService {
           ? { periodEnd: paid.period_end ?? iso(free.periodEnd), because: `invoice ${paid.number}` }
           : { periodEnd: iso(free.periodEnd), because: 'no dues' };
         await this.activate(trx, membership, source, actorUserId);
+        await auditMember(trx, by, now, { membershipId, userId: user.id, name: user.name }, 'application.approved', `Approved the application of ${user.name}`, [
+          { field: 'Status', before: STATUS_LABELS.pending_approval, after: STATUS_LABELS.active },
+        ]);
         return 'active' as const;
       }
       await q.updateMembership(trx, membershipId, { status: 'awaiting_payment', updated_at: now });
+      await auditMember(trx, by, now, { membershipId, userId: user.id, name: user.name }, 'application.approved', `Approved the application of ${user.name}`, [
+        { field: 'Status', before: STATUS_LABELS.pending_approval, after: STATUS_LABELS.awaiting_payment },
+      ]);
       return 'awaiting_payment' as const;
     });
     this.jobs.kick();
     return ok(result);
   }
 
-  async reject(membershipId: number, actorUserId: number, reason: string): Promise<Outcome<null>> {
+  async reject(membershipId: number, actorUserId: number, reason: string, by?: Actor): Promise<Outcome<null>> {
     const membership = await q.findMembership(this.db, membershipId);
     if (!membership) return refused({ form: 'This member no longer exists.' });
     if (membership.status !== 'pending_approval') return refused({ form: 'This application is no longer waiting for approval.' });
@@ -520,9 +565,13 @@ export class MembershipService {
     await this.db.transaction().execute(async (trx) => {
       await q.updateMembership(trx, membershipId, { status: 'rejected', updated_at: now });
       await q.insertEvent(trx, { membership_id: membershipId, kind: 'rejected', detail: `Application not approved: ${reason}`, actor_user_id: actorUserId, created_at: now });
+      await auditMember(trx, by, now, { membershipId, userId: user.id, name: user.name }, 'application.rejected', `Rejected the application of ${user.name}`, [
+        { field: 'Status', before: STATUS_LABELS.pending_approval, after: STATUS_LABELS.rejected },
+        { field: 'Reason', before: '', after: reason },
+      ]);
       await this.mailer.queue(trx, await rejectedMail(trx, { to: user.email, name: user.name, site: settings.shortName, reason, contact: settings.contactEmail }));
     });
-    for (const invoice of open) await this.billing.voidInvoice(invoice.id, { reason: 'Membership application not approved.', actorUserId });
+    for (const invoice of open) await this.billing.voidInvoice(invoice.id, { reason: 'Membership application not approved.', actorUserId, by });
     this.jobs.kick();
     return ok(null);
   }

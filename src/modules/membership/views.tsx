@@ -384,7 +384,7 @@ export function LevelForm({ action, csrf, values, errors }: { action: string; cs
 
 export function MemberDetail(props: {
   detail: {
-    membership: { id: number; status: MembershipStatus; organization: string; job_title: string; phone: string; address_line1: string; address_line2: string; city: string; region: string; postal_code: string; expires_at: string | null };
+    membership: { id: number; user_id: number; status: MembershipStatus; organization: string; job_title: string; phone: string; address_line1: string; address_line2: string; city: string; region: string; postal_code: string; expires_at: string | null };
     level: Level;
     user: { name: string; email: string; email_verified_at: string | null };
     events: { kind: string; detail: string; created_at: string; actor_name: string | null }[];
@@ -458,6 +458,9 @@ export function MemberDetail(props: {
           </li>
         ))}
       </ol>
+      <p>
+        <a href={`/admin/audit?person=${membership.user_id}`}>History of admin changes</a> (who changed what, when and from where)
+      </p>
     </>
   );
 }

@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { actorOf } from '../../core/audit/index.js';
 import { MembershipNeeded, requireRole } from '../../core/auth/guards.js';
 import { renderMarkdown } from '../../core/markdown.js';
 import { renderFragment } from '../../core/views/render.js';
@@ -172,7 +173,7 @@ export async function siteRoutes(app: FastifyInstance, { site, state, baseUrl }:
 
   app.post('/admin/pages', admin, async (request, reply) => {
     const form = parseForm(pageInput, request.body);
-    const saved = form.ok ? await site.savePage(null, form.data) : form;
+    const saved = form.ok ? await site.savePage(null, form.data, actorOf(request)) : form;
     if (!saved.ok) {
       return reply.page({
         status: 422,
@@ -213,7 +214,7 @@ export async function siteRoutes(app: FastifyInstance, { site, state, baseUrl }:
     const page = await findById(request.params.id, site.getPageById);
     if (!page) return reply.callNotFound();
     const form = parseForm(pageInput, request.body);
-    const saved = form.ok ? await site.savePage(page.id, form.data) : form;
+    const saved = form.ok ? await site.savePage(page.id, form.data, actorOf(request)) : form;
     if (!saved.ok) {
       return reply.page({
         status: 422,
@@ -248,7 +249,7 @@ export async function siteRoutes(app: FastifyInstance, { site, state, baseUrl }:
   app.post<{ Params: { id: string } }>('/admin/pages/:id/delete', admin, async (request, reply) => {
     const page = await findById(request.params.id, site.getPageById);
     if (!page) return reply.callNotFound();
-    const result = await site.deletePage(page.id);
+    const result = await site.deletePage(page.id, actorOf(request));
     if (!result.ok) {
       return reply.page({
         status: 422,
@@ -295,7 +296,7 @@ export async function siteRoutes(app: FastifyInstance, { site, state, baseUrl }:
 
   app.post('/admin/news', admin, async (request, reply) => {
     const form = parseForm(newsInput, request.body);
-    const saved = form.ok ? await site.saveNews(null, form.data) : form;
+    const saved = form.ok ? await site.saveNews(null, form.data, actorOf(request)) : form;
     if (!saved.ok) {
       return reply.page({
         status: 422,
@@ -330,7 +331,7 @@ export async function siteRoutes(app: FastifyInstance, { site, state, baseUrl }:
     const post = await findById(request.params.id, site.getNewsById);
     if (!post) return reply.callNotFound();
     const form = parseForm(newsInput, request.body);
-    const saved = form.ok ? await site.saveNews(post.id, form.data) : form;
+    const saved = form.ok ? await site.saveNews(post.id, form.data, actorOf(request)) : form;
     if (!saved.ok) {
       return reply.page({
         status: 422,
@@ -365,7 +366,7 @@ export async function siteRoutes(app: FastifyInstance, { site, state, baseUrl }:
   app.post<{ Params: { id: string } }>('/admin/news/:id/delete', admin, async (request, reply) => {
     const post = await findById(request.params.id, site.getNewsById);
     if (!post) return reply.callNotFound();
-    await site.deleteNews(post.id);
+    await site.deleteNews(post.id, actorOf(request));
     reply.setFlash('success', `The post “${post.title}” was deleted.`);
     return reply.redirect('/admin/news', 303);
   });

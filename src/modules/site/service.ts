@@ -1,5 +1,6 @@
 import type { Transaction } from 'kysely';
 import { z } from 'zod';
+import { changesOf, recordAudit, type Actor } from '../../core/audit/index.js';
 import { iso, type Clock } from '../../core/clock.js';
 import type { Db } from '../../core/db/index.js';
 import type { DB } from '../../core/db/schema.js';
@@ -67,6 +68,9 @@ export type NewsInput = z.output<typeof newsInput>;
 
 const CACHE_LIMIT = 500;
 
+const PAGE_LABELS = { title: 'Title', slug: 'Address', description: 'Description', body_md: 'Text', visibility: 'Who can see it', menu_order: 'Menu position' };
+const NEWS_LABELS = { title: 'Title', slug: 'Address', summary: 'Summary', body_md: 'Text', visibility: 'Who can see it', published_at: 'Published' };
+
 /** Pages, news, the menu and the feeds: what the public site shows, and what admins edit. */
 export class SiteService {
   // Kept as UTF-8 bytes: sending a Buffer skips re-encoding the page on every request.
@@ -126,7 +130,7 @@ export class SiteService {
     return result;
   }
 
-  async savePage(id: number | null, input: PageInput): Promise<Outcome<{ id: number; slug: string }>> {
+  async savePage(id: number | null, input: PageInput, by?: Actor): Promise<Outcome<{ id: number; slug: string }>> {
     const existing = id === null ? undefined : await q.findPageById(this.db, id);
     if (id !== null && !existing) return refused({ form: 'This page no longer exists.' });
     const isHome = existing?.slug === HOME_SLUG;
@@ -150,18 +154,25 @@ export class SiteService {
       updated_at: now,
     };
     const savedId = await this.change(async (trx) => {
-      if (id === null) return (await q.insertPage(trx, { ...row, created_at: now })).id;
-      await q.updatePage(trx, id, row);
-      return id;
+      const saved = id === null ? (await q.insertPage(trx, { ...row, created_at: now })).id : id;
+      if (id !== null) await q.updatePage(trx, id, row);
+      const changes = changesOf<typeof row>(existing ?? {}, row, PAGE_LABELS, { format: { menu_order: (v) => (v === null || v === undefined ? 'not in the menu' : String(v)) } });
+      if (changes.length) {
+        await recordAudit(trx, by, now, { action: existing ? 'page.changed' : 'page.created', summary: `${existing ? 'Changed' : 'Added'} the page ${row.title}`, subject: { type: 'page', id: saved, label: row.title }, changes });
+      }
+      return saved;
     });
     return ok({ id: savedId, slug });
   }
 
-  async deletePage(id: number): Promise<Outcome<null>> {
+  async deletePage(id: number, by?: Actor): Promise<Outcome<null>> {
     const page = await q.findPageById(this.db, id);
     if (!page) return refused({ form: 'This page no longer exists.' });
     if (page.slug === HOME_SLUG) return refused({ form: 'The home page cannot be deleted; edit it instead.' });
-    await this.change((trx) => q.deletePage(trx, id));
+    await this.change(async (trx) => {
+      await q.deletePage(trx, id);
+      await recordAudit(trx, by, iso(this.clock.now()), { action: 'page.deleted', summary: `Deleted the page ${page.title}`, subject: { type: 'page', id, label: page.title }, changes: [{ field: 'Address', before: `/${page.slug}`, after: '' }] });
+    });
     return ok(null);
   }
 
@@ -184,7 +195,7 @@ export class SiteService {
     return post.published_at !== null && post.published_at <= iso(this.clock.now());
   }
 
-  async saveNews(id: number | null, input: NewsInput): Promise<Outcome<{ id: number; slug: string }>> {
+  async saveNews(id: number | null, input: NewsInput, by?: Actor): Promise<Outcome<{ id: number; slug: string }>> {
     const existing = id === null ? undefined : await q.findNewsById(this.db, id);
     if (id !== null && !existing) return refused({ form: 'This post no longer exists.' });
     const slug = input.slug || slugify(input.title);
@@ -206,17 +217,24 @@ export class SiteService {
       updated_at: now,
     };
     const savedId = await this.change(async (trx) => {
-      if (id === null) return (await q.insertNews(trx, { ...row, created_at: now })).id;
-      await q.updateNews(trx, id, row);
-      return id;
+      const saved = id === null ? (await q.insertNews(trx, { ...row, created_at: now })).id : id;
+      if (id !== null) await q.updateNews(trx, id, row);
+      const changes = changesOf<typeof row>(existing ?? {}, row, NEWS_LABELS, { format: { published_at: (v) => (v ? 'published' : 'draft') } });
+      if (changes.length) {
+        await recordAudit(trx, by, now, { action: existing ? 'news.changed' : 'news.created', summary: `${existing ? 'Changed' : 'Added'} the news post ${row.title}`, subject: { type: 'news', id: saved, label: row.title }, changes });
+      }
+      return saved;
     });
     return ok({ id: savedId, slug });
   }
 
-  async deleteNews(id: number): Promise<Outcome<null>> {
+  async deleteNews(id: number, by?: Actor): Promise<Outcome<null>> {
     const post = await q.findNewsById(this.db, id);
     if (!post) return refused({ form: 'This post no longer exists.' });
-    await this.change((trx) => q.deleteNews(trx, id));
+    await this.change(async (trx) => {
+      await q.deleteNews(trx, id);
+      await recordAudit(trx, by, iso(this.clock.now()), { action: 'news.deleted', summary: `Deleted the news post ${post.title}`, subject: { type: 'news', id, label: post.title }, changes: [{ field: 'Address', before: `/news/${post.slug}`, after: '' }] });
+    });
     return ok(null);
   }
 

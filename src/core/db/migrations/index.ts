@@ -10,6 +10,7 @@ import { mailTemplates } from './0008_mail_templates.js';
 import { twoFactor } from './0010_two_factor.js';
 import { importPublish } from './0011_import_publish.js';
 import { mailQuotas } from './0012_mail_quotas.js';
+import { auditLog } from './0013_audit_log.js';
 
 /** Migrations are code, listed here in order; names never change once released. */
 export function migrationProvider(dialect: Dialect): MigrationProvider {
@@ -26,6 +27,7 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
         '0010_two_factor': twoFactor(dialect),
         '0011_import_publish': importPublish(dialect),
         '0012_mail_quotas': mailQuotas(dialect),
+        '0013_audit_log': auditLog(dialect),
       };
     },
   };
