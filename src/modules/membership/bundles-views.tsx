@@ -59,7 +59,7 @@ export function BundleSection(props: { state: BundleState; csrf: string; values?
         <Form action="/account/bundle/people" csrf={csrf} errors={props.errors} label="Add a person">
           <h3>Add a person</h3>
           <Field name="name" label="Name" value={values.name} error={e.name} autocomplete="off" required />
-          <Field name="email" label="E-mail address" type="email" value={values.email} error={e.email} autocomplete="off" hint="We will e-mail them a link to set up their account." required />
+          <Field name="email" label="E-mail address" type="email" value={values.email} error={e.email} autocomplete="off" hint="We will e-mail them how to log in: someone new gets a link to set up their account." required />
           <div class="form-actions">
             <button type="submit">Add a person</button>
           </div>

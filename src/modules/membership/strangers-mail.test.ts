@@ -169,6 +169,21 @@ describe('e-mail sent on a stranger’s word is limited (finding 4)', () => {
     expect(await mailFor(site, 'pat@', since)).toHaveLength(0);
   });
 
+  it("lets an admin enter such an organization on a member's record (their call), and the agency e-mail still leaves it out", async () => {
+    const { site, contact, contactId } = await newSite();
+    const board = new Client(site.app);
+    await board.logIn(ADMIN.email, ADMIN.password);
+    const membershipId = (await site.membership.forUser(contactId))!.membership.id;
+    const page = `/admin/members/${membershipId}`;
+    const fields = { name: CONTACT.name, email: CONTACT.email, organization: 'Boulder.gov Utilities', job_title: '', phone: '', address_line1: '', address_line2: '', city: '', region: '', postal_code: '' };
+    expect((await board.submit(page, fields, `${page}/details`)).status).toBe(303);
+    expect((await site.membership.forUser(contactId))!.membership.organization).toBe('Boulder.gov Utilities');
+    const since = smtp.messages.length;
+    expect((await addPerson(contact, 'Pat Inspector', 'pat@boulder.example.org')).status).toBe(303);
+    const [mail] = await mailFor(site, 'pat@boulder.example.org', since);
+    expect(mail!.text).toContain('Casey Contact has added you to the CIPCA membership of their agency.');
+  });
+
   it('leaves out of the e-mail a name with a link that reached the records another way', async () => {
     const { site, contact, contactId } = await newSite();
     await site.database.db.updateTable('users').set({ name: 'Security team: verify at http://evil.example' }).where('id', '=', contactId).execute();
