@@ -209,3 +209,16 @@ describe('other requests while a large import runs', () => {
     expect(visibleText((await board.get(url)).body)).toContain('5000 members were imported.');
   });
 });
+
+describe('the audit log', () => {
+  it('records who confirmed an import, from where, and how many members it holds', async () => {
+    const { site, board } = await newSite();
+    await confirmed(board, [HEADER, ...rows(3)].join('\n'));
+    const entries = await site.database.db.selectFrom('audit_log').selectAll().where('action', '=', 'members.imported').execute();
+    expect(entries).toHaveLength(1);
+    expect(entries[0]).toMatchObject({ actor_kind: 'user', actor_name: ADMIN.name, actor_email: ADMIN.email, ip: '127.0.0.1' });
+    expect(entries[0]!.summary).toContain('3 members');
+    // The admin's page of the log shows it.
+    expect(visibleText((await board.get('/admin/audit')).body)).toContain('Confirmed the import of 3 members');
+  });
+});

@@ -1,4 +1,5 @@
 import { PostgresAdapter, type Transaction } from 'kysely';
+import { recordAudit, type Actor } from '../../core/audit/index.js';
 import { addMs, DAY, iso, type Clock } from '../../core/clock.js';
 import type { Db } from '../../core/db/index.js';
 import type { DB } from '../../core/db/schema.js';
@@ -141,7 +142,7 @@ export class MemberImports {
    * have changed since (a new account with one of the addresses, an archived level), then hand
    * the rows to the import job.
    */
-  async confirm(batchId: number, actorUserId: number): Promise<Outcome<null>> {
+  async confirm(batchId: number, actorUserId: number, by?: Actor): Promise<Outcome<null>> {
     const batch = await aq.findImportBatch(this.db, batchId);
     const from: MemberImportStatus[] = ['ready', 'failed'];
     const rowsLeft = batch?.status === 'failed' ? (await aq.nextImportRows(this.db, batchId, 1)).length > 0 : true;
@@ -174,6 +175,11 @@ export class MemberImports {
       if (!moved) return false;
       // Confirming twice cannot queue twice: only one confirmation moves the batch out of ready.
       await this.jobs.enqueue(trx, IMPORT_JOB, { batchId });
+      await recordAudit(trx, by, now, {
+        action: 'members.imported',
+        summary: `Confirmed the import of ${batch.total} ${batch.total === 1 ? 'member' : 'members'} from a CSV file (import ${batchId})`,
+        subject: { type: 'member_import', id: batchId, label: `Import ${batchId}` },
+      });
       return true;
     });
     if (!started) return refused({ form: 'This file was already imported, cancelled or found to have problems.' });

@@ -243,7 +243,7 @@ export async function adminMemberRoutes(app: FastifyInstance, { members, state, 
   app.post<Id>('/admin/members/import/:id/confirm', admin, async (request, reply) => {
     const id = parseId(request.params.id);
     if (id === null || !(await members.imports.view(id))) return reply.callNotFound();
-    const result = await members.imports.confirm(id, request.user!.id);
+    const result = await members.imports.confirm(id, request.user!.id, actorOf(request));
     reply.setFlash(result.ok ? 'success' : 'error', result.ok ? 'The import has started.' : result.errors.form!);
     return reply.redirect(`/admin/members/import/${id}`, 303);
   });
