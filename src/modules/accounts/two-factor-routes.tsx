@@ -108,11 +108,12 @@ export async function twoFactorRoutes(app: FastifyInstance, { accounts, state, s
   app.post('/account/two-factor', member, async (request, reply) => {
     const user = request.user!;
     const form = parseForm(setupInput, request.body);
-    const sealed = typeof (request.body as Record<string, unknown> | undefined)?.sealed === 'string' ? ((request.body as Record<string, string>).sealed as string) : undefined;
+    const body = (request.body ?? {}) as Record<string, unknown>;
+    const sealed = typeof body.sealed === 'string' && body.sealed.length <= 500 ? body.sealed : undefined;
     const result = form.ok ? await twoFactor.enable(user, form.data, request.sessionId ?? undefined) : form;
     if (!result.ok) {
       // The same secret again, so a person who already scanned it only types the newer code.
-      const setup = (sealed && sealed.length <= 500 ? await twoFactor.setup(user, sealed) : undefined) ?? (await twoFactor.setup(user))!;
+      const setup = (sealed ? await twoFactor.setup(user, sealed) : undefined) ?? (await twoFactor.setup(user))!;
       return accountPage(request, reply, { setup, errors: result.errors });
     }
     return reply.page({ title: 'Two-factor sign-in', body: <v.RecoveryCodes codes={result.value} fresh /> });
