@@ -282,6 +282,17 @@ describe('backup and restore', { timeout: 300_000 }, () => {
     expect(help.stdout).toContain('stop the site first');
   });
 
+  it('leaves no file behind when there is nothing to back up', async () => {
+    const place = await freshPlace();
+    const folder = fs.mkdtempSync(path.join(place.dataDir, 'out-'));
+    const res = await cli(['backup', folder], place.env);
+    expect(res.code).toBe(1);
+    expect(res.stdout).toBe('');
+    expect(res.stderr).toMatch(/nothing to back up\.$/m);
+    expect(fs.readdirSync(folder)).toEqual([]);
+    expect(fs.existsSync(path.join(place.dataDir, 'headworks.sqlite'))).toBe(false);
+  });
+
   describe('refuses, and leaves the database as it was', () => {
     /** A backup of a small site, and a target site with content of its own. */
     async function backupAndTarget() {
