@@ -52,7 +52,7 @@ function files(dataDir: string): Record<string, string> {
 }
 
 /** A site with some of everything: a member with a membership, an invoice and its payment, a logo, sessions, jobs, a bundle. */
-async function siteWithContent(place: Place) {
+async function siteWithContent(place: Place, options: { manyMembers?: boolean } = {}) {
   const hw = await openSite(place);
   const db = hw.database.db;
   const now = hw.clock.now().toISOString();
@@ -87,7 +87,7 @@ async function siteWithContent(place: Place) {
   // Enough people between them that the bundle is loaded in a later batch than the member it covers.
   const fillers = await db
     .insertInto('users')
-    .values(Array.from({ length: 520 }, (_, i) => ({ email: `filler${i}@example.org`, name: `Filler ${i}`, role: 'member' as const, password_hash: null, created_at: now, updated_at: now })))
+    .values(Array.from({ length: options.manyMembers ? 520 : 1 }, (_, i) => ({ email: `filler${i}@example.org`, name: `Filler ${i}`, role: 'member' as const, password_hash: null, created_at: now, updated_at: now })))
     .returning('id')
     .execute();
   for (let i = 0; i < fillers.length; i += 200) {
@@ -159,10 +159,10 @@ async function backUp(place: Place, folder: string) {
   return file!;
 }
 
-describe('backup and restore', { timeout: 120_000 }, () => {
+describe('backup and restore', { timeout: 300_000 }, () => {
   it('backs up a running site being written to, and restores it whole into a fresh database and data folder', async () => {
     const source = await freshPlace();
-    const { hw, browser } = await siteWithContent(source);
+    const { hw, browser } = await siteWithContent(source, { manyMembers: true });
     const stopWriting = keepWriting(hw);
     let file: string;
     let res: Awaited<ReturnType<typeof cli>>;
@@ -280,6 +280,17 @@ describe('backup and restore', { timeout: 120_000 }, () => {
     expect(help.stdout).toContain('backup [file or folder]');
     expect(help.stdout).toContain('restore <file> [--force]');
     expect(help.stdout).toContain('stop the site first');
+  });
+
+  it('leaves no file behind when there is nothing to back up', async () => {
+    const place = await freshPlace();
+    const folder = fs.mkdtempSync(path.join(place.dataDir, 'out-'));
+    const res = await cli(['backup', folder], place.env);
+    expect(res.code).toBe(1);
+    expect(res.stdout).toBe('');
+    expect(res.stderr).toMatch(/nothing to back up\.$/m);
+    expect(fs.readdirSync(folder)).toEqual([]);
+    expect(fs.existsSync(path.join(place.dataDir, 'headworks.sqlite'))).toBe(false);
   });
 
   describe('refuses, and leaves the database as it was', () => {

@@ -60,6 +60,8 @@ export async function writeBackup(config: Config, target: string | undefined, no
     const gzip = zlib.createGzip({ level: 6 });
     gzip.pipe(out);
     const done = finished(out);
+    // Awaited below on success; on failure the stream is destroyed and this must not go unhandled.
+    done.catch(() => {});
     const write = async (record: unknown) => {
       if (!gzip.write(`${JSON.stringify(record)}\n`)) await once(gzip, 'drain');
     };
