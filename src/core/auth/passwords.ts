@@ -124,6 +124,14 @@ function startEstimator() {
   return current;
 }
 
+/**
+ * Starts loading the estimator without waiting for it: called when a page with a new-password
+ * field is shown, so the check is ready by the time the person sends the form.
+ */
+export function warmPasswordCheck(): void {
+  estimator ??= startEstimator();
+}
+
 function estimate(password: string, inputs: string[]): Promise<Estimate> {
   estimator ??= startEstimator();
   const { worker, pending } = estimator;
