@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
+import { Worker } from 'node:worker_threads';
 import { hash, verify } from '@node-rs/argon2';
-import type { ZxcvbnFactory, ZxcvbnResult } from '@zxcvbn-ts/core';
 import { z } from 'zod';
 
 // 2 is Algorithm.Argon2id (a const enum, which this build setting cannot import).
@@ -45,29 +45,103 @@ export interface PasswordOwner {
 /**
  * Passwords guessed in fewer than about 10^8 tries (zxcvbn's score 3) are refused: that is what
  * an attacker with the common-password and breach lists and the person's name and address tries
- * first. Only the first characters are estimated, as the estimate's cost grows fast with length
+ * first. Only the first characters are estimated and l33t substitutions are capped, as the
+ * estimate's cost grows fast with both (seconds for 64 characters of a repeated "aB3$" otherwise),
  * and a strong start is strong enough.
  */
 const MIN_SCORE = 3;
 const ESTIMATED_LENGTH = 64;
+const L33T_SUBSTITUTIONS = 10;
 
-let estimator: ZxcvbnFactory | undefined;
+interface Estimate {
+  score: number;
+  /** The dictionaries its parts were found in (`userInputs` for the person's own details). */
+  dictionaries: string[];
+  patterns: string[];
+}
 
-/** Built on first use: its dictionaries take most of a second to load, which start-up must not pay. */
-function loadEstimator(): ZxcvbnFactory {
-  if (estimator) return estimator;
-  // CommonJS packages, loaded only now (an import at the top would load them at start).
+/**
+ * The estimator runs in a worker thread of its own, built on first use: its dictionaries take most
+ * of a second to load and a check of a long, patterned password up to a few hundred milliseconds,
+ * and neither start-up nor the other requests must wait for that. CommonJS source, as the
+ * packages are CommonJS; their paths are resolved here so the worker finds them wherever it runs.
+ */
+const WORKER_SOURCE = `
+const { parentPort, workerData } = require('node:worker_threads');
+const core = require(workerData.core);
+const common = require(workerData.common);
+const en = require(workerData.en);
+const zxcvbn = new core.ZxcvbnFactory({
+  dictionary: { ...common.dictionary, ...en.dictionary },
+  graphs: common.adjacencyGraphs,
+  translations: en.translations,
+  maxLength: workerData.maxLength,
+  l33tMaxSubstitutions: workerData.l33t,
+});
+parentPort.on('message', ({ id, password, inputs }) => {
+  try {
+    const r = zxcvbn.check(password, inputs);
+    parentPort.postMessage({ id, estimate: { score: r.score, dictionaries: r.sequence.map((m) => m.dictionaryName).filter(Boolean), patterns: r.sequence.map((m) => m.pattern) } });
+  } catch (err) {
+    parentPort.postMessage({ id, error: String(err && err.message || err) });
+  }
+});
+`;
+
+let estimator: { worker: Worker; pending: Map<number, { resolve: (e: Estimate) => void; reject: (err: Error) => void }> } | undefined;
+let nextId = 1;
+
+function startEstimator() {
   const require = createRequire(import.meta.url);
-  const core = require('@zxcvbn-ts/core') as typeof import('@zxcvbn-ts/core');
-  const common = require('@zxcvbn-ts/language-common') as typeof import('@zxcvbn-ts/language-common');
-  const en = require('@zxcvbn-ts/language-en') as typeof import('@zxcvbn-ts/language-en');
-  estimator = new core.ZxcvbnFactory({
-    dictionary: { ...common.dictionary, ...en.dictionary },
-    graphs: common.adjacencyGraphs,
-    translations: en.translations,
-    maxLength: ESTIMATED_LENGTH,
+  const worker = new Worker(WORKER_SOURCE, {
+    eval: true,
+    workerData: {
+      core: require.resolve('@zxcvbn-ts/core'),
+      common: require.resolve('@zxcvbn-ts/language-common'),
+      en: require.resolve('@zxcvbn-ts/language-en'),
+      maxLength: ESTIMATED_LENGTH,
+      l33t: L33T_SUBSTITUTIONS,
+    },
   });
-  return estimator;
+  const pending = new Map<number, { resolve: (e: Estimate) => void; reject: (err: Error) => void }>();
+  const current = { worker, pending };
+  const fail = (err: Error) => {
+    if (estimator === current) estimator = undefined;
+    for (const p of pending.values()) p.reject(err);
+    pending.clear();
+  };
+  worker.on('message', (m: { id: number; estimate?: Estimate; error?: string }) => {
+    const p = pending.get(m.id);
+    pending.delete(m.id);
+    // Idle, the worker must not keep a process (a CLI command, a test run) alive.
+    if (pending.size === 0) worker.unref();
+    if (m.estimate) p?.resolve(m.estimate);
+    else p?.reject(new Error(`Password check failed: ${m.error}`));
+  });
+  worker.on('error', fail);
+  worker.on('exit', (code) => fail(new Error(`Password check stopped (exit ${code})`)));
+  worker.unref();
+  return current;
+}
+
+/**
+ * Starts loading the estimator without waiting for it: called when a page with a new-password
+ * field is shown, so the check is ready by the time the person sends the form.
+ */
+export function warmPasswordCheck(): void {
+  estimator ??= startEstimator();
+}
+
+function estimate(password: string, inputs: string[]): Promise<Estimate> {
+  estimator ??= startEstimator();
+  const { worker, pending } = estimator;
+  const id = nextId++;
+  return new Promise<Estimate>((resolve, reject) => {
+    pending.set(id, { resolve, reject });
+    // While a check is waited for, the worker keeps the process alive.
+    worker.ref();
+    worker.postMessage({ id, password, inputs });
+  });
 }
 
 /** The words of a person's details an attacker would try: the address, its parts, the name and its words. */
@@ -94,13 +168,14 @@ function ownerWords(owner: PasswordOwner): string[] {
   return [...words];
 }
 
-function reason(result: ZxcvbnResult): string {
-  const dictionaries = new Set(result.sequence.map((m) => ('dictionaryName' in m ? m.dictionaryName : undefined)));
+function reason(result: Estimate): string {
+  const dictionaries = new Set(result.dictionaries);
+  const patterns = new Set(result.patterns);
   if (dictionaries.has('userInputs')) return 'It is built from your name or e-mail address, which anyone who knows you would try first.';
   if (dictionaries.has('passwords-common')) return 'It is one of the most common passwords, which are tried first.';
-  if (result.sequence.some((m) => m.pattern === 'repeat')) return 'Repeated words or characters are easy to guess.';
-  if (result.sequence.some((m) => m.pattern === 'sequence' || m.pattern === 'spatial')) return 'Sequences and keyboard patterns are easy to guess.';
-  if (result.sequence.some((m) => m.pattern === 'date')) return 'Dates and years are easy to guess.';
+  if (patterns.has('repeat')) return 'Repeated words or characters are easy to guess.';
+  if (patterns.has('sequence') || patterns.has('spatial')) return 'Sequences and keyboard patterns are easy to guess.';
+  if (patterns.has('date')) return 'Dates and years are easy to guess.';
   return 'It would be guessed quickly.';
 }
 
@@ -109,8 +184,7 @@ function reason(result: ZxcvbnResult): string {
  * The caller checks the length first (`newPasswordSchema`).
  */
 export async function passwordWeakness(password: string, owner: PasswordOwner = {}): Promise<string | undefined> {
-  const zxcvbn = loadEstimator();
-  const result = zxcvbn.check(password, ownerWords(owner));
+  const result = await estimate(password, ownerWords(owner));
   if (result.score >= MIN_SCORE) return undefined;
   return `This password is too easy to guess. ${reason(result)} ${ADVICE}`;
 }

@@ -2,6 +2,7 @@ import { actorOf } from '../../core/audit/index.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ComponentChildren } from 'preact';
 import { requireRole, safeNext } from '../../core/auth/guards.js';
+import { warmPasswordCheck } from '../../core/auth/passwords.js';
 import { formValues, parseForm } from '../../core/http/forms.js';
 import type { FieldErrors } from '../../core/views/forms.js';
 import { parsePageNumber } from '../../core/http/params.js';
@@ -81,6 +82,7 @@ export async function accountRoutes(app: FastifyInstance, { accounts, state, sec
     app.get<{ Params: { token: string } }>(`${base}/:token`, async (request, reply) => {
       const link = await accounts.findLink(request.params.token, purpose);
       reply.header('referrer-policy', 'no-referrer').header('cache-control', 'private, no-store');
+      warmPasswordCheck();
       if (!link) return reply.page({ status: 410, title: 'This link no longer works', body: <v.LinkExpired purpose={purpose} /> });
       const action = `${base}/${request.params.token}`;
       const csrf = reply.csrfToken();
@@ -139,9 +141,10 @@ export async function accountRoutes(app: FastifyInstance, { accounts, state, sec
     }),
   );
 
-  app.get('/account/password', member, async (_request, reply) =>
-    reply.page({ title: 'Change my password', body: <v.ChangePasswordForm csrf={reply.csrfToken()} /> }),
-  );
+  app.get('/account/password', member, async (_request, reply) => {
+    warmPasswordCheck();
+    return reply.page({ title: 'Change my password', body: <v.ChangePasswordForm csrf={reply.csrfToken()} /> });
+  });
 
   app.post('/account/password', member, async (request, reply) => {
     const form = parseForm(changePasswordInput, request.body);

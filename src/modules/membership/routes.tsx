@@ -8,6 +8,7 @@ import { fieldFormValues, parseCustomFields, type MemberFieldsService } from './
 import { levelInput, type Level } from './levels.js';
 import { applicationInput, liveMembershipMessage, reapplicationInput, TOO_MANY_APPLICATIONS, type MembershipService } from './service.js';
 import * as v from './views.js';
+import { warmPasswordCheck } from '../../core/auth/passwords.js';
 
 interface Deps {
   membership: MembershipService;
@@ -48,6 +49,7 @@ export async function membershipRoutes(app: FastifyInstance, { membership, site,
         body: <v.ApplicationForm level={level} csrf={reply.csrfToken()} values={values} fields={memberFields} account={{ email: request.user.email }} />,
       });
     }
+    warmPasswordCheck();
     return reply.page({ title: applicationTitle(level), body: <v.ApplicationForm level={level} csrf={reply.csrfToken()} values={{}} fields={memberFields} /> });
   });
 
