@@ -120,6 +120,23 @@ describe('control characters in what is sent', () => {
     expect(await site.accounts.findUserByEmail('nul@example.org')).toBeUndefined();
   });
 
+  it('in a custom member field of the application form: refused beside that field', async () => {
+    const admin = new Client(site.app);
+    await admin.logIn('admin@example.org', 'correct horse battery staple');
+    const made = await admin.submit('/admin/fields/new', { label: 'Licence number', type: 'text', visibility: 'members' }, '/admin/fields');
+    expect(made.status).toBe(303);
+    const level = (await site.membership.listLevels())[0]!;
+    const visitor = new Client(site.app);
+    const form = await visitor.get(`/join/${level.id}`);
+    const custom = /name="(f_[a-z0-9_]+|field_[a-z0-9_]+|[a-z_]*licence[a-z_]*)"/.exec(form.body)?.[1];
+    expect(custom).toBeDefined();
+    const res = await visitor.post(`/join/${level.id}`, { _csrf: visitor.csrf(), name: 'Lee Licence', email: 'lee@example.org', password: 'a long enough password', confirm: 'a long enough password', [custom!]: 'AB\u000012' });
+    expect(res.status).toBe(422);
+    expect(fieldError(res.body, custom!)).toMatch(/^Error: Remove the invisible control character from/);
+    expect(inputValue(res.body, 'name')).toBe('Lee Licence');
+    expect(await site.accounts.findUserByEmail('lee@example.org')).toBeUndefined();
+  });
+
   it('in a field the form does not check as text (a password): the whole form is refused with a page that says why', async () => {
     const res = await new Client(site.app).submit('/login', { email: 'admin@example.org', password: 'correct horse\u0000battery staple' });
     expect(res.status).toBe(400);

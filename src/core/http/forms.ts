@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { FieldErrors } from '../views/forms.js';
-import { ControlCharacterError, flaggedFields, hasControlCharacter, markControlCharacters } from './input-guard.js';
+import { ControlCharacterError, findControlCharacter, flaggedFields, hasControlCharacter, markControlCharacters } from './input-guard.js';
 
 export type FormResult<T> = { ok: true; data: T } | { ok: false; errors: FieldErrors; values: Record<string, string> };
 
@@ -30,22 +30,27 @@ function stringValues(body: unknown): Record<string, string> {
 
 /**
  * Validate a form body with zod; on failure, one message per field and the input as typed. A
- * field with a control character (decision 0024) must be refused by the schema (the helpers
- * below do it, beside the field); if the schema lets it through, the whole form is refused (400).
+ * field with a control character (decision 0024) is refused by the schema (the helpers below do
+ * it, beside the field); if the schema accepts the form with one in it, the whole form is
+ * refused (400). A field outside the schema is left to its own parser (custom member fields).
  */
 export function parseForm<S extends z.ZodType>(schema: S, body: unknown): FormResult<z.output<S>> {
   const values = formValues(body);
   const flagged = flaggedFields(body);
   const result = schema.safeParse(flagged ? stringValues(flagged.raw) : values);
-  const errors: FieldErrors = {};
-  if (!result.success) {
-    for (const issue of result.error.issues) {
-      const field = String(issue.path[0] ?? 'form');
-      errors[field] ??= issue.message;
+  if (result.success) {
+    // The schema let a control character through (a field not checked as text, e.g. a password).
+    if (flagged) {
+      const field = findControlCharacter(result.data, 'form');
+      if (field !== null) throw new ControlCharacterError(field === 'form' ? [...flagged.fields][0]! : field);
     }
+    return { ok: true, data: result.data };
   }
-  for (const field of flagged?.fields ?? []) if (errors[field] === undefined) throw new ControlCharacterError(field);
-  if (result.success) return { ok: true, data: result.data };
+  const errors: FieldErrors = {};
+  for (const issue of result.error.issues) {
+    const field = String(issue.path[0] ?? 'form');
+    errors[field] ??= issue.message;
+  }
   return { ok: false, errors, values };
 }
 
