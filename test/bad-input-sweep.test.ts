@@ -177,9 +177,11 @@ async function sweep(who: string, client: Client, skip: (route: RegisteredRoute)
     .filter((r) => !skip(r))
     .sort((a, b) => Number(/delete|remove|logout/.test(a.url)) - Number(/delete|remove|logout/.test(b.url)));
   for (const route of routes) {
+    // Others than admins are turned away from admin pages before any input is read: a few kinds of bad input show that.
+    const few = who !== 'admin' && route.url.startsWith('/admin');
     const params = paramNames(route.url);
     for (const param of params) {
-      for (const bad of BAD_IN_URL) {
+      for (const bad of few ? BAD_IN_URL.slice(0, 2) : BAD_IN_URL) {
         const url = concrete(route.url, param, bad);
         await attempt(failures, who, `${route.method} ${url}`, () => client.request(route.method, url, route.method === 'POST' ? { form: { _csrf: 'x' } } : {}));
       }
@@ -197,6 +199,10 @@ async function sweep(who: string, client: Client, skip: (route: RegisteredRoute)
       attempt(failures, who, `POST ${url} ${what}`, () => client.request('POST', url, options));
     for (const bad of BAD_STRINGS) {
       await post(`fields=${JSON.stringify(bad)}`, { form: { ...Object.fromEntries(fields.map((f) => [f, bad])), _csrf: csrf } });
+    }
+    if (few) {
+      await post('multipart without a boundary', { headers: { 'content-type': 'multipart/form-data' }, body: `_csrf=${csrf}` });
+      continue;
     }
     const repeated = new URLSearchParams({ _csrf: csrf });
     for (const f of fields) {

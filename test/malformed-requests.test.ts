@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Client } from './support/client.js';
+import { Client, fieldError, inputValue } from './support/client.js';
 import { startTestSite, type TestSite } from './support/site.js';
 
 let site: TestSite;
@@ -100,7 +100,7 @@ describe('control characters in what is sent', () => {
     }
   });
 
-  it('in the public application form: refused, and no account is made', async () => {
+  it('in the public application form: refused beside the field, the rest kept, and no account is made', async () => {
     const level = (await site.membership.listLevels())[0]!;
     const visitor = new Client(site.app);
     const res = await visitor.submit(`/join/${level.id}`, {
@@ -108,19 +108,51 @@ describe('control characters in what is sent', () => {
       email: 'nul@example.org',
       password: 'a long enough password',
       confirm: 'a long enough password',
+      organization: 'City\u001bof Denver',
     });
+    expect(res.status).toBe(422);
+    expect(fieldError(res.body, 'name')).toBe('Error: Remove the invisible control character from your full name (it often comes with copied text): it cannot be stored.');
+    expect(fieldError(res.body, 'organization')).toMatch(/^Error: Remove the invisible control character from/);
+    // What was typed is kept, the bad character shown as a replacement mark where it was.
+    expect(inputValue(res.body, 'name')).toBe('Nul\uFFFDPerson');
+    expect(inputValue(res.body, 'email')).toBe('nul@example.org');
+    expect(res.body).not.toContain('\u0000');
+    expect(await site.accounts.findUserByEmail('nul@example.org')).toBeUndefined();
+  });
+
+  it('in a custom member field of the application form: refused beside that field', async () => {
+    const admin = new Client(site.app);
+    await admin.logIn('admin@example.org', 'correct horse battery staple');
+    const made = await admin.submit('/admin/fields/new', { label: 'Licence number', type: 'text', visibility: 'members' }, '/admin/fields');
+    expect(made.status).toBe(303);
+    const level = (await site.membership.listLevels())[0]!;
+    const visitor = new Client(site.app);
+    const form = await visitor.get(`/join/${level.id}`);
+    const custom = /name="(f_[a-z0-9_]+|field_[a-z0-9_]+|[a-z_]*licence[a-z_]*)"/.exec(form.body)?.[1];
+    expect(custom).toBeDefined();
+    const res = await visitor.post(`/join/${level.id}`, { _csrf: visitor.csrf(), name: 'Lee Licence', email: 'lee@example.org', password: 'a long enough password', confirm: 'a long enough password', [custom!]: 'AB\u000012' });
+    expect(res.status).toBe(422);
+    expect(fieldError(res.body, custom!)).toMatch(/^Error: Remove the invisible control character from/);
+    expect(inputValue(res.body, 'name')).toBe('Lee Licence');
+    expect(await site.accounts.findUserByEmail('lee@example.org')).toBeUndefined();
+  });
+
+  it('in a field the form does not check as text (a password): the whole form is refused with a page that says why', async () => {
+    const res = await new Client(site.app).submit('/login', { email: 'admin@example.org', password: 'correct horse\u0000battery staple' });
     expect(res.status).toBe(400);
     expect(res.body).toContain('The form contained a character that cannot be stored');
-    expect(res.body).toContain('the field &quot;name&quot;');
-    expect(await site.accounts.findUserByEmail('nul@example.org')).toBeUndefined();
+    expect(res.body).toContain('the field &quot;password&quot;');
+    expect(res.headers['set-cookie']?.toString() ?? '').not.toContain('hw_session=');
   });
 
   it('in an admin form, a JSON body and a multipart text field: refused, nothing saved', async () => {
     const admin = new Client(site.app);
     await admin.logIn('admin@example.org', 'correct horse battery staple');
     await admin.get('/admin/pages/new');
-    const form = await admin.post('/admin/pages', { _csrf: admin.csrf(), title: 'Bell\u0007page', slug: 'bell-page', description: '', body: 'Text', visibility: 'public', menu_order: '' });
-    expect(form.status).toBe(400);
+    const form = await admin.post('/admin/pages', { _csrf: admin.csrf(), title: 'Bell\u0007page', slug: 'bell-page', description: '', body: 'Text I want to keep', visibility: 'public', menu_order: '' });
+    expect(form.status).toBe(422);
+    expect(fieldError(form.body, 'title')).toMatch(/^Error: Remove the invisible control character from/);
+    expect(inputValue(form.body, 'body')).toBe('Text I want to keep');
     expect(await site.site.getPage('bell-page')).toBeUndefined();
 
     await admin.get('/admin/pages/new');
@@ -129,12 +161,13 @@ describe('control characters in what is sent', () => {
       body: JSON.stringify({ _csrf: admin.csrf(), title: 'Json page', slug: 'json-page', body: 'Text', nested: { deep: ['ok', 'a\u0000'] } }),
     });
     expect(json.status).toBe(400);
+    expect(json.body).toContain('The form contained a character that cannot be stored');
     expect(await site.site.getPage('json-page')).toBeUndefined();
 
     await admin.get('/admin/settings');
     const multipart = await admin.postMultipart('/admin/settings', { _csrf: admin.csrf(), associationName: 'CIPCA\u0000', shortName: 'CIPCA', tagline: '', contactEmail: 'office@example.org', timeZone: 'America/Denver' });
-    expect(multipart.status).toBe(400);
-    expect(multipart.body).toContain('the field &quot;associationName&quot;');
+    expect(multipart.status).toBe(422);
+    expect(fieldError(multipart.body, 'associationName')).toMatch(/^Error: Remove the invisible control character from/);
     expect((await site.admin.getSettings()).associationName).not.toContain('\u0000');
   });
 

@@ -1,11 +1,22 @@
 import { z } from 'zod';
 import type { FieldErrors } from '../views/forms.js';
-import { hasControlCharacter } from './input-guard.js';
+import { ControlCharacterError, findControlCharacter, flaggedFields, hasControlCharacter, markControlCharacters } from './input-guard.js';
 
 export type FormResult<T> = { ok: true; data: T } | { ok: false; errors: FieldErrors; values: Record<string, string> };
 
-/** Plain string values of a submitted form, for putting back what the user typed. */
+/**
+ * Plain string values of a submitted form, for putting back what the user typed. A control
+ * character in a field refused at the edge is shown as U+FFFD, so the user sees where it was and
+ * nothing that reads these values can store it.
+ */
 export function formValues(body: unknown): Record<string, string> {
+  const flagged = flaggedFields(body);
+  const values = stringValues(flagged ? flagged.raw : body);
+  if (flagged) for (const field of flagged.fields) if (values[field] !== undefined) values[field] = markControlCharacters(values[field]);
+  return values;
+}
+
+function stringValues(body: unknown): Record<string, string> {
   const values: Record<string, string> = {};
   if (body && typeof body === 'object') {
     for (const [k, v] of Object.entries(body)) {
@@ -17,11 +28,24 @@ export function formValues(body: unknown): Record<string, string> {
   return values;
 }
 
-/** Validate a form body with zod; on failure, one message per field and the input as typed. */
+/**
+ * Validate a form body with zod; on failure, one message per field and the input as typed. A
+ * field with a control character (decision 0024) is refused by the schema (the helpers below do
+ * it, beside the field); if the schema accepts the form with one in it, the whole form is
+ * refused (400). A field outside the schema is left to its own parser (custom member fields).
+ */
 export function parseForm<S extends z.ZodType>(schema: S, body: unknown): FormResult<z.output<S>> {
   const values = formValues(body);
-  const result = schema.safeParse(values);
-  if (result.success) return { ok: true, data: result.data };
+  const flagged = flaggedFields(body);
+  const result = schema.safeParse(flagged ? stringValues(flagged.raw) : values);
+  if (result.success) {
+    // The schema let a control character through (a field not checked as text, e.g. a password).
+    if (flagged) {
+      const field = findControlCharacter(result.data, 'form');
+      if (field !== null) throw new ControlCharacterError(field === 'form' ? [...flagged.fields][0]! : field);
+    }
+    return { ok: true, data: result.data };
+  }
   const errors: FieldErrors = {};
   for (const issue of result.error.issues) {
     const field = String(issue.path[0] ?? 'form');
@@ -31,10 +55,9 @@ export function parseForm<S extends z.ZodType>(schema: S, body: unknown): FormRe
 }
 
 /**
- * The message for an invisible control character in a field (decision 0024). The HTTP frame
- * refuses them for every route first; the form helpers below refuse them too, beside the field, for
- * input that reaches a form's schema another way (a service called from the command line, an
- * import, a test) and says which field.
+ * The message for an invisible control character in a field (decision 0024): the HTTP frame
+ * hands a form field holding one to the form's schema, and these helpers refuse it beside the
+ * field; input that reaches a schema another way (the command line, an import) is refused too.
  */
 export const controlMessage = (label: string) =>
   `Remove the invisible control character from ${label} (it often comes with copied text): it cannot be stored.`;

@@ -11,7 +11,7 @@ import type { Chrome, Flash, PageContext, PageOptions } from '../views/context.j
 import { Layout } from '../views/layout.js';
 import { renderDocument } from '../views/render.js';
 import { assetByUrl, assetUrl } from './assets.js';
-import { findControlCharacter, hasControlCharacter } from './input-guard.js';
+import { ControlCharacterError, findControlCharacter, guardFields, hasControlCharacter, plainFieldsWithControlCharacters } from './input-guard.js';
 import { HTTPS_HEADERS, SECURITY_HEADERS } from './security.js';
 
 declare module 'fastify' {
@@ -209,6 +209,13 @@ export async function createHttp(deps: HttpDeps): Promise<FastifyInstance> {
       .send(html);
   });
 
+  const controlCharacterMessage = (field: string) => (
+    <p>
+      The form contained a character that cannot be stored (an invisible control character, often brought by copying and pasting) in{' '}
+      {field === 'form' || field === '_csrf' ? 'one of its fields' : `the field "${field}"`}. Go back, type that text again instead of pasting it,
+      and send the form again.
+    </p>
+  );
   const refuse = (reply: FastifyReply, what: ComponentChildren) =>
     reply.page({ status: 400, title: 'That request could not be handled', body: what });
 
@@ -259,16 +266,18 @@ export async function createHttp(deps: HttpDeps): Promise<FastifyInstance> {
   // After the multipart plugin's own preValidation hook, so its text fields are here too.
   app.addHook('preValidation', async (request, reply) => {
     (request as Parsing)[PARSING] = false;
-    const field = findControlCharacter(request.body, 'form');
+    const body = request.body;
+    const field = findControlCharacter(body, 'form');
     if (field === null) return;
-    const named = field === 'form' || field === '_csrf' ? 'one of its fields' : `the field "${field}"`;
-    return refuse(
-      reply,
-      <p>
-        The form contained a character that cannot be stored (an invisible control character, often brought by copying and pasting) in {named}. Go
-        back, type that text again instead of pasting it, and send the form again.
-      </p>,
-    );
+    // A form's own fields go on to the form's schema, which refuses them beside the field and
+    // keeps the rest of what was typed; any other reading of them throws (decision 0024).
+    const isForm = request.isMultipart() || String(request.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded');
+    const fields = isForm && body && typeof body === 'object' && !Array.isArray(body) ? plainFieldsWithControlCharacters(body as Record<string, unknown>) : null;
+    if (fields && fields.size > 0) {
+      request.body = guardFields(body as Record<string, unknown>, fields);
+      return;
+    }
+    return refuse(reply, controlCharacterMessage(field));
   });
 
   // As a preHandler, so a token in a form body has been parsed (see STACK-NOTES).
@@ -339,6 +348,7 @@ export async function createHttp(deps: HttpDeps): Promise<FastifyInstance> {
           : status < 500
             ? 'The request could not be understood. Go back and try again.'
             : 'Something went wrong on our side. Please try again in a moment; if it keeps happening, tell the association.';
+    if (error instanceof ControlCharacterError) return refuse(reply, controlCharacterMessage(error.field));
     try {
       return await reply.page({ status, title: status < 500 ? 'That request could not be handled' : 'Something went wrong', body: <p>{message}</p> });
     } catch {

@@ -278,7 +278,8 @@ describe('the logo', () => {
       '/uploads/',
     ]) {
       const res = await visitor.get(url);
-      expect(res.status, url).toBe(404);
+      // A NUL in the address is refused at the edge (400, decision 0024); the others are not there.
+      expect(url.includes('%00') ? 400 : 404, url).toBe(res.status);
       expect(res.body, url).not.toContain(secret);
     }
   });

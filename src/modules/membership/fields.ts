@@ -5,7 +5,8 @@ import { iso, type Clock } from '../../core/clock.js';
 import type { Db } from '../../core/db/index.js';
 import type { Executor } from '../../core/jobs/index.js';
 import type { MemberFieldsTable, MemberFieldType, MemberFieldVisibility } from '../../core/db/schema.js';
-import { checkbox, formValues, text } from '../../core/http/forms.js';
+import { checkbox, controlMessage, formValues, text } from '../../core/http/forms.js';
+import { flaggedFields } from '../../core/http/input-guard.js';
 import { ok, refused, type Outcome } from '../../core/result.js';
 import type { FieldErrors } from '../../core/views/forms.js';
 import * as q from './fields-queries.js';
@@ -175,7 +176,13 @@ export function parseCustomFields(
   const values: FieldValue[] = [];
   const errors: FieldErrors = {};
   const storedById = new Map(stored.map((v) => [v.field_id, v.value]));
+  // Fields holding a control character, refused at the edge (decision 0024): said beside them.
+  const flagged = flaggedFields(body)?.fields;
   for (const field of fields) {
+    if (flagged?.has(inputName(field))) {
+      errors[inputName(field)] = controlMessage(inSentence(field.label));
+      continue;
+    }
     const checked = checkFieldValue(field, raw[inputName(field)], storedById.get(field.id));
     if ('problem' in checked) errors[inputName(field)] = formMessage(field, checked.problem);
     else values.push({ field_id: field.id, value: checked.value });
