@@ -268,6 +268,23 @@ export class Jobs {
     return !!row;
   }
 
+  /**
+   * The payloads of the unfinished jobs of a type whose runner stopped (their lease lapsed), so a
+   * list can say which of its items are resuming; at most `limit`.
+   */
+  async lapsedPayloads(type: string, limit = 500): Promise<unknown[]> {
+    const rows = await this.db
+      .selectFrom('jobs')
+      .select(['payload'])
+      .where('type', '=', type)
+      .where('done_at', 'is', null)
+      .where('failed_at', 'is', null)
+      .where('locked_until', '<', iso(this.clock.now()))
+      .limit(limit)
+      .execute();
+    return rows.map((r) => JSON.parse(r.payload) as unknown);
+  }
+
   /** One pass at a time per process; overlapping calls wait for the pass under way. */
   private tick() {
     if (!this.running) {

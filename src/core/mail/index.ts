@@ -121,7 +121,14 @@ export class Mailer {
         .execute(),
       this.db.selectFrom('mail_messages').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
     ]);
-    return { messages, total: Number(count.n), pages: Math.max(1, Math.ceil(Number(count.n) / perPage)) };
+    // A message whose sending process stopped (crash, restart) says so until another takes it over.
+    const waiting = messages.some((m) => m.status === 'queued');
+    const stalled = waiting ? new Set((await this.jobs.lapsedPayloads('mail.send')).map((p) => (p as { id?: number } | null)?.id)) : new Set();
+    return {
+      messages: messages.map((m) => ({ ...m, resuming: m.status === 'queued' && stalled.has(m.id) })),
+      total: Number(count.n),
+      pages: Math.max(1, Math.ceil(Number(count.n) / perPage)),
+    };
   }
 
   async countWaiting(): Promise<number> {
@@ -133,8 +140,10 @@ export class Mailer {
     return Number(row.n);
   }
 
-  get(id: number) {
-    return this.db.selectFrom('mail_messages').selectAll().where('id', '=', id).executeTakeFirst();
+  async get(id: number) {
+    const message = await this.db.selectFrom('mail_messages').selectAll().where('id', '=', id).executeTakeFirst();
+    if (!message) return undefined;
+    return { ...message, resuming: message.status === 'queued' && (await this.jobs.lapsed('mail.send', { id })) };
   }
 
   /** The raw .eml of a message written to the mail folder. */

@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { Client, visibleText } from '../../../test/support/client.js';
 import { TestClock } from '../../../test/support/clock.js';
 import { startTestSite, type TestSite } from '../../../test/support/site.js';
+import { LEASE_MS } from '../jobs/index.js';
 import { linkIn, startSmtp, type SmtpCatcher } from '../../../test/support/smtp.js';
 
 const ADMIN = { email: 'board@example.org', password: 'correct horse battery staple' };
@@ -230,5 +231,32 @@ describe('with a mail server (SMTP_URL)', () => {
     expect(row).not.toContain('retrying');
     expect(row).toMatch(/ Not sent: gave up after repeated failures \(.*ECONNREFUSED.*\)$/);
     expect(visibleText((await admin.get('/admin')).body)).toContain('Sent mail: nothing waiting to be sent.');
+  });
+});
+
+describe('a message whose sending process stopped', () => {
+  it('says it is resuming once the lease lapsed, then is sent', async () => {
+    const clock = new TestClock('2026-03-02T16:00:00.000Z');
+    const site = await openSite({ clock });
+    await forgetPassword(site);
+    const admin = await adminOf(site);
+    // A process claimed the message and was killed before it finished.
+    await site.database.db
+      .updateTable('jobs')
+      .set({ locked_by: 'killed-process#1', locked_until: new Date(clock.now().getTime() + LEASE_MS).toISOString(), attempts: 1 })
+      .where('type', '=', 'mail.send')
+      .execute();
+    const resuming = 'Resuming: the process sending it stopped; it will go on shortly';
+    expect(await listedRow(admin)).toContain('Waiting to be sent');
+
+    clock.advance(LEASE_MS + 1000);
+    expect(await listedRow(admin)).toContain(resuming);
+    const id = /href="\/admin\/mail\/(\d+)"/.exec((await admin.get('/admin/mail')).body)?.[1];
+    expect(visibleText((await admin.get(`/admin/mail/${id}`)).body)).toContain(resuming);
+
+    await site.jobs.runDue();
+    const row = await listedRow(admin);
+    expect(row).toMatch(/ Sent/);
+    expect(row).not.toContain(resuming);
   });
 });

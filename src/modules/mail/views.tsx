@@ -5,15 +5,16 @@ import { formatDateTime } from '../../core/views/render.js';
 
 type Message = Selectable<MailMessagesTable>;
 
-function Status({ message }: { message: Pick<Message, 'status' | 'error'> }) {
+function Status({ message }: { message: Pick<Message, 'status' | 'error'> & { resuming: boolean } }) {
   if (message.status === 'sent') return <>Sent</>;
   if (message.status === 'failed') return <span class="badge draft">Not sent: gave up after repeated failures ({message.error})</span>;
+  if (message.resuming) return <span class="badge">Resuming: the process sending it stopped; it will go on shortly</span>;
   if (message.error) return <span class="badge draft">Not sent yet: retrying ({message.error})</span>;
   return <span class="badge">Waiting to be sent</span>;
 }
 
 export function MailList(props: {
-  messages: Pick<Message, 'id' | 'to_addr' | 'subject' | 'status' | 'error' | 'created_at'>[];
+  messages: (Pick<Message, 'id' | 'to_addr' | 'subject' | 'status' | 'error' | 'created_at'> & { resuming: boolean })[];
   page: number;
   pages: number;
   timeZone: string;
@@ -81,7 +82,7 @@ function Linked({ text, baseUrl }: { text: string; baseUrl: string }) {
   );
 }
 
-export function MailMessage({ message, timeZone, baseUrl }: { message: Message; timeZone: string; baseUrl: string }) {
+export function MailMessage({ message, timeZone, baseUrl }: { message: Message & { resuming: boolean }; timeZone: string; baseUrl: string }) {
   return (
     <>
       <dl class="card">
