@@ -793,6 +793,21 @@ describe('the first administrator', () => {
     expect(await site.accounts.ensureFirstAdmin()).toBeNull();
   });
 
+  it('keeps every first-start link working when two processes start at once, until one is used', async () => {
+    const { site } = await newSite({ people: false });
+    // Each process that starts before an administrator exists prints its own link.
+    const one = linkIn(((await site.accounts.ensureFirstAdmin()) as { setupLink: string }).setupLink);
+    const two = linkIn(((await site.accounts.ensureFirstAdmin()) as { setupLink: string }).setupLink);
+    expect(one).not.toBe(two);
+    expect((await new Client(site.app).get(one)).status).toBe(200);
+    expect((await new Client(site.app).get(two)).status).toBe(200);
+    const res = await new Client(site.app).submit(two, { email: 'chair@example.org', name: 'Chris Chair', password: 'the chair password', confirm: 'the chair password' });
+    expect(res.location).toBe('/admin');
+    // Once an administrator exists, neither link works.
+    expect((await new Client(site.app).get(one)).status).toBe(410);
+    expect((await new Client(site.app).get(two)).status).toBe(410);
+  });
+
   it('gives a set-up link that stops working after a day', async () => {
     const { site, clock } = await newSite({ people: false });
     const { setupLink } = (await site.accounts.ensureFirstAdmin()) as { setupLink: string };

@@ -172,10 +172,21 @@ export class AccountsService {
   }
 
   private async isFirstAdminToken(token: string): Promise<boolean> {
+    const hash = sha256(token);
+    const now = iso(this.clock.now());
+    return (await this.firstAdminLinks()).some((l) => l.hash === hash && l.expires > now) && (await q.countAdmins(this.db)) === 0;
+  }
+
+  /**
+   * The live first-start links: each process that starts before an administrator exists prints
+   * one, and every one printed works (a second process starting at the same moment must not make
+   * the first one's link useless). Older sites stored a single link as an object.
+   */
+  private async firstAdminLinks(): Promise<{ hash: string; expires: string }[]> {
     const stored = await this.state.getValue(FIRST_ADMIN_KEY);
-    if (!stored) return false;
-    const { hash, expires } = JSON.parse(stored) as { hash: string; expires: string };
-    return hash === sha256(token) && expires > iso(this.clock.now()) && (await q.countAdmins(this.db)) === 0;
+    if (!stored) return [];
+    const parsed = JSON.parse(stored) as { hash: string; expires: string } | { hash: string; expires: string }[];
+    return Array.isArray(parsed) ? parsed : [parsed];
   }
 
   /** Use a reset or set-up link: set the password (and name), end old sessions, start a new one. */
@@ -302,7 +313,9 @@ export class AccountsService {
       return { created: address };
     }
     const token = randomToken();
-    await this.state.setValue(this.db, FIRST_ADMIN_KEY, JSON.stringify({ hash: sha256(token), expires: iso(addMs(this.clock.now(), DAY)) }));
+    const now = iso(this.clock.now());
+    const live = (await this.firstAdminLinks()).filter((l) => l.expires > now).slice(-9);
+    await this.state.setValue(this.db, FIRST_ADMIN_KEY, JSON.stringify([...live, { hash: sha256(token), expires: iso(addMs(this.clock.now(), DAY)) }]));
     return { setupLink: this.link(`/setup/${token}`) };
   }
 
