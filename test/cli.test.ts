@@ -1,19 +1,14 @@
-import { spawn } from 'node:child_process';
-import crypto from 'node:crypto';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createHeadworks } from '../src/app.js';
-import { loadConfig } from '../src/config.js';
 import { Client, visibleText } from './support/client.js';
+import { cli, dropPlaces, freshPlace, openSite, pgQuery, type Place } from './support/cli.js';
 import { dialectUnderTest } from './support/site.js';
 
 /**
  * The command line, run as an operator runs it: a child process with settings in its
- * environment. On PostgreSQL each test gets a database of its own (created here, dropped after),
+ * environment. On PostgreSQL each test gets a database of its own (test/support/cli.ts makes it and
+ * drops it after),
  * so the CLI sees nothing of other tests' data.
  *
  * (A schema chosen with `?options=-c search_path=…` in DATABASE_URL is honoured by pg, but Kysely's
@@ -21,66 +16,7 @@ import { dialectUnderTest } from './support/site.js';
  * fails while another test's schema exists; see src/core/db/index.ts.)
  */
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const SETTINGS = ['NODE_ENV', 'PORT', 'HOST', 'BASE_URL', 'DATA_DIR', 'DATABASE_URL', 'SMTP_URL', 'MAIL_FROM', 'ADMIN_EMAIL', 'ADMIN_PASSWORD', 'LOG_LEVEL', 'LOG_REQUESTS', 'TRUST_PROXY', 'JOBS_INTERVAL_SECONDS'];
-
-interface Place {
-  env: Record<string, string>;
-  dataDir: string;
-  /** On PostgreSQL, the database made for this test. */
-  database?: string;
-}
-const places: Place[] = [];
-
-async function pgQuery(text: string, connectionString = process.env.DATABASE_URL) {
-  const client = new pg.Client({ connectionString });
-  await client.connect();
-  try {
-    return await client.query(text);
-  } finally {
-    await client.end();
-  }
-}
-
-/** A fresh DATA_DIR (and, on PostgreSQL, a fresh database) with the environment the CLI gets. */
-async function freshPlace(): Promise<Place> {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'headworks-cli-'));
-  const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !SETTINGS.includes(k)) env[k] = v;
-  env.DATA_DIR = dataDir;
-  const place: Place = { env, dataDir };
-  if (dialectUnderTest === 'postgres') {
-    place.database = `headworks_cli_${crypto.randomBytes(6).toString('hex')}`;
-    await pgQuery(`create database ${place.database}`);
-    const url = new URL(process.env.DATABASE_URL!);
-    url.pathname = `/${place.database}`;
-    env.DATABASE_URL = url.toString();
-  }
-  places.push(place);
-  return place;
-}
-
-afterEach(async () => {
-  for (const place of places.splice(0)) {
-    if (place.database) await pgQuery(`drop database if exists ${place.database} with (force)`);
-    fs.rmSync(place.dataDir, { recursive: true, force: true });
-  }
-});
-
-function cli(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
-/** The site the CLI worked on, opened in this process with the same settings. */
-const openSite = (place: Place) => createHeadworks(loadConfig({ ...place.env, NODE_ENV: 'test' }));
+afterEach(dropPlaces);
 
 async function tablesOf(place: Place) {
   const { rows } = await pgQuery(`select table_name from information_schema.tables where table_schema = 'public' order by 1`, place.env.DATABASE_URL);

@@ -100,3 +100,22 @@ export function isSkippedDataFile(relative: string, databaseFile: string | undef
 }
 
 export const isDatabaseFile = (absolute: string, databaseFile: string) => [databaseFile, `${databaseFile}-wal`, `${databaseFile}-shm`, `${databaseFile}-journal`].includes(absolute);
+
+/**
+ * A PostgreSQL client for a backup or a restore, connected, reading values as the app does
+ * (src/core/db/index.ts: timestamps as ISO strings, bigints as numbers) for this client only.
+ */
+export async function connectPostgres(url: string, schema: string | undefined) {
+  const { default: pg } = await import('pg');
+  const types = {
+    getTypeParser(oid: number, format?: 'text' | 'binary') {
+      if (oid === 1184) return (v: string) => new Date(v).toISOString();
+      if (oid === 1114) return (v: string) => new Date(`${v}Z`).toISOString();
+      if (oid === 20) return (v: string) => Number(v);
+      return pg.types.getTypeParser(oid, format as 'text');
+    },
+  };
+  const client = new pg.Client({ connectionString: url, types, ...(schema ? { options: `-c search_path=${schema}` } : {}) });
+  await client.connect();
+  return client;
+}

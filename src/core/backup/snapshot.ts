@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import type { Config } from '../../config.js';
-import { MIGRATOR_TABLES, dependencyOrder, quoteIdent } from './format.js';
+import { MIGRATOR_TABLES, connectPostgres, dependencyOrder, quoteIdent } from './format.js';
 
 /**
  * One consistent view of the whole database, read table by table without holding a table in
@@ -74,18 +74,7 @@ async function sqliteSnapshot(file: string): Promise<Snapshot> {
 }
 
 async function postgresSnapshot(url: string, schema: string | undefined): Promise<Snapshot> {
-  const { default: pg } = await import('pg');
-  // The same readings as the app (src/core/db/index.ts), for this client only.
-  const types = {
-    getTypeParser(oid: number, format?: 'text' | 'binary') {
-      if (oid === 1184) return (v: string) => new Date(v).toISOString();
-      if (oid === 1114) return (v: string) => new Date(`${v}Z`).toISOString();
-      if (oid === 20) return (v: string) => Number(v);
-      return pg.types.getTypeParser(oid, format as 'text');
-    },
-  };
-  const client = new pg.Client({ connectionString: url, types, ...(schema ? { options: `-c search_path=${schema}` } : {}) });
-  await client.connect();
+  const client = await connectPostgres(url, schema);
   let open = true;
   const end = async () => {
     if (!open) return;

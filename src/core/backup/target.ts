@@ -4,7 +4,7 @@ import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import type { Config } from '../../config.js';
 import type { Dialect } from '../db/index.js';
 import { migrationProvider } from '../db/migrations/index.js';
-import { MIGRATOR_TABLES, quoteIdent } from './format.js';
+import { MIGRATOR_TABLES, connectPostgres, quoteIdent } from './format.js';
 
 /**
  * The database a restore writes to, held on ONE connection so that everything (dropping the old
@@ -126,17 +126,7 @@ async function sqliteTarget(file: string): Promise<Target> {
 }
 
 async function postgresTarget(url: string, schema: string | undefined): Promise<Target> {
-  const { default: pg } = await import('pg');
-  const types = {
-    getTypeParser(oid: number, format?: 'text' | 'binary') {
-      if (oid === 1184) return (v: string) => new Date(v).toISOString();
-      if (oid === 1114) return (v: string) => new Date(`${v}Z`).toISOString();
-      if (oid === 20) return (v: string) => Number(v);
-      return pg.types.getTypeParser(oid, format as 'text');
-    },
-  };
-  const client = new pg.Client({ connectionString: url, types, ...(schema ? { options: `-c search_path=${schema}` } : {}) });
-  await client.connect();
+  const client = await connectPostgres(url, schema);
   if (schema) await client.query(`create schema if not exists ${quoteIdent(schema)}`);
   // Kysely asks a pool for a connection each time: this one always lends the same client.
   const single = Object.assign(client, { release() {} });

@@ -10,6 +10,7 @@ import type { Mailer } from '../../core/mail/index.js';
 import { ok, refused, type Outcome } from '../../core/result.js';
 import { randomToken, sha256 } from '../../core/secrets.js';
 import type { SiteState } from '../../core/settings.js';
+import { countAttempt } from './attempts.js';
 import { adminInviteMail, passwordChangedMail, passwordResetMail, promotedMail } from './emails.js';
 import * as q from './queries.js';
 import { TwoFactorService } from './two-factor.js';
@@ -96,36 +97,10 @@ export class AccountsService {
   private link = (path: string) => `${this.options.baseUrl}${path}`;
   private siteName = async () => (await this.state.getSettings()).shortName;
 
-  /**
-   * Counts one attempt against each limit before anything is checked, as one atomic step across
-   * requests and app processes: the attempt's rows are committed first, then each window is
-   * counted, so of attempts made at once the k-th to commit counts at least k and no more than
-   * `max` get past. An attempt over any limit is taken back, so hammering a paused account does
-   * not lengthen its pause (decision 0019). The rows of an attempt let through stay: the caller
-   * clears them when the attempt succeeds.
-   */
-  private async countAttempt(limits: { key: string; max: number; windowMs: number }[]): Promise<{ ok: true; ids: Map<string, number> } | { ok: false; minutes: number }> {
-    const now = this.clock.now();
-    const rows = await q.recordAttempts(this.db, limits.map((l) => l.key), iso(now));
-    const ids = new Map(rows.map((r) => [r.key, r.id]));
-    let minutes = 0;
-    for (const limit of limits) {
-      const recent = await q.recentAttempts(this.db, limit.key, iso(addMs(now, -limit.windowMs)), limit.max + 1);
-      if (recent.length <= limit.max) continue;
-      // The key may try again when the max-th newest of the other attempts leaves the window.
-      const others = recent.filter((r) => r.id !== ids.get(limit.key));
-      const unlock = new Date(others[limit.max - 1]!.created_at).getTime() + limit.windowMs;
-      minutes = Math.max(minutes, Math.ceil((unlock - now.getTime()) / MINUTE), 1);
-    }
-    if (minutes === 0) return { ok: true, ids };
-    await q.withdrawAttempts(this.db, rows.map((r) => r.id));
-    return { ok: false, minutes };
-  }
-
   async logIn(input: z.output<typeof loginInput>, meta: { ip: string; userAgent?: string }): Promise<LoginResult> {
     const accountKey = `email:${input.email}`;
     const addressKey = `ip:${meta.ip}`;
-    const attempt = await this.countAttempt([
+    const attempt = await countAttempt(this.db, this.clock.now(), [
       { key: accountKey, max: MAX_FAILURES_PER_ACCOUNT, windowMs: LOGIN_WINDOW_MS },
       { key: addressKey, max: MAX_FAILURES_PER_ADDRESS, windowMs: LOGIN_WINDOW_MS },
     ]);
@@ -152,7 +127,7 @@ export class AccountsService {
     const user = await q.findUserByEmail(this.db, address);
     if (!user) return;
     // Counted before sending, like a log-in, so forms sent at once cannot pass the limit together.
-    if (!(await this.countAttempt([{ key: `reset:${user.email}`, max: MAX_RESETS_PER_HOUR, windowMs: HOUR }])).ok) return;
+    if (!(await countAttempt(this.db, this.clock.now(), [{ key: `reset:${user.email}`, max: MAX_RESETS_PER_HOUR, windowMs: HOUR }])).ok) return;
     const now = this.clock.now();
     const token = randomToken();
     const site = await this.siteName();

@@ -63,16 +63,3 @@ export async function countUnusedRecoveryCodes(db: Executor, userId: number) {
     .executeTakeFirstOrThrow();
   return Number(row.n);
 }
-
-// Attempts at a code, in the log-in failures table under the key `totp:<user id>`.
-
-export const recordAttempt = (db: Executor, key: string, now: string) =>
-  db.insertInto('login_failures').values({ key, created_at: now }).returning('id').executeTakeFirstOrThrow();
-
-/** The attempts for a key since a moment, newest first. */
-export const attemptsSince = (db: Executor, key: string, since: string) =>
-  db.selectFrom('login_failures').select('created_at').where('key', '=', key).where('created_at', '>', since).orderBy('created_at', 'desc').orderBy('id', 'desc').execute();
-
-export const forgetAttempt = (db: Executor, id: number) => db.deleteFrom('login_failures').where('id', '=', id).execute();
-
-export const forgetAttempts = (db: Executor, key: string) => db.deleteFrom('login_failures').where('key', '=', key).execute();

@@ -11,6 +11,7 @@ import type { Mailer } from '../../core/mail/index.js';
 import { ok, refused, type Outcome } from '../../core/result.js';
 import { randomToken, sha256 } from '../../core/secrets.js';
 import type { SiteState } from '../../core/settings.js';
+import { countAttempt } from './attempts.js';
 import { twoFactorOffMail, twoFactorOnMail } from './emails.js';
 import * as q from './queries.js';
 import * as t from './two-factor-queries.js';
@@ -319,21 +320,15 @@ export class TwoFactorService {
    * Count the attempt, then check it. The attempt is written (committed) before the count is read,
    * so of any number of requests at once, at most MAX_CODE_FAILURES are checked in a window; one
    * refused by the limit was never checked and is not counted. A right answer clears the count.
+   * The counting is the log-in's own (countAttempt, decision 0019), under the key `totp:<user id>`.
    */
   private async attempt(userId: number, check: (trx: Executor) => Promise<boolean>): Promise<Check> {
     const key = `totp:${userId}`;
-    const now = this.clock.now();
-    const { id } = await t.recordAttempt(this.db, key, iso(now));
-    const recent = await t.attemptsSince(this.db, key, iso(addMs(now, -CODE_WINDOW_MS)));
-    if (recent.length > MAX_CODE_FAILURES) {
-      await t.forgetAttempt(this.db, id);
-      // Once the newest MAX_CODE_FAILURES before this one leave the window, the next attempt is checked.
-      const unlock = new Date(recent[MAX_CODE_FAILURES]!.created_at).getTime() + CODE_WINDOW_MS;
-      return { locked: Math.max(1, Math.ceil((unlock - now.getTime()) / MINUTE)) };
-    }
+    const counted = await countAttempt(this.db, this.clock.now(), [{ key, max: MAX_CODE_FAILURES, windowMs: CODE_WINDOW_MS }]);
+    if (!counted.ok) return { locked: counted.minutes };
     const right = await this.db.transaction().execute((trx) => check(trx));
     if (!right) return 'wrong';
-    await t.forgetAttempts(this.db, key);
+    await q.clearFailures(this.db, key);
     return 'ok';
   }
 

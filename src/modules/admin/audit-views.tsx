@@ -1,5 +1,6 @@
 import { parseChanges } from '../../core/audit/index.js';
 import type { AuditRow } from '../../core/audit/queries.js';
+import { FilterActions, MatchCount } from '../../core/views/filters.js';
 import { Field, Select } from '../../core/views/forms.js';
 import { Pagination } from '../../core/views/pagination.js';
 import { formatDateTime } from '../../core/views/render.js';
@@ -125,24 +126,9 @@ export function AuditPage(props: {
         <KindSelect value={params.kind} />
         <Field name="from" label="From (date)" type="date" value={params.from} error={props.errors.from} hint={`Whole days in the association's time zone (${props.timeZone}).`} />
         <Field name="to" label="Until (date, included)" type="date" value={params.to} error={props.errors.to} />
-        <div class="form-actions">
-          <button type="submit">Show entries</button>
-          {filtered ? (
-            <a class="button secondary" href="/admin/audit">
-              Clear the filters
-            </a>
-          ) : null}
-        </div>
+        <FilterActions submit="Show entries" clear="/admin/audit" filtered={!!filtered} />
       </form>
-      <p role="status">
-        {total === 0 ? 'No entry matches.' : total === 1 ? '1 entry matches.' : `${total} entries match.`}
-        {total > 0 ? (
-          <>
-            {' '}
-            <a href={csv}>Download {total === 1 ? 'this entry' : `these ${total} entries`} as a CSV file</a>
-          </>
-        ) : null}
-      </p>
+      <MatchCount total={total} one="entry" many="entries" csv={csv} />
       {rows.length === 0 ? null : (
         <ol class="audit-log" aria-label={`Audit log, page ${props.page} of ${props.pages}`}>
           {rows.map((row) => (

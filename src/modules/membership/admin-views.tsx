@@ -1,5 +1,6 @@
 import type { ComponentChildren } from 'preact';
 import type { MemberContact, MembershipStatus } from '../../core/db/schema.js';
+import { FilterActions, MatchCount } from '../../core/views/filters.js';
 import { ActionButton, Field, Form, Select, TextArea, type FieldErrors } from '../../core/views/forms.js';
 import { Pagination } from '../../core/views/pagination.js';
 import { formatDate } from '../../core/views/render.js';
@@ -120,24 +121,9 @@ export function MemberListPage(props: {
             ) : null}
           </div>
         </details>
-        <div class="form-actions">
-          <button type="submit">Show members</button>
-          {filtered ? (
-            <a class="button secondary" href="/admin/members">
-              Clear the filters
-            </a>
-          ) : null}
-        </div>
+        <FilterActions submit="Show members" clear="/admin/members" filtered={!!filtered} />
       </form>
-      <p role="status">
-        {total === 0 ? 'No member matches.' : total === 1 ? '1 member matches.' : `${total} members match.`}
-        {total > 0 ? (
-          <>
-            {' '}
-            <a href={csv}>Download {total === 1 ? 'this member' : `these ${total} members`} as a CSV file</a>
-          </>
-        ) : null}
-      </p>
+      <MatchCount total={total} one="member" many="members" csv={csv} />
       {rows.length === 0 ? null : (
         <div class="table-wrap" role="region" aria-label={`Members, page ${props.page} of ${props.pages}`} tabIndex={0}>
           <table class="data">
