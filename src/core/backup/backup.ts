@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import { once } from 'node:events';
 import fs from 'node:fs';
 import path from 'node:path';
-import { finished } from 'node:stream/promises';
+import { pipeline } from 'node:stream/promises';
 import zlib from 'node:zlib';
 import type { Config } from '../../config.js';
 import { FILE_CHUNK, FORMAT_VERSION, appVersion, defaultFileName, encodeValue, isSkippedDataFile, type Header, type Summary } from './format.js';
@@ -58,12 +58,18 @@ export async function writeBackup(config: Config, target: string | undefined, no
   try {
     out = fs.createWriteStream(temporary, { mode: 0o600 });
     const gzip = zlib.createGzip({ level: 6 });
-    gzip.pipe(out);
-    const done = finished(out);
+    // A pipeline, not pipe(): a file that cannot be written (a full disk) fails the whole backup
+    // instead of leaving gzip waiting for a drain that never comes.
+    const done = pipeline(gzip, out);
     // Awaited below on success; on failure the stream is destroyed and this must not go unhandled.
     done.catch(() => {});
+    const closedEarly = done.then(() => {
+      throw new Error('The backup file was closed before the backup was complete.');
+    });
+    closedEarly.catch(() => {});
+    const drained = () => Promise.race([once(gzip, 'drain'), closedEarly]);
     const write = async (record: unknown) => {
-      if (!gzip.write(`${JSON.stringify(record)}\n`)) await once(gzip, 'drain');
+      if (!gzip.write(`${JSON.stringify(record)}\n`)) await drained();
     };
 
     const header: Header = { headworks_backup: FORMAT_VERSION, app_version: appVersion(), dialect: config.database.kind, created_at: now.toISOString(), migrations: snapshot.migrations };
@@ -75,7 +81,7 @@ export async function writeBackup(config: Config, target: string | undefined, no
       for await (const batch of snapshot.rows(table, columns)) {
         // One write per batch: a line per row, joined, keeps the stream calls few.
         const text = batch.map((row) => JSON.stringify(row.map(encodeValue))).join('\n');
-        if (!gzip.write(`${text}\n`)) await once(gzip, 'drain');
+        if (!gzip.write(`${text}\n`)) await drained();
         count += batch.length;
       }
       await write({ table_end: table, rows: count });

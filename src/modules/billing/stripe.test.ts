@@ -184,6 +184,10 @@ describe('paying an invoice online', () => {
       const future = signedEvent('checkout.session.completed', completed, { timestamp: now(clock) + ahead });
       expect((await deliver(site, future)).statusCode).toBe(400);
     }
+    // A second timestamp in the header: Stripe's library checks the last one, so both are checked.
+    const future = signedEvent('checkout.session.completed', completed, { timestamp: now(clock) + 24 * 3600 });
+    const twoStamps = { ...future, signature: `t=${now(clock)},${future.signature}` };
+    expect((await deliver(site, twoStamps)).statusCode).toBe(400);
     expect(await paymentsOf(site, invoice.id)).toEqual([]);
     expect((await site.billing.get(invoice.id))!.status).toBe('unpaid');
 

@@ -231,8 +231,14 @@ export class StripePayments {
    */
   async handleWebhook(rawBody: Buffer, signature: string | undefined): Promise<WebhookResult> {
     if (!signature) return { ok: false, error: 'signature' };
-    const signedAt = Number(/(?:^|,)\s*t=(\d{1,12})(?:,|$)/.exec(signature)?.[1]);
-    if (!Number.isFinite(signedAt) || signedAt > this.clock.now().getTime() / 1000 + WEBHOOK_CLOCK_SKEW_SECONDS) return { ok: false, error: 'signature' };
+    // Every timestamp in the header, not only the first: Stripe's library reads the last one, so a
+    // second `t=` must not slip a future-dated signature past this check.
+    const stamps = signature.split(',').flatMap((part) => {
+      const [key, value] = part.trim().split('=', 2);
+      return key === 't' ? [Number(value)] : [];
+    });
+    const latest = this.clock.now().getTime() / 1000 + WEBHOOK_CLOCK_SKEW_SECONDS;
+    if (stamps.length !== 1 || !stamps.every((t) => Number.isFinite(t) && t <= latest)) return { ok: false, error: 'signature' };
     let event: Stripe.Event;
     try {
       event = (await this.stripe()).webhooks.constructEvent(rawBody, signature, this.options.webhookSecret, WEBHOOK_TOLERANCE_SECONDS, undefined, this.clock.now().getTime());
