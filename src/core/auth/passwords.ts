@@ -50,6 +50,14 @@ export interface PasswordOwner {
  * and a strong start is strong enough.
  */
 const MIN_SCORE = 3;
+/**
+ * Checks waiting for the one estimator thread, at most: beyond this a form is asked to be sent
+ * again, so a flood of anonymous applications cannot make every other password check wait longer
+ * and longer.
+ */
+export const MAX_WAITING_CHECKS = 32;
+export const BUSY_MESSAGE = 'The site is busy checking other passwords. Wait a moment, then send the form again.';
+class Busy extends Error {}
 const ESTIMATED_LENGTH = 64;
 const L33T_SUBSTITUTIONS = 10;
 
@@ -135,6 +143,7 @@ export function warmPasswordCheck(): void {
 function estimate(password: string, inputs: string[]): Promise<Estimate> {
   estimator ??= startEstimator();
   const { worker, pending } = estimator;
+  if (pending.size >= MAX_WAITING_CHECKS) return Promise.reject(new Busy());
   const id = nextId++;
   return new Promise<Estimate>((resolve, reject) => {
     pending.set(id, { resolve, reject });
@@ -196,7 +205,13 @@ export async function passwordWeakness(password: string, owner: PasswordOwner = 
 export async function chooseNewPassword(password: string, owner: PasswordOwner): Promise<{ ok: true; hash: string } | { ok: false; message: string }> {
   const length = newPasswordSchema.safeParse(password);
   if (!length.success) return { ok: false, message: length.error.issues[0]?.message ?? 'Choose another password.' };
-  const weakness = await passwordWeakness(password, owner);
+  let weakness: string | undefined;
+  try {
+    weakness = await passwordWeakness(password, owner);
+  } catch (err) {
+    if (err instanceof Busy) return { ok: false, message: BUSY_MESSAGE };
+    throw err;
+  }
   if (weakness) return { ok: false, message: weakness };
   return { ok: true, hash: await hashPassword(password) };
 }

@@ -7,7 +7,7 @@ import type { DB } from '../db/schema.js';
 import type { Executor, Jobs } from '../jobs/index.js';
 import { purgeQuotas } from './quota.js';
 
-export { recipientQuota, takeQuota, takeQuotas, type Quota } from './quota.js';
+export { networkKey, recipientQuota, takeQuota, takeQuotas, type Quota } from './quota.js';
 
 export interface OutgoingMail {
   to: string;

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { TestClock } from '../../../test/support/clock.js';
 import { startTestSite } from '../../../test/support/site.js';
-import { takeQuota, takeQuotas } from './quota.js';
+import { networkKey, takeQuota, takeQuotas } from './quota.js';
 
 const DAY = 86_400_000;
 const cleanups: (() => Promise<void>)[] = [];
@@ -44,5 +44,17 @@ describe('mail quotas', () => {
     expect(await db.transaction().execute((trx) => takeQuotas(trx, [to, from], clock.now()))).toBe(false);
     expect(await db.transaction().execute((trx) => takeQuota(trx, from, clock.now()))).toBe(true);
     expect(await db.transaction().execute((trx) => takeQuota(trx, from, clock.now()))).toBe(false);
+  });
+});
+
+describe('the network address a quota counts', () => {
+  it('counts an IPv6 address by its /64, so rotating addresses within it gains nothing, and IPv4 as it is', () => {
+    expect(networkKey('2001:db8:abcd:12:1::7')).toBe('2001:db8:abcd:12::/64');
+    expect(networkKey('2001:db8:abcd:12:ffff:eeee:dddd:1')).toBe('2001:db8:abcd:12::/64');
+    expect(networkKey('2001:0db8:abcd:0012::1')).toBe('2001:db8:abcd:12::/64');
+    expect(networkKey('2001:db8::1')).toBe('2001:db8:0:0::/64');
+    expect(networkKey('2001:db8:abcd:13::1')).not.toBe(networkKey('2001:db8:abcd:12::1'));
+    expect(networkKey('::ffff:203.0.113.9')).toBe('203.0.113.9');
+    expect(networkKey('203.0.113.9')).toBe('203.0.113.9');
   });
 });

@@ -15,6 +15,23 @@ export interface Quota {
 
 
 /** Every path that e-mails an address on a stranger's word shares this: at most 3 such e-mails a day to one address. */
+/**
+ * The key a network address counts under: an IPv6 address by its /64 (one household or customer
+ * has a whole /64 and could otherwise take a fresh quota with every address), IPv4 as it is.
+ */
+export function networkKey(ip: string): string {
+  const address = ip.startsWith('::ffff:') && ip.includes('.') ? ip.slice(7) : ip;
+  if (!address.includes(':')) return address;
+  const [head = '', tail = ''] = address.split('::', 2);
+  const left = head ? head.split(':') : [];
+  const right = address.includes('::') && tail ? tail.split(':') : [];
+  const groups = address.includes('::') ? [...left, ...Array(Math.max(0, 8 - left.length - right.length)).fill('0'), ...right] : left;
+  return `${groups
+    .slice(0, 4)
+    .map((g) => (parseInt(g, 16) || 0).toString(16))
+    .join(':')}::/64`;
+}
+
 export const recipientQuota = (address: string): Quota => ({ key: `to:${address.trim().toLowerCase()}`, max: 3, windowMs: DAY });
 
 /**

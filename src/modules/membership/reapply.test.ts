@@ -317,6 +317,29 @@ describe('applying again with an account', () => {
   });
 });
 
+describe('strangers cannot use up a signed-in person\'s own confirmation e-mails', () => {
+  it('still sends the owner their link after strangers used up the address\'s daily e-mails', async () => {
+    const { site } = await newSite();
+    const [user] = await site.accounts.createImportedAccounts(site.database.db, [{ email: 'owner.unproven@example.org', name: 'Olive Owner' }]);
+    const individual = await levelId(site, 'Individual');
+    const first = smtp.messages.length;
+    // Four applications from strangers with this address: the first three spend the address's e-mails for the day.
+    for (let i = 0; i < 4; i++) {
+      const stranger = new Client(site.app);
+      await stranger.get(`/join/${individual}`);
+      await stranger.post(`/join/${individual}`, { ...details(), email: 'owner.unproven@example.org', password: PASSWORD, confirm: PASSWORD, _csrf: stranger.csrf() });
+    }
+    // The owner was told of those (three e-mails at most); nothing more goes to the address from strangers.
+    expect(await mailFor(site, 'owner.unproven@example.org', first)).toHaveLength(3);
+    const since = smtp.messages.length;
+    const level = (await site.membership.getLevel(individual))!;
+    const result = await site.membership.applyAgain(user!.id, level, details({ name: 'Olive Owner' }));
+    expect(result).toEqual({ ok: true, value: { status: 'pending_verification', email: 'owner.unproven@example.org' } });
+    const mails = await mailFor(site, 'owner.unproven@example.org', since);
+    expect(mails.map((m) => m.subject)).toEqual(['Confirm your e-mail address for your CIPCA application']);
+  });
+});
+
 describe('a visitor with an address that has an account', () => {
   it('is told to log in, and that they can apply from there', async () => {
     const { site } = await newSite();

@@ -8,7 +8,7 @@ import type { Db } from '../../core/db/index.js';
 import type { DB, InvoicesTable, MembershipStatus } from '../../core/db/schema.js';
 import { email, optionalText, text } from '../../core/http/forms.js';
 import type { Executor, Jobs } from '../../core/jobs/index.js';
-import { recipientQuota, takeQuota, type Mailer, type Quota } from '../../core/mail/index.js';
+import { networkKey, recipientQuota, takeQuota, type Mailer, type Quota } from '../../core/mail/index.js';
 import { formatMoney } from '../../core/money.js';
 import { ok, refused, type Outcome } from '../../core/result.js';
 import type { SiteState } from '../../core/settings.js';
@@ -136,7 +136,9 @@ interface Options {
 
 /** E-mails a day that applications from one network address may make the site send (decision 0025). */
 export const APPLICATIONS_PER_NETWORK_ADDRESS = 20;
-const senderQuota = (ip: string): Quota => ({ key: `ip:${ip}`, max: APPLICATIONS_PER_NETWORK_ADDRESS, windowMs: DAY });
+const senderQuota = (ip: string): Quota => ({ key: `ip:${networkKey(ip)}`, max: APPLICATIONS_PER_NETWORK_ADDRESS, windowMs: DAY });
+/** A signed-in person's own confirmation links: their own count, so strangers' applications with their address cannot use it up. */
+const ownLinkQuota = (userId: number): Quota => ({ key: `own:${userId}`, max: 3, windowMs: DAY });
 
 /** The application form's answer past the sender's quota: it says nothing about the address typed. */
 export const TOO_MANY_APPLICATIONS =
@@ -409,7 +411,7 @@ export class MembershipService {
         if (current && !MAY_APPLY_AGAIN.includes(current.status)) return refused({ form: liveMembershipMessage(current) });
         // An address not proven yet is e-mailed a confirmation link: that counts like any other such e-mail, before anything changes.
         const needsLink = !(await this.accounts.hasProvenAddress(trx, userId));
-        if (needsLink && !(await takeQuota(trx, recipientQuota(user.email), now))) {
+        if (needsLink && !(await takeQuota(trx, ownLinkQuota(userId), now))) {
           return refused({ form: `We have already sent several e-mails to ${user.email} today. Please apply again tomorrow.` });
         }
         let membershipId: number;
