@@ -4,7 +4,7 @@ import { parseForm } from '../../core/http/forms.js';
 import type { SiteState } from '../../core/settings.js';
 import type { FieldErrors } from '../../core/views/forms.js';
 import type { AccountsService } from './service.js';
-import { codeInput, newCodesInput, setupInput, SIGN_IN_TTL_MS, turnOffInput, type Setup } from './two-factor.js';
+import { ALREADY_ON, codeInput, newCodesInput, setupInput, SIGN_IN_TTL_MS, turnOffInput, type Setup } from './two-factor.js';
 import * as v from './two-factor-views.js';
 
 /** The half-signed-in state between the password and the code: a single-use link, only sent to /login/…. */
@@ -112,6 +112,11 @@ export async function twoFactorRoutes(app: FastifyInstance, { accounts, state, s
     const sealed = typeof body.sealed === 'string' && body.sealed.length <= 500 ? body.sealed : undefined;
     const result = form.ok ? await twoFactor.enable(user, form.data, request.sessionId ?? undefined) : form;
     if (!result.ok) {
+      // A second click while the first turned it on: it is on, which is what was asked.
+      if (result.errors.form === ALREADY_ON) {
+        reply.setFlash('info', ALREADY_ON);
+        return reply.redirect('/account/two-factor', 303);
+      }
       const code = typeof body.code === 'string' && body.code.length <= 10 ? body.code : undefined;
       // The same secret again, so a person who already scanned it only types the newer code.
       const setup = (sealed ? await twoFactor.setup(user, sealed) : undefined) ?? (await twoFactor.setup(user))!;

@@ -201,6 +201,23 @@ describe('setting up two-factor sign-in', () => {
     expect(done.status).toBe(200);
     expect(recoveryCodesOnPage(done.body)).toHaveLength(10);
   });
+
+  it('turns on once when the button is pressed twice at once, and the second answer says it is already on', async () => {
+    const { site, clock } = await newSite();
+    const c = await loggedIn(site, ADMIN);
+    const page = await c.get('/account/two-factor');
+    const secret = secretOnPage(page.body)!;
+    const form = { _csrf: c.csrf(), sealed: inputValue(page.body, 'sealed')!, password: ADMIN.password, code: codeFor(secret, clock) };
+    const answers = await Promise.all(Array.from({ length: 4 }, () => c.post('/account/two-factor', form)));
+    const statuses = answers.map((a) => a.status).sort();
+    expect(statuses).toEqual([200, 303, 303, 303]);
+    for (const a of answers.filter((x) => x.status === 303)) expect(a.location).toBe('/account/two-factor');
+    expect(answers.filter((a) => recoveryCodesOnPage(a.body).length === 10)).toHaveLength(1);
+    expect(await site.database.db.selectFrom('two_factor').selectAll().execute()).toHaveLength(1);
+    expect(await site.database.db.selectFrom('recovery_codes').selectAll().execute()).toHaveLength(10);
+    const after = await c.get('/account/two-factor');
+    expect(visibleText(after.body)).toContain('Two-factor sign-in is on for your account');
+  });
 });
 
 describe('logging in with two-factor', () => {

@@ -195,7 +195,7 @@ export class TwoFactorService {
   /**
    * Turn two-factor on once the password proves it is the account's owner and the code proves the
    * app holds the secret; the recovery codes, to show once. Both are one attempt against the
-   * two-factor limit.
+   * two-factor limit. A second request at once (a double click) is told it is already on.
    */
   async enable(user: SessionUser, input: z.output<typeof setupInput>, sessionId?: string): Promise<Outcome<string[]>> {
     const secret = this.unseal(input.sealed, `setup:${user.id}`);
@@ -222,7 +222,8 @@ export class TwoFactorService {
     const done = await this.db.transaction().execute(async (trx) => {
       const row = await q.findUserById(trx, user.id);
       if (!row || (await this.isOn(user.id, trx))) return false;
-      await t.insertTwoFactor(trx, { user_id: user.id, secret: this.seal(secret, `totp:${user.id}`), last_step: step!, enabled_at: now });
+      // Two requests at once may both find it off: the row's key lets only one insert it.
+      if (!(await t.insertTwoFactor(trx, { user_id: user.id, secret: this.seal(secret, `totp:${user.id}`), last_step: step!, enabled_at: now }))) return false;
       await t.replaceRecoveryCodes(trx, user.id, codes.map((c) => recoveryHash(user.id, c)), now);
       await this.mailer.queue(trx, await twoFactorOnMail(trx, { to: row.email, name: row.name, site, link: this.options.link('/forgot-password') }));
       return true;
