@@ -40,7 +40,7 @@ describe('reset-two-factor', { timeout: 240_000 }, () => {
       const page = await c.get('/account/two-factor');
       const secret = /<code class="secret">([A-Z2-7 ]+)<\/code>/.exec(page.body)![1]!.replace(/ /g, '');
       const code = new TOTP({ secret: Secret.fromBase32(secret) }).generate();
-      expect((await c.post('/account/two-factor', { _csrf: c.csrf(), sealed: inputValue(page.body, 'sealed')!, code })).status).toBe(200);
+      expect((await c.post('/account/two-factor', { _csrf: c.csrf(), sealed: inputValue(page.body, 'sealed')!, password: ADMIN.password, code })).status).toBe(200);
       const again = new Client(hw.app);
       expect((await again.logIn(ADMIN.email, ADMIN.password)).location).toBe('/login/code');
     });

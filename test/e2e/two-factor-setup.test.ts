@@ -6,7 +6,7 @@ import { axeViolations, clickAndLoad, launchBrowser, logIn, mainText, serveTestS
 /**
  * An admin turns on two-factor sign-in in a real browser, on a desktop screen and on a phone:
  * the QR code shows under the strict CSP (no console error), the key can be read and typed,
- * a wrong code is refused beside the field, the recovery codes appear once, and the next log-in
+ * the password is asked, a wrong code or password is refused beside its field, the recovery codes appear once, and the next log-in
  * asks for a code. No axe-core WCAG 2.1 A/AA violation on any of these pages.
  * Screenshots go to SCREENSHOT_DIR when it is set.
  */
@@ -63,12 +63,23 @@ describe('setting up two-factor sign-in in a browser', () => {
         await expectAccessible(page, 'the set-up page');
         await shot(page, `two-factor-setup-${viewport.width}`);
 
+        await page.getByLabel('Your password').fill(ADMIN.password);
         await page.getByLabel('6-digit code').fill('12345');
         await clickAndLoad(page.getByRole('button', { name: 'Turn on two-factor sign-in' }));
         expect(await page.locator('#code-error').innerText()).toBe('Error: Enter the 6-digit code your app shows now.');
         await expectAccessible(page, 'the set-up page with an error');
         await shot(page, `two-factor-setup-error-${viewport.width}`);
 
+        // A wrong password is refused beside its field; the code typed stays.
+        const code = codeFor(secret);
+        await page.getByLabel('Your password').fill('not my password');
+        await page.getByLabel('6-digit code').fill(code);
+        await clickAndLoad(page.getByRole('button', { name: 'Turn on two-factor sign-in' }));
+        expect(await page.locator('#password-error').innerText()).toBe('Error: That is not your password.');
+        expect(await page.getByLabel('6-digit code').inputValue()).toBe(code);
+        await expectAccessible(page, 'the set-up page with a wrong password');
+
+        await page.getByLabel('Your password').fill(ADMIN.password);
         await page.getByLabel('6-digit code').fill(codeFor(secret));
         await clickAndLoad(page.getByRole('button', { name: 'Turn on two-factor sign-in' }));
         expect(await mainText(page)).toContain('Two-factor sign-in is on.');

@@ -589,6 +589,29 @@ describe('changing one\'s password', () => {
     expect((await tryLogIn(new Client(site.app), MEMBER.email, MEMBER.password)).status).toBe(303);
   });
 
+  it('pauses after as many wrong current passwords as log-in allows, and the pause is the log-in\'s own', async () => {
+    const { site, clock } = await newSite();
+    const c = await loggedIn(site, MEMBER);
+    for (let i = 0; i < 5; i++) {
+      const res = await c.submit('/account/password', { current: `guess ${i}`, password: 'a brand new passphrase', confirm: 'a brand new passphrase' });
+      expect(res.status).toBe(422);
+      expect(fieldError(res.body, 'current')).toBe('Error: That is not your current password.');
+    }
+    // Even the right password is not checked now.
+    const locked = await c.submit('/account/password', { current: MEMBER.password, password: 'a brand new passphrase', confirm: 'a brand new passphrase' });
+    expect(locked.status).toBe(429);
+    expect(fieldError(locked.body, 'current')).toBe(
+      'Error: Too many failed attempts. For your security, password checks are paused for this account: try again in 15 minutes, or reset your password.',
+    );
+    // The same count as log-in: logging in is paused too.
+    expect((await tryLogIn(new Client(site.app), MEMBER.email, MEMBER.password)).status).toBe(429);
+
+    // Nothing was changed: the old password still works once the pause is over.
+    clock.advance(15 * 60_000);
+    const changed = await c.submit('/account/password', { current: MEMBER.password, password: 'a brand new passphrase', confirm: 'a brand new passphrase' });
+    expect(changed.status).toBe(303);
+  });
+
   it('refuses a too short or mistyped new password beside the field', async () => {
     const { site } = await newSite();
     const c = await loggedIn(site, MEMBER);

@@ -209,9 +209,17 @@ export class AccountsService {
 
   async changePassword(user: SessionUser, sessionId: string, current: string, next: string): Promise<Outcome<null>> {
     const row = await q.findUserById(this.db, user.id);
-    if (!row || !(await verifyPassword(row.password_hash, current))) {
-      return refused({ current: 'That is not your current password.' });
+    if (!row) return refused({ current: 'That is not your current password.' });
+    // Each check counts against the account's log-in limit, so a session cannot guess the password without end.
+    const accountKey = `email:${row.email}`;
+    const attempt = await countAttempt(this.db, this.clock.now(), [{ key: accountKey, max: MAX_FAILURES_PER_ACCOUNT, windowMs: LOGIN_WINDOW_MS }]);
+    if (!attempt.ok) {
+      const when = attempt.minutes === 1 ? '1 minute' : `${attempt.minutes} minutes`;
+      return refused({ current: `Too many failed attempts. For your security, password checks are paused for this account: try again in ${when}, or reset your password.` });
     }
+    // A wrong password leaves the attempt counted: it is the failure.
+    if (!(await verifyPassword(row.password_hash, current))) return refused({ current: 'That is not your current password.' });
+    await q.clearFailures(this.db, accountKey);
     const chosen = await chooseNewPassword(next, { email: row.email, name: row.name });
     if (!chosen.ok) return refused({ password: chosen.message });
     const passwordHash = chosen.hash;

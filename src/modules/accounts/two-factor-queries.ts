@@ -11,8 +11,15 @@ export async function withTwoFactor(db: Executor, userIds: number[]) {
   return (await db.selectFrom('two_factor').select('user_id').where('user_id', 'in', userIds).execute()).map((r) => r.user_id);
 }
 
-export const insertTwoFactor = (db: Executor, row: { user_id: number; secret: string; last_step: number; enabled_at: string }) =>
-  db.insertInto('two_factor').values(row).execute();
+/** False when the user already has a row (a second request at once): never a unique-key error. */
+export async function insertTwoFactor(db: Executor, row: { user_id: number; secret: string; last_step: number; enabled_at: string }) {
+  const result = await db
+    .insertInto('two_factor')
+    .values(row)
+    .onConflict((oc) => oc.column('user_id').doNothing())
+    .executeTakeFirst();
+  return Number(result.numInsertedOrUpdatedRows ?? 0n) === 1;
+}
 
 export const deleteTwoFactor = async (db: Executor, userId: number) => {
   await db.deleteFrom('recovery_codes').where('user_id', '=', userId).execute();

@@ -4,7 +4,7 @@ import { parseForm } from '../../core/http/forms.js';
 import type { SiteState } from '../../core/settings.js';
 import type { FieldErrors } from '../../core/views/forms.js';
 import type { AccountsService } from './service.js';
-import { codeInput, newCodesInput, setupInput, SIGN_IN_TTL_MS, turnOffInput, type Setup } from './two-factor.js';
+import { ALREADY_ON, codeInput, newCodesInput, setupInput, SIGN_IN_TTL_MS, turnOffInput, type Setup } from './two-factor.js';
 import * as v from './two-factor-views.js';
 
 /** The half-signed-in state between the password and the code: a single-use link, only sent to /login/…. */
@@ -75,7 +75,7 @@ export async function twoFactorRoutes(app: FastifyInstance, { accounts, state, s
 
   // My account → Two-factor sign-in
 
-  const accountPage = async (request: FastifyRequest, reply: FastifyReply, o: { setup?: Setup; errors?: FieldErrors; action?: string } = {}) => {
+  const accountPage = async (request: FastifyRequest, reply: FastifyReply, o: { setup?: Setup; errors?: FieldErrors; action?: string; code?: string } = {}) => {
     const user = request.user!;
     const [status, required, settings] = await Promise.all([twoFactor.status(user.id), twoFactor.requiredForAdmins(), state.getSettings()]);
     const status422 = o.errors ? 422 : 200;
@@ -88,7 +88,7 @@ export async function twoFactorRoutes(app: FastifyInstance, { accounts, state, s
     }
     const setup = o.setup ?? (await twoFactor.setup(user))!;
     return reply.page({
-      status: status422,
+      status: o.errors && Object.values(o.errors).some((e) => e?.startsWith('Too many')) ? 429 : status422,
       title: 'Set up two-factor sign-in',
       body: (
         <>
@@ -97,7 +97,7 @@ export async function twoFactorRoutes(app: FastifyInstance, { accounts, state, s
               <p>This site requires two-factor sign-in for every administrator. Set it up to use the admin area.</p>
             </div>
           ) : null}
-          <v.SetupForm csrf={reply.csrfToken()} setup={setup} errors={o.errors} />
+          <v.SetupForm csrf={reply.csrfToken()} setup={setup} errors={o.errors} code={o.code} />
         </>
       ),
     });
@@ -112,9 +112,15 @@ export async function twoFactorRoutes(app: FastifyInstance, { accounts, state, s
     const sealed = typeof body.sealed === 'string' && body.sealed.length <= 500 ? body.sealed : undefined;
     const result = form.ok ? await twoFactor.enable(user, form.data, request.sessionId ?? undefined) : form;
     if (!result.ok) {
+      // A second click while the first turned it on: it is on, which is what was asked.
+      if (result.errors.form === ALREADY_ON) {
+        reply.setFlash('info', ALREADY_ON);
+        return reply.redirect('/account/two-factor', 303);
+      }
+      const code = typeof body.code === 'string' && body.code.length <= 10 ? body.code : undefined;
       // The same secret again, so a person who already scanned it only types the newer code.
       const setup = (sealed ? await twoFactor.setup(user, sealed) : undefined) ?? (await twoFactor.setup(user))!;
-      return accountPage(request, reply, { setup, errors: result.errors });
+      return accountPage(request, reply, { setup, errors: result.errors, code });
     }
     return reply.page({ title: 'Two-factor sign-in', body: <v.RecoveryCodes codes={result.value} fresh /> });
   });

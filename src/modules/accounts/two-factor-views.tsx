@@ -32,7 +32,7 @@ export function CodeForm({ csrf, next, errors }: { csrf: string; next: string; e
 }
 
 /** Set-up: scan (or type) the secret, then prove it with a code. */
-export function SetupForm({ csrf, setup, errors }: { csrf: string; setup: Setup; errors?: FieldErrors }) {
+export function SetupForm({ csrf, setup, errors, code }: { csrf: string; setup: Setup; errors?: FieldErrors; code?: string }) {
   return (
     <>
       <p>
@@ -49,10 +49,11 @@ export function SetupForm({ csrf, setup, errors }: { csrf: string; setup: Setup;
         <br />
         <code class="secret">{setup.secret}</code>
       </p>
-      <h2>2. Type the code your app shows</h2>
+      <h2>2. Type your password and the code your app shows</h2>
       <Form action="/account/two-factor" csrf={csrf} errors={errors} label="Turn on two-factor sign-in">
         <input type="hidden" name="sealed" value={setup.sealed} />
-        <Field name="code" label="6-digit code" error={errors?.code} autocomplete="one-time-code" maxLength={10} required />
+        <Field name="password" label="Your password" type="password" error={errors?.password} autocomplete="current-password" required />
+        <Field name="code" label="6-digit code" error={errors?.code} value={code} autocomplete="one-time-code" maxLength={10} required />
         <div class="form-actions">
           <button type="submit">Turn on two-factor sign-in</button>
           <a class="button secondary" href="/account">

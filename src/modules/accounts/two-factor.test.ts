@@ -5,6 +5,7 @@ import { Client, fieldError, inputValue, visibleText } from '../../../test/suppo
 import { TestClock } from '../../../test/support/clock.js';
 import { startTestSite, type TestSite } from '../../../test/support/site.js';
 import { linkIn, startSmtp, type SmtpCatcher } from '../../../test/support/smtp.js';
+import { MAX_CODE_FAILURES } from './two-factor.js';
 
 /**
  * Two-factor sign-in, as an admin meets it: set-up under My account, the code step after the
@@ -62,12 +63,12 @@ async function loggedIn(site: TestSite, who: { email: string; password: string }
 }
 
 /** Turn two-factor on through the set-up page, as a person with an authenticator app does. */
-async function enableTwoFactor(c: Client, clock: TestClock) {
+async function enableTwoFactor(c: Client, clock: TestClock, password: string) {
   const page = await c.get('/account/two-factor');
   expect(page.status).toBe(200);
   const secret = secretOnPage(page.body)!;
   expect(secret).toMatch(/^[A-Z2-7]{32}$/);
-  const done = await c.post('/account/two-factor', { _csrf: c.csrf(), sealed: inputValue(page.body, 'sealed')!, code: codeFor(secret, clock) });
+  const done = await c.post('/account/two-factor', { _csrf: c.csrf(), sealed: inputValue(page.body, 'sealed')!, password, code: codeFor(secret, clock) });
   expect(done.status).toBe(200);
   const codes = recoveryCodesOnPage(done.body);
   expect(codes).toHaveLength(10);
@@ -90,7 +91,7 @@ async function codeStep(c: Client, code: string, next?: string) {
 /** An admin with two-factor on, logged out again, and the means to log in. */
 async function adminWithTwoFactor(site: TestSite, clock: TestClock) {
   const setup = await loggedIn(site, ADMIN);
-  const enabled = await enableTwoFactor(setup, clock);
+  const enabled = await enableTwoFactor(setup, clock, ADMIN.password);
   await setup.submit('/account', {}, '/logout');
   // A code is accepted once: the next sign-in needs the next 30-second code.
   clock.advance(30_000);
@@ -112,18 +113,18 @@ describe('setting up two-factor sign-in', () => {
     const sealed = inputValue(page.body, 'sealed')!;
     expect(sealed).not.toContain(secret);
 
-    const wrong = await c.post('/account/two-factor', { _csrf: c.csrf(), sealed, code: wrongCodeFor(secret, clock) });
+    const wrong = await c.post('/account/two-factor', { _csrf: c.csrf(), sealed, password: ADMIN.password, code: wrongCodeFor(secret, clock) });
     expect(wrong.status).toBe(422);
     expect(fieldError(wrong.body, 'code')).toBe('Error: That code is not the one your app shows now. Check the time on your phone and type the newest code.');
     // Nothing is saved before a right code, and the page still shows the key the app already has.
     expect(await site.database.db.selectFrom('two_factor').selectAll().execute()).toEqual([]);
     expect(secretOnPage(wrong.body)).toBe(secret);
 
-    const notDigits = await c.post('/account/two-factor', { _csrf: c.csrf(), sealed, code: 'abc' });
+    const notDigits = await c.post('/account/two-factor', { _csrf: c.csrf(), sealed, password: ADMIN.password, code: 'abc' });
     expect(fieldError(notDigits.body, 'code')).toBe('Error: Enter the 6-digit code your app shows now.');
 
     const since = smtp.messages.length;
-    const done = await c.post('/account/two-factor', { _csrf: c.csrf(), sealed, code: codeFor(secret, clock) });
+    const done = await c.post('/account/two-factor', { _csrf: c.csrf(), sealed, password: ADMIN.password, code: codeFor(secret, clock) });
     expect(done.status).toBe(200);
     expect(visibleText(done.body)).toContain('Two-factor sign-in is on. You were logged out on your other devices');
     // A session started with the password alone, elsewhere, ends; this one stays.
@@ -155,10 +156,67 @@ describe('setting up two-factor sign-in', () => {
     const c = await loggedIn(site, ADMIN);
     const page = await c.get('/account/two-factor');
     const secret = secretOnPage(page.body)!;
-    const res = await c.post('/account/two-factor', { _csrf: c.csrf(), sealed: `${inputValue(page.body, 'sealed')}x`, code: codeFor(secret, clock) });
+    const res = await c.post('/account/two-factor', { _csrf: c.csrf(), sealed: `${inputValue(page.body, 'sealed')}x`, password: ADMIN.password, code: codeFor(secret, clock) });
     expect(res.status).toBe(422);
     expect(visibleText(res.body)).toContain('The set-up expired or was changed.');
     expect(await site.database.db.selectFrom('two_factor').selectAll().execute()).toEqual([]);
+  });
+
+  it('asks for the password: a stolen session alone cannot turn it on, and wrong passwords count against the code limit', async () => {
+    const { site, clock } = await newSite();
+    const thief = await loggedIn(site, ADMIN);
+    const owner = await loggedIn(site, ADMIN);
+    const page = await thief.get('/account/two-factor');
+    expect(page.body).toMatch(/<label for="password">\s*Your password\s*<\/label>/);
+    expect(page.body).toMatch(/<input id="password" name="password" type="password"[^>]*required/);
+    const secret = secretOnPage(page.body)!;
+    const sealed = inputValue(page.body, 'sealed')!;
+
+    const none = await thief.post('/account/two-factor', { _csrf: thief.csrf(), sealed, code: codeFor(secret, clock) });
+    expect(none.status).toBe(422);
+    expect(fieldError(none.body, 'password')).toBe('Error: Enter your password.');
+
+    for (let i = 0; i < MAX_CODE_FAILURES; i++) {
+      const code = codeFor(secret, clock);
+      const wrong = await thief.post('/account/two-factor', { _csrf: thief.csrf(), sealed, password: `guess ${i}`, code });
+      expect(wrong.status).toBe(422);
+      expect(fieldError(wrong.body, 'password')).toBe('Error: That is not your password.');
+      expect(fieldError(wrong.body, 'code')).toBeUndefined();
+      // What was typed is kept (never the password), and the same key is shown.
+      expect(inputValue(wrong.body, 'code')).toBe(code);
+      expect(inputValue(wrong.body, 'password')).toBeUndefined();
+      expect(secretOnPage(wrong.body)).toBe(secret);
+    }
+    // The limit is the one the codes use: even the right password is now refused.
+    const locked = await thief.post('/account/two-factor', { _csrf: thief.csrf(), sealed, password: ADMIN.password, code: codeFor(secret, clock) });
+    expect(locked.status).toBe(429);
+    expect(fieldError(locked.body, 'password')).toMatch(/^Error: Too many wrong passwords or codes\. .*try again in 15 minutes\.$/);
+
+    // Nothing was turned on and the owner's other session is still there.
+    expect(await site.database.db.selectFrom('two_factor').selectAll().execute()).toEqual([]);
+    expect((await owner.get('/account')).status).toBe(200);
+
+    clock.advance(15 * MINUTE);
+    const done = await thief.post('/account/two-factor', { _csrf: thief.csrf(), sealed, password: ADMIN.password, code: codeFor(secret, clock) });
+    expect(done.status).toBe(200);
+    expect(recoveryCodesOnPage(done.body)).toHaveLength(10);
+  });
+
+  it('turns on once when the button is pressed twice at once, and the second answer says it is already on', async () => {
+    const { site, clock } = await newSite();
+    const c = await loggedIn(site, ADMIN);
+    const page = await c.get('/account/two-factor');
+    const secret = secretOnPage(page.body)!;
+    const form = { _csrf: c.csrf(), sealed: inputValue(page.body, 'sealed')!, password: ADMIN.password, code: codeFor(secret, clock) };
+    const answers = await Promise.all(Array.from({ length: 4 }, () => c.post('/account/two-factor', form)));
+    const statuses = answers.map((a) => a.status).sort();
+    expect(statuses).toEqual([200, 303, 303, 303]);
+    for (const a of answers.filter((x) => x.status === 303)) expect(a.location).toBe('/account/two-factor');
+    expect(answers.filter((a) => recoveryCodesOnPage(a.body).length === 10)).toHaveLength(1);
+    expect(await site.database.db.selectFrom('two_factor').selectAll().execute()).toHaveLength(1);
+    expect(await site.database.db.selectFrom('recovery_codes').selectAll().execute()).toHaveLength(10);
+    const after = await c.get('/account/two-factor');
+    expect(visibleText(after.body)).toContain('Two-factor sign-in is on for your account');
   });
 });
 
@@ -334,7 +392,7 @@ describe('managing two-factor sign-in', () => {
   it('makes new recovery codes and turns off with the password (a wrong one is refused beside the field), and e-mails the owner', async () => {
     const { site, clock } = await newSite();
     const c = await loggedIn(site, ADMIN);
-    const { codes } = await enableTwoFactor(c, clock);
+    const { codes } = await enableTwoFactor(c, clock, ADMIN.password);
 
     await c.get('/account/two-factor');
     const wrong = await c.post('/account/two-factor/recovery-codes', { _csrf: c.csrf(), confirmCodes: 'not my password' });
@@ -386,7 +444,7 @@ describe('requiring two-factor sign-in for all administrators', () => {
     expect(refused.body).toMatch(/<input id="requireAdminTwoFactor" name="requireAdminTwoFactor" type="checkbox" value="on" checked/);
     expect((await site.state.getSettings()).requireAdminTwoFactor).toBe('');
 
-    await enableTwoFactor(board, clock);
+    await enableTwoFactor(board, clock, ADMIN.password);
     await board.get('/admin/settings');
     const saved = await board.postMultipart('/admin/settings', { ...form, _csrf: board.csrf() });
     expect(saved.status).toBe(303);
@@ -417,7 +475,7 @@ describe('requiring two-factor sign-in for all administrators', () => {
 
     const setupPage = await treasurer.get('/account/two-factor');
     expect(visibleText(setupPage.body)).toContain('This site requires two-factor sign-in for every administrator.');
-    await enableTwoFactor(treasurer, clock);
+    await enableTwoFactor(treasurer, clock, OTHER_ADMIN.password);
     expect((await treasurer.get('/admin')).status).toBe(200);
 
     // While it is required, an admin cannot turn their own off.

@@ -34,7 +34,10 @@ export const codeInput = z.object({
     .transform((v) => v.replace(/[\s-]/g, ''))
     .pipe(z.string().min(1, NEED_CODE).max(40, 'That is not a code from your app or a recovery code. Check it and try again.')),
 });
+const NEED_PASSWORD = 'Enter your password.';
 export const setupInput = z.object({
+  /** The account's password: a stolen session alone cannot turn two-factor on (and lock the owner out). */
+  password: z.string({ error: NEED_PASSWORD }).min(1, NEED_PASSWORD).max(1000, 'That is not your password.'),
   sealed: z.string({ error: 'The set-up expired. Start again.' }).min(1).max(500),
   code: z
     .string({ error: 'Enter the 6-digit code your app shows.' })
@@ -82,6 +85,9 @@ const normalizeRecovery = (code: string) => code.replace(/[\s-]/g, '').toUpperCa
 const recoveryHash = (userId: number, code: string) => sha256(`recovery:${userId}:${normalizeRecovery(code)}`);
 
 class Expired extends Error {}
+
+export const ALREADY_ON = 'Two-factor sign-in is already on for your account.';
+const ALREADY_CHANGED = 'The set-up expired or was changed. Scan the new code below and try again.';
 
 interface Options {
   /** AES-256 key (base64url) from DATA_DIR/secrets.json. */
@@ -186,26 +192,43 @@ export class TwoFactorService {
     };
   }
 
-  /** Turn two-factor on once the code proves the app holds the secret; the recovery codes, to show once. */
+  /**
+   * Turn two-factor on once the password proves it is the account's owner and the code proves the
+   * app holds the secret; the recovery codes, to show once. Both are one attempt against the
+   * two-factor limit. A second request at once (a double click) is told it is already on.
+   */
   async enable(user: SessionUser, input: z.output<typeof setupInput>, sessionId?: string): Promise<Outcome<string[]>> {
     const secret = this.unseal(input.sealed, `setup:${user.id}`);
-    if (!secret) return refused({ form: 'The set-up expired or was changed. Scan the new code below and try again.' });
-    if (await this.isOn(user.id)) return refused({ form: 'Two-factor sign-in is already on for your account.' });
+    if (!secret) return refused({ form: ALREADY_CHANGED });
+    if (await this.isOn(user.id)) return refused({ form: ALREADY_ON });
     const step = this.stepOf(secret, input.code);
-    const checked = await this.attempt(user.id, async () => step !== null);
-    if (checked !== 'ok') return refused({ code: this.refusal(checked, 'That code is not the one your app shows now. Check the time on your phone and type the newest code.') });
+    let passwordRight = false;
+    // The password is checked (argon2) outside any transaction: SQLite has one connection.
+    const checked = await this.attempt(user.id, async () => {
+      const row = await q.findUserById(this.db, user.id);
+      passwordRight = await verifyPassword(row?.password_hash ?? null, input.password);
+      return passwordRight && step !== null;
+    });
+    if (checked !== 'ok') {
+      if (checked !== 'wrong') return refused({ password: this.refusal(checked, '', 'passwords or codes') });
+      return refused({
+        ...(passwordRight ? {} : { password: 'That is not your password.' }),
+        ...(step !== null ? {} : { code: 'That code is not the one your app shows now. Check the time on your phone and type the newest code.' }),
+      });
+    }
     const codes = Array.from({ length: RECOVERY_CODE_COUNT }, newRecoveryCode);
     const now = iso(this.clock.now());
     const site = (await this.state.getSettings()).shortName;
     const done = await this.db.transaction().execute(async (trx) => {
       const row = await q.findUserById(trx, user.id);
       if (!row || (await this.isOn(user.id, trx))) return false;
-      await t.insertTwoFactor(trx, { user_id: user.id, secret: this.seal(secret, `totp:${user.id}`), last_step: step!, enabled_at: now });
+      // Two requests at once may both find it off: the row's key lets only one insert it.
+      if (!(await t.insertTwoFactor(trx, { user_id: user.id, secret: this.seal(secret, `totp:${user.id}`), last_step: step!, enabled_at: now }))) return false;
       await t.replaceRecoveryCodes(trx, user.id, codes.map((c) => recoveryHash(user.id, c)), now);
       await this.mailer.queue(trx, await twoFactorOnMail(trx, { to: row.email, name: row.name, site, link: this.options.link('/forgot-password') }));
       return true;
     });
-    if (!done) return refused({ form: 'Two-factor sign-in is already on for your account.' });
+    if (!done) return refused({ form: ALREADY_ON });
     // Sessions started with the password alone (perhaps someone else's) end; this one stays.
     await this.sessions.destroyAllFor(user.id, sessionId);
     this.jobs.kick();
@@ -273,14 +296,14 @@ export class TwoFactorService {
     let recovery = false;
     let checked: Check;
     try {
-      checked = await this.attempt(link.user_id, async (trx) => {
+      checked = await this.attempt(link.user_id, () => this.db.transaction().execute(async (trx) => {
         const now = iso(this.clock.now());
         recovery = !/^\d{6}$/.test(code);
         const right = recovery ? await t.useRecoveryCode(trx, link.user_id, recoveryHash(link.user_id, code), now) : await this.useTotp(trx, link.user_id, code);
         // The link is used in the same transaction as the code, so a second request with it fails.
         if (right && !(await q.consumeToken(trx, link.id, now))) throw new Expired();
         return right;
-      });
+      }));
     } catch (err) {
       if (err instanceof Expired) return { kind: 'expired' };
       throw err;
@@ -311,8 +334,9 @@ export class TwoFactorService {
   private async confirm(user: SessionUser, given: string): Promise<Check> {
     const row = await q.findUserById(this.db, user.id);
     const code = given.replace(/\s/g, '');
-    return this.attempt(user.id, async (trx) =>
-      /^\d{6}$/.test(code) ? this.useTotp(trx, user.id, code) : verifyPassword(row?.password_hash ?? null, given),
+    // The password is checked (argon2) outside any transaction: SQLite has one connection.
+    return this.attempt(user.id, () =>
+      /^\d{6}$/.test(code) ? this.useTotp(this.db, user.id, code) : verifyPassword(row?.password_hash ?? null, given),
     );
   }
 
@@ -322,19 +346,19 @@ export class TwoFactorService {
    * refused by the limit was never checked and is not counted. A right answer clears the count.
    * The counting is the log-in's own (countAttempt, decision 0019), under the key `totp:<user id>`.
    */
-  private async attempt(userId: number, check: (trx: Executor) => Promise<boolean>): Promise<Check> {
+  private async attempt(userId: number, check: () => Promise<boolean>): Promise<Check> {
     const key = `totp:${userId}`;
     const counted = await countAttempt(this.db, this.clock.now(), [{ key, max: MAX_CODE_FAILURES, windowMs: CODE_WINDOW_MS }]);
     if (!counted.ok) return { locked: counted.minutes };
-    const right = await this.db.transaction().execute((trx) => check(trx));
+    const right = await check();
     if (!right) return 'wrong';
     await q.clearFailures(this.db, key);
     return 'ok';
   }
 
-  private refusal(checked: Exclude<Check, 'ok'>, wrong: string): string {
+  private refusal(checked: Exclude<Check, 'ok'>, wrong: string, what = 'codes'): string {
     if (checked === 'wrong') return wrong;
     const when = checked.locked === 1 ? '1 minute' : `${checked.locked} minutes`;
-    return `Too many wrong codes. For your security, codes are paused for this account: try again in ${when}.`;
+    return `Too many wrong ${what}. For your security, codes are paused for this account: try again in ${when}.`;
   }
 }
