@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -56,6 +56,30 @@ describe('the SQLite start lock', () => {
     await work;
     expect(ran).toBe(true);
     expect(fs.existsSync(lock)).toBe(false);
+  });
+
+  it('lets one process at a time take over a stale lock, when several find it stale at once', { timeout: 60_000 }, async () => {
+    const { lock, dir } = await sqliteSite();
+    fs.writeFileSync(lock, JSON.stringify({ pid: deadPid(), incarnation: 'a-dead-process', token: 'x' }));
+    const log = path.join(dir, 'log');
+    const child = path.join(import.meta.dirname, '../../../test/support/start-lock-child.ts');
+    const at = String(Date.now() + 4000);
+    const exits = await Promise.all(
+      Array.from(
+        { length: 6 },
+        () =>
+          new Promise<number | null>((resolve) => {
+            const p = spawn(process.execPath, ['--import', 'tsx', child, path.join(dir, 'headworks.sqlite'), log, at], { stdio: 'inherit' });
+            p.on('exit', resolve);
+          }),
+      ),
+    );
+    expect(exits).toEqual([0, 0, 0, 0, 0, 0]);
+    const lines = fs.readFileSync(log, 'utf8').trim().split('\n');
+    expect(lines).toHaveLength(12);
+    // Each process's work ran alone: every "in" is followed by its own "out".
+    for (let i = 0; i < lines.length; i += 2) expect(lines[i + 1]).toBe(lines[i]!.replace('in', 'out'));
+    expect(fs.readdirSync(dir).filter((f) => f.includes('start-lock'))).toEqual([]);
   });
 
   it('lets one start of this process at a time run, and each in turn', async () => {
