@@ -1,3 +1,4 @@
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely';
@@ -24,31 +25,74 @@ export interface Database {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const START_LOCK_WAIT_MS = 120_000;
+/** A lock file with no owner in it (its owner died between creating and writing it) is stale after this. */
+const UNWRITTEN_LOCK_MS = 10_000;
+
+/**
+ * This process's incarnation: a process id alone does not name a process across restarts (in a
+ * container the app is PID 1 at every start), so a lock also holds a token drawn at each start.
+ * Every Headworks of one process shares it (tests start several in one process).
+ */
+export const INCARNATION = crypto.randomBytes(8).toString('hex');
+
+interface LockOwner {
+  pid: number;
+  incarnation?: string;
+}
+
+function readOwner(text: string): LockOwner | undefined {
+  try {
+    const owner = JSON.parse(text) as Partial<LockOwner> | number;
+    // A lock left by an older version holds the process id alone.
+    if (typeof owner === 'number') return Number.isInteger(owner) && owner > 0 ? { pid: owner } : undefined;
+    if (typeof owner?.pid !== 'number' || !Number.isInteger(owner.pid) || owner.pid <= 0) return undefined;
+    return { pid: owner.pid, ...(typeof owner.incarnation === 'string' ? { incarnation: owner.incarnation } : {}) };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Whether the process that wrote a lock is gone: another process id that is not alive, or this
+ * process id with another incarnation (this process is a later start under the same id). A lock
+ * of this very process (another Headworks starting in it) is not stale: it is waited for.
+ */
+function isStale(owner: LockOwner): boolean {
+  if (owner.pid === process.pid) return owner.incarnation !== INCARNATION;
+  return !isAlive(owner.pid);
+}
 
 /**
  * SQLite has no advisory lock, and its transactions cannot wait for one another across
- * processes: a lock file beside the database, holding the owner's process id, made with 'wx' so
- * only one process creates it. A lock left by a process that died is taken over.
+ * processes: a lock file beside the database, holding its owner's process id and incarnation and
+ * a token of this acquisition, made with 'wx' so only one process creates it. A lock left by a
+ * process that died is taken over atomically: renamed to a name of the taker's own, and only the
+ * taker whose rename moved that very lock (the same content it judged stale) goes on; one that
+ * moved a fresh lock instead (another taker was faster) puts it back.
  */
 async function withLockFile<T>(file: string, work: () => Promise<T>): Promise<T> {
   const lock = `${file}.start-lock`;
+  const mine = JSON.stringify({ pid: process.pid, incarnation: INCARNATION, token: crypto.randomBytes(8).toString('hex') });
   const deadline = Date.now() + START_LOCK_WAIT_MS;
   for (;;) {
     try {
-      fs.writeFileSync(lock, String(process.pid), { flag: 'wx' });
+      fs.writeFileSync(lock, mine, { flag: 'wx' });
       break;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
     }
-    let owner = Number.NaN;
+    let text: string;
+    let age: number;
     try {
-      owner = Number(fs.readFileSync(lock, 'utf8'));
+      text = fs.readFileSync(lock, 'utf8');
+      age = Date.now() - fs.statSync(lock).mtimeMs;
     } catch {
       continue; // removed meanwhile: try again at once
     }
-    if (Number.isInteger(owner) && owner > 0 && !isAlive(owner)) {
-      fs.rmSync(lock, { force: true });
-      continue;
+    const owner = readOwner(text);
+    // An empty or unreadable lock is being written right now, or its writer died just after making it.
+    if (owner ? isStale(owner) : age > UNWRITTEN_LOCK_MS) {
+      if (takeOver(lock, text)) continue;
     }
     if (Date.now() > deadline) throw new Error(`Another process has been starting on ${file} for ${START_LOCK_WAIT_MS / 1000} s; if none is running, remove ${lock}.`);
     await sleep(25);
@@ -56,8 +100,45 @@ async function withLockFile<T>(file: string, work: () => Promise<T>): Promise<T>
   try {
     return await work();
   } finally {
-    fs.rmSync(lock, { force: true });
+    // Remove the lock only if it is still this start's.
+    try {
+      if (fs.readFileSync(lock, 'utf8') === mine) fs.rmSync(lock, { force: true });
+    } catch {
+      // already gone
+    }
   }
+}
+
+/**
+ * Move a stale lock out of the way; true when this process moved the very lock it judged stale
+ * (`stale` is its content), so it may try to create its own.
+ */
+function takeOver(lock: string, stale: string): boolean {
+  const aside = `${lock}.stale-${process.pid}-${crypto.randomBytes(6).toString('hex')}`;
+  try {
+    fs.renameSync(lock, aside);
+  } catch {
+    return false; // another process moved it first
+  }
+  let moved: string | undefined;
+  try {
+    moved = fs.readFileSync(aside, 'utf8');
+  } catch {
+    // unreadable: treated as not ours below
+  }
+  if (moved === stale) {
+    fs.rmSync(aside, { force: true });
+    return true;
+  }
+  // Between reading the stale lock and moving it, another process took it over and made a fresh
+  // lock of its own, which this rename moved: put it back (link fails if a lock exists again).
+  try {
+    fs.linkSync(aside, lock);
+  } catch {
+    // a lock exists again: the owner of the moved one will find its lock gone and not remove it
+  }
+  fs.rmSync(aside, { force: true });
+  return false;
 }
 
 function isAlive(pid: number): boolean {

@@ -2,7 +2,7 @@ import { describe, expect, it, onTestFinished } from 'vitest';
 import { Client, visibleText } from '../../../test/support/client.js';
 import { TestClock } from '../../../test/support/clock.js';
 import { startTestSite, type TestSite } from '../../../test/support/site.js';
-import { LEASE_MS } from '../../core/jobs/index.js';
+import { LEASE_MS, type Executor, type JobHandler } from '../../core/jobs/index.js';
 
 /**
  * Member imports hold under faults: every cell of the whole file is checked (control characters,
@@ -186,6 +186,96 @@ describe('an import whose runner stopped', () => {
     const done = visibleText((await board.get(url)).body);
     expect(done).toContain('3 members were imported.');
     expect(done).not.toContain(resuming);
+  });
+});
+
+/**
+ * Wrap the import job's `fence` as the runner sees it, so a test can act at a chosen call (the
+ * n-th, counted from 1) in the transaction it is called in.
+ */
+function onFence(site: TestSite, act: (call: number, executor: Executor, real: (executor: Executor) => Promise<void>) => Promise<void>) {
+  const handlers = (site.jobs as unknown as { handlers: Map<string, { handler: JobHandler }> }).handlers;
+  const registered = handlers.get('membership.import')!;
+  const original = registered.handler;
+  let calls = 0;
+  registered.handler = (payload, job) => original(payload, { ...job, fence: (executor) => act(++calls, executor, job.fence) });
+}
+
+async function batchOf(site: TestSite, url: string) {
+  const id = Number(/(\d+)$/.exec(url)![1]);
+  const batch = await site.database.db.selectFrom('member_import_batches').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+  const staged = await site.database.db.selectFrom('member_import_rows').select((eb) => eb.fn.countAll<number>().as('n')).where('batch_id', '=', id).executeTakeFirstOrThrow();
+  return { status: batch.status, staged: Number(staged.n) };
+}
+
+describe('an import whose runner lost its lease', () => {
+  it('changes nothing when that runner then meets an error: no take-back, no "failed", and the runner that took over imports every row', async () => {
+    const { site, clock, board } = await newSite();
+    const url = await confirmed(board, [HEADER, ...rows(300)].join('\n'));
+    const postgres = site.database.dialect === 'postgres';
+    const takeOver = (executor: Executor) =>
+      executor
+        .updateTable('jobs')
+        .set({ locked_by: 'new-runner#2', locked_until: new Date(clock.now().getTime() + LEASE_MS).toISOString(), attempts: 2 })
+        .where('type', '=', 'membership.import')
+        .execute();
+    // The runner's heartbeats failed for a minute and another runner took the job over; the
+    // runner's next statement fails with a database error (SQLite: busy; PostgreSQL: a lost
+    // connection), not with LeaseLost.
+    onFence(site, async (call, executor, real) => {
+      if (postgres && call === 1) {
+        // The import's transaction is about to commit; the job was taken over meanwhile.
+        await takeOver(site.database.db);
+        throw new Error('Connection terminated unexpectedly');
+      }
+      if (!postgres && call === 2) {
+        // After its first chunk: the take-over commits with this chunk (the new runner's view).
+        await real(executor);
+        await takeOver(executor);
+        return;
+      }
+      if (!postgres && call === 3) throw new Error('SQLITE_BUSY: database is locked');
+      await real(executor);
+    });
+    const before = await countUsers(site);
+
+    await site.jobs.runDue();
+    // As the new runner left it: still running, the members published so far still there.
+    const published = postgres ? 0 : 200;
+    expect(await batchOf(site, url)).toEqual({ status: 'running', staged: 300 });
+    expect(await countImported(site)).toBe(published);
+    expect(await countUsers(site)).toBe(before + published);
+    expect(visibleText((await board.get(url)).body)).not.toContain('Not imported');
+    const job = await site.database.db.selectFrom('jobs').selectAll().where('type', '=', 'membership.import').executeTakeFirstOrThrow();
+    expect(job).toMatchObject({ locked_by: 'new-runner#2', attempts: 2, done_at: null, failed_at: null });
+
+    // The new runner stops in turn; the job is taken over again and the import goes on to the end.
+    clock.advance(LEASE_MS + 1000);
+    await site.jobs.runDue();
+    expect(visibleText((await board.get(url)).body)).toContain('300 members were imported.');
+    expect(await countImported(site)).toBe(300);
+    expect(await countUsers(site)).toBe(before + 300);
+  });
+
+  it('never finishes a batch that stopped being running: its members are not kept and its staged rows stay', async () => {
+    const { site, board } = await newSite();
+    const url = await confirmed(board, [HEADER, ...rows(150)].join('\n'));
+    const postgres = site.database.dialect === 'postgres';
+    // Just before the status change to done, the batch is no longer running (e.g. marked failed by
+    // a runner that had lost the job, before take-backs were fenced).
+    onFence(site, async (call, executor, real) => {
+      await real(executor);
+      if (call === (postgres ? 1 : 4)) {
+        await executor.updateTable('member_import_batches').set({ status: 'failed', failure: 'marked failed elsewhere' }).execute();
+      }
+    });
+    const before = await countUsers(site);
+
+    await site.jobs.runDue();
+    expect(await batchOf(site, url)).toEqual({ status: 'failed', staged: 150 });
+    expect(await countImported(site)).toBe(0);
+    expect(await countUsers(site)).toBe(before);
+    expect(visibleText((await board.get(url)).body)).not.toContain('members were imported');
   });
 });
 

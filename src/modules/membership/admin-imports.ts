@@ -237,22 +237,33 @@ export class MemberImports {
     } catch (err) {
       // Another runner has the job now and finishes it; what was committed is its to go on from.
       if (err instanceof LeaseLost || job.signal.aborted) throw err;
-      await this.takeBack(batchId, err);
+      await this.takeBack(batchId, err, job);
     }
   }
 
+  /** Called in a transaction fenced by the job's lease. */
   private async finish(trx: Transaction<DB>, batchId: number, done: number) {
     const now = iso(this.clock.now());
-    await aq.moveImportBatch(trx, batchId, ['running'], { status: 'done', done, finished_at: now, updated_at: now });
+    // A batch no longer running (marked failed meanwhile) is not finished: its transaction rolls
+    // back, its staged rows stay, and on SQLite what was published is taken back.
+    if (!(await aq.moveImportBatch(trx, batchId, ['running'], { status: 'done', done, finished_at: now, updated_at: now }))) {
+      throw new Error(`Import ${batchId} is no longer running: it was not finished`);
+    }
     // No copy of the file's personal data outlives the import.
     await aq.deleteAllImportRows(trx, batchId);
   }
 
-  /** Nothing of a failed import stays: the members it added are removed, the batch says why. */
-  private async takeBack(batchId: number, err: unknown) {
+  /**
+   * Nothing of a failed import stays: the members it added are removed, the batch says why. Every
+   * step is fenced by the job's lease: a runner that lost the job (its heartbeats failed, say) and
+   * then met an error must not remove members or mark the batch failed while the runner that took
+   * the job over goes on publishing; `LeaseLost` goes up to the job runner, and nothing changes.
+   */
+  private async takeBack(batchId: number, err: unknown, job: JobRun) {
     if (!this.postgres) {
       for (;;) {
         const removed = await this.db.transaction().execute(async (trx) => {
+          await job.fence(trx);
           const rows = await aq.nextImportRows(trx, batchId, this.chunk, 1);
           await aq.deleteImportedUsers(trx, rows.map((r) => r.email));
           if (rows.length) await aq.markImportRows(trx, rows.map((r) => r.id), 0);
@@ -268,14 +279,17 @@ export class MemberImports {
       err instanceof RowsRefused
         ? 'someone got an account with an address in the file while it was being imported'
         : (err instanceof Error ? err.message : String(err)).slice(0, 500);
-    await aq.moveImportBatch(this.db, batchId, ['queued', 'running'], {
-      status: 'failed',
-      done: 0,
-      error_count: problems.length,
-      errors: JSON.stringify(problems),
-      failure,
-      finished_at: now,
-      updated_at: now,
+    await this.db.transaction().execute(async (trx) => {
+      await job.fence(trx);
+      await aq.moveImportBatch(trx, batchId, ['queued', 'running'], {
+        status: 'failed',
+        done: 0,
+        error_count: problems.length,
+        errors: JSON.stringify(problems),
+        failure,
+        finished_at: now,
+        updated_at: now,
+      });
     });
   }
 
