@@ -256,16 +256,18 @@ export class Jobs {
    * runner stopped (a crash, a restart), and another runner will take it over shortly.
    */
   async lapsed(type: string, payload: unknown): Promise<boolean> {
-    const row = await this.db
+    return !!(await this.lapsedJobs(type).where('payload', '=', JSON.stringify(payload ?? null)).executeTakeFirst());
+  }
+
+  /** Unfinished jobs of a type whose lease ran out before they finished: the one meaning of "lapsed". */
+  private lapsedJobs(type: string) {
+    return this.db
       .selectFrom('jobs')
-      .select(['id'])
+      .select(['payload'])
       .where('type', '=', type)
-      .where('payload', '=', JSON.stringify(payload ?? null))
       .where('done_at', 'is', null)
       .where('failed_at', 'is', null)
-      .where('locked_until', '<', iso(this.clock.now()))
-      .executeTakeFirst();
-    return !!row;
+      .where('locked_until', '<', iso(this.clock.now()));
   }
 
   /**
@@ -273,15 +275,7 @@ export class Jobs {
    * list can say which of its items are resuming; at most `limit`.
    */
   async lapsedPayloads(type: string, limit = 500): Promise<unknown[]> {
-    const rows = await this.db
-      .selectFrom('jobs')
-      .select(['payload'])
-      .where('type', '=', type)
-      .where('done_at', 'is', null)
-      .where('failed_at', 'is', null)
-      .where('locked_until', '<', iso(this.clock.now()))
-      .limit(limit)
-      .execute();
+    const rows = await this.lapsedJobs(type).limit(limit).execute();
     return rows.map((r) => JSON.parse(r.payload) as unknown);
   }
 
