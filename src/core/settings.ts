@@ -1,5 +1,4 @@
-import type { Db } from './db/index.js';
-import type { Executor } from './jobs/index.js';
+import type { Db, Executor } from './db/index.js';
 import { randomToken } from './secrets.js';
 
 export interface SiteSettings {

@@ -1,5 +1,5 @@
 import type { SessionUser } from '../auth/sessions.js';
-import type { Executor } from '../jobs/index.js';
+import type { Executor } from '../db/index.js';
 
 /**
  * The audit log of admin actions (decision 0023): who changed settings, roles, money or members'

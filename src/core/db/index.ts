@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type Transaction } from 'kysely';
 import type { Config } from '../../config.js';
 import { migrationProvider } from './migrations/index.js';
 import type { DB } from './schema.js';
@@ -9,6 +9,8 @@ import { withStatementCache } from './sqlite-statements.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 export type Db = Kysely<DB>;
+/** The database or a transaction on it: what a query function runs on. */
+export type Executor = Kysely<DB> | Transaction<DB>;
 
 export interface Database {
   db: Db;

@@ -1,5 +1,5 @@
 import type { Compilable, CompiledQuery } from 'kysely';
-import type { Executor } from '../jobs/index.js';
+import type { Executor } from './index.js';
 
 type Values = Record<string, string | number | null>;
 type Slot = { name: string } | { fixed: unknown };

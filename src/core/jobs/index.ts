@@ -1,12 +1,11 @@
 import crypto from 'node:crypto';
-import type { Kysely, Transaction } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { FastifyBaseLogger } from 'fastify';
 import { addMs, DAY, HOUR, iso, MINUTE, type Clock } from '../clock.js';
-
-const SECOND = 1000;
+import type { Executor } from '../db/index.js';
 import type { DB } from '../db/schema.js';
 
-export type Executor = Kysely<DB> | Transaction<DB>;
+const SECOND = 1000;
 /** What a handler knows of the run it is in. */
 export interface JobRun {
   id: number;

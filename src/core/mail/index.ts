@@ -4,7 +4,8 @@ import type { Transporter } from 'nodemailer';
 import type { Kysely } from 'kysely';
 import { HOUR, iso, type Clock } from '../clock.js';
 import type { DB } from '../db/schema.js';
-import type { Executor, Jobs } from '../jobs/index.js';
+import type { Jobs } from '../jobs/index.js';
+import type { Executor } from '../db/index.js';
 import { purgeQuotas } from './quota.js';
 
 export { networkKey, recipientQuota, takeQuota, takeQuotas, type Quota } from './quota.js';

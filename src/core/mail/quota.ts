@@ -1,5 +1,5 @@
 import { addMs, DAY, iso } from '../clock.js';
-import type { Executor } from '../jobs/index.js';
+import type { Executor } from '../db/index.js';
 
 /**
  * Limits on the e-mails the site sends on someone else's word (docs/decisions/0025): whoever can

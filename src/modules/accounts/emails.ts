@@ -1,4 +1,4 @@
-import type { Executor } from '../../core/jobs/index.js';
+import type { Executor } from '../../core/db/index.js';
 import type { OutgoingMail } from '../../core/mail/index.js';
 import { renderTemplate } from '../mail/templates.js';
 

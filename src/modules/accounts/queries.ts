@@ -1,5 +1,4 @@
-import type { Db } from '../../core/db/index.js';
-import type { Executor } from '../../core/jobs/index.js';
+import type { Db, Executor } from '../../core/db/index.js';
 import type { LinkPurpose } from '../../core/db/schema.js';
 
 export const findUserByEmail = (db: Executor, email: string) =>

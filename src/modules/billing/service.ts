@@ -1,8 +1,7 @@
 import type { Transaction } from 'kysely';
 import { recordAudit, type AuditBy } from '../../core/audit/index.js';
 import { iso, type Clock } from '../../core/clock.js';
-import type { Db } from '../../core/db/index.js';
-import type { Executor } from '../../core/jobs/index.js';
+import type { Db, Executor } from '../../core/db/index.js';
 import type { DB, InvoiceStatus } from '../../core/db/schema.js';
 import { formatMoney, MAX_CENTS } from '../../core/money.js';
 import { ok, refused, type Outcome } from '../../core/result.js';

@@ -1,4 +1,4 @@
-import type { Executor } from '../../core/jobs/index.js';
+import type { Executor } from '../../core/db/index.js';
 import { findOverride } from './template-queries.js';
 
 /**
