@@ -2,7 +2,8 @@ import { describe, expect, it, onTestFinished } from 'vitest';
 import { Client, visibleText } from '../../../test/support/client.js';
 import { TestClock } from '../../../test/support/clock.js';
 import { startTestSite, type TestSite } from '../../../test/support/site.js';
-import { LEASE_MS, type Executor, type JobHandler } from '../../core/jobs/index.js';
+import { LEASE_MS, type JobHandler } from '../../core/jobs/index.js';
+import type { Executor } from '../../core/db/index.js';
 
 /**
  * Member imports hold under faults: every cell of the whole file is checked (control characters,

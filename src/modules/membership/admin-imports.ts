@@ -1,9 +1,9 @@
 import { PostgresAdapter, type Transaction } from 'kysely';
 import { recordAudit, type Actor } from '../../core/audit/index.js';
 import { addMs, DAY, iso, type Clock } from '../../core/clock.js';
-import type { Db } from '../../core/db/index.js';
+import type { Db, Executor } from '../../core/db/index.js';
 import type { DB } from '../../core/db/schema.js';
-import { LeaseLost, type Executor, type JobRun, type Jobs } from '../../core/jobs/index.js';
+import { LeaseLost, type JobRun, type Jobs } from '../../core/jobs/index.js';
 import { ok, refused, type Outcome } from '../../core/result.js';
 import type { SiteState } from '../../core/settings.js';
 import type { MemberImportStatus } from '../../core/db/schema.js';

@@ -1,10 +1,10 @@
 import { z } from 'zod';
 import { recordAudit, type Actor } from '../../core/audit/index.js';
 import { DAY, iso, type Clock } from '../../core/clock.js';
-import type { Db } from '../../core/db/index.js';
+import type { Db, Executor } from '../../core/db/index.js';
 import type { MembershipStatus } from '../../core/db/schema.js';
 import { email, text } from '../../core/http/forms.js';
-import type { Executor, Jobs } from '../../core/jobs/index.js';
+import type { Jobs } from '../../core/jobs/index.js';
 import { recipientQuota, takeQuotas, type Mailer, type Quota } from '../../core/mail/index.js';
 import { ok, refused, type Outcome } from '../../core/result.js';
 import type { SiteState } from '../../core/settings.js';

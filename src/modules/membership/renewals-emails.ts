@@ -1,5 +1,5 @@
 import type { OutgoingMail } from '../../core/mail/index.js';
-import type { Executor } from '../../core/jobs/index.js';
+import type { Executor } from '../../core/db/index.js';
 import { renderTemplate } from '../mail/templates.js';
 
 /**
