@@ -19,7 +19,27 @@ export interface JobRun {
   /** Aborted when a heartbeat finds the lease taken over: stop work, commit nothing. */
   signal: AbortSignal;
 }
-export type JobHandler = (payload: any, job: JobRun) => Promise<void>;
+
+/**
+ * Every job's name and the payload it carries. Core names none of the modules' jobs: each module
+ * (and each core part) adds its own where it registers them, by declaration merging:
+ *
+ *     declare module '../../core/jobs/index.js' {
+ *       interface JobPayloads {
+ *         'membership.import': { batchId: number };
+ *       }
+ *     }
+ *
+ * so `register`, `enqueue` and `lapsed` are checked by the compiler against it. A recurring job
+ * (`every`) carries `null`. A payload is stored as JSON: plain data only.
+ */
+export interface JobPayloads {
+  'jobs.cleanup': null;
+}
+export type JobName = keyof JobPayloads;
+/** The jobs that can run on a schedule: those without a payload. */
+export type RecurringJobName = { [N in JobName]: JobPayloads[N] extends null ? N : never }[JobName];
+export type JobHandler<N extends JobName = JobName> = (payload: JobPayloads[N], job: JobRun) => Promise<void>;
 
 /** This runner's lease on a job lapsed and another runner claimed it. */
 export class LeaseLost extends Error {
@@ -30,7 +50,8 @@ export class LeaseLost extends Error {
 }
 
 interface Registered {
-  handler: JobHandler;
+  /** Given the payload as stored: the JSON its own `enqueue` wrote. */
+  handler: (payload: unknown, job: JobRun) => Promise<void>;
   maxAttempts: number;
 }
 
@@ -61,7 +82,7 @@ export const backoffMs = (attempt: number) => Math.min(30_000 * 2 ** (attempt - 
  */
 export class Jobs {
   private handlers = new Map<string, Registered>();
-  private recurring = new Map<string, number>();
+  private recurring = new Map<RecurringJobName, number>();
   private timer: NodeJS.Timeout | undefined;
   private kickTimer: NodeJS.Timeout | undefined;
   private running: Promise<unknown> | undefined;
@@ -83,16 +104,16 @@ export class Jobs {
     this.log = log;
   }
 
-  register(type: string, handler: JobHandler, options: { maxAttempts?: number } = {}) {
-    this.handlers.set(type, { handler, maxAttempts: options.maxAttempts ?? 8 });
+  register<N extends JobName>(type: N, handler: JobHandler<N>, options: { maxAttempts?: number } = {}) {
+    this.handlers.set(type, { handler: handler as Registered['handler'], maxAttempts: options.maxAttempts ?? 8 });
   }
 
   /** Run `type` once per interval (aligned to the epoch), whichever process gets there first. */
-  every(type: string, intervalMs: number) {
+  every(type: RecurringJobName, intervalMs: number) {
     this.recurring.set(type, intervalMs);
   }
 
-  async enqueue(executor: Executor, type: string, payload: unknown, options: EnqueueOptions = {}) {
+  async enqueue<N extends JobName>(executor: Executor, type: N, payload: JobPayloads[N], options: EnqueueOptions = {}) {
     const registered = this.handlers.get(type);
     if (!registered) throw new Error(`No job handler for "${type}"`);
     const now = this.clock.now();
@@ -254,12 +275,12 @@ export class Jobs {
    * Whether a job of this type and payload, not finished, was claimed and its lease lapsed: its
    * runner stopped (a crash, a restart), and another runner will take it over shortly.
    */
-  async lapsed(type: string, payload: unknown): Promise<boolean> {
+  async lapsed<N extends JobName>(type: N, payload: JobPayloads[N]): Promise<boolean> {
     return !!(await this.lapsedJobs(type).where('payload', '=', JSON.stringify(payload ?? null)).executeTakeFirst());
   }
 
   /** Unfinished jobs of a type whose lease ran out before they finished: the one meaning of "lapsed". */
-  private lapsedJobs(type: string) {
+  private lapsedJobs(type: JobName) {
     return this.db
       .selectFrom('jobs')
       .select(['payload'])
@@ -273,9 +294,9 @@ export class Jobs {
    * The payloads of the unfinished jobs of a type whose runner stopped (their lease lapsed), so a
    * list can say which of its items are resuming; at most `limit`.
    */
-  async lapsedPayloads(type: string, limit = 500): Promise<unknown[]> {
+  async lapsedPayloads<N extends JobName>(type: N, limit = 500): Promise<JobPayloads[N][]> {
     const rows = await this.lapsedJobs(type).limit(limit).execute();
-    return rows.map((r) => JSON.parse(r.payload) as unknown);
+    return rows.map((r) => JSON.parse(r.payload) as JobPayloads[N]);
   }
 
   /** One pass at a time per process; overlapping calls wait for the pass under way. */

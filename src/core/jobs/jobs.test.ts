@@ -5,6 +5,18 @@ import { startTestSite, type TestSite } from '../../../test/support/site.js';
 import { DAY, HOUR, MINUTE } from '../clock.js';
 import { LEASE_MS } from './index.js';
 
+// The jobs these tests register (only the tests' own program knows them).
+declare module './index.js' {
+  interface JobPayloads {
+    'test.note': { note: string };
+    'test.effect': { n: number };
+    'test.flaky': null;
+    'test.once-flaky': null;
+    'test.hourly': null;
+    'test.long': null;
+  }
+}
+
 let clock: TestClock;
 let site: TestSite;
 
@@ -27,7 +39,7 @@ async function onlyJob(type: string) {
 }
 
 /** A handler that notes each payload it is given. */
-function noting(type: string) {
+function noting(type: 'test.note') {
   const seen: string[] = [];
   site.jobs.register(type, async (payload: { note: string }) => {
     seen.push(payload.note);
@@ -74,6 +86,7 @@ describe('jobs are written in the caller’s transaction', () => {
   });
 
   it('refuses to queue a job nobody can run', async () => {
+    // @ts-expect-error: the compiler knows no job of that name either
     await expect(site.jobs.enqueue(site.database.db, 'test.unknown', {})).rejects.toThrow('No job handler for "test.unknown"');
     expect(await jobsOfType('test.unknown')).toEqual([]);
   });
@@ -358,18 +371,18 @@ describe('leases: a runner that dies gives its job up within a minute, a live on
 
   it('says a job’s lease lapsed only when its runner stopped before finishing', async () => {
     site.jobs.register('test.note', async () => {});
-    await site.jobs.enqueue(site.database.db, 'test.note', { n: 1 });
-    expect(await site.jobs.lapsed('test.note', { n: 1 })).toBe(false);
+    await site.jobs.enqueue(site.database.db, 'test.note', { note: 'one' });
+    expect(await site.jobs.lapsed('test.note', { note: 'one' })).toBe(false);
     await site.database.db
       .updateTable('jobs')
       .set({ locked_by: 'dead-process#1', locked_until: new Date(clock.now().getTime() + LEASE_MS).toISOString(), attempts: 1 })
       .where('type', '=', 'test.note')
       .execute();
-    expect(await site.jobs.lapsed('test.note', { n: 1 })).toBe(false);
+    expect(await site.jobs.lapsed('test.note', { note: 'one' })).toBe(false);
     clock.advance(LEASE_MS + SECOND);
-    expect(await site.jobs.lapsed('test.note', { n: 1 })).toBe(true);
-    expect(await site.jobs.lapsed('test.note', { n: 2 })).toBe(false);
+    expect(await site.jobs.lapsed('test.note', { note: 'one' })).toBe(true);
+    expect(await site.jobs.lapsed('test.note', { note: 'two' })).toBe(false);
     await site.jobs.runDue();
-    expect(await site.jobs.lapsed('test.note', { n: 1 })).toBe(false);
+    expect(await site.jobs.lapsed('test.note', { note: 'one' })).toBe(false);
   });
 });

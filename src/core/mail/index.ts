@@ -10,6 +10,14 @@ import { purgeQuotas } from './quota.js';
 
 export { networkKey, recipientQuota, takeQuota, takeQuotas, type Quota } from './quota.js';
 
+declare module '../jobs/index.js' {
+  interface JobPayloads {
+    /** Deliver one queued message (a row of mail_messages). */
+    'mail.send': { id: number };
+    'mail.quotas_cleanup': null;
+  }
+}
+
 export interface OutgoingMail {
   to: string;
   subject: string;
@@ -44,7 +52,7 @@ export class Mailer {
   ) {
     this.mode = options.smtpUrl ? 'smtp' : 'file';
     this.folder = path.join(options.dataDir, 'mail');
-    jobs.register('mail.send', (payload: { id: number }, job) => this.deliver(payload.id, job.attempt >= MAX_ATTEMPTS), { maxAttempts: MAX_ATTEMPTS });
+    jobs.register('mail.send', (payload, job) => this.deliver(payload.id, job.attempt >= MAX_ATTEMPTS), { maxAttempts: MAX_ATTEMPTS });
     jobs.register('mail.quotas_cleanup', () => purgeQuotas(this.db, this.clock.now()).then(() => undefined));
     jobs.every('mail.quotas_cleanup', HOUR);
   }
@@ -124,7 +132,7 @@ export class Mailer {
     ]);
     // A message whose sending process stopped (crash, restart) says so until another takes it over.
     const waiting = messages.some((m) => m.status === 'queued');
-    const stalled = waiting ? new Set((await this.jobs.lapsedPayloads('mail.send')).map((p) => (p as { id?: number } | null)?.id)) : new Set();
+    const stalled = waiting ? new Set((await this.jobs.lapsedPayloads('mail.send')).map((p) => p.id)) : new Set();
     return {
       messages: messages.map((m) => ({ ...m, resuming: m.status === 'queued' && stalled.has(m.id) })),
       total: Number(count.n),

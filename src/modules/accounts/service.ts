@@ -24,6 +24,12 @@ export const VERIFY_TTL_MS = 3 * DAY;
 /** At most this many reset e-mails per address per hour, so the form cannot flood an inbox. */
 const MAX_RESETS_PER_HOUR = 3;
 
+declare module '../../core/jobs/index.js' {
+  interface JobPayloads {
+    'accounts.cleanup': null;
+  }
+}
+
 export const loginInput = z.object({
   email: email(),
   password: z.string({ error: 'Enter your password.' }).min(1, 'Enter your password.').max(1000, 'Enter your password.'),

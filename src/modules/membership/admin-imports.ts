@@ -25,6 +25,14 @@ const SQLITE_CHUNK = 100;
 const POSTGRES_CHUNK = 500;
 const IMPORT_JOB = 'membership.import';
 
+declare module '../../core/jobs/index.js' {
+  interface JobPayloads {
+    /** Publish a confirmed import batch (member_import_batches.id). */
+    'membership.import': { batchId: number };
+    'membership.import-cleanup': null;
+  }
+}
+
 export interface ImportView {
   batch: NonNullable<aq.ImportBatchRow>;
   problems: ImportProblem[];
@@ -65,7 +73,7 @@ export class MemberImports {
     this.chunk = this.postgres ? POSTGRES_CHUNK : SQLITE_CHUNK;
     // A failing import takes itself back and says why on its page (the admin tries again); the job
     // is retried only when even that failed, and a retry goes on with the import.
-    jobs.register(IMPORT_JOB, (payload: { batchId: number }, job) => this.publish(payload.batchId, job), { maxAttempts: 5 });
+    jobs.register(IMPORT_JOB, (payload, job) => this.publish(payload.batchId, job), { maxAttempts: 5 });
     jobs.register('membership.import-cleanup', async () => {
       await aq.deleteAbandonedImports(this.db, iso(addMs(this.clock.now(), -7 * DAY)));
     });

@@ -18,6 +18,12 @@ import * as q from './queries.js';
 import * as rq from './renewals-queries.js';
 
 export const AUTO_RENEWAL_JOB = 'membership.auto-renewal';
+
+declare module '../../core/jobs/index.js' {
+  interface JobPayloads {
+    'membership.auto-renewal': null;
+  }
+}
 /** The notice goes out this many days before the charge (and the charge never comes sooner). */
 export const NOTICE_DAYS = 7;
 /** Stripe keeps idempotency keys for at least a day: a charge unconfirmed after this is not retried. */

@@ -26,6 +26,12 @@ const MAX_DAYS = 365;
 const RENEWAL_WINDOW_DAYS = 30;
 const JOB = 'membership.renewals';
 
+declare module '../../core/jobs/index.js' {
+  interface JobPayloads {
+    'membership.renewals': null;
+  }
+}
+
 /** "-30, -7, 0, 7" → [-30, -7, 0, 7]: whole days, sorted, each once. */
 export const reminderDaysInput = z.object({
   reminder_days: z
