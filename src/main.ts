@@ -2,7 +2,7 @@ import path from 'node:path';
 import { createHeadworks } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
 import { writeBackup } from './core/backup/backup.js';
-import { RestoreRefused, restoreBackup } from './core/backup/restore.js';
+import { RestoreRefused, RestoreStopped, restoreBackup } from './core/backup/restore.js';
 import { NothingToBackUp } from './core/backup/snapshot.js';
 
 const HELP = `Headworks — association website and membership system
@@ -127,7 +127,7 @@ async function main(argv: string[]) {
       console.log('You can start the site.');
       return 0;
     } catch (err) {
-      if (!(err instanceof RestoreRefused) && !(err instanceof Error && err.message.startsWith('The restore stopped'))) throw err;
+      if (!(err instanceof RestoreRefused) && !(err instanceof RestoreStopped)) throw err;
       console.error(err.message);
       return 1;
     }

@@ -8,6 +8,8 @@ import { openTarget, type Target } from './target.js';
 
 /** The restore would not start; nothing was changed. */
 export class RestoreRefused extends Error {}
+/** The restore failed part-way and was rolled back: the database is as it was. */
+export class RestoreStopped extends Error {}
 
 export interface RestoreResult extends Summary {
   header: Header;
@@ -99,7 +101,7 @@ export async function restoreBackup(config: Config, file: string, options: { for
       fs.rmSync(staging, { recursive: true, force: true });
       if (err instanceof RestoreRefused) throw err;
       const reason = err instanceof DamagedBackup ? `the backup file changed or is damaged (${err.message})` : (err as Error).message;
-      throw new Error(`The restore stopped: ${reason}. The database was left as it was.`, { cause: err });
+      throw new RestoreStopped(`The restore stopped: ${reason}. The database was left as it was.`, { cause: err });
     }
   } finally {
     await target.close();

@@ -2,7 +2,8 @@ import { z } from 'zod';
 import type { FieldErrors } from '../views/forms.js';
 import { ControlCharacterError, findControlCharacter, flaggedFields, hasControlCharacter, markControlCharacters } from './input-guard.js';
 
-export type FormResult<T> = { ok: true; data: T } | { ok: false; errors: FieldErrors; values: Record<string, string> };
+/** A form that fails its schema is refused as `invalid` (core/result.ts), so it mixes with a service's refusals. */
+export type FormResult<T> = { ok: true; data: T } | { ok: false; code: 'invalid'; errors: FieldErrors; values: Record<string, string> };
 
 /**
  * Plain string values of a submitted form, for putting back what the user typed. A control
@@ -51,7 +52,7 @@ export function parseForm<S extends z.ZodType>(schema: S, body: unknown): FormRe
     const field = String(issue.path[0] ?? 'form');
     errors[field] ??= issue.message;
   }
-  return { ok: false, errors, values };
+  return { ok: false, code: 'invalid', errors, values };
 }
 
 /**

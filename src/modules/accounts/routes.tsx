@@ -150,7 +150,7 @@ export async function accountRoutes(app: FastifyInstance, { accounts, state, sec
     const form = parseForm(changePasswordInput, request.body);
     const result = form.ok ? await accounts.changePassword(request.user!, request.sessionId!, form.data.current, form.data.password) : form;
     if (!result.ok) {
-      const status = result.errors.current?.startsWith('Too many') ? 429 : 422;
+      const status = result.code === 'rate_limited' ? 429 : 422;
       return reply.page({ status, title: 'Change my password', body: <v.ChangePasswordForm csrf={reply.csrfToken()} errors={result.errors} /> });
     }
     reply.setFlash('success', 'Your password was changed.');

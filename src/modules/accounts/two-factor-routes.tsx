@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { requireRole, safeNext } from '../../core/auth/guards.js';
 import { parseForm } from '../../core/http/forms.js';
 import type { SiteState } from '../../core/settings.js';
+import type { Refused } from '../../core/result.js';
 import type { FieldErrors } from '../../core/views/forms.js';
 import type { AccountsService } from './service.js';
 import { ALREADY_ON, codeInput, newCodesInput, setupInput, SIGN_IN_TTL_MS, turnOffInput, type Setup } from './two-factor.js';
@@ -75,20 +76,21 @@ export async function twoFactorRoutes(app: FastifyInstance, { accounts, state, s
 
   // My account → Two-factor sign-in
 
-  const accountPage = async (request: FastifyRequest, reply: FastifyReply, o: { setup?: Setup; errors?: FieldErrors; action?: string; code?: string } = {}) => {
+  const accountPage = async (request: FastifyRequest, reply: FastifyReply, o: { setup?: Setup; refusal?: Refused; action?: string; code?: string } = {}) => {
     const user = request.user!;
     const [status, required, settings] = await Promise.all([twoFactor.status(user.id), twoFactor.requiredForAdmins(), state.getSettings()]);
-    const status422 = o.errors ? 422 : 200;
+    const errors = o.refusal?.errors;
+    const answer = !o.refusal ? 200 : o.refusal.code === 'rate_limited' ? 429 : 422;
     if (status.on) {
       return reply.page({
-        status: o.errors && Object.values(o.errors).some((e) => e?.startsWith('Too many')) ? 429 : status422,
+        status: answer,
         title: 'Two-factor sign-in',
-        body: <v.TwoFactorOn csrf={reply.csrfToken()} status={status} timeZone={settings.timeZone} required={required && user.role === 'admin'} errors={o.errors} action={o.action} />,
+        body: <v.TwoFactorOn csrf={reply.csrfToken()} status={status} timeZone={settings.timeZone} required={required && user.role === 'admin'} errors={errors} action={o.action} />,
       });
     }
     const setup = o.setup ?? (await twoFactor.setup(user))!;
     return reply.page({
-      status: o.errors && Object.values(o.errors).some((e) => e?.startsWith('Too many')) ? 429 : status422,
+      status: answer,
       title: 'Set up two-factor sign-in',
       body: (
         <>
@@ -97,7 +99,7 @@ export async function twoFactorRoutes(app: FastifyInstance, { accounts, state, s
               <p>This site requires two-factor sign-in for every administrator. Set it up to use the admin area.</p>
             </div>
           ) : null}
-          <v.SetupForm csrf={reply.csrfToken()} setup={setup} errors={o.errors} code={o.code} />
+          <v.SetupForm csrf={reply.csrfToken()} setup={setup} errors={errors} code={o.code} />
         </>
       ),
     });
@@ -113,14 +115,14 @@ export async function twoFactorRoutes(app: FastifyInstance, { accounts, state, s
     const result = form.ok ? await twoFactor.enable(user, form.data, request.sessionId ?? undefined) : form;
     if (!result.ok) {
       // A second click while the first turned it on: it is on, which is what was asked.
-      if (result.errors.form === ALREADY_ON) {
+      if (result.code === 'already_done') {
         reply.setFlash('info', ALREADY_ON);
         return reply.redirect('/account/two-factor', 303);
       }
       const code = typeof body.code === 'string' && body.code.length <= 10 ? body.code : undefined;
       // The same secret again, so a person who already scanned it only types the newer code.
       const setup = (sealed ? await twoFactor.setup(user, sealed) : undefined) ?? (await twoFactor.setup(user))!;
-      return accountPage(request, reply, { setup, errors: result.errors, code });
+      return accountPage(request, reply, { setup, refusal: result, code });
     }
     return reply.page({ title: 'Two-factor sign-in', body: <v.RecoveryCodes codes={result.value} fresh /> });
   });
@@ -128,14 +130,14 @@ export async function twoFactorRoutes(app: FastifyInstance, { accounts, state, s
   app.post('/account/two-factor/recovery-codes', member, async (request, reply) => {
     const form = parseForm(newCodesInput, request.body);
     const result = form.ok ? await twoFactor.newRecoveryCodes(request.user!, form.data.confirmCodes) : form;
-    if (!result.ok) return accountPage(request, reply, { errors: result.errors, action: 'codes' });
+    if (!result.ok) return accountPage(request, reply, { refusal: result, action: 'codes' });
     return reply.page({ title: 'Two-factor sign-in', body: <v.RecoveryCodes codes={result.value} fresh={false} /> });
   });
 
   app.post('/account/two-factor/off', member, async (request, reply) => {
     const form = parseForm(turnOffInput, request.body);
     const result = form.ok ? await twoFactor.disable(request.user!, form.data.confirmOff) : form;
-    if (!result.ok) return accountPage(request, reply, { errors: result.errors, action: 'off' });
+    if (!result.ok) return accountPage(request, reply, { refusal: result, action: 'off' });
     reply.setFlash('success', 'Two-factor sign-in is off: logging in now asks only for your password.');
     return reply.redirect('/account/two-factor', 303);
   });

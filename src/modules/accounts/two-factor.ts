@@ -8,7 +8,7 @@ import type { Sessions, SessionUser } from '../../core/auth/sessions.js';
 import type { Db, Executor } from '../../core/db/index.js';
 import type { Jobs } from '../../core/jobs/index.js';
 import type { Mailer } from '../../core/mail/index.js';
-import { ok, refused, type Outcome } from '../../core/result.js';
+import { ok, refused, type Outcome, type RefusalCode } from '../../core/result.js';
 import { randomToken, sha256 } from '../../core/secrets.js';
 import type { SiteState } from '../../core/settings.js';
 import { countAttempt } from './attempts.js';
@@ -75,6 +75,8 @@ export type SignInResult =
   | { kind: 'expired' };
 
 type Check = 'ok' | 'wrong' | { locked: number };
+/** A failed check is a wrong answer, or one refused by the limit without being checked. */
+const codeOf = (checked: Exclude<Check, 'ok'>): RefusalCode => (checked === 'wrong' ? 'invalid' : 'rate_limited');
 
 const RECOVERY_ALPHABET = 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789';
 const newRecoveryCode = () => {
@@ -200,7 +202,7 @@ export class TwoFactorService {
   async enable(user: SessionUser, input: z.output<typeof setupInput>, sessionId?: string): Promise<Outcome<string[]>> {
     const secret = this.unseal(input.sealed, `setup:${user.id}`);
     if (!secret) return refused({ form: ALREADY_CHANGED });
-    if (await this.isOn(user.id)) return refused({ form: ALREADY_ON });
+    if (await this.isOn(user.id)) return refused({ form: ALREADY_ON }, 'already_done');
     const step = this.stepOf(secret, input.code);
     let passwordRight = false;
     // The password is checked (argon2) outside any transaction: SQLite has one connection.
@@ -210,7 +212,7 @@ export class TwoFactorService {
       return passwordRight && step !== null;
     });
     if (checked !== 'ok') {
-      if (checked !== 'wrong') return refused({ password: this.refusal(checked, '', 'passwords or codes') });
+      if (checked !== 'wrong') return refused({ password: this.refusal(checked, '', 'passwords or codes') }, 'rate_limited');
       return refused({
         ...(passwordRight ? {} : { password: 'That is not your password.' }),
         ...(step !== null ? {} : { code: 'That code is not the one your app shows now. Check the time on your phone and type the newest code.' }),
@@ -228,7 +230,7 @@ export class TwoFactorService {
       await this.mailer.queue(trx, await twoFactorOnMail(trx, { to: row.email, name: row.name, site, link: this.options.link('/forgot-password') }));
       return true;
     });
-    if (!done) return refused({ form: ALREADY_ON });
+    if (!done) return refused({ form: ALREADY_ON }, 'already_done');
     // Sessions started with the password alone (perhaps someone else's) end; this one stays.
     await this.sessions.destroyAllFor(user.id, sessionId);
     this.jobs.kick();
@@ -239,7 +241,7 @@ export class TwoFactorService {
   async newRecoveryCodes(user: SessionUser, confirm: string): Promise<Outcome<string[]>> {
     if (!(await this.isOn(user.id))) return refused({ form: 'Two-factor sign-in is not on for your account.' });
     const checked = await this.confirm(user, confirm);
-    if (checked !== 'ok') return refused({ confirmCodes: this.refusal(checked, 'That is not your password or a current code from your app.') });
+    if (checked !== 'ok') return refused({ confirmCodes: this.refusal(checked, 'That is not your password or a current code from your app.') }, codeOf(checked));
     const codes = Array.from({ length: RECOVERY_CODE_COUNT }, newRecoveryCode);
     await this.db.transaction().execute((trx) => t.replaceRecoveryCodes(trx, user.id, codes.map((c) => recoveryHash(user.id, c)), iso(this.clock.now())));
     return ok(codes);
@@ -251,7 +253,7 @@ export class TwoFactorService {
       return refused({ form: 'Two-factor sign-in is required for all administrators, so it cannot be turned off. If you changed phones, make new recovery codes and ask another administrator or the site operator to reset it.' });
     }
     const checked = await this.confirm(user, confirm);
-    if (checked !== 'ok') return refused({ confirmOff: this.refusal(checked, 'That is not your password or a current code from your app.') });
+    if (checked !== 'ok') return refused({ confirmOff: this.refusal(checked, 'That is not your password or a current code from your app.') }, codeOf(checked));
     await this.turnOff(user.id);
     return ok(null);
   }

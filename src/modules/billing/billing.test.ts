@@ -239,7 +239,7 @@ describe('payments', () => {
     expect(paidCalls).not.toContain(invoice.id);
 
     const tooMuch = await site.billing.recordPayment(invoice.id, { method: 'cash', amountCents: 10000, reference: '', actorUserId: adminId });
-    expect(tooMuch).toEqual({ ok: false, errors: { amount: 'The balance due is $75.00; record at most that.' } });
+    expect(tooMuch).toEqual({ ok: false, code: 'invalid', errors: { amount: 'The balance due is $75.00; record at most that.' } });
 
     const rest = await site.billing.recordPayment(invoice.id, { method: 'check', amountCents: 7500, reference: 'Check 77', actorUserId: adminId });
     expect(rest.ok && rest.value.paidNow).toBe(true);
@@ -267,12 +267,12 @@ describe('payments', () => {
     const paid = await issue();
     await site.billing.recordPayment(paid.id, { method: 'check', amountCents: 12500, reference: '', actorUserId: adminId });
     const twice = await site.billing.recordPayment(paid.id, { method: 'check', amountCents: 12500, reference: '', actorUserId: adminId });
-    expect(twice).toEqual({ ok: false, errors: { form: `Invoice ${paid.number} is already paid: no payment is due.` } });
+    expect(twice).toEqual({ ok: false, code: 'invalid', errors: { form: `Invoice ${paid.number} is already paid: no payment is due.` } });
 
     const voided = await issue();
     await site.billing.voidInvoice(voided.id, { reason: 'Issued twice', actorUserId: adminId });
     const onVoid = await site.billing.recordPayment(voided.id, { method: 'cash', amountCents: 100, reference: '', actorUserId: adminId });
-    expect(onVoid).toEqual({ ok: false, errors: { form: `Invoice ${voided.number} is void: it cannot be paid.` } });
+    expect(onVoid).toEqual({ ok: false, code: 'invalid', errors: { form: `Invoice ${voided.number} is void: it cannot be paid.` } });
     expect(await payments(voided.id)).toHaveLength(0);
   });
 });
@@ -300,7 +300,7 @@ describe('refunds and voids', () => {
   it('refuses refunds when no money was received', async () => {
     const invoice = await issue();
     const refund = await site.billing.recordRefund(invoice.id, { amountCents: 100, reference: '', actorUserId: adminId });
-    expect(refund).toEqual({ ok: false, errors: { form: `No money is held for invoice ${invoice.number}: there is nothing to refund.` } });
+    expect(refund).toEqual({ ok: false, code: 'invalid', errors: { form: `No money is held for invoice ${invoice.number}: there is nothing to refund.` } });
   });
 
   it('voids only unpaid invoices that hold no money', async () => {

@@ -4,7 +4,7 @@ import { iso, type Clock } from '../../core/clock.js';
 import type { Db, Executor } from '../../core/db/index.js';
 import type { DB, InvoiceStatus } from '../../core/db/schema.js';
 import { formatMoney, MAX_CENTS } from '../../core/money.js';
-import { ok, refused, type Outcome } from '../../core/result.js';
+import { ok, refused, type Outcome, type RefusalCode } from '../../core/result.js';
 import type { SiteState } from '../../core/settings.js';
 import type { FieldErrors } from '../../core/views/forms.js';
 import { invoicePdf } from './pdf.js';
@@ -109,7 +109,10 @@ export type PaidHandler = (trx: Transaction<DB>, invoice: InvoiceRow) => Promise
 
 /** Thrown inside a transaction to roll it back and answer with messages instead. */
 class Refusal extends Error {
-  constructor(readonly errors: FieldErrors) {
+  constructor(
+    readonly errors: FieldErrors,
+    readonly code: RefusalCode = 'invalid',
+  ) {
     super('refused');
   }
 }
@@ -243,7 +246,7 @@ export class BillingService {
       const now = iso(this.clock.now());
       return ok(await this.db.transaction().execute((trx) => work(trx, now)));
     } catch (err) {
-      if (err instanceof Refusal) return refused(err.errors);
+      if (err instanceof Refusal) return refused(err.errors, err.code);
       throw err;
     }
   }
@@ -251,7 +254,7 @@ export class BillingService {
   /** The invoice, locked for the rest of the transaction, with its payments so far. */
   private async lockWithPayments(trx: Transaction<DB>, invoiceId: number, now: string) {
     const invoice = await q.lockInvoice(trx, invoiceId, now);
-    if (!invoice) throw new Refusal({ form: 'This invoice does not exist.' });
+    if (!invoice) throw new Refusal({ form: 'This invoice does not exist.' }, 'not_found');
     const payments = await q.paymentsOf(trx, [invoice.id]);
     return { invoice, payments, ...totals(payments) };
   }

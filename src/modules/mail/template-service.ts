@@ -70,7 +70,7 @@ export class MailTemplateService {
 
   async save(key: string, input: TemplateInput, actorUserId: number, by?: Actor): Promise<Outcome<null>> {
     const definition = templateDefinition(key);
-    if (!definition) return refused({ form: 'There is no such e-mail template.' });
+    if (!definition) return refused({ form: 'There is no such e-mail template.' }, 'not_found');
     const checked = this.check(definition, input);
     if (!checked.ok) return checked;
     const now = iso(this.clock.now());

@@ -132,7 +132,7 @@ export const renewalInput = z
 export const suspendInput = z.object({ suspend_reason: optionalText('the reason', 500) });
 export const noteInput = z.object({ note: text('the note', 4000) });
 
-const gone = <T>() => refused<T>({ form: 'This member no longer exists.' });
+const gone = <T>() => refused<T>({ form: 'This member no longer exists.' }, 'not_found');
 
 /**
  * What admins do to members: find them (filters, sort, pages, CSV export), edit their details,
@@ -256,7 +256,7 @@ export class AdminMembersService {
   updateDetails(membershipId: number, input: DetailsInput, actorUserId: number, fieldValues: FieldValue[] = [], by?: Actor): Promise<Outcome<null>> {
     return this.withMembership(membershipId, async (m, now) => {
       const [user, fields, stored] = await Promise.all([this.accounts.person(this.db, m.user_id), fq.listFields(this.db), fq.valuesFor(this.db, [m.id])]);
-      if (!user) return refused({ form: 'This member no longer exists.' });
+      if (!user) return refused({ form: 'This member no longer exists.' }, 'not_found');
       const owner = (await this.accounts.findUserByEmail(input.email))?.id;
       const taken = refused<null>({ email: 'Another account already uses this e-mail address.' });
       if (owner !== undefined && owner !== m.user_id) return taken;

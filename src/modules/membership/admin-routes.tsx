@@ -147,7 +147,7 @@ export async function adminMemberRoutes(app: FastifyInstance, { members, state, 
       if (!result.ok) {
         const fieldErrors = Object.keys(result.errors).filter((k) => k !== 'form');
         if (fieldErrors.length === 0) {
-          if (result.errors.form === 'This member no longer exists.') return reply.callNotFound();
+          if (result.code === 'not_found') return reply.callNotFound();
           reply.setFlash('error', result.errors.form ?? 'That did not work. Try again.');
           return reply.redirect(`/admin/members/${id}`, 303);
         }

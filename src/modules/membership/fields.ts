@@ -238,7 +238,7 @@ export class MemberFieldsService {
   async save(id: number | null, input: FieldInput, by?: Actor): Promise<Outcome<number>> {
     const fields = await q.listFields(this.db);
     const current = id === null ? undefined : fields.find((f) => f.id === id);
-    if (id !== null && !current) return refused({ form: 'This field no longer exists.' });
+    if (id !== null && !current) return refused({ form: 'This field no longer exists.' }, 'not_found');
     if (fields.some((f) => f.id !== id && f.label.toLowerCase() === input.label.toLowerCase())) {
       return refused({ label: `There is already a field called “${input.label}”.` });
     }

@@ -3,10 +3,11 @@ import { actorOf } from '../../core/audit/index.js';
 import { requireRole } from '../../core/auth/guards.js';
 import { formValues, parseForm } from '../../core/http/forms.js';
 import { findById } from '../../core/http/params.js';
+import { refused } from '../../core/result.js';
 import type { SiteService } from '../site/service.js';
 import { fieldFormValues, parseCustomFields, type MemberFieldsService } from './fields.js';
 import { levelInput, type Level } from './levels.js';
-import { applicationInput, liveMembershipMessage, reapplicationInput, TOO_MANY_APPLICATIONS, type MembershipService } from './service.js';
+import { applicationInput, liveMembershipMessage, reapplicationInput, type MembershipService } from './service.js';
 import * as v from './views.js';
 import { warmPasswordCheck } from '../../core/auth/passwords.js';
 
@@ -90,10 +91,10 @@ export async function membershipRoutes(app: FastifyInstance, { membership, site,
     const result =
       form.ok && 'values' in custom
         ? await membership.apply(level, form.data, custom.values, { ip: request.ip })
-        : { ok: false as const, errors: { ...(form.ok ? {} : form.errors), ...('errors' in custom ? custom.errors : {}) } };
+        : refused({ ...(form.ok ? {} : form.errors), ...('errors' in custom ? custom.errors : {}) });
     if (!result.ok) {
       return reply.page({
-        status: result.errors.form === TOO_MANY_APPLICATIONS ? 429 : 422,
+        status: result.code === 'rate_limited' ? 429 : 422,
         title: applicationTitle(level),
         body: <v.ApplicationForm level={level} csrf={reply.csrfToken()} values={formValues(request.body)} errors={result.errors} fields={memberFields} />,
       });

@@ -203,7 +203,7 @@ export class MembershipService {
         }),
       );
     }
-    if (!(await q.findLevel(this.db, id))) return refused({ form: 'This level no longer exists.' });
+    if (!(await q.findLevel(this.db, id))) return refused({ form: 'This level no longer exists.' }, 'not_found');
     // The agency memberships at this level must still fit: a smaller bundle, or none, would leave people covered beyond it.
     const covered = await bq.coveredAtLevel(this.db, id);
     if (input.bundle_size === null && covered.total > 0) {
@@ -244,7 +244,7 @@ export class MembershipService {
     const at = iso(now);
     try {
       const result = await this.db.transaction().execute(async (trx): Promise<Outcome<null>> => {
-        if (!(await takeQuota(trx, senderQuota(meta.ip), now))) return refused({ form: TOO_MANY_APPLICATIONS });
+        if (!(await takeQuota(trx, senderQuota(meta.ip), now))) return refused({ form: TOO_MANY_APPLICATIONS }, 'rate_limited');
         const userId = await this.accounts.createMemberAccount(trx, { email: input.email, name: input.name, passwordHash });
         const { id } = await q.insertMembership(
           trx,
@@ -290,7 +290,7 @@ export class MembershipService {
     const site = (await this.state.getSettings()).shortName;
     const now = this.clock.now();
     const result = await this.db.transaction().execute(async (trx): Promise<Outcome<null>> => {
-      if (!(await takeQuota(trx, senderQuota(meta.ip), now))) return refused({ form: TOO_MANY_APPLICATIONS });
+      if (!(await takeQuota(trx, senderQuota(meta.ip), now))) return refused({ form: TOO_MANY_APPLICATIONS }, 'rate_limited');
       const owner = await this.accounts.person(trx, userId);
       if (!owner || !(await takeQuota(trx, recipientQuota(owner.email), now))) return ok(null);
       const membership = await q.findMembershipByUser(trx, userId);
@@ -406,13 +406,13 @@ export class MembershipService {
     try {
       const result = await this.db.transaction().execute(async (trx): Promise<Outcome<{ status: MembershipStatus; email: string }>> => {
         const user = await this.accounts.person(trx, userId);
-        if (!user) return refused({ form: 'Your account no longer exists.' });
+        if (!user) return refused({ form: 'Your account no longer exists.' }, 'not_found');
         const current = await q.findMembershipByUser(trx, userId);
         if (current && !MAY_APPLY_AGAIN.includes(current.status)) return refused({ form: liveMembershipMessage(current) });
         // An address not proven yet is e-mailed a confirmation link: that counts like any other such e-mail, before anything changes.
         const needsLink = !(await this.accounts.hasProvenAddress(trx, userId));
         if (needsLink && !(await takeQuota(trx, ownLinkQuota(userId), now))) {
-          return refused({ form: `We have already sent several e-mails to ${user.email} today. Please apply again tomorrow.` });
+          return refused({ form: `We have already sent several e-mails to ${user.email} today. Please apply again tomorrow.` }, 'rate_limited');
         }
         let membershipId: number;
         if (current) {
@@ -519,7 +519,7 @@ export class MembershipService {
 
   async approve(membershipId: number, actorUserId: number, by?: Actor): Promise<Outcome<'active' | 'awaiting_payment'>> {
     const membership = await q.findMembership(this.db, membershipId);
-    if (!membership) return refused({ form: 'This member no longer exists.' });
+    if (!membership) return refused({ form: 'This member no longer exists.' }, 'not_found');
     if (membership.status !== 'pending_approval') return refused({ form: 'This application is no longer waiting for approval.' });
     // Only this application's dues count: a re-application reuses the row, and an earlier application's paid invoice is not this one's.
     const since = (await q.appliedAt(this.db, membershipId)) ?? '';
@@ -558,7 +558,7 @@ export class MembershipService {
 
   async reject(membershipId: number, actorUserId: number, reason: string, by?: Actor): Promise<Outcome<null>> {
     const membership = await q.findMembership(this.db, membershipId);
-    if (!membership) return refused({ form: 'This member no longer exists.' });
+    if (!membership) return refused({ form: 'This member no longer exists.' }, 'not_found');
     if (membership.status !== 'pending_approval') return refused({ form: 'This application is no longer waiting for approval.' });
     const settings = await this.state.getSettings();
     const user = (await this.accounts.person(this.db, membership.user_id))!;

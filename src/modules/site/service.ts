@@ -132,7 +132,7 @@ export class SiteService {
 
   async savePage(id: number | null, input: PageInput, by?: Actor): Promise<Outcome<{ id: number; slug: string }>> {
     const existing = id === null ? undefined : await q.findPageById(this.db, id);
-    if (id !== null && !existing) return refused({ form: 'This page no longer exists.' });
+    if (id !== null && !existing) return refused({ form: 'This page no longer exists.' }, 'not_found');
     const isHome = existing?.slug === HOME_SLUG;
     const slug = isHome ? HOME_SLUG : input.slug || slugify(input.title);
     if (!slug) return refused({ slug: 'Enter a web address made of letters or digits.' });
@@ -167,7 +167,7 @@ export class SiteService {
 
   async deletePage(id: number, by?: Actor): Promise<Outcome<null>> {
     const page = await q.findPageById(this.db, id);
-    if (!page) return refused({ form: 'This page no longer exists.' });
+    if (!page) return refused({ form: 'This page no longer exists.' }, 'not_found');
     if (page.slug === HOME_SLUG) return refused({ form: 'The home page cannot be deleted; edit it instead.' });
     await this.change(async (trx) => {
       await q.deletePage(trx, id);
@@ -197,7 +197,7 @@ export class SiteService {
 
   async saveNews(id: number | null, input: NewsInput, by?: Actor): Promise<Outcome<{ id: number; slug: string }>> {
     const existing = id === null ? undefined : await q.findNewsById(this.db, id);
-    if (id !== null && !existing) return refused({ form: 'This post no longer exists.' });
+    if (id !== null && !existing) return refused({ form: 'This post no longer exists.' }, 'not_found');
     const slug = input.slug || slugify(input.title);
     if (!slug) return refused({ slug: 'Enter a web address made of letters or digits.' });
     if (slug === 'feed.xml') return refused({ slug: 'That address is used by the news feed. Choose another.' });
@@ -230,7 +230,7 @@ export class SiteService {
 
   async deleteNews(id: number, by?: Actor): Promise<Outcome<null>> {
     const post = await q.findNewsById(this.db, id);
-    if (!post) return refused({ form: 'This post no longer exists.' });
+    if (!post) return refused({ form: 'This post no longer exists.' }, 'not_found');
     await this.change(async (trx) => {
       await q.deleteNews(trx, id);
       await recordAudit(trx, by, iso(this.clock.now()), { action: 'news.deleted', summary: `Deleted the news post ${post.title}`, subject: { type: 'news', id, label: post.title }, changes: [{ field: 'Address', before: `/news/${post.slug}`, after: '' }] });
