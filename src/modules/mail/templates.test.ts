@@ -39,7 +39,7 @@ async function mailFor(site: TestSite, address: string, since: number): Promise<
 
 /** Apply for the Associate level (approved by the board) and confirm the e-mail: the membership id. */
 async function applyForApproval(site: TestSite, email: string) {
-  const level = (await site.membership.listLevels()).find((l) => l.name === 'Associate')!;
+  const level = (await site.membership.lifecycle.listLevels()).find((l) => l.name === 'Associate')!;
   const since = smtp.messages.length;
   const applicant = new Client(site.app);
   const res = await applicant.submit(`/join/${level.id}`, { name: 'Pat Inspector', email, password: PASSWORD, confirm: PASSWORD });
@@ -47,7 +47,7 @@ async function applyForApproval(site: TestSite, email: string) {
   const [mail] = await mailFor(site, email, since);
   expect((await applicant.submit(linkIn(mail!.text), {})).status).toBe(303);
   const user = await site.accounts.findUserByEmail(email);
-  const mine = (await site.membership.forUser(user!.id))!;
+  const mine = (await site.membership.lifecycle.forUser(user!.id))!;
   expect(mine.membership.status).toBe('pending_approval');
   return mine.membership.id;
 }
@@ -184,7 +184,7 @@ describe('agency-bundle e-mails admins reword', () => {
   it('sends the edited wording to people an agency contact adds, with a set-up link that still works', async () => {
     const site = await newSite();
     const contactId = await site.addUser(CONTACT);
-    const agency = (await site.membership.listLevels()).find((l) => l.name === 'Agency')!;
+    const agency = (await site.membership.lifecycle.listLevels()).find((l) => l.name === 'Agency')!;
     // A fixture: the contact's membership moved to the Agency level (as if approved and paid).
     await site.database.db.updateTable('memberships').set({ level_id: agency.id, organization: 'City of Boulder', expires_at: '2027-01-01T07:00:00.000Z' }).where('user_id', '=', contactId).execute();
     const contact = await logIn(site, CONTACT);

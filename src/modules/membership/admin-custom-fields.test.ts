@@ -38,7 +38,7 @@ async function newSite() {
 /** A member with an active membership and some member field values, straight in the database. */
 async function addMember(site: TestSite, ids: Record<string, number>, email: string, name: string, values: Record<string, string> = {}) {
   const userId = await site.addUser({ email, name, password: MEMBER_PASSWORD });
-  const membershipId = (await site.membership.forUser(userId))!.membership.id;
+  const membershipId = (await site.membership.lifecycle.forUser(userId))!.membership.id;
   const rows = Object.entries(values).map(([key, value]) => ({ membership_id: membershipId, field_id: ids[key]!, value }));
   if (rows.length) await site.database.db.insertInto('member_field_values').values(rows).execute();
   return membershipId;
@@ -57,7 +57,7 @@ async function valuesOf(site: TestSite, membershipId: number) {
 
 async function membershipOf(site: TestSite, email: string) {
   const user = await site.accounts.findUserByEmail(email);
-  return user ? (await site.membership.forUser(user.id))?.membership.id : undefined;
+  return user ? (await site.membership.lifecycle.forUser(user.id))?.membership.id : undefined;
 }
 
 async function count(site: TestSite, table: 'users' | 'member_field_values') {
@@ -287,7 +287,7 @@ describe('member fields in the CSV import', () => {
 
     const ann = (await membershipOf(site, 'ann@example.org'))!;
     expect(await valuesOf(site, ann)).toEqual({ license_number: 'CO-1', region: 'Front Range', certified: 'on', certified_since: '2024-05-01' });
-    expect((await site.membership.detail(ann))!.membership.region).toBe('CO');
+    expect((await site.membership.lifecycle.detail(ann))!.membership.region).toBe('CO');
     expect(await valuesOf(site, (await membershipOf(site, 'bo@example.org'))!)).toEqual({ license_number: '=B2', certified: 'off' });
     expect(await valuesOf(site, (await membershipOf(site, 'cy@example.org'))!)).toEqual({ license_number: 'CO-3', region: 'Western Slope', certified: 'off', certified_since: '2020-02-29' });
     // The admin sees them on the member's page.

@@ -21,7 +21,7 @@ async function newSite() {
   return { site, clock, board, adminId };
 }
 
-const levelId = async (site: TestSite, name: string) => (await site.membership.listLevels()).find((l) => l.name === name)!.id;
+const levelId = async (site: TestSite, name: string) => (await site.membership.lifecycle.listLevels()).find((l) => l.name === name)!.id;
 
 /** A member straight in the database: a fixture, not the behaviour under test. */
 async function addMember(
@@ -224,7 +224,7 @@ describe("a member's page", () => {
     const ctx = await newSite();
     await ctx.site.addUser({ email: 'pat@example.org', password: MEMBER_PASSWORD, name: 'Pat Inspector' });
     const user = await ctx.site.accounts.findUserByEmail('pat@example.org');
-    const id = (await ctx.site.membership.forUser(user!.id))!.membership.id;
+    const id = (await ctx.site.membership.lifecycle.forUser(user!.id))!.membership.id;
     return { ...ctx, id, userId: user!.id };
   }
 
@@ -276,7 +276,7 @@ describe("a member's page", () => {
     const associate = await levelId(site, 'Associate');
     expect((await board.submit(page, { level_id: String(associate) }, `${page}/level`)).status).toBe(303);
     expect(visibleText((await board.get(page)).body)).toContain('Level changed from Individual to Associate. (Board Admin)');
-    expect((await site.membership.detail(id))!.membership.level_id).toBe(associate);
+    expect((await site.membership.lifecycle.detail(id))!.membership.level_id).toBe(associate);
     expect((await events(site, id)).at(-1)).toMatchObject({ kind: 'level_changed', actor_user_id: adminId });
 
     const same = await board.submit(page, { level_id: String(associate) }, `${page}/level`);
@@ -297,12 +297,12 @@ describe("a member's page", () => {
     let history = visibleText((await board.get(page)).body);
     expect(history).toContain('Renewal date changed from March 2, 2027 to June 30, 2027. (Board Admin)');
     // Stored as the start of that day in Denver.
-    expect((await site.membership.detail(id))!.membership.expires_at).toBe('2027-06-30T06:00:00.000Z');
+    expect((await site.membership.lifecycle.detail(id))!.membership.expires_at).toBe('2027-06-30T06:00:00.000Z');
 
     expect((await board.submit(page, { months: '6' }, `${page}/renewal`)).status).toBe(303);
     history = visibleText((await board.get(page)).body);
     expect(history).toContain('Renewal date extended by 6 months, from June 30, 2027 to December 30, 2027. (Board Admin)');
-    expect((await site.membership.detail(id))!.membership.expires_at).toBe('2027-12-30T07:00:00.000Z');
+    expect((await site.membership.lifecycle.detail(id))!.membership.expires_at).toBe('2027-12-30T07:00:00.000Z');
     expect((await events(site, id)).at(-1)).toMatchObject({ kind: 'renewal_date_changed', actor_user_id: adminId });
 
     for (const [fields, field, message] of [
@@ -324,7 +324,7 @@ describe("a member's page", () => {
     expect((await board.submit(page, { months: '12' }, `${page}/renewal`)).status).toBe(303);
     const shown = visibleText((await board.get(page)).body);
     expect(shown).toContain('The renewal date was changed. The membership is active again.');
-    expect((await site.membership.detail(id))!.membership.status).toBe('active');
+    expect((await site.membership.lifecycle.detail(id))!.membership.status).toBe('active');
     expect((await events(site, id)).at(-1)).toMatchObject({ kind: 'renewal_date_changed', actor_user_id: adminId });
   });
 
@@ -552,13 +552,13 @@ describe('CSV import', () => {
 
     const ann = (await site.accounts.findUserByEmail('ann@example.org'))!;
     expect(ann).toMatchObject({ name: 'Ann Import', role: 'member', password_hash: null });
-    const annDetail = (await site.membership.forUser(ann.id))!;
+    const annDetail = (await site.membership.lifecycle.forUser(ann.id))!;
     expect(annDetail.level.name).toBe('Individual');
     expect(annDetail.membership).toMatchObject({ status: 'active', expires_at: '2027-01-31T07:00:00.000Z', organization: 'City of Denver', job_title: 'Inspector', address_line2: 'Suite 2', region: 'CO', postal_code: '80202' });
-    const bo = (await site.membership.forUser((await site.accounts.findUserByEmail('bo@example.org'))!.id))!;
+    const bo = (await site.membership.lifecycle.forUser((await site.accounts.findUserByEmail('bo@example.org'))!.id))!;
     expect(bo.membership.status).toBe('lapsed');
     expect(bo.level.name).toBe('Associate');
-    const cy = (await site.membership.forUser((await site.accounts.findUserByEmail('cy@example.org'))!.id))!;
+    const cy = (await site.membership.lifecycle.forUser((await site.accounts.findUserByEmail('cy@example.org'))!.id))!;
     expect(cy.membership.expires_at).toBe('2027-03-15T06:00:00.000Z');
     const history = await events(site, annDetail.membership.id);
     expect(history).toHaveLength(1);

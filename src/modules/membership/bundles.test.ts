@@ -22,7 +22,7 @@ async function newSite(expires = '2027-01-01T07:00:00.000Z') {
   const site = await startTestSite({ env: { SMTP_URL: smtp.url }, clock });
   onTestFinished(() => site.close());
   const contactId = await site.addUser(CONTACT);
-  const agency = (await site.membership.listLevels()).find((l) => l.name === 'Agency')!;
+  const agency = (await site.membership.lifecycle.listLevels()).find((l) => l.name === 'Agency')!;
   // A fixture: the contact's membership moved to the Agency level (as if approved and paid).
   await site.database.db.updateTable('memberships').set({ level_id: agency.id, organization: 'City of Boulder', expires_at: expires }).where('user_id', '=', contactId).execute();
   const contact = new Client(site.app);
@@ -52,8 +52,8 @@ async function setUp(site: TestSite, address: string, since: number) {
 }
 
 const events = async (site: TestSite, userId: number) => {
-  const mine = await site.membership.forUser(userId);
-  return (await site.membership.detail(mine!.membership.id))!.events.map((e) => `${e.kind}: ${e.detail}`);
+  const mine = await site.membership.lifecycle.forUser(userId);
+  return (await site.membership.lifecycle.detail(mine!.membership.id))!.events.map((e) => `${e.kind}: ${e.detail}`);
 };
 
 describe('agency bundles', () => {
@@ -213,11 +213,11 @@ async function boardOf(site: TestSite) {
   return board;
 }
 
-const membershipIdOf = async (site: TestSite, address: string) => (await site.membership.forUser((await site.accounts.findUserByEmail(address))!.id))!.membership.id;
+const membershipIdOf = async (site: TestSite, address: string) => (await site.membership.lifecycle.forUser((await site.accounts.findUserByEmail(address))!.id))!.membership.id;
 
 /** A level straight through the service (the level form has its own tests). */
 async function addLevel(site: TestSite, name: string, bundleSize: number | null) {
-  const saved = await site.membership.saveLevel(null, {
+  const saved = await site.membership.lifecycle.saveLevel(null, {
     name,
     description: '',
     dues: 10_000,
@@ -344,7 +344,7 @@ describe('agency bundles for admins', () => {
     const pm = await membershipIdOf(site, 'pat@boulder.example.org');
     const small = await addLevel(site, 'Small agency', 3);
     const large = await addLevel(site, 'Large agency', 10);
-    const individual = (await site.membership.listLevels()).find((l) => l.name === 'Individual')!.id;
+    const individual = (await site.membership.lifecycle.listLevels()).find((l) => l.name === 'Individual')!.id;
 
     const refused = await board.submit(`/admin/members/${cm}`, { level_id: String(small) }, `/admin/members/${cm}/level`);
     expect(refused.status).toBe(422);
@@ -365,7 +365,7 @@ describe('agency bundles for admins', () => {
     expect(inputValue(date.body, 'renewal_date')).toBe('2030-01-01');
 
     // The level's own bundle cannot shrink below what an agency uses, nor go away.
-    const agency = (await site.membership.listLevels()).find((l) => l.name === 'Agency')!;
+    const agency = (await site.membership.lifecycle.listLevels()).find((l) => l.name === 'Agency')!;
     const form = {
       name: agency.name,
       description: agency.description,
@@ -445,7 +445,7 @@ describe('agency bundles for admins', () => {
     await person.logIn('pat@boulder.example.org', NEW_PASSWORD);
     const contact = new Client(site.app);
     await contact.logIn(CONTACT.email, CONTACT.password);
-    expect((await site.membership.forUser((await site.accounts.findUserByEmail(CONTACT.email))!.id))!.membership.status).toBe('lapsed');
+    expect((await site.membership.lifecycle.forUser((await site.accounts.findUserByEmail(CONTACT.email))!.id))!.membership.status).toBe('lapsed');
     expect((await person.get('/members')).status).toBe(403);
     expect(visibleText((await board.get(`/admin/members/${cm}`)).body)).toContain('2 of 5 places used');
     expect((await board.submit(`/admin/members/${cm}`, { months: '12' }, `/admin/members/${cm}/renewal`)).status).toBe(303);

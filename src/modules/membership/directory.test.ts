@@ -48,7 +48,7 @@ const profile = (extra: Record<string, string> = {}) => ({
 /** A member with an active membership and a profile, saved through the directory service. */
 async function addMember(site: TestSite, email: string, details: Record<string, string>, values: { field_id: number; value: string }[] = []) {
   const id = await site.addUser({ email, password: PASSWORD, name: details.name ?? email });
-  const saved = await site.directory.saveProfile(id, profileInput.parse(profile(details)), values);
+  const saved = await site.membership.directory.saveProfile(id, profileInput.parse(profile(details)), values);
   expect(saved.ok).toBe(true);
   return id;
 }
@@ -57,7 +57,7 @@ async function defineField(site: TestSite, fields: Record<string, string>) {
   const board = await admin(site);
   const res = await board.submit('/admin/fields/new', fields, '/admin/fields');
   expect(res.status, JSON.stringify(fields)).toBe(303);
-  return (await site.fields.list()).find((f) => f.label === fields.label)!;
+  return (await site.membership.fields.list()).find((f) => f.label === fields.label)!;
 }
 
 const directoryNames = (html: string) => [...html.matchAll(/<h3>([^<]*)<\/h3>/g)].map((m) => m[1]!);
@@ -125,7 +125,7 @@ describe('admins define member fields', () => {
     expect(fieldError(oddType.body, 'type')).toBe('Error: Choose the kind of answer.');
     expect(fieldError(oddType.body, 'visibility')).toBe('Error: Choose who may see this field.');
     expect(fieldError(oddType.body, 'position')).toMatch(/whole number/);
-    expect(await site.fields.list()).toEqual([]);
+    expect(await site.membership.fields.list()).toEqual([]);
   });
 
   it('creates, lists and edits fields; the key stays; a label is used once', async () => {
@@ -138,7 +138,7 @@ describe('admins define member fields', () => {
     expect(list).toContain('Certified since Date No Only administrators');
     expect((await board.get('/admin')).body).toContain('href="/admin/fields"');
 
-    const [level, since] = await site.fields.list();
+    const [level, since] = await site.membership.fields.list();
     expect(level).toMatchObject({ key: 'certification_level', choices: 'Class A\nClass B\nClass C', required: 1, position: 1 });
     expect(since).toMatchObject({ key: 'certified_since', position: 2, choices: '' });
 
@@ -147,7 +147,7 @@ describe('admins define member fields', () => {
 
     const edit = await board.submit(`/admin/fields/${level!.id}`, { label: 'Operator certification', type: 'choice', choices: 'Class A\nClass B', visibility: 'everyone', position: '5' });
     expect(edit.status).toBe(303);
-    expect(await site.fields.get(level!.id)).toMatchObject({ key: 'certification_level', label: 'Operator certification', required: 0, visibility: 'everyone', position: 5 });
+    expect(await site.membership.fields.get(level!.id)).toMatchObject({ key: 'certification_level', label: 'Operator certification', required: 0, visibility: 'everyone', position: 5 });
 
     // Once members have answered, the kind of answer cannot change.
     await addMember(site, 'a@example.org', { name: 'A' }, [{ field_id: level!.id, value: 'Class A' }]);
@@ -173,7 +173,7 @@ describe('member fields on the application', () => {
     const license = await defineField(site, { label: 'License number', type: 'text', required: 'on', visibility: 'admins' });
     const level = await defineField(site, { label: 'Certification level', type: 'choice', choices: 'Class A\nClass B', visibility: 'members' });
     const since = await defineField(site, { label: 'Certified since', type: 'date', visibility: 'members' });
-    const levelId = (await site.membership.listLevels())[0]!.id;
+    const levelId = (await site.membership.lifecycle.listLevels())[0]!.id;
     const applicant = new Client(site.app);
     const form = await applicant.get(`/join/${levelId}`);
     expect(visibleText(form.body)).toContain(
@@ -206,7 +206,7 @@ describe('member fields on the application', () => {
     const done = await applicant.submit(`/join/${levelId}`, { ...application, field_license_number: 'CO-1234', field_certified_since: '2019-03-01' });
     expect(done.status).toBe(200);
     const user = await site.accounts.findUserByEmail('pat@example.org');
-    const saved = await site.directory.profile(user!.id);
+    const saved = await site.membership.directory.profile(user!.id);
     expect(saved!.values.map((v) => [v.field_id, v.value]).sort()).toEqual(
       [
         [license.id, 'CO-1234'],
@@ -218,7 +218,7 @@ describe('member fields on the application', () => {
 
   it('shows no extra section when the board defined no fields', async () => {
     const { site } = await newSite();
-    const levelId = (await site.membership.listLevels())[0]!.id;
+    const levelId = (await site.membership.lifecycle.listLevels())[0]!.id;
     expect(visibleText((await new Client(site.app).get(`/join/${levelId}`)).body)).not.toContain('More about you');
   });
 });
@@ -281,7 +281,7 @@ describe('a member edits their profile and privacy', () => {
     expect(page.body).toMatch(/<option value="Class B" selected>Class B \(no longer offered\)<\/option>/);
     // Saving something else on the profile keeps the old answer.
     expect((await mia.submit('/account/profile', profile({ name: 'Mia Member', city: 'Denver', field_certification_level: 'Class B' }))).status).toBe(303);
-    expect((await site.directory.profile(miaId))!.values.map((v) => v.value)).toEqual(['Class B']);
+    expect((await site.membership.directory.profile(miaId))!.values.map((v) => v.value)).toEqual(['Class B']);
     // Another answer that is not on the list is still refused; a listed one replaces the old answer.
     const other = await mia.submit('/account/profile', profile({ name: 'Mia Member', field_certification_level: 'Class A' }));
     expect(other.status).toBe(422);
@@ -375,7 +375,7 @@ describe('the member directory', () => {
     expect(directoryNames((await mia.get('/directory?q=eve')).body)).toEqual(['Eve Lapsed']);
     clock.advance(25 * DAY);
     expect(directoryNames((await mia.get('/directory?q=eve')).body)).toEqual([]);
-    const level = (await site.membership.listLevels())[0]!;
+    const level = (await site.membership.lifecycle.listLevels())[0]!;
     await db.updateTable('membership_levels').set({ grace_days: 60 }).where('id', '=', level.id).execute();
     expect(directoryNames((await mia.get('/directory?q=eve')).body)).toEqual(['Eve Lapsed']);
   });
@@ -383,7 +383,7 @@ describe('the member directory', () => {
   it('follows changes another app process indexed (each process holds the index in memory)', async () => {
     const { site, clock, mia } = await directorySite();
     // A second process on the same database: its own directory service, its own index in memory.
-    const other = new DirectoryService(site.database.db, clock, site.accounts, site.fields);
+    const other = new DirectoryService(site.database.db, clock, site.accounts, site.membership.fields);
     expect((await other.search({ q: 'ben', page: 1 })).entries.map((e) => e.name)).toEqual(['Ben Smith']);
     expect(directoryNames((await mia.get('/directory?q=ben')).body)).toEqual(['Ben Smith']);
 
@@ -399,16 +399,16 @@ describe('the member directory', () => {
   it("follows the board's changes to member fields and answers written elsewhere", async () => {
     const { site, mia } = await directorySite();
     const board = await admin(site);
-    const cert = (await site.fields.list()).find((f) => f.key === 'certification_level')!;
+    const cert = (await site.membership.fields.list()).find((f) => f.key === 'certification_level')!;
     await board.submit(`/admin/fields/${cert.id}`, { label: 'Operator class', type: 'choice', choices: 'Class A\nClass B', visibility: 'members' });
     expect(visibleText((await mia.get('/directory?q=ana')).body)).toContain('Operator class Class A');
     await board.submit(`/admin/fields/${cert.id}`, { label: 'Operator class', type: 'choice', choices: 'Class A\nClass B', visibility: 'admins' });
     expect((await mia.get('/directory?q=ana')).body).not.toContain('Operator class');
 
     // An answer and a privacy choice written straight into the tables (as an import might).
-    const ben = (await site.membership.forUser((await site.accounts.findUserByEmail('ben@example.org'))!.id))!.membership;
-    const secret = (await site.fields.list()).find((f) => f.key === 'internal_note')!;
-    await site.fields.save(secret.id, { label: 'Internal note', type: 'text', choices: [], required: false, visibility: 'everyone', position: null });
+    const ben = (await site.membership.lifecycle.forUser((await site.accounts.findUserByEmail('ben@example.org'))!.id))!.membership;
+    const secret = (await site.membership.fields.list()).find((f) => f.key === 'internal_note')!;
+    await site.membership.fields.save(secret.id, { label: 'Internal note', type: 'text', choices: [], required: false, visibility: 'everyone', position: null });
     await site.database.db.insertInto('member_field_values').values({ membership_id: ben.id, field_id: secret.id, value: 'Brings donuts' }).execute();
     expect(visibleText((await mia.get('/directory?q=ben')).body)).toContain('Internal note Brings donuts');
     await site.database.db.updateTable('member_privacy').set({ show_phone: 0 }).where('membership_id', '=', ben.id).execute();
@@ -511,7 +511,7 @@ describe('the directory at size', () => {
       const words = searchWords(q);
       const expected = visible.filter((p) => words.every((w) => p.words.some((x) => x.startsWith(w))));
       for (const page of [1, 2]) {
-        const got = await site.directory.search({ q, page });
+        const got = await site.membership.directory.search({ q, page });
         expect(got.total, q).toBe(expected.length);
         const from = (Math.min(page, Math.max(1, Math.ceil(expected.length / 25))) - 1) * 25;
         expect(got.ids, `${q}, page ${page}`).toEqual(expected.slice(from, from + 25).map((p) => p.id));

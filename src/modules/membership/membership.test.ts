@@ -27,7 +27,7 @@ async function mailFor(site: TestSite, address: string, since: number): Promise<
   return smtp.messages.slice(since).filter((m) => (Array.isArray(m.to) ? m.to : [m.to]).some((t) => t?.text.includes(address)));
 }
 
-const levelId = async (site: TestSite, name: string) => (await site.membership.listLevels()).find((l) => l.name === name)!.id;
+const levelId = async (site: TestSite, name: string) => (await site.membership.lifecycle.listLevels()).find((l) => l.name === name)!.id;
 
 const application = (email: string, extra: Record<string, string> = {}) => ({
   name: 'Pat Inspector',
@@ -65,7 +65,7 @@ async function applyAndConfirm(site: TestSite, level: string, email: string) {
 
 async function membershipOf(site: TestSite, email: string) {
   const user = await site.accounts.findUserByEmail(email);
-  return (await site.membership.forUser(user!.id))!;
+  return (await site.membership.lifecycle.forUser(user!.id))!;
 }
 
 async function admin(site: TestSite) {
@@ -144,7 +144,7 @@ describe('becoming a member', () => {
     const [mail] = await mailFor(site, 'pat@example.org', since);
     expect(mail!.subject).toBe('Your CIPCA account');
     expect(mail!.text).toContain('It already has an account with us');
-    const mine = await site.membership.forUser((await site.accounts.findUserByEmail('pat@example.org'))!.id);
+    const mine = await site.membership.lifecycle.forUser((await site.accounts.findUserByEmail('pat@example.org'))!.id);
     expect(mine!.level.name).toBe('Individual');
     expect((await site.accounts.findUserByEmail('pat@example.org'))!.name).toBe('Pat Inspector');
   });
@@ -223,7 +223,7 @@ describe('applications the board approves', () => {
     await site.billing.recordPayment(mine.invoices[0]!.id, { method: 'check', amountCents: 7500, reference: 'Check 9', actorUserId: null });
     expect((await membershipOf(site, 'early@example.org')).membership.status).toBe('pending_approval');
     const adminUser = await site.accounts.findUserByEmail(ADMIN.email);
-    const result = await site.membership.approve(mine.membership.id, adminUser!.id);
+    const result = await site.membership.lifecycle.approve(mine.membership.id, adminUser!.id);
     expect(result).toEqual({ ok: true, value: 'active' });
   });
 

@@ -30,14 +30,14 @@ async function mailFor(site: TestSite, address: string, since: number): Promise<
   return smtp.messages.slice(since).filter((m) => (Array.isArray(m.to) ? m.to : [m.to]).some((t) => t?.text.includes(address)));
 }
 
-const levelId = async (site: TestSite, name: string) => (await site.membership.listLevels()).find((l) => l.name === name)!.id;
+const levelId = async (site: TestSite, name: string) => (await site.membership.lifecycle.listLevels()).find((l) => l.name === name)!.id;
 
 async function membershipOf(site: TestSite, email: string) {
   const user = await site.accounts.findUserByEmail(email);
-  return (await site.membership.forUser(user!.id))!;
+  return (await site.membership.lifecycle.forUser(user!.id))!;
 }
 
-const history = async (site: TestSite, membershipId: number) => (await site.membership.detail(membershipId))!.events.map((e) => `${e.kind}: ${e.detail}`);
+const history = async (site: TestSite, membershipId: number) => (await site.membership.lifecycle.detail(membershipId))!.events.map((e) => `${e.kind}: ${e.detail}`);
 
 async function logIn(site: TestSite, email: string, password: string) {
   const c = new Client(site.app);
@@ -76,7 +76,7 @@ describe('applying again with an account', () => {
     const applicant = await applyAndConfirm(site, 'Associate', 'pat@example.org');
     const first = await membershipOf(site, 'pat@example.org');
     const adminId = (await site.accounts.findUserByEmail(ADMIN.email))!.id;
-    expect((await site.membership.reject(first.membership.id, adminId, 'We could not check your firm.')).ok).toBe(true);
+    expect((await site.membership.lifecycle.reject(first.membership.id, adminId, 'We could not check your firm.')).ok).toBe(true);
 
     // The account page and /join point the way; the form has no account fields and is filled in.
     expect(visibleText((await applicant.get('/account')).body)).toContain('To become a member again, choose a level and apply with this account.');
@@ -116,7 +116,7 @@ describe('applying again with an account', () => {
     expect(mails.map((m) => m.subject)).toEqual(['CIPCA invoice 2']);
     expect(mails[0]!.text).toContain('Hello Pat Q. Inspector');
 
-    expect((await site.membership.approve(again.membership.id, adminId)).ok).toBe(true);
+    expect((await site.membership.lifecycle.approve(again.membership.id, adminId)).ok).toBe(true);
     const invoice = again.invoices.find((i) => i.number === 2)!;
     await site.billing.recordPayment(invoice.id, { method: 'check', amountCents: 7500, reference: 'Check 12', actorUserId: adminId });
     const paid = await membershipOf(site, 'pat@example.org');
@@ -141,12 +141,12 @@ describe('applying again with an account', () => {
     const adminId = (await site.accounts.findUserByEmail(ADMIN.email))!.id;
     // Paid, then not approved; the money was returned outside Headworks, so the invoice stays paid.
     expect((await site.billing.recordPayment(first.invoices[0]!.id, { method: 'check', amountCents: 7500, reference: 'Check 12', actorUserId: adminId })).ok).toBe(true);
-    expect((await site.membership.reject(first.membership.id, adminId, 'We could not check your firm.')).ok).toBe(true);
+    expect((await site.membership.lifecycle.reject(first.membership.id, adminId, 'We could not check your firm.')).ok).toBe(true);
 
     clock.advance(20 * 86_400_000);
     const associate = await levelId(site, 'Associate');
     expect((await applicant.submit(`/join/${associate}`, details())).status).toBe(303);
-    expect(await site.membership.approve(first.membership.id, adminId)).toEqual({ ok: true, value: 'awaiting_payment' });
+    expect(await site.membership.lifecycle.approve(first.membership.id, adminId)).toEqual({ ok: true, value: 'awaiting_payment' });
     const account = visibleText((await applicant.get('/account')).body);
     expect(account).toContain('Waiting for payment');
     expect(account).toMatch(/Invoice 2 for \$75\.00 is due/);
@@ -163,8 +163,8 @@ describe('applying again with an account', () => {
     const [mail] = await mailFor(site, 'pat@example.org', since);
     expect((await applicant.submit(linkIn(mail!.text), {})).status).toBe(303);
     const adminId = (await site.accounts.findUserByEmail(ADMIN.email))!.id;
-    expect((await site.membership.reject((await membershipOf(site, 'pat@example.org')).membership.id, adminId, 'Incomplete.')).ok).toBe(true);
-    const field = (await site.fields.list()).find((f) => f.key === 'lab_type')!;
+    expect((await site.membership.lifecycle.reject((await membershipOf(site, 'pat@example.org')).membership.id, adminId, 'Incomplete.')).ok).toBe(true);
+    const field = (await site.membership.fields.list()).find((f) => f.key === 'lab_type')!;
     expect((await board.submit(`/admin/fields/${field.id}`, { label: 'Lab type', type: 'choice', choices: 'Public\nCommercial', visibility: 'members' })).status).toBe(303);
 
     const form = await applicant.get(`/join/${associate}`);
@@ -242,8 +242,8 @@ describe('applying again with an account', () => {
     await mia.get('/join');
     const posted = await mia.post(`/join/${individual}`, { ...details(), _csrf: mia.csrf() });
     expect(posted.status).toBe(409);
-    expect((await site.membership.forUser(userId))!.membership.status).toBe('active');
-    expect((await site.membership.forUser(userId))!.invoices).toEqual([]);
+    expect((await site.membership.lifecycle.forUser(userId))!.membership.status).toBe('active');
+    expect((await site.membership.lifecycle.forUser(userId))!.invoices).toEqual([]);
 
     // A lapsed member renews instead.
     await site.database.db.updateTable('memberships').set({ status: 'lapsed' }).where('user_id', '=', userId).execute();
@@ -268,14 +268,14 @@ describe('applying again with an account', () => {
     expect(inputValue(bad.body, 'organization')).toBe('Keep me');
     expect(inputValue(bad.body, 'email')).toBeUndefined();
     const adminId = (await site.accounts.findUserByEmail(ADMIN.email))!.id;
-    expect(await site.membership.forUser(adminId)).toBeNull();
+    expect(await site.membership.lifecycle.forUser(adminId)).toBeNull();
 
     const good = await board.post(`/join/${individual}`, { ...details({ name: 'Board Admin' }), field_license_number: 'CO-1', _csrf: board.csrf() });
     expect(good.status).toBe(303);
-    const mine = (await site.membership.forUser(adminId))!;
+    const mine = (await site.membership.lifecycle.forUser(adminId))!;
     expect(mine.membership.status).toBe('awaiting_payment');
     expect(await history(site, mine.membership.id)).toContain('applied: Applied for Individual.');
-    expect((await site.directory.profile(adminId))!.values.map((v) => v.value)).toEqual(['CO-1']);
+    expect((await site.membership.directory.profile(adminId))!.values.map((v) => v.value)).toEqual(['CO-1']);
   });
 
   it('starts a level without dues at once for an imported account that set its password', async () => {
@@ -304,9 +304,9 @@ describe('applying again with an account', () => {
   it('sends a confirmation link when the account has neither a password nor a verified address', async () => {
     const { site } = await newSite();
     const [user] = await site.accounts.createImportedAccounts(site.database.db, [{ email: 'nopass@example.org', name: 'No Pass' }]);
-    const level = (await site.membership.getLevel(await levelId(site, 'Individual')))!;
+    const level = (await site.membership.lifecycle.getLevel(await levelId(site, 'Individual')))!;
     const since = smtp.messages.length;
-    const result = await site.membership.applyAgain(user!.id, level, details({ name: 'No Pass' }));
+    const result = await site.membership.lifecycle.applyAgain(user!.id, level, details({ name: 'No Pass' }));
     expect(result).toEqual({ ok: true, value: { status: 'pending_verification', email: 'nopass@example.org' } });
     const [mail] = await mailFor(site, 'nopass@example.org', since);
     expect(mail!.subject).toBe('Confirm your e-mail address for your CIPCA application');
@@ -332,8 +332,8 @@ describe('strangers cannot use up a signed-in person\'s own confirmation e-mails
     // The owner was told of those (three e-mails at most); nothing more goes to the address from strangers.
     expect(await mailFor(site, 'owner.unproven@example.org', first)).toHaveLength(3);
     const since = smtp.messages.length;
-    const level = (await site.membership.getLevel(individual))!;
-    const result = await site.membership.applyAgain(user!.id, level, details({ name: 'Olive Owner' }));
+    const level = (await site.membership.lifecycle.getLevel(individual))!;
+    const result = await site.membership.lifecycle.applyAgain(user!.id, level, details({ name: 'Olive Owner' }));
     expect(result).toEqual({ ok: true, value: { status: 'pending_verification', email: 'owner.unproven@example.org' } });
     const mails = await mailFor(site, 'owner.unproven@example.org', since);
     expect(mails.map((m) => m.subject)).toEqual(['Confirm your e-mail address for your CIPCA application']);

@@ -55,7 +55,7 @@ async function logIn(site: TestSite, who: { email: string; password: string }) {
 }
 
 const invoicesOf = async (site: TestSite, email = MEMBER.email) => site.billing.listForUser((await site.accounts.findUserByEmail(email))!.id);
-const membershipOf = async (site: TestSite, email = MEMBER.email) => (await site.membership.forUser((await site.accounts.findUserByEmail(email))!.id))!.membership;
+const membershipOf = async (site: TestSite, email = MEMBER.email) => (await site.membership.lifecycle.forUser((await site.accounts.findUserByEmail(email))!.id))!.membership;
 
 async function pay(site: TestSite, invoiceId: number, cents = 5000) {
   const paid = await site.billing.recordPayment(invoiceId, { method: 'check', amountCents: cents, reference: 'Check 2001', actorUserId: null });
@@ -109,7 +109,7 @@ describe('renewal reminders', () => {
     for (const days of [-30, -7]) {
       moveTo(clock, days);
       const since = smtp.messages.length;
-      const runs = await Promise.allSettled([site.renewals.run(), other.renewals.run(), site.renewals.run(), other.renewals.run()]);
+      const runs = await Promise.allSettled([site.membership.renewals.run(), other.membership.renewals.run(), site.membership.renewals.run(), other.membership.renewals.run()]);
       // PostgreSQL makes the later runs wait and then skip; SQLite refuses a second writer at once
       // ("database is locked"): that run fails, having sent nothing, and its job is retried.
       const failed = runs.flatMap((r) => (r.status === 'rejected' ? [String(r.reason)] : []));
@@ -264,7 +264,7 @@ describe('lapsing and renewing', () => {
     const { site, clock } = await newSite();
     const board = await logIn(site, ADMIN);
     await board.submit('/admin/levels/new', { name: 'Honorary', dues: '0', renewal_policy: 'anniversary', grace_days: '0', public_can_apply: 'on' }, '/admin/levels');
-    const honorary = (await site.membership.listLevels()).find((l) => l.name === 'Honorary')!;
+    const honorary = (await site.membership.lifecycle.listLevels()).find((l) => l.name === 'Honorary')!;
     const since = smtp.messages.length;
     const applicant = new Client(site.app);
     await applicant.submit(`/join/${honorary.id}`, { name: 'Honor Ary', email: 'honor@example.org', password: 'a long honorary password', confirm: 'a long honorary password' });

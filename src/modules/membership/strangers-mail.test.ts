@@ -31,11 +31,11 @@ async function newSite() {
   onTestFinished(() => site.close());
   await site.addUser({ ...ADMIN, role: 'admin' });
   const contactId = await site.addUser(CONTACT);
-  const agency = (await site.membership.listLevels()).find((l) => l.name === 'Agency')!;
+  const agency = (await site.membership.lifecycle.listLevels()).find((l) => l.name === 'Agency')!;
   await site.database.db.updateTable('memberships').set({ level_id: agency.id, organization: 'City of Boulder', expires_at: '2027-07-01T07:00:00.000Z' }).where('user_id', '=', contactId).execute();
   const contact = new Client(site.app);
   await contact.logIn(CONTACT.email, CONTACT.password);
-  const individual = (await site.membership.listLevels()).find((l) => l.name === 'Individual')!.id;
+  const individual = (await site.membership.lifecycle.listLevels()).find((l) => l.name === 'Individual')!.id;
   return { site, clock, contact, contactId, individual };
 }
 
@@ -173,11 +173,11 @@ describe('e-mail sent on a stranger’s word is limited (finding 4)', () => {
     const { site, contact, contactId } = await newSite();
     const board = new Client(site.app);
     await board.logIn(ADMIN.email, ADMIN.password);
-    const membershipId = (await site.membership.forUser(contactId))!.membership.id;
+    const membershipId = (await site.membership.lifecycle.forUser(contactId))!.membership.id;
     const page = `/admin/members/${membershipId}`;
     const fields = { name: CONTACT.name, email: CONTACT.email, organization: 'Boulder.gov Utilities', job_title: '', phone: '', address_line1: '', address_line2: '', city: '', region: '', postal_code: '' };
     expect((await board.submit(page, fields, `${page}/details`)).status).toBe(303);
-    expect((await site.membership.forUser(contactId))!.membership.organization).toBe('Boulder.gov Utilities');
+    expect((await site.membership.lifecycle.forUser(contactId))!.membership.organization).toBe('Boulder.gov Utilities');
     const since = smtp.messages.length;
     expect((await addPerson(contact, 'Pat Inspector', 'pat@boulder.example.org')).status).toBe(303);
     const [mail] = await mailFor(site, 'pat@boulder.example.org', since);
@@ -273,7 +273,7 @@ describe('the application form does not tell who has an account (finding 6)', ()
     const user = (await site.accounts.findUserByEmail(MEMBER.email))!;
     expect(user.name).toBe(MEMBER.name);
     await new Client(site.app).logIn(MEMBER.email, MEMBER.password);
-    const membership = await site.membership.forUser(user.id);
+    const membership = await site.membership.lifecycle.forUser(user.id);
     expect(membership!.membership.status).toBe('active');
   });
 
