@@ -1,4 +1,5 @@
 import { defineModule } from '../../core/module.js';
+import { BILLING_TEMPLATES } from './templates.js';
 import { billingRoutes } from './routes.js';
 import { BillingService } from './service.js';
 import { StripePayments } from './stripe.js';
@@ -30,5 +31,6 @@ export const billingModule = defineModule({
     billing.stripe?.setLogger(app.log);
     await billingRoutes(app, { billing, state: core.state });
   },
+  templates: BILLING_TEMPLATES,
   adminMenu: [{ href: '/admin/invoices', title: 'Invoices', order: 50 }],
 });

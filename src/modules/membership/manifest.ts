@@ -1,4 +1,5 @@
 import { defineModule } from '../../core/module.js';
+import { MEMBERSHIP_TEMPLATES } from './templates.js';
 import { membershipAccountSection } from './account-section.js';
 import { AdminMembersService } from './admin-members.js';
 import { adminMemberRoutes } from './admin-routes.js';
@@ -77,6 +78,7 @@ export const membershipModule = defineModule({
     await bundleRoutes(app, { bundles: api.bundles });
     await stripeRoutes(app, { stripe: needs.billing.stripe, autoRenewal: api.autoRenewal });
   },
+  templates: MEMBERSHIP_TEMPLATES,
   adminMenu: [
     { href: '/admin/members', title: 'Members', order: 30 },
     { href: '/admin/levels', title: 'Levels', order: 35 },
