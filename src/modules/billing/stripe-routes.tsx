@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { requireRole } from '../../core/auth/guards.js';
 import { findById } from '../../core/http/params.js';
-import type { AutoRenewal } from '../membership/auto-renewal.js';
+import type { AutoRenewal } from '../membership/renewals/auto-renewal.js';
 import type { StripePayments } from './stripe.js';
 
 interface Deps {
