@@ -19,6 +19,7 @@ import { BillingService } from './modules/billing/service.js';
 import { StripePayments } from './modules/billing/stripe.js';
 import { stripeRoutes } from './modules/billing/stripe-routes.js';
 import { AutoRenewal } from './modules/membership/renewals/auto-renewal.js';
+import { autoRenewalRoutes } from './modules/membership/renewals/auto-renewal-routes.js';
 import { BundleService } from './modules/membership/bundles/service.js';
 import { bundleRoutes } from './modules/membership/bundles/routes.js';
 import { BundleSection, CoveredNote } from './modules/membership/bundles/views.js';
@@ -167,7 +168,8 @@ export async function createHeadworks(config: Config, options: { clock?: Clock }
     await app.register(auditRoutes, { log: new AuditLog(db), state });
     await app.register(mailRoutes, { mailer, state, baseUrl: config.baseUrl, templates: new MailTemplateService(db, clock) });
     await app.register(billingRoutes, { billing, state });
-    await app.register(stripeRoutes, { stripe, autoRenewal });
+    await app.register(stripeRoutes, { stripe });
+    await app.register(autoRenewalRoutes, { autoRenewal });
     await app.register(siteRoutes, { site, state, baseUrl: config.baseUrl });
     await app.ready();
 
