@@ -33,6 +33,7 @@ import { DirectoryService } from './modules/membership/directory/service.js';
 import { directoryRoutes } from './modules/membership/directory/routes.js';
 import { DirectoryAccountSection } from './modules/membership/directory/views.js';
 import { MemberFieldsService } from './modules/membership/fields/service.js';
+import { fieldRoutes } from './modules/membership/fields/routes.js';
 import { MembershipService } from './modules/membership/lifecycle/service.js';
 import { renewalRoutes } from './modules/membership/renewals/routes.js';
 import { RenewalService } from './modules/membership/renewals/service.js';
@@ -147,7 +148,8 @@ export async function createHeadworks(config: Config, options: { clock?: Clock }
     });
     await app.register(membershipRoutes, { membership, site, fields });
     await app.register(adminMemberRoutes, { members: adminMembers, state, membership, bundles });
-    await app.register(directoryRoutes, { fields, directory });
+    await app.register(fieldRoutes, { fields });
+    await app.register(directoryRoutes, { directory });
     await app.register(renewalRoutes, { renewals });
     await app.register(bundleRoutes, { bundles });
     await app.register(adminRoutes, {
