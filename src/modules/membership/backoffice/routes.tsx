@@ -23,7 +23,7 @@ import { adminBundlePersonInput, type AdminBundle, type BundleService } from '..
 import { AdminBundleSection } from '../bundles/views.js';
 import { addedMessage } from '../bundles/routes.js';
 import { rejectInput, type MembershipService } from '../lifecycle/service.js';
-import { MemberDetail } from '../lifecycle/views.js';
+import { MemberDetail } from './member-page.js';
 
 interface Deps {
   members: AdminMembersService;
