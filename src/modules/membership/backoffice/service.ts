@@ -7,14 +7,14 @@ import { email, formValues, optionalText, parseForm, text } from '../../../core/
 import type { Executor, Jobs } from '../../../core/jobs/index.js';
 import { ok, refused, type Outcome } from '../../../core/result.js';
 import type { SiteState } from '../../../core/settings.js';
-import { calendarDate, startOfDay } from '../../../core/time.js';
+import { addMonths, calendarDate, dateToInstant, isoDay, parseCalendarDate, startOfDay } from '../../../core/time.js';
 import { formatDate } from '../../../core/views/render.js';
 import type { AccountsService } from '../../accounts/service.js';
 import { MemberImports } from '../imports/service.js';
 import * as aq from './queries.js';
 import { auditMember } from '../lifecycle/audit.js';
 import { checkLevelChange, checkReinstate, checkRenewalChange, followLevelChange } from '../bundles/service.js';
-import { addMonths, dateToInstant, isoDay, membersCsv, parseCalendarDate } from '../imports/csv.js';
+import { membersCsv } from '../imports/csv.js';
 import { displayValue, parseCustomFields, type FieldValue } from '../fields/service.js';
 import * as fq from '../fields/queries.js';
 import * as q from '../lifecycle/queries.js';

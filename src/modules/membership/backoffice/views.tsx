@@ -6,7 +6,7 @@ import { Pagination } from '../../../core/views/pagination.js';
 import { formatDate } from '../../../core/views/render.js';
 import { DEFAULT_DIR, listQueryString, PER_PAGE, type ListParams } from './service.js';
 import type { MemberSort } from './queries.js';
-import { isoDay } from '../imports/csv.js';
+import { isoDay } from '../../../core/time.js';
 import { displayValue, fieldFormValues, type MemberField } from '../fields/service.js';
 import { customFieldInputs } from '../fields/views.js';
 import type { Level } from '../lifecycle/levels.js';
