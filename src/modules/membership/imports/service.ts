@@ -9,7 +9,7 @@ import type { SiteState } from '../../../core/settings.js';
 import type { MemberImportStatus } from '../../../core/db/schema.js';
 import { formatDate } from '../../../core/views/render.js';
 import type { AccountsService } from '../../accounts/service.js';
-import * as aq from '../backoffice/queries.js';
+import * as iq from './queries.js';
 import { decodeCsv, notCsvReason, parseImport, slicer, type ImportProblem, type ImportRow } from './csv.js';
 import * as fq from '../fields/queries.js';
 import * as q from '../lifecycle/queries.js';
@@ -26,7 +26,7 @@ const POSTGRES_CHUNK = 500;
 const IMPORT_JOB = 'membership.import';
 
 export interface ImportView {
-  batch: NonNullable<aq.ImportBatchRow>;
+  batch: NonNullable<iq.ImportBatchRow>;
   problems: ImportProblem[];
   ignoredColumns: string[];
   byLevel: { name: string; n: number }[];
@@ -67,7 +67,7 @@ export class MemberImports {
     // is retried only when even that failed, and a retry goes on with the import.
     jobs.register(IMPORT_JOB, (payload: { batchId: number }, job) => this.publish(payload.batchId, job), { maxAttempts: 5 });
     jobs.register('membership.import-cleanup', async () => {
-      await aq.deleteAbandonedImports(this.db, iso(addMs(this.clock.now(), -7 * DAY)));
+      await iq.deleteAbandonedImports(this.db, iso(addMs(this.clock.now(), -7 * DAY)));
     });
     jobs.every('membership.import-cleanup', DAY);
   }
@@ -99,7 +99,7 @@ export class MemberImports {
     const order = (c: string) => ['', 'name', 'email', 'level', 'status', 'renewal_date'].indexOf(c) >>> 0;
     problems.sort((a, b) => a.line - b.line || order(a.column) - order(b.column));
     const now = iso(this.clock.now());
-    const { id } = await aq.insertImportBatch(this.db, {
+    const { id } = await iq.insertImportBatch(this.db, {
       status: problems.length ? 'invalid' : 'checking',
       total: parsed.total,
       error_count: problems.length,
@@ -112,13 +112,13 @@ export class MemberImports {
     // The rows are staged a chunk at a time (nothing else reads them), so no request waits behind a long write.
     try {
       for (let i = 0; i < rows.length; i += this.chunk) {
-        await aq.insertImportRows(
+        await iq.insertImportRows(
           this.db,
           rows.slice(i, i + this.chunk).map((r) => ({ batch_id: id, line: r.line, email: r.email, level_id: r.level_id, data: JSON.stringify(r) })),
         );
         await breathe();
       }
-      await aq.moveImportBatch(this.db, id, ['checking'], { status: 'ready', updated_at: iso(this.clock.now()) });
+      await iq.moveImportBatch(this.db, id, ['checking'], { status: 'ready', updated_at: iso(this.clock.now()) });
     } catch (err) {
       await this.db.deleteFrom('member_import_batches').where('id', '=', id).execute();
       throw err;
@@ -130,9 +130,9 @@ export class MemberImports {
   fields = () => fq.listFields(this.db);
 
   async view(batchId: number): Promise<ImportView | undefined> {
-    const batch = await aq.findImportBatch(this.db, batchId);
+    const batch = await iq.findImportBatch(this.db, batchId);
     if (!batch) return undefined;
-    const byLevel = batch.status === 'ready' ? (await aq.importRowsByLevel(this.db, batchId)).map((r) => ({ name: r.name, n: Number(r.n) })) : [];
+    const byLevel = batch.status === 'ready' ? (await iq.importRowsByLevel(this.db, batchId)).map((r) => ({ name: r.name, n: Number(r.n) })) : [];
     const resuming = (batch.status === 'queued' || batch.status === 'running') && (await this.jobs.lapsed(IMPORT_JOB, { batchId: batch.id }));
     return { batch, problems: JSON.parse(batch.errors) as ImportProblem[], ignoredColumns: JSON.parse(batch.ignored_columns) as string[], byLevel, resuming };
   }
@@ -143,25 +143,25 @@ export class MemberImports {
    * the rows to the import job.
    */
   async confirm(batchId: number, actorUserId: number, by?: Actor): Promise<Outcome<null>> {
-    const batch = await aq.findImportBatch(this.db, batchId);
+    const batch = await iq.findImportBatch(this.db, batchId);
     const from: MemberImportStatus[] = ['ready', 'failed'];
-    const rowsLeft = batch?.status === 'failed' ? (await aq.nextImportRows(this.db, batchId, 1)).length > 0 : true;
+    const rowsLeft = batch?.status === 'failed' ? (await iq.nextImportRows(this.db, batchId, 1)).length > 0 : true;
     if (!batch || !from.includes(batch.status) || !rowsLeft) return refused({ form: 'This file was already imported, cancelled or found to have problems.' });
     const now = iso(this.clock.now());
     const problems: ImportProblem[] = [
-      ...(await aq.importRowsWithAccounts(this.db, batchId)).map((r) => ({ line: r.line, column: 'email', message: 'Since the preview, someone got an account with this e-mail address.' })),
-      ...(await aq.importRowsWithArchivedLevel(this.db, batchId)).map((r) => ({ line: r.line, column: 'level', message: `Since the preview, the level “${r.name}” was archived.` })),
+      ...(await iq.importRowsWithAccounts(this.db, batchId)).map((r) => ({ line: r.line, column: 'email', message: 'Since the preview, someone got an account with this e-mail address.' })),
+      ...(await iq.importRowsWithArchivedLevel(this.db, batchId)).map((r) => ({ line: r.line, column: 'level', message: `Since the preview, the level “${r.name}” was archived.` })),
     ].sort((a, b) => a.line - b.line);
     if (problems.length > 0) {
       await this.db.transaction().execute(async (trx) => {
-        if (await aq.moveImportBatch(trx, batchId, from, { status: 'invalid', error_count: problems.length, errors: JSON.stringify(problems), failure: null, updated_at: now })) {
-          await aq.deleteAllImportRows(trx, batchId);
+        if (await iq.moveImportBatch(trx, batchId, from, { status: 'invalid', error_count: problems.length, errors: JSON.stringify(problems), failure: null, updated_at: now })) {
+          await iq.deleteAllImportRows(trx, batchId);
         }
       });
       return refused({ form: 'Nothing was imported: something changed since the preview. Correct the rows listed and upload the file again.' });
     }
     const started = await this.db.transaction().execute(async (trx) => {
-      const moved = await aq.moveImportBatch(trx, batchId, from, {
+      const moved = await iq.moveImportBatch(trx, batchId, from, {
         status: 'queued',
         done: 0,
         error_count: 0,
@@ -190,8 +190,8 @@ export class MemberImports {
   async cancel(batchId: number): Promise<Outcome<null>> {
     const now = iso(this.clock.now());
     const cancelled = await this.db.transaction().execute(async (trx) => {
-      if (!(await aq.moveImportBatch(trx, batchId, ['ready', 'invalid'], { status: 'cancelled', updated_at: now }))) return false;
-      await aq.deleteAllImportRows(trx, batchId);
+      if (!(await iq.moveImportBatch(trx, batchId, ['ready', 'invalid'], { status: 'cancelled', updated_at: now }))) return false;
+      await iq.deleteAllImportRows(trx, batchId);
       return true;
     });
     return cancelled ? ok(null) : refused({ form: 'This import can no longer be cancelled.' });
@@ -204,9 +204,9 @@ export class MemberImports {
    * failure takes back what was added and marks the batch `failed`: "not imported", with why.
    */
   private async publish(batchId: number, job: JobRun) {
-    const batch = await aq.findImportBatch(this.db, batchId);
+    const batch = await iq.findImportBatch(this.db, batchId);
     if (!batch || (batch.status !== 'queued' && batch.status !== 'running')) return;
-    await aq.moveImportBatch(this.db, batchId, ['queued'], { status: 'running', updated_at: iso(this.clock.now()) });
+    await iq.moveImportBatch(this.db, batchId, ['queued'], { status: 'running', updated_at: iso(this.clock.now()) });
     const levels = new Map((await q.listLevels(this.db)).map((l) => [l.id, l.name]));
     const { timeZone } = await this.state.getSettings();
     const context = { batchId, actorUserId: batch.confirmed_by, levels, timeZone, job, breathe: slicer() };
@@ -214,12 +214,12 @@ export class MemberImports {
       if (this.postgres) {
         // Other requests go on meanwhile (PostgreSQL writes rows, not the whole database); the
         // progress is written outside the transaction so the page can show it.
-        await aq.setImportProgress(this.db, batchId, 0, iso(this.clock.now()));
+        await iq.setImportProgress(this.db, batchId, 0, iso(this.clock.now()));
         await this.db.transaction().execute(async (trx) => {
           let done = 0;
           for (let n; (n = await this.publishChunk(trx, context)) > 0; ) {
             done += n;
-            await aq.setImportProgress(this.db, batchId, done, iso(this.clock.now()));
+            await iq.setImportProgress(this.db, batchId, done, iso(this.clock.now()));
           }
           await job.fence(trx);
           await this.finish(trx, batchId, done);
@@ -231,7 +231,7 @@ export class MemberImports {
         while ((await this.db.transaction().execute((trx) => this.publishChunk(trx, context))) > 0) await new Promise((resolve) => setImmediate(resolve));
         await this.db.transaction().execute(async (trx) => {
           await job.fence(trx);
-          await this.finish(trx, batchId, await aq.countPublishedRows(trx, batchId));
+          await this.finish(trx, batchId, await iq.countPublishedRows(trx, batchId));
         });
       }
     } catch (err) {
@@ -246,11 +246,11 @@ export class MemberImports {
     const now = iso(this.clock.now());
     // A batch no longer running (marked failed meanwhile) is not finished: its transaction rolls
     // back, its staged rows stay, and on SQLite what was published is taken back.
-    if (!(await aq.moveImportBatch(trx, batchId, ['running'], { status: 'done', done, finished_at: now, updated_at: now }))) {
+    if (!(await iq.moveImportBatch(trx, batchId, ['running'], { status: 'done', done, finished_at: now, updated_at: now }))) {
       throw new Error(`Import ${batchId} is no longer running: it was not finished`);
     }
     // No copy of the file's personal data outlives the import.
-    await aq.deleteAllImportRows(trx, batchId);
+    await iq.deleteAllImportRows(trx, batchId);
   }
 
   /**
@@ -264,9 +264,9 @@ export class MemberImports {
       for (;;) {
         const removed = await this.db.transaction().execute(async (trx) => {
           await job.fence(trx);
-          const rows = await aq.nextImportRows(trx, batchId, this.chunk, 1);
-          await aq.deleteImportedUsers(trx, rows.map((r) => r.email));
-          if (rows.length) await aq.markImportRows(trx, rows.map((r) => r.id), 0);
+          const rows = await iq.nextImportRows(trx, batchId, this.chunk, 1);
+          await iq.deleteImportedUsers(trx, rows.map((r) => r.email));
+          if (rows.length) await iq.markImportRows(trx, rows.map((r) => r.id), 0);
           return rows.length;
         });
         if (removed === 0) break;
@@ -281,7 +281,7 @@ export class MemberImports {
         : (err instanceof Error ? err.message : String(err)).slice(0, 500);
     await this.db.transaction().execute(async (trx) => {
       await job.fence(trx);
-      await aq.moveImportBatch(trx, batchId, ['queued', 'running'], {
+      await iq.moveImportBatch(trx, batchId, ['queued', 'running'], {
         status: 'failed',
         done: 0,
         error_count: problems.length,
@@ -301,7 +301,7 @@ export class MemberImports {
     if (this.postgres) await c.breathe();
     else await c.job.fence(trx);
     const now = iso(this.clock.now());
-    const stored = await aq.nextImportRows(trx, c.batchId, this.chunk);
+    const stored = await iq.nextImportRows(trx, c.batchId, this.chunk);
     if (stored.length === 0) return 0;
     const rows = stored.map((s) => JSON.parse(s.data) as ImportRow);
     const taken = new Set(await this.accounts.existingEmails(trx, rows.map((r) => r.email)));
@@ -314,7 +314,7 @@ export class MemberImports {
     }
     const users = await this.accounts.createImportedAccounts(trx, rows.map((r) => ({ email: r.email, name: r.name })));
     const userIds = new Map(users.map((u) => [u.email, u.id]));
-    const memberships = await aq.insertImportedMemberships(
+    const memberships = await iq.insertImportedMemberships(
       trx,
       rows.map((r) => ({
         user_id: userIds.get(r.email)!,
@@ -342,7 +342,7 @@ export class MemberImports {
       trx,
       rows.flatMap((r) => (r.field_values ?? []).filter((v) => fieldIds.has(v.field_id)).map((v) => ({ membership_id: membershipOf(r), field_id: v.field_id, value: v.value }))),
     );
-    await aq.insertEvents(
+    await iq.insertEvents(
       trx,
       rows.map((r) => ({
         membership_id: membershipOf(r),
@@ -352,8 +352,8 @@ export class MemberImports {
         created_at: now,
       })),
     );
-    await aq.markImportRows(trx, stored.map((s) => s.id), 1);
-    if (!this.postgres) await aq.addImported(trx, c.batchId, stored.length, now);
+    await iq.markImportRows(trx, stored.map((s) => s.id), 1);
+    if (!this.postgres) await iq.addImported(trx, c.batchId, stored.length, now);
     return stored.length;
   }
 }
