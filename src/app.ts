@@ -14,7 +14,7 @@ import { accountsModule } from './modules/accounts/index.js';
 import { adminModule } from './modules/admin/index.js';
 import { billingModule } from './modules/billing/index.js';
 import { mailModule } from './modules/mail/index.js';
-import { membershipModule } from './modules/membership/manifest.js';
+import { membershipModule } from './modules/membership/index.js';
 import { siteModule } from './modules/site/index.js';
 
 /** Every module, in the order they are made (a module comes after the ones it needs). Adding a module is one line here. */
