@@ -113,7 +113,7 @@ async function siteWithContent(place: Place, options: { manyMembers?: boolean } 
 
   await db.insertInto('member_privacy').values({ membership_id: membership.id, listed: 1, show_email: 0, show_phone: 0, show_address: 0, updated_at: now }).execute();
   // The directory's derived tables filled and nothing left to re-index: a restore must not add any.
-  expect(await hw.directory.refresh()).toBeGreaterThan(0);
+  expect(await hw.membership.directory.refresh()).toBeGreaterThan(0);
   expect(await db.selectFrom('directory_dirty').selectAll().execute()).toEqual([]);
 
   const settings = await hw.state.getSettings();
