@@ -10,6 +10,7 @@ import { SESSION_COOKIE, SESSION_TTL_MS } from '../auth/sessions.js';
 import type { Chrome, Flash, PageContext, PageOptions } from '../views/context.js';
 import { Layout } from '../views/layout.js';
 import { renderDocument } from '../views/render.js';
+import { guardAreas } from './areas.js';
 import { assetByUrl, assetUrl } from './assets.js';
 import { ControlCharacterError, findControlCharacter, guardFields, hasControlCharacter, plainFieldsWithControlCharacters } from './input-guard.js';
 import { HTTPS_HEADERS, SECURITY_HEADERS } from './security.js';
@@ -119,6 +120,8 @@ export async function createHttp(deps: HttpDeps): Promise<FastifyInstance> {
   app.addHook('onRoute', (route) => {
     for (const method of [route.method].flat()) if (method !== 'HEAD') routes.push({ method, url: route.url });
   });
+  // All of /admin needs an administrator and all of /account a signed-in user (core/http/areas.ts).
+  app.addHook('onRoute', guardAreas);
 
   await app.register(cookie, { secret: deps.cookieSecret });
   await app.register(formbody);

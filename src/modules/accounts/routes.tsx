@@ -1,7 +1,7 @@
 import { actorOf } from '../../core/audit/index.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ComponentChildren } from 'preact';
-import { requireRole, safeNext } from '../../core/auth/guards.js';
+import { safeNext, sessionIdOf, userOf } from '../../core/auth/guards.js';
 import { warmPasswordCheck } from '../../core/auth/passwords.js';
 import { formValues, parseForm } from '../../core/http/forms.js';
 import type { FieldErrors } from '../../core/views/forms.js';
@@ -22,8 +22,6 @@ interface Deps {
 
 export async function accountRoutes(app: FastifyInstance, { accounts, state, secureCookies, accountSections }: Deps) {
   await twoFactorRoutes(app, { accounts, state, secureCookies });
-  const member = { preHandler: requireRole('member') };
-  const admin = { preHandler: requireRole('admin') };
 
   const loginPage = (reply: FastifyReply, next: string, values: Record<string, string> = {}, errors?: FieldErrors, status = 200) =>
     reply.page({ status, title: 'Log in', body: <v.LoginForm csrf={reply.csrfToken()} values={values} errors={errors} next={next} /> });
@@ -129,26 +127,26 @@ export async function accountRoutes(app: FastifyInstance, { accounts, state, sec
     });
   }
 
-  app.get('/account', member, async (request, reply) =>
+  app.get('/account', async (request, reply) =>
     reply.page({
       title: 'My account',
       body: (
         <>
           {accountSections ? await accountSections(request, reply) : null}
-          <v.AccountPage user={request.user!} twoFactor={await accounts.twoFactor.isOn(request.user!.id)} />
+          <v.AccountPage user={userOf(request)} twoFactor={await accounts.twoFactor.isOn(userOf(request).id)} />
         </>
       ),
     }),
   );
 
-  app.get('/account/password', member, async (_request, reply) => {
+  app.get('/account/password', async (_request, reply) => {
     warmPasswordCheck();
     return reply.page({ title: 'Change my password', body: <v.ChangePasswordForm csrf={reply.csrfToken()} /> });
   });
 
-  app.post('/account/password', member, async (request, reply) => {
+  app.post('/account/password', async (request, reply) => {
     const form = parseForm(changePasswordInput, request.body);
-    const result = form.ok ? await accounts.changePassword(request.user!, request.sessionId!, form.data.current, form.data.password) : form;
+    const result = form.ok ? await accounts.changePassword(userOf(request), sessionIdOf(request), form.data.current, form.data.password) : form;
     if (!result.ok) {
       const status = result.code === 'rate_limited' ? 429 : 422;
       return reply.page({ status, title: 'Change my password', body: <v.ChangePasswordForm csrf={reply.csrfToken()} errors={result.errors} /> });
@@ -159,7 +157,7 @@ export async function accountRoutes(app: FastifyInstance, { accounts, state, sec
 
   // Admin: users
 
-  app.get<{ Querystring: { page?: string } }>('/admin/users', admin, async (request, reply) => {
+  app.get<{ Querystring: { page?: string } }>('/admin/users', async (request, reply) => {
     const page = parsePageNumber(request.query.page);
     const [{ users, pages }, settings] = await Promise.all([accounts.listUsers(page, 50), state.getSettings()]);
     const twoFactor = await accounts.twoFactor.whichOn(users.map((u) => u.id));
@@ -170,13 +168,13 @@ export async function accountRoutes(app: FastifyInstance, { accounts, state, sec
     });
   });
 
-  app.get('/admin/users/invite', admin, async (_request, reply) =>
+  app.get('/admin/users/invite', async (_request, reply) =>
     reply.page({ title: 'Invite an administrator', admin: true, body: <v.InviteForm csrf={reply.csrfToken()} values={{}} /> }),
   );
 
-  app.post('/admin/users/invite', admin, async (request, reply) => {
+  app.post('/admin/users/invite', async (request, reply) => {
     const form = parseForm(inviteInput, request.body);
-    const result = form.ok ? await accounts.inviteAdmin(request.user!, form.data, actorOf(request)) : form;
+    const result = form.ok ? await accounts.inviteAdmin(userOf(request), form.data, actorOf(request)) : form;
     if (!result.ok) {
       return reply.page({
         status: 422,

@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { requireRole, safeNext } from '../../core/auth/guards.js';
+import { safeNext, userOf } from '../../core/auth/guards.js';
 import { parseForm } from '../../core/http/forms.js';
 import type { SiteState } from '../../core/settings.js';
 import type { Refused } from '../../core/result.js';
@@ -27,7 +27,6 @@ export function toCodeStep(reply: FastifyReply, challenge: string, next: string,
 
 export async function twoFactorRoutes(app: FastifyInstance, { accounts, state, secureCookies }: Deps) {
   const twoFactor = accounts.twoFactor;
-  const member = { preHandler: requireRole('member') };
 
   const codePage = (reply: FastifyReply, next: string, errors?: FieldErrors, status = 200) =>
     reply.page({ status, title: 'Enter your code', body: <v.CodeForm csrf={reply.csrfToken()} next={next} errors={errors} /> });
@@ -77,7 +76,7 @@ export async function twoFactorRoutes(app: FastifyInstance, { accounts, state, s
   // My account → Two-factor sign-in
 
   const accountPage = async (request: FastifyRequest, reply: FastifyReply, o: { setup?: Setup; refusal?: Refused; action?: string; code?: string } = {}) => {
-    const user = request.user!;
+    const user = userOf(request);
     const [status, required, settings] = await Promise.all([twoFactor.status(user.id), twoFactor.requiredForAdmins(), state.getSettings()]);
     const errors = o.refusal?.errors;
     const answer = !o.refusal ? 200 : o.refusal.code === 'rate_limited' ? 429 : 422;
@@ -105,10 +104,10 @@ export async function twoFactorRoutes(app: FastifyInstance, { accounts, state, s
     });
   };
 
-  app.get('/account/two-factor', member, async (request, reply) => accountPage(request, reply));
+  app.get('/account/two-factor', async (request, reply) => accountPage(request, reply));
 
-  app.post('/account/two-factor', member, async (request, reply) => {
-    const user = request.user!;
+  app.post('/account/two-factor', async (request, reply) => {
+    const user = userOf(request);
     const form = parseForm(setupInput, request.body);
     const body = (request.body ?? {}) as Record<string, unknown>;
     const sealed = typeof body.sealed === 'string' && body.sealed.length <= 500 ? body.sealed : undefined;
@@ -127,16 +126,16 @@ export async function twoFactorRoutes(app: FastifyInstance, { accounts, state, s
     return reply.page({ title: 'Two-factor sign-in', body: <v.RecoveryCodes codes={result.value} fresh /> });
   });
 
-  app.post('/account/two-factor/recovery-codes', member, async (request, reply) => {
+  app.post('/account/two-factor/recovery-codes', async (request, reply) => {
     const form = parseForm(newCodesInput, request.body);
-    const result = form.ok ? await twoFactor.newRecoveryCodes(request.user!, form.data.confirmCodes) : form;
+    const result = form.ok ? await twoFactor.newRecoveryCodes(userOf(request), form.data.confirmCodes) : form;
     if (!result.ok) return accountPage(request, reply, { refusal: result, action: 'codes' });
     return reply.page({ title: 'Two-factor sign-in', body: <v.RecoveryCodes codes={result.value} fresh={false} /> });
   });
 
-  app.post('/account/two-factor/off', member, async (request, reply) => {
+  app.post('/account/two-factor/off', async (request, reply) => {
     const form = parseForm(turnOffInput, request.body);
-    const result = form.ok ? await twoFactor.disable(request.user!, form.data.confirmOff) : form;
+    const result = form.ok ? await twoFactor.disable(userOf(request), form.data.confirmOff) : form;
     if (!result.ok) return accountPage(request, reply, { refusal: result, action: 'off' });
     reply.setFlash('success', 'Two-factor sign-in is off: logging in now asks only for your password.');
     return reply.redirect('/account/two-factor', 303);

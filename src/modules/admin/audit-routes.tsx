@@ -1,5 +1,4 @@
 import type { FastifyInstance } from 'fastify';
-import { requireRole } from '../../core/auth/guards.js';
 import type { AuditLog } from '../../core/audit/queries.js';
 import type { SiteState } from '../../core/settings.js';
 import { AUDIT_PER_PAGE, auditCsv, parseAuditParams } from './audit.js';
@@ -12,9 +11,8 @@ interface Deps {
 
 /** Admin → Audit log: read only. No route edits or deletes an entry. */
 export async function auditRoutes(app: FastifyInstance, { log, state }: Deps) {
-  const admin = { preHandler: requireRole('admin') };
 
-  app.get('/admin/audit', admin, async (request, reply) => {
+  app.get('/admin/audit', async (request, reply) => {
     const { timeZone } = await state.getSettings();
     const { params, filters, errors } = parseAuditParams(request.query, timeZone);
     const total = await log.count(filters);
@@ -32,7 +30,7 @@ export async function auditRoutes(app: FastifyInstance, { log, state }: Deps) {
     });
   });
 
-  app.get('/admin/audit.csv', admin, async (request, reply) => {
+  app.get('/admin/audit.csv', async (request, reply) => {
     const { timeZone } = await state.getSettings();
     const { filters } = parseAuditParams(request.query, timeZone);
     const csv = await auditCsv(log, filters, timeZone);

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { actorOf } from '../../core/audit/index.js';
-import { requireRole } from '../../core/auth/guards.js';
+import { userOf } from '../../core/auth/guards.js';
 import { formValues, parseForm } from '../../core/http/forms.js';
 import type { SiteSettings } from '../../core/settings.js';
 import type { FieldErrors } from '../../core/views/forms.js';
@@ -13,9 +13,8 @@ interface Deps {
 }
 
 export async function adminRoutes(app: FastifyInstance, deps: Deps) {
-  const admin = { preHandler: requireRole('admin') };
 
-  app.get('/admin', admin, async (_request, reply) => reply.page({ title: 'Administration', admin: true, body: <AdminOverview o={await deps.admin.overview()} /> }));
+  app.get('/admin', async (_request, reply) => reply.page({ title: 'Administration', admin: true, body: <AdminOverview o={await deps.admin.overview()} /> }));
 
   const settingsPage = async (csrf: string, values: Record<string, string>, errors?: FieldErrors) => {
     const settings = await deps.admin.getSettings();
@@ -27,7 +26,7 @@ export async function adminRoutes(app: FastifyInstance, deps: Deps) {
     };
   };
 
-  app.get('/admin/settings', admin, async (_request, reply) => {
+  app.get('/admin/settings', async (_request, reply) => {
     const s = await deps.admin.getSettings();
     const values = {
       associationName: s.associationName,
@@ -40,11 +39,11 @@ export async function adminRoutes(app: FastifyInstance, deps: Deps) {
     return reply.page(await settingsPage(reply.csrfToken(), values));
   });
 
-  app.post('/admin/settings', admin, async (request, reply) => {
+  app.post('/admin/settings', async (request, reply) => {
     const body = (request.body ?? {}) as Record<string, unknown>;
     const logo = Buffer.isBuffer(body.logo) ? body.logo : undefined;
     const form = parseForm(settingsInput, body);
-    const saved = form.ok ? await deps.admin.saveSettings(form.data, logo, { hasTwoFactor: await deps.admin.hasTwoFactor(request.user!.id) }, actorOf(request)) : form;
+    const saved = form.ok ? await deps.admin.saveSettings(form.data, logo, { hasTwoFactor: await deps.admin.hasTwoFactor(userOf(request).id) }, actorOf(request)) : form;
     if (!saved.ok) return reply.page(await settingsPage(reply.csrfToken(), formValues(body), saved.errors));
     reply.setFlash('success', 'The settings were saved.');
     return reply.redirect('/admin/settings', 303);

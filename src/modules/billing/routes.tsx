@@ -1,7 +1,7 @@
 import { actorOf } from '../../core/audit/index.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { requireRole } from '../../core/auth/guards.js';
+import { userOf } from '../../core/auth/guards.js';
 import type { InvoiceStatus } from '../../core/db/schema.js';
 import { formValues, optionalText, parseForm, text } from '../../core/http/forms.js';
 import { findById, parseId, parsePageNumber } from '../../core/http/params.js';
@@ -48,8 +48,6 @@ interface Deps {
 }
 
 export async function billingRoutes(app: FastifyInstance, { billing, state }: Deps) {
-  const admin = { preHandler: requireRole('admin') };
-  const member = { preHandler: requireRole('member') };
 
   async function detailPage(reply: FastifyReply, invoice: InvoiceDetail, form?: v.FormState) {
     const settings = await state.getSettings();
@@ -74,7 +72,7 @@ export async function billingRoutes(app: FastifyInstance, { billing, state }: De
 
   const loadInvoice = (request: FastifyRequest<{ Params: { id: string } }>) => findById(request.params.id, (id) => billing.get(id));
 
-  app.get<{ Querystring: { status?: string; page?: string } }>('/admin/invoices', admin, async (request, reply) => {
+  app.get<{ Querystring: { status?: string; page?: string } }>('/admin/invoices', async (request, reply) => {
     const status = isStatus(request.query.status) ? request.query.status : undefined;
     const page = parsePageNumber(request.query.page);
     const [{ invoices, total, pages }, settings] = await Promise.all([billing.list({ status, page, perPage: 50 }), state.getSettings()]);
@@ -95,18 +93,18 @@ export async function billingRoutes(app: FastifyInstance, { billing, state }: De
     });
   });
 
-  app.get<{ Params: { id: string } }>('/admin/invoices/:id', admin, async (request, reply) => {
+  app.get<{ Params: { id: string } }>('/admin/invoices/:id', async (request, reply) => {
     const invoice = await loadInvoice(request);
     if (!invoice) return reply.callNotFound();
     return detailPage(reply, invoice);
   });
 
-  app.post<{ Params: { id: string } }>('/admin/invoices/:id/payments', admin, async (request, reply) => {
+  app.post<{ Params: { id: string } }>('/admin/invoices/:id/payments', async (request, reply) => {
     const invoice = await loadInvoice(request);
     if (!invoice) return reply.callNotFound();
     const form = parseForm(paymentInput, request.body);
     const result = form.ok
-      ? await billing.recordPayment(invoice.id, { method: form.data.method, amountCents: form.data.amount, reference: form.data.reference, actorUserId: request.user!.id, by: actorOf(request) })
+      ? await billing.recordPayment(invoice.id, { method: form.data.method, amountCents: form.data.amount, reference: form.data.reference, actorUserId: userOf(request).id, by: actorOf(request) })
       : form;
     if (!result.ok) {
       return detailPage(reply, (await billing.get(invoice.id))!, { form: 'payment', values: formValues(request.body), errors: result.errors });
@@ -122,7 +120,7 @@ export async function billingRoutes(app: FastifyInstance, { billing, state }: De
     return reply.redirect(`/admin/invoices/${invoice.id}`, 303);
   });
 
-  app.post<{ Params: { id: string } }>('/admin/invoices/:id/refunds', admin, async (request, reply) => {
+  app.post<{ Params: { id: string } }>('/admin/invoices/:id/refunds', async (request, reply) => {
     const invoice = await loadInvoice(request);
     if (!invoice) return reply.callNotFound();
     const form = parseForm(refundInput, request.body);
@@ -131,7 +129,7 @@ export async function billingRoutes(app: FastifyInstance, { billing, state }: De
           method: form.data.refund_method,
           amountCents: form.data.refund_amount,
           reference: form.data.refund_reference,
-          actorUserId: request.user!.id,
+          actorUserId: userOf(request).id,
           by: actorOf(request),
         })
       : form;
@@ -149,14 +147,14 @@ export async function billingRoutes(app: FastifyInstance, { billing, state }: De
     return reply.redirect(`/admin/invoices/${invoice.id}`, 303);
   });
 
-  app.post<{ Params: { id: string } }>('/admin/invoices/:id/void', admin, async (request, reply) => {
+  app.post<{ Params: { id: string } }>('/admin/invoices/:id/void', async (request, reply) => {
     const invoice = await loadInvoice(request);
     if (!invoice) return reply.callNotFound();
     // Paid, refunded or void meanwhile (another admin, a card payment): that is the answer, whatever the reason field says.
     const closed = billing.notVoidable(invoice);
     if (closed) return detailPage(reply, invoice, { form: 'void', values: formValues(request.body), errors: { form: closed } });
     const form = parseForm(voidInput, request.body);
-    const result = form.ok ? await billing.voidInvoice(invoice.id, { reason: form.data.reason, actorUserId: request.user!.id, by: actorOf(request) }) : form;
+    const result = form.ok ? await billing.voidInvoice(invoice.id, { reason: form.data.reason, actorUserId: userOf(request).id, by: actorOf(request) }) : form;
     if (!result.ok) {
       return detailPage(reply, (await billing.get(invoice.id))!, { form: 'void', values: formValues(request.body), errors: result.errors });
     }
@@ -164,10 +162,10 @@ export async function billingRoutes(app: FastifyInstance, { billing, state }: De
     return reply.redirect(`/admin/invoices/${invoice.id}`, 303);
   });
 
-  app.get<{ Params: { id: string } }>('/admin/invoices/:id/pdf', admin, async (request, reply) => sendPdf(reply, request.params.id, () => true));
+  app.get<{ Params: { id: string } }>('/admin/invoices/:id/pdf', async (request, reply) => sendPdf(reply, request.params.id, () => true));
 
   // A member's own invoice; anyone else's answers 404, as if it did not exist.
-  app.get<{ Params: { id: string } }>('/account/invoices/:id/pdf', member, async (request, reply) =>
-    sendPdf(reply, request.params.id, (invoice) => invoice.user_id === request.user!.id),
+  app.get<{ Params: { id: string } }>('/account/invoices/:id/pdf', async (request, reply) =>
+    sendPdf(reply, request.params.id, (invoice) => invoice.user_id === userOf(request).id),
   );
 }

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { requireRole } from '../../core/auth/guards.js';
+import { userOf } from '../../core/auth/guards.js';
 import { findById } from '../../core/http/params.js';
 import type { StripePayments } from './stripe.js';
 
@@ -18,10 +18,9 @@ export async function stripeRoutes(app: FastifyInstance, { stripe }: Deps) {
     app.post('/stripe/webhook', { config: { csrf: false } }, async (_request, reply) => reply.code(404).send({ error: 'Card payments are not set up on this site.' }));
     return;
   }
-  const member = { preHandler: requireRole('member') };
 
-  app.post<{ Params: { id: string } }>('/account/invoices/:id/pay', member, async (request, reply) => {
-    const result = await findById(request.params.id, (id) => stripe.payInvoice(request.user!.id, id));
+  app.post<{ Params: { id: string } }>('/account/invoices/:id/pay', async (request, reply) => {
+    const result = await findById(request.params.id, (id) => stripe.payInvoice(userOf(request).id, id));
     if (!result) return reply.callNotFound();
     if (!result.ok) {
       reply.setFlash('error', result.errors.form ?? 'The payment could not be started.');

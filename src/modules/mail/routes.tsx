@@ -1,6 +1,6 @@
 import { actorOf } from '../../core/audit/index.js';
 import type { FastifyInstance } from 'fastify';
-import { requireRole } from '../../core/auth/guards.js';
+import { userOf } from '../../core/auth/guards.js';
 import type { Mailer } from '../../core/mail/index.js';
 import { findById, parsePageNumber } from '../../core/http/params.js';
 import type { SiteState } from '../../core/settings.js';
@@ -14,13 +14,12 @@ export async function mailRoutes(
   app: FastifyInstance,
   { mailer, state, baseUrl, templates }: { mailer: Mailer; state: SiteState; baseUrl: string; templates: MailTemplateService },
 ) {
-  const admin = { preHandler: requireRole('admin') };
 
-  app.get('/admin/mail/templates', admin, async (_request, reply) => {
+  app.get('/admin/mail/templates', async (_request, reply) => {
     return reply.page({ title: 'E-mail templates', admin: true, body: <TemplateList templates={await templates.list()} /> });
   });
 
-  app.get<{ Params: { key: string } }>('/admin/mail/templates/:key', admin, async (request, reply) => {
+  app.get<{ Params: { key: string } }>('/admin/mail/templates/:key', async (request, reply) => {
     const found = await templates.get(request.params.key);
     if (!found) return reply.callNotFound();
     const settings = await state.getSettings();
@@ -41,7 +40,7 @@ export async function mailRoutes(
     });
   });
 
-  app.post<{ Params: { key: string } }>('/admin/mail/templates/:key', admin, async (request, reply) => {
+  app.post<{ Params: { key: string } }>('/admin/mail/templates/:key', async (request, reply) => {
     const found = await templates.get(request.params.key);
     if (!found) return reply.callNotFound();
     const typed = formValues(request.body);
@@ -70,7 +69,7 @@ export async function mailRoutes(
         ),
       });
     }
-    const saved = await templates.save(found.definition.key, checked.value, request.user!.id, actorOf(request));
+    const saved = await templates.save(found.definition.key, checked.value, userOf(request).id, actorOf(request));
     if (!saved.ok) {
       reply.setFlash('error', saved.errors.form ?? 'The e-mail was not saved.');
       return reply.redirect(`/admin/mail/templates/${found.definition.key}`, 303);
@@ -79,14 +78,14 @@ export async function mailRoutes(
     return reply.redirect(`/admin/mail/templates/${found.definition.key}`, 303);
   });
 
-  app.post<{ Params: { key: string } }>('/admin/mail/templates/:key/restore', admin, async (request, reply) => {
+  app.post<{ Params: { key: string } }>('/admin/mail/templates/:key/restore', async (request, reply) => {
     const definition = templateDefinition(request.params.key);
     if (!definition || !(await templates.restoreDefault(definition.key, actorOf(request)))) return reply.callNotFound();
     reply.setFlash('success', `The e-mail "${definition.name}" uses the default text again.`);
     return reply.redirect(`/admin/mail/templates/${definition.key}`, 303);
   });
 
-  app.get<{ Querystring: { page?: string } }>('/admin/mail', admin, async (request, reply) => {
+  app.get<{ Querystring: { page?: string } }>('/admin/mail', async (request, reply) => {
     const page = parsePageNumber(request.query.page);
     const [{ messages, pages }, settings] = await Promise.all([mailer.list(page, 50), state.getSettings()]);
     return reply.page({
@@ -96,14 +95,14 @@ export async function mailRoutes(
     });
   });
 
-  app.get<{ Params: { id: string } }>('/admin/mail/:id', admin, async (request, reply) => {
+  app.get<{ Params: { id: string } }>('/admin/mail/:id', async (request, reply) => {
     const message = await findById(request.params.id, (id) => mailer.get(id));
     if (!message) return reply.callNotFound();
     const settings = await state.getSettings();
     return reply.page({ title: message.subject, admin: true, body: <MailMessage message={message} timeZone={settings.timeZone} baseUrl={baseUrl} /> });
   });
 
-  app.get<{ Params: { id: string } }>('/admin/mail/:id/raw', admin, async (request, reply) => {
+  app.get<{ Params: { id: string } }>('/admin/mail/:id/raw', async (request, reply) => {
     const message = await findById(request.params.id, (id) => mailer.get(id));
     const body = message?.file_name ? await mailer.readFile(message.file_name) : undefined;
     if (!message || !body) return reply.callNotFound();

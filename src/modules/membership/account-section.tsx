@@ -1,4 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { userOf } from '../../core/auth/guards.js';
 import type { ModuleContext } from '../../core/module.js';
 import { AutoRenewalSection } from './renewals/auto-renewal-views.js';
 import { BundleSection, CoveredNote } from './bundles/views.js';
@@ -9,7 +10,7 @@ import { MembershipSection, NotAMember } from './lifecycle/views.js';
 export async function membershipAccountSection({ api, core, needs }: ModuleContext<'membership', 'billing'>, request: FastifyRequest, reply: FastifyReply) {
   const payOnline = !!needs.billing.stripe;
   const state = core.state;
-  const user = request.user!;
+  const user = userOf(request);
   const [mine, settings] = await Promise.all([api.lifecycle.forUser(user.id), state.getSettings()]);
   if (!mine) return user.role === 'admin' ? null : <NotAMember />;
   const [canRenew, bundle, coveredBy, renewal] = await Promise.all([

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { actorOf } from '../../core/audit/index.js';
-import { MembershipNeeded, requireRole } from '../../core/auth/guards.js';
+import { MembershipNeeded } from '../../core/auth/guards.js';
 import { renderMarkdown } from '../../core/markdown.js';
 import { renderFragment } from '../../core/views/render.js';
 import { formValues, parseForm } from '../../core/http/forms.js';
@@ -148,7 +148,6 @@ export async function siteRoutes(app: FastifyInstance, { site, state, baseUrl }:
 
   // Admin: pages
 
-  const admin = { preHandler: requireRole('admin') };
   const pageValues = (p: PageRow) => ({
     title: p.title,
     slug: p.slug,
@@ -158,12 +157,12 @@ export async function siteRoutes(app: FastifyInstance, { site, state, baseUrl }:
     menu_order: p.menu_order === null ? '' : String(p.menu_order),
   });
 
-  app.get('/admin/pages', admin, async (_request, reply) => {
+  app.get('/admin/pages', async (_request, reply) => {
     const [pages, settings] = await Promise.all([site.listPages(), state.getSettings()]);
     return reply.page({ title: 'Pages', admin: true, body: <v.AdminPageList pages={pages} timeZone={settings.timeZone} /> });
   });
 
-  app.get('/admin/pages/new', admin, async (_request, reply) =>
+  app.get('/admin/pages/new', async (_request, reply) =>
     reply.page({
       title: 'New page',
       admin: true,
@@ -171,7 +170,7 @@ export async function siteRoutes(app: FastifyInstance, { site, state, baseUrl }:
     }),
   );
 
-  app.post('/admin/pages', admin, async (request, reply) => {
+  app.post('/admin/pages', async (request, reply) => {
     const form = parseForm(pageInput, request.body);
     const saved = form.ok ? await site.savePage(null, form.data, actorOf(request)) : form;
     if (!saved.ok) {
@@ -186,7 +185,7 @@ export async function siteRoutes(app: FastifyInstance, { site, state, baseUrl }:
     return reply.redirect(`/admin/pages/${saved.value.id}`, 303);
   });
 
-  app.get<{ Params: { id: string } }>('/admin/pages/:id', admin, async (request, reply) => {
+  app.get<{ Params: { id: string } }>('/admin/pages/:id', async (request, reply) => {
     const page = await findById(request.params.id, site.getPageById);
     if (!page) return reply.callNotFound();
     const isHome = page.slug === HOME_SLUG;
@@ -210,7 +209,7 @@ export async function siteRoutes(app: FastifyInstance, { site, state, baseUrl }:
     });
   });
 
-  app.post<{ Params: { id: string } }>('/admin/pages/:id', admin, async (request, reply) => {
+  app.post<{ Params: { id: string } }>('/admin/pages/:id', async (request, reply) => {
     const page = await findById(request.params.id, site.getPageById);
     if (!page) return reply.callNotFound();
     const form = parseForm(pageInput, request.body);
@@ -236,7 +235,7 @@ export async function siteRoutes(app: FastifyInstance, { site, state, baseUrl }:
     return reply.redirect(`/admin/pages/${page.id}`, 303);
   });
 
-  app.get<{ Params: { id: string } }>('/admin/pages/:id/delete', admin, async (request, reply) => {
+  app.get<{ Params: { id: string } }>('/admin/pages/:id/delete', async (request, reply) => {
     const page = await findById(request.params.id, site.getPageById);
     if (!page) return reply.callNotFound();
     return reply.page({
@@ -246,7 +245,7 @@ export async function siteRoutes(app: FastifyInstance, { site, state, baseUrl }:
     });
   });
 
-  app.post<{ Params: { id: string } }>('/admin/pages/:id/delete', admin, async (request, reply) => {
+  app.post<{ Params: { id: string } }>('/admin/pages/:id/delete', async (request, reply) => {
     const page = await findById(request.params.id, site.getPageById);
     if (!page) return reply.callNotFound();
     const result = await site.deletePage(page.id, actorOf(request));
@@ -262,7 +261,7 @@ export async function siteRoutes(app: FastifyInstance, { site, state, baseUrl }:
     return reply.redirect('/admin/pages', 303);
   });
 
-  app.post('/admin/preview', admin, async (request, reply) => {
+  app.post('/admin/preview', async (request, reply) => {
     const body = formValues(request.body).body ?? '';
     const html = await renderMarkdown(body.slice(0, 100_000));
     return reply
@@ -281,12 +280,12 @@ export async function siteRoutes(app: FastifyInstance, { site, state, baseUrl }:
     published: p.published_at ? 'on' : '',
   });
 
-  app.get('/admin/news', admin, async (_request, reply) => {
+  app.get('/admin/news', async (_request, reply) => {
     const [posts, settings] = await Promise.all([site.listAllNews(), state.getSettings()]);
     return reply.page({ title: 'News', admin: true, body: <v.AdminNewsList posts={posts} timeZone={settings.timeZone} /> });
   });
 
-  app.get('/admin/news/new', admin, async (_request, reply) =>
+  app.get('/admin/news/new', async (_request, reply) =>
     reply.page({
       title: 'New post',
       admin: true,
@@ -294,7 +293,7 @@ export async function siteRoutes(app: FastifyInstance, { site, state, baseUrl }:
     }),
   );
 
-  app.post('/admin/news', admin, async (request, reply) => {
+  app.post('/admin/news', async (request, reply) => {
     const form = parseForm(newsInput, request.body);
     const saved = form.ok ? await site.saveNews(null, form.data, actorOf(request)) : form;
     if (!saved.ok) {
@@ -309,7 +308,7 @@ export async function siteRoutes(app: FastifyInstance, { site, state, baseUrl }:
     return reply.redirect(`/admin/news/${saved.value.id}`, 303);
   });
 
-  app.get<{ Params: { id: string } }>('/admin/news/:id', admin, async (request, reply) => {
+  app.get<{ Params: { id: string } }>('/admin/news/:id', async (request, reply) => {
     const post = await findById(request.params.id, site.getNewsById);
     if (!post) return reply.callNotFound();
     return reply.page({
@@ -327,7 +326,7 @@ export async function siteRoutes(app: FastifyInstance, { site, state, baseUrl }:
     });
   });
 
-  app.post<{ Params: { id: string } }>('/admin/news/:id', admin, async (request, reply) => {
+  app.post<{ Params: { id: string } }>('/admin/news/:id', async (request, reply) => {
     const post = await findById(request.params.id, site.getNewsById);
     if (!post) return reply.callNotFound();
     const form = parseForm(newsInput, request.body);
@@ -353,7 +352,7 @@ export async function siteRoutes(app: FastifyInstance, { site, state, baseUrl }:
     return reply.redirect(`/admin/news/${post.id}`, 303);
   });
 
-  app.get<{ Params: { id: string } }>('/admin/news/:id/delete', admin, async (request, reply) => {
+  app.get<{ Params: { id: string } }>('/admin/news/:id/delete', async (request, reply) => {
     const post = await findById(request.params.id, site.getNewsById);
     if (!post) return reply.callNotFound();
     return reply.page({
@@ -363,7 +362,7 @@ export async function siteRoutes(app: FastifyInstance, { site, state, baseUrl }:
     });
   });
 
-  app.post<{ Params: { id: string } }>('/admin/news/:id/delete', admin, async (request, reply) => {
+  app.post<{ Params: { id: string } }>('/admin/news/:id/delete', async (request, reply) => {
     const post = await findById(request.params.id, site.getNewsById);
     if (!post) return reply.callNotFound();
     await site.deleteNews(post.id, actorOf(request));

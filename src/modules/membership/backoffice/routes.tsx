@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { actorOf, type Actor } from '../../../core/audit/index.js';
-import { requireRole } from '../../../core/auth/guards.js';
+import { userOf } from '../../../core/auth/guards.js';
 import type { MembershipStatus } from '../../../core/db/schema.js';
 import { formValues, parseForm } from '../../../core/http/forms.js';
 import { parseId } from '../../../core/http/params.js';
@@ -54,11 +54,10 @@ function formGone(action: ActionName, status: MembershipStatus, bundle: AdminBun
 
 /** The admins' member screens: the list and its CSV, a member's page and its actions, imports. */
 export async function adminMemberRoutes(app: FastifyInstance, { members, state, membership, bundles }: Deps) {
-  const admin = { preHandler: requireRole('admin') };
 
   // The list
 
-  app.get('/admin/members', admin, async (request, reply) => {
+  app.get('/admin/members', async (request, reply) => {
     const { params, dueError, rawDue } = parseListParams(request.query);
     const [list, levels, settings] = await Promise.all([members.list(params), members.listLevels(), state.getSettings()]);
     return reply.page({
@@ -82,7 +81,7 @@ export async function adminMemberRoutes(app: FastifyInstance, { members, state, 
     });
   });
 
-  app.get('/admin/members.csv', admin, async (request, reply) => {
+  app.get('/admin/members.csv', async (request, reply) => {
     const { csv, fileName } = await members.exportCsv(parseListParams(request.query).params);
     return reply
       .header('cache-control', 'private, no-store')
@@ -126,7 +125,7 @@ export async function adminMemberRoutes(app: FastifyInstance, { members, state, 
     });
   };
 
-  app.get<Id>('/admin/members/:id', admin, async (request, reply) => {
+  app.get<Id>('/admin/members/:id', async (request, reply) => {
     const id = parseId(request.params.id);
     return id === null ? reply.callNotFound() : detailPage(id, reply);
   });
@@ -139,11 +138,11 @@ export async function adminMemberRoutes(app: FastifyInstance, { members, state, 
     run: (membershipId: number, input: z.output<S>, actorUserId: number, by: Actor) => Promise<Outcome<T>>,
     done: (value: T) => string,
   ) {
-    app.post<Id>(`/admin/members/:id/${path}`, admin, async (request, reply) => {
+    app.post<Id>(`/admin/members/:id/${path}`, async (request, reply) => {
       const id = parseId(request.params.id);
       if (id === null) return reply.callNotFound();
       const form = parseForm(schema, request.body);
-      const result = form.ok ? await run(id, form.data, request.user!.id, actorOf(request)) : form;
+      const result = form.ok ? await run(id, form.data, userOf(request).id, actorOf(request)) : form;
       if (!result.ok) {
         const fieldErrors = Object.keys(result.errors).filter((k) => k !== 'form');
         if (fieldErrors.length === 0) {
@@ -197,11 +196,11 @@ export async function adminMemberRoutes(app: FastifyInstance, { members, state, 
     (v) => addedMessage(v.email, v),
   );
   // From the contact's page (a person in the list) or the person's own page (`:person` = `:id`).
-  app.post<{ Params: { id: string; person: string } }>('/admin/members/:id/bundle/people/:person/remove', admin, async (request, reply) => {
+  app.post<{ Params: { id: string; person: string } }>('/admin/members/:id/bundle/people/:person/remove', async (request, reply) => {
     const id = parseId(request.params.id);
     const person = parseId(request.params.person);
     if (id === null || person === null || !(await members.detail(id))) return reply.callNotFound();
-    const result = await bundles.adminRemove(id, person, request.user!.id, actorOf(request));
+    const result = await bundles.adminRemove(id, person, userOf(request).id, actorOf(request));
     reply.setFlash(result.ok ? 'success' : 'error', result.ok ? `${result.value.name} is no longer covered by the agency membership.` : (result.errors.form ?? 'That did not work. Try again.'));
     return reply.redirect(`/admin/members/${id}`, 303);
   });
@@ -209,13 +208,13 @@ export async function adminMemberRoutes(app: FastifyInstance, { members, state, 
 
   // Imports
 
-  app.get('/admin/members/import', admin, async (_request, reply) =>
+  app.get('/admin/members/import', async (_request, reply) =>
     reply.page({ title: 'Import members', admin: true, body: <ImportUploadPage csrf={reply.csrfToken()} fields={await members.imports.fields()} /> }),
   );
 
-  app.post('/admin/members/import', admin, async (request, reply) => {
+  app.post('/admin/members/import', async (request, reply) => {
     const file = (request.body as Record<string, unknown> | undefined)?.file;
-    const result = await members.imports.check(Buffer.isBuffer(file) ? file : undefined, request.user!.id);
+    const result = await members.imports.check(Buffer.isBuffer(file) ? file : undefined, userOf(request).id);
     if (!result.ok) return reply.page({ status: 422, title: 'Import members', admin: true, body: <ImportUploadPage csrf={reply.csrfToken()} fields={await members.imports.fields()} errors={result.errors} /> });
     return reply.redirect(`/admin/members/import/${result.value}`, 303);
   });
@@ -225,7 +224,7 @@ export async function adminMemberRoutes(app: FastifyInstance, { members, state, 
     return id === null ? Promise.resolve(undefined) : members.imports.view(id);
   };
 
-  app.get<Id>('/admin/members/import/:id', admin, async (request, reply) => {
+  app.get<Id>('/admin/members/import/:id', async (request, reply) => {
     const [view, settings] = await Promise.all([findImport(request.params.id), state.getSettings()]);
     if (!view) return reply.callNotFound();
     const running = view.batch.status === 'queued' || view.batch.status === 'running';
@@ -234,21 +233,21 @@ export async function adminMemberRoutes(app: FastifyInstance, { members, state, 
   });
 
   // htmx asks for this every 2 seconds while the import runs.
-  app.get<Id>('/admin/members/import/:id/progress', admin, async (request, reply) => {
+  app.get<Id>('/admin/members/import/:id/progress', async (request, reply) => {
     const view = await findImport(request.params.id);
     if (!view) return reply.callNotFound();
     return reply.header('cache-control', 'private, no-store').type('text/html; charset=utf-8').send(renderFragment(<ImportProgress batch={view.batch} resuming={view.resuming} />));
   });
 
-  app.post<Id>('/admin/members/import/:id/confirm', admin, async (request, reply) => {
+  app.post<Id>('/admin/members/import/:id/confirm', async (request, reply) => {
     const id = parseId(request.params.id);
     if (id === null || !(await members.imports.view(id))) return reply.callNotFound();
-    const result = await members.imports.confirm(id, request.user!.id, actorOf(request));
+    const result = await members.imports.confirm(id, userOf(request).id, actorOf(request));
     reply.setFlash(result.ok ? 'success' : 'error', result.ok ? 'The import has started.' : result.errors.form!);
     return reply.redirect(`/admin/members/import/${id}`, 303);
   });
 
-  app.post<Id>('/admin/members/import/:id/cancel', admin, async (request, reply) => {
+  app.post<Id>('/admin/members/import/:id/cancel', async (request, reply) => {
     const id = parseId(request.params.id);
     if (id === null || !(await members.imports.view(id))) return reply.callNotFound();
     const result = await members.imports.cancel(id);

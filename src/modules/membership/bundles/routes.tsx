@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import { requireRole } from '../../../core/auth/guards.js';
+import { userOf } from '../../../core/auth/guards.js';
 import { formValues, parseForm } from '../../../core/http/forms.js';
 import { parseId } from '../../../core/http/params.js';
 import type { FieldErrors } from '../../../core/views/forms.js';
@@ -23,7 +23,6 @@ export function addedMessage(email: string, added: { created: boolean; emailed: 
 
 /** /account/bundle…: the contact of an agency membership adds and removes the people it covers. */
 export async function bundleRoutes(app: FastifyInstance, { bundles }: Deps) {
-  const member = { preHandler: requireRole('member') };
 
   const page = async (reply: FastifyReply, userId: number, status: number, values?: Record<string, string>, errors?: FieldErrors) => {
     const state = await bundles.forContact(userId);
@@ -31,10 +30,10 @@ export async function bundleRoutes(app: FastifyInstance, { bundles }: Deps) {
     return reply.page({ status, title: TITLE, body: <BundleSection state={state} csrf={reply.csrfToken()} values={values} errors={errors} /> });
   };
 
-  app.get('/account/bundle', member, async (request, reply) => page(reply, request.user!.id, 200));
+  app.get('/account/bundle', async (request, reply) => page(reply, userOf(request).id, 200));
 
-  app.post('/account/bundle/people', member, async (request, reply) => {
-    const userId = request.user!.id;
+  app.post('/account/bundle/people', async (request, reply) => {
+    const userId = userOf(request).id;
     if (!(await bundles.forContact(userId))) return notYours(reply);
     const form = parseForm(bundlePersonInput, request.body);
     if (!form.ok) return page(reply, userId, 422, form.values, form.errors);
@@ -45,8 +44,8 @@ export async function bundleRoutes(app: FastifyInstance, { bundles }: Deps) {
     return reply.redirect('/account', 303);
   });
 
-  app.post<{ Params: { id: string } }>('/account/bundle/people/:id/remove', member, async (request, reply) => {
-    const userId = request.user!.id;
+  app.post<{ Params: { id: string } }>('/account/bundle/people/:id/remove', async (request, reply) => {
+    const userId = userOf(request).id;
     const id = parseId(request.params.id);
     if (!(await bundles.forContact(userId)) || id === null) return notYours(reply);
     const result = await bundles.remove(userId, id);

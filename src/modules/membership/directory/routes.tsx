@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { requireMemberAccess, requireRole } from '../../../core/auth/guards.js';
+import { requireMemberAccess, userOf } from '../../../core/auth/guards.js';
 import { formValues, parseForm } from '../../../core/http/forms.js';
 import { parsePageNumber } from '../../../core/http/params.js';
 import type { FieldErrors } from '../../../core/views/forms.js';
@@ -13,24 +13,23 @@ interface Deps {
 
 /** /account/profile (a member's profile and privacy), /directory. */
 export async function directoryRoutes(app: FastifyInstance, { directory }: Deps) {
-  const member = { preHandler: requireRole('member') };
 
   // A member's profile and privacy
 
-  app.get('/account/profile', member, async (request, reply) => {
-    const profile = await directory.profile(request.user!.id);
+  app.get('/account/profile', async (request, reply) => {
+    const profile = await directory.profile(userOf(request).id);
     if (!profile) return reply.page({ title: 'My profile', body: <dv.NoProfile /> });
     const values = dv.profileValues(profile.membership, profile.privacy, profile.fields, profile.values);
     return reply.page({ title: 'My profile', body: <dv.ProfileForm csrf={reply.csrfToken()} email={profile.membership.email} fields={profile.fields} values={values} /> });
   });
 
-  app.post('/account/profile', member, async (request, reply) => {
-    const profile = await directory.profile(request.user!.id);
+  app.post('/account/profile', async (request, reply) => {
+    const profile = await directory.profile(userOf(request).id);
     if (!profile) return reply.page({ status: 404, title: 'My profile', body: <dv.NoProfile /> });
     const form = parseForm(profileInput, request.body);
     const custom = parseCustomFields(profile.fields, request.body, profile.values);
     const errors: FieldErrors = { ...(form.ok ? {} : form.errors), ...('errors' in custom ? custom.errors : {}) };
-    const result = form.ok && 'values' in custom ? await directory.saveProfile(request.user!.id, form.data, custom.values) : { ok: false as const, errors };
+    const result = form.ok && 'values' in custom ? await directory.saveProfile(userOf(request).id, form.data, custom.values) : { ok: false as const, errors };
     if (!result.ok) {
       return reply.page({
         status: 422,

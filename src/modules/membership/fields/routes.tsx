@@ -1,6 +1,5 @@
 import type { FastifyInstance } from 'fastify';
 import { actorOf } from '../../../core/audit/index.js';
-import { requireRole } from '../../../core/auth/guards.js';
 import { formValues, parseForm } from '../../../core/http/forms.js';
 import { findById } from '../../../core/http/params.js';
 import { fieldInput, type MemberFieldsService } from './service.js';
@@ -12,15 +11,14 @@ interface Deps {
 
 /** /admin/fields: the board's member fields. */
 export async function fieldRoutes(app: FastifyInstance, { fields }: Deps) {
-  const admin = { preHandler: requireRole('admin') };
 
-  app.get('/admin/fields', admin, async (_request, reply) => reply.page({ title: 'Member fields', admin: true, body: <fv.FieldList fields={await fields.list()} /> }));
+  app.get('/admin/fields', async (_request, reply) => reply.page({ title: 'Member fields', admin: true, body: <fv.FieldList fields={await fields.list()} /> }));
 
-  app.get('/admin/fields/new', admin, async (_request, reply) =>
+  app.get('/admin/fields/new', async (_request, reply) =>
     reply.page({ title: 'New member field', admin: true, body: <fv.FieldForm action="/admin/fields" csrf={reply.csrfToken()} values={{ type: 'text', visibility: 'admins' }} /> }),
   );
 
-  app.post('/admin/fields', admin, async (request, reply) => {
+  app.post('/admin/fields', async (request, reply) => {
     const form = parseForm(fieldInput, request.body);
     const saved = form.ok ? await fields.save(null, form.data, actorOf(request)) : form;
     if (!saved.ok) {
@@ -30,7 +28,7 @@ export async function fieldRoutes(app: FastifyInstance, { fields }: Deps) {
     return reply.redirect('/admin/fields', 303);
   });
 
-  app.get<{ Params: { id: string } }>('/admin/fields/:id', admin, async (request, reply) => {
+  app.get<{ Params: { id: string } }>('/admin/fields/:id', async (request, reply) => {
     const field = await findById(request.params.id, fields.get);
     if (!field) return reply.callNotFound();
     return reply.page({
@@ -40,7 +38,7 @@ export async function fieldRoutes(app: FastifyInstance, { fields }: Deps) {
     });
   });
 
-  app.post<{ Params: { id: string } }>('/admin/fields/:id', admin, async (request, reply) => {
+  app.post<{ Params: { id: string } }>('/admin/fields/:id', async (request, reply) => {
     const field = await findById(request.params.id, fields.get);
     if (!field) return reply.callNotFound();
     const form = parseForm(fieldInput, request.body);

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { requireRole } from '../../../core/auth/guards.js';
+import { userOf } from '../../../core/auth/guards.js';
 import type { AutoRenewal } from './auto-renewal.js';
 
 interface Deps {
@@ -10,10 +10,9 @@ interface Deps {
 /** Automatic renewal on/off and the card it charges. Without Stripe settings every one of these addresses answers 404. */
 export async function autoRenewalRoutes(app: FastifyInstance, { autoRenewal }: Deps) {
   if (!autoRenewal) return;
-  const member = { preHandler: requireRole('member') };
 
-  app.post('/account/membership/auto-renew/on', member, async (request, reply) => {
-    const result = await autoRenewal.turnOn(request.user!);
+  app.post('/account/membership/auto-renew/on', async (request, reply) => {
+    const result = await autoRenewal.turnOn(userOf(request));
     if (!result.ok) {
       reply.setFlash('error', result.errors.form ?? 'Automatic renewal could not be turned on.');
       return reply.redirect('/account', 303);
@@ -23,14 +22,14 @@ export async function autoRenewalRoutes(app: FastifyInstance, { autoRenewal }: D
     return reply.redirect('/account', 303);
   });
 
-  app.post('/account/membership/auto-renew/off', member, async (request, reply) => {
-    await autoRenewal.turnOff(request.user!.id);
+  app.post('/account/membership/auto-renew/off', async (request, reply) => {
+    await autoRenewal.turnOff(userOf(request).id);
     reply.setFlash('success', 'Automatic renewal is off: your card will not be charged. Your membership stays active until its renewal date.');
     return reply.redirect('/account', 303);
   });
 
-  app.post('/account/membership/card', member, async (request, reply) => {
-    const result = await autoRenewal.changeCard(request.user!);
+  app.post('/account/membership/card', async (request, reply) => {
+    const result = await autoRenewal.changeCard(userOf(request));
     if (!result.ok) {
       reply.setFlash('error', result.errors.form ?? 'The card could not be changed.');
       return reply.redirect('/account', 303);

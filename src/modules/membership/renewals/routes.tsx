@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { actorOf } from '../../../core/audit/index.js';
-import { requireRole } from '../../../core/auth/guards.js';
+import { userOf } from '../../../core/auth/guards.js';
 import { formValues, parseForm } from '../../../core/http/forms.js';
 import { formatMoney } from '../../../core/money.js';
 import { formatReminderDays, reminderDaysInput, type RenewalService } from './service.js';
@@ -11,11 +11,9 @@ interface Deps {
 }
 
 export async function renewalRoutes(app: FastifyInstance, { renewals }: Deps) {
-  const admin = { preHandler: requireRole('admin') };
-  const member = { preHandler: requireRole('member') };
 
-  app.post('/account/membership/renew', member, async (request, reply) => {
-    const result = await renewals.renewNow(request.user!.id);
+  app.post('/account/membership/renew', async (request, reply) => {
+    const result = await renewals.renewNow(userOf(request).id);
     if (result.ok) {
       const { number, amountCents } = result.value;
       reply.setFlash('success', `Your renewal invoice ${number} for ${formatMoney(amountCents)} is below. Download it (PDF) to pay by check or bank transfer.`);
@@ -25,12 +23,12 @@ export async function renewalRoutes(app: FastifyInstance, { renewals }: Deps) {
     return reply.redirect('/account', 303);
   });
 
-  app.get('/admin/renewals', admin, async (_request, reply) => {
+  app.get('/admin/renewals', async (_request, reply) => {
     const current = await renewals.reminderDays();
     return reply.page({ title: 'Renewals', admin: true, body: <RenewalSettingsForm csrf={reply.csrfToken()} current={current} value={formatReminderDays(current)} /> });
   });
 
-  app.post('/admin/renewals', admin, async (request, reply) => {
+  app.post('/admin/renewals', async (request, reply) => {
     const form = parseForm(reminderDaysInput, request.body);
     if (!form.ok) {
       return reply.page({
