@@ -386,3 +386,31 @@ describe('leases: a runner that dies gives its job up within a minute, a live on
     expect(await site.jobs.lapsed('test.note', { note: 'one' })).toBe(false);
   });
 });
+
+/**
+ * Never run: `npm run typecheck` (part of `npm test`) compiles it, and fails if a line marked
+ * @ts-expect-error compiles, that is if job names and payloads stopped being checked against
+ * the JobPayloads each module declares (here core/mail's and membership's real jobs).
+ */
+export function typeChecks(site: TestSite) {
+  const db = site.database.db;
+  return Promise.all([
+    site.jobs.enqueue(db, 'mail.send', { id: 1 }),
+    // @ts-expect-error the message's id is a number
+    site.jobs.enqueue(db, 'mail.send', { id: '1' }),
+    // @ts-expect-error an import job names its batch
+    site.jobs.enqueue(db, 'membership.import', {}),
+    // @ts-expect-error a job no module declares
+    site.jobs.enqueue(db, 'membership.imports', { batchId: 1 }),
+    site.jobs.lapsed('membership.import', { batchId: 1 }),
+    // @ts-expect-error the payload asked about is the job's own kind
+    site.jobs.lapsed('membership.import', { id: 1 }),
+  ]).then(() => {
+    site.jobs.register('mail.send', async (payload) => void payload.id.toFixed());
+    // @ts-expect-error a handler is given its job's payload, not another's
+    site.jobs.register('mail.send', async (payload: { batchId: number }) => void payload.batchId);
+    site.jobs.every('mail.quotas_cleanup', DAY);
+    // @ts-expect-error only a job without a payload runs on a schedule
+    site.jobs.every('mail.send', DAY);
+  });
+}

@@ -384,6 +384,26 @@ describe("a member's page", () => {
       expect((await board.post(`/admin/members/${id}/${action}`, { note: 'x' })).status, action).toBe(403);
     }
   });
+
+  it('tells a member that no longer exists from other refusals by its code, not by its sentence', async () => {
+    const { site, board, id, adminId } = await memberSetUp();
+    const gone = { ok: false, code: 'not_found', errors: { form: 'This member no longer exists.' } };
+    expect(await site.membership.backoffice.suspend(999999, '', adminId)).toEqual(gone);
+    expect(await site.membership.lifecycle.approve(999999, adminId)).toEqual(gone);
+    expect(await site.membership.lifecycle.reject(999999, adminId, 'No.')).toEqual(gone);
+    // The route answers "not found" for that code, the application decision included.
+    await board.get(`/admin/members/${id}`);
+    for (const action of ['approve', 'reject', 'suspend']) {
+      expect((await board.post(`/admin/members/999999/${action}`, { _csrf: board.csrf(), reason: 'Not a member.' })).status, action).toBe(404);
+    }
+    // A refusal of the whole form for another reason goes back to the member's page and says why.
+    await site.membership.backoffice.suspend(id, '', adminId);
+    expect(await site.membership.backoffice.suspend(id, '', adminId)).toEqual({ ok: false, code: 'invalid', errors: { form: 'This membership is already suspended.' } });
+    const again = await board.post(`/admin/members/${id}/suspend`, { _csrf: board.csrf(), suspend_reason: '' });
+    expect(again.status).toBe(303);
+    expect(again.location).toBe(`/admin/members/${id}`);
+    expect(visibleText((await board.get(again.location!)).body)).toContain('This membership is already suspended.');
+  });
 });
 
 describe('CSV export', () => {

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { requireMemberAccess, userOf } from '../../../core/auth/guards.js';
 import { formValues, parseForm } from '../../../core/http/forms.js';
 import { parsePageNumber } from '../../../core/http/params.js';
+import { refused } from '../../../core/result.js';
 import type { FieldErrors } from '../../../core/views/forms.js';
 import { profileInput, type DirectoryService } from './service.js';
 import * as dv from './views.js';
@@ -29,7 +30,7 @@ export async function directoryRoutes(app: FastifyInstance, { directory }: Deps)
     const form = parseForm(profileInput, request.body);
     const custom = parseCustomFields(profile.fields, request.body, profile.values);
     const errors: FieldErrors = { ...(form.ok ? {} : form.errors), ...('errors' in custom ? custom.errors : {}) };
-    const result = form.ok && 'values' in custom ? await directory.saveProfile(userOf(request).id, form.data, custom.values) : { ok: false as const, errors };
+    const result = form.ok && 'values' in custom ? await directory.saveProfile(userOf(request).id, form.data, custom.values) : refused(errors);
     if (!result.ok) {
       return reply.page({
         status: 422,

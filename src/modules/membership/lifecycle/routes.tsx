@@ -69,7 +69,7 @@ export async function membershipRoutes(app: FastifyInstance, { membership, site,
       const result =
         form.ok && 'values' in custom
           ? await membership.applyAgain(user.id, level, form.data, custom.values)
-          : { ok: false as const, errors: { ...(form.ok ? {} : form.errors), ...('errors' in custom ? custom.errors : {}) } };
+          : refused({ ...(form.ok ? {} : form.errors), ...('errors' in custom ? custom.errors : {}) });
       if (!result.ok) {
         return reply.page({
           status: 422,
