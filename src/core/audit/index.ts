@@ -21,7 +21,7 @@ export interface Actor {
 export const STRIPE = 'stripe' as const;
 export type AuditBy = Actor | typeof STRIPE;
 
-/** The actor of an admin's request. Call only behind `requireRole('admin')`. */
+/** The actor of an admin's request: on a route under /admin (guarded by core/http/areas.ts). */
 export function actorOf(request: { user: SessionUser | null; ip: string }): Actor {
   const user = request.user;
   if (!user) throw new Error('actorOf needs a signed-in user');
