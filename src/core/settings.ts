@@ -93,24 +93,35 @@ export class SiteState {
 
   /** A value kept for the app's own use (not shown as a setting), e.g. the first-admin link. */
   async getValue(key: string): Promise<string | undefined> {
-    const row = await this.db.selectFrom('settings').select('value').where('key', '=', `_${key}`).executeTakeFirst();
+    const row = await this.db.selectFrom('settings').select('value').where('key', '=', appValueKey(key)).executeTakeFirst();
     return row?.value;
   }
 
-  async setValue(executor: Executor, key: string, value: string | null) {
-    if (value === null) {
-      await executor.deleteFrom('settings').where('key', '=', `_${key}`).execute();
-      return;
-    }
-    await executor
-      .insertInto('settings')
-      .values({ key: `_${key}`, value })
-      .onConflict((oc) => oc.column('key').doUpdateSet({ value }))
-      .execute();
+  setValue(executor: Executor, key: string, value: string | null) {
+    return setAppValue(executor, key, value);
   }
 
   async isEmpty(): Promise<boolean> {
     const row = await this.db.selectFrom('settings').select('key').where('key', '=', 'associationName').executeTakeFirst();
     return !row;
   }
+}
+
+/** The settings key under which `setAppValue` keeps `key` (its `_` keeps it apart from the settings admins edit). */
+export const appValueKey = (key: string) => `_${key}`;
+
+/**
+ * Keep (or, with null, forget) a value for the app's own use, inside the caller's transaction.
+ * The one way a module writes the core's `settings` table, e.g. the directory's index version.
+ */
+export async function setAppValue(executor: Executor, key: string, value: string | null): Promise<void> {
+  if (value === null) {
+    await executor.deleteFrom('settings').where('key', '=', appValueKey(key)).execute();
+    return;
+  }
+  await executor
+    .insertInto('settings')
+    .values({ key: appValueKey(key), value })
+    .onConflict((oc) => oc.column('key').doUpdateSet({ value }))
+    .execute();
 }

@@ -366,6 +366,14 @@ export class AccountsService {
   }
 
   /**
+   * Take back accounts an import made, inside the caller's transaction (what hangs on them goes by
+   * cascade). Only member accounts: an address that is an admin's was never the import's.
+   */
+  async deleteImportedAccounts(trx: Executor, emails: string[]): Promise<void> {
+    if (emails.length) await q.deleteMemberAccounts(trx, emails);
+  }
+
+  /**
    * An admin corrects a person's name and e-mail address, inside the caller's transaction. A new
    * address is no longer verified. The unique address is the database's to enforce: the caller
    * checks first and handles the rare race.

@@ -5,7 +5,8 @@ import { stripeRoutes } from './stripe-routes.js';
 import { BillingService } from './service.js';
 import { StripePayments } from './stripe.js';
 
-export type { BillingService, InvoiceDetail } from './service.js';
+export type { BillingService, InvoiceDetail, InvoiceRow } from './service.js';
+export { INVOICE_STATUSES } from './labels.js';
 export type { StripePayments } from './stripe.js';
 
 /** Invoices and payments, and card payments through Stripe when it is set up (null otherwise). */

@@ -1,10 +1,10 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { userOf } from '../../core/auth/guards.js';
 import type { ModuleContext } from '../../core/module.js';
-import { AutoRenewalSection } from './renewals/auto-renewal-views.js';
-import { BundleSection, CoveredNote } from './bundles/views.js';
-import { DirectoryAccountSection } from './directory/views.js';
-import { MembershipSection, NotAMember } from './lifecycle/views.js';
+import { AutoRenewalSection } from './renewals/index.js';
+import { BundleSection, CoveredNote } from './bundles/index.js';
+import { DirectoryAccountSection } from './directory/index.js';
+import { MembershipSection, NotAMember } from './lifecycle/index.js';
 
 /** Membership's part of the account page: the membership and its invoices, an agency's bundle, the directory, automatic renewal. */
 export async function membershipAccountSection({ api, core, needs }: ModuleContext<'membership', 'billing'>, request: FastifyRequest, reply: FastifyReply) {

@@ -1,20 +1,12 @@
 import { defineModule } from '../../core/module.js';
 import { MEMBERSHIP_TEMPLATES } from './templates.js';
 import { membershipAccountSection } from './account-section.js';
-import { AdminMembersService } from './backoffice/service.js';
-import { adminMemberRoutes } from './backoffice/routes.js';
-import { AutoRenewal } from './renewals/auto-renewal.js';
-import { BundleService } from './bundles/service.js';
-import { bundleRoutes } from './bundles/routes.js';
-import { DirectoryService } from './directory/service.js';
-import { directoryRoutes } from './directory/routes.js';
-import { MemberFieldsService } from './fields/service.js';
-import { RenewalService } from './renewals/service.js';
-import { renewalRoutes } from './renewals/routes.js';
-import { membershipRoutes } from './lifecycle/routes.js';
-import { MembershipService } from './lifecycle/service.js';
-import { autoRenewalRoutes } from './renewals/auto-renewal-routes.js';
-import { fieldRoutes } from './fields/routes.js';
+import { adminMemberRoutes, AdminMembersService } from './backoffice/index.js';
+import { bundleRoutes, BundleService } from './bundles/index.js';
+import { directoryRoutes, DirectoryService } from './directory/index.js';
+import { fieldRoutes, MemberFieldsService } from './fields/index.js';
+import { membershipRoutes, MembershipService } from './lifecycle/index.js';
+import { AutoRenewal, autoRenewalRoutes, renewalRoutes, RenewalService } from './renewals/index.js';
 
 /** What other modules and the tests use of membership: one service per sub-area. */
 export interface MembershipApi {

@@ -9,7 +9,7 @@ import { ok, refused, type Outcome } from '../../../core/result.js';
 import type { SiteState } from '../../../core/settings.js';
 import { addMonths, calendarDate, dateToInstant, isoDay, parseCalendarDate, startOfDay } from '../../../core/time.js';
 import { formatDate } from '../../../core/views/render.js';
-import type { AccountsService } from '../../accounts/service.js';
+import type { AccountsService } from '../../accounts/index.js';
 import { MemberImports } from '../imports/service.js';
 import * as aq from './queries.js';
 import { auditMember } from '../lifecycle/audit.js';

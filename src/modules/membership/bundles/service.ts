@@ -8,7 +8,7 @@ import type { Jobs } from '../../../core/jobs/index.js';
 import { recipientQuota, takeQuotas, type Mailer, type Quota } from '../../../core/mail/index.js';
 import { ok, refused, type Outcome } from '../../../core/result.js';
 import type { SiteState } from '../../../core/settings.js';
-import type { AccountsService } from '../../accounts/service.js';
+import type { AccountsService } from '../../accounts/index.js';
 import * as bq from './queries.js';
 import { addedToBundleMail } from '../lifecycle/emails.js';
 import * as q from '../lifecycle/queries.js';

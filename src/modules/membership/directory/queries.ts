@@ -1,6 +1,7 @@
 import { prepared } from '../../../core/db/prepared.js';
 import { randomToken } from '../../../core/secrets.js';
 import type { Executor } from '../../../core/db/index.js';
+import { appValueKey, setAppValue } from '../../../core/settings.js';
 
 // Each statement stays well under both dialects' limits on bound values.
 const CHUNK = 1000;
@@ -76,7 +77,8 @@ export async function replaceIndex(
 
 // Searching (docs/decisions/0018): the index is read whole into memory, again whenever its version changes.
 
-const VERSION_KEY = 'directory_version';
+const VERSION = 'directory_version';
+const VERSION_KEY = appValueKey(VERSION);
 
 const versionQuery = prepared((db) => db.selectFrom('settings').select('value').where('key', '=', VERSION_KEY));
 
@@ -96,14 +98,7 @@ export async function indexState(db: Executor): Promise<{ version: string; dirty
   return { version: row?.version ?? '', dirty: row?.dirty !== null && row?.dirty !== undefined };
 }
 
-export const bumpIndexVersion = (trx: Executor) => {
-  const value = randomToken();
-  return trx
-    .insertInto('settings')
-    .values({ key: VERSION_KEY, value })
-    .onConflict((oc) => oc.column('key').doUpdateSet({ value }))
-    .execute();
-};
+export const bumpIndexVersion = (trx: Executor) => setAppValue(trx, VERSION, randomToken());
 
 /** Everyone the directory may list (visible until some time), with their cards, for the index in memory. */
 export const listable = (db: Executor) =>

@@ -4,7 +4,7 @@ import type { Executor } from '../../../core/db/index.js';
 /**
  * The SQL of member imports: the checked file (`member_import_batches`), its staged rows
  * (`member_import_rows`), and the accounts, memberships and history the import writes. Account rows
- * (users) are written here only for imported people, next to the membership they belong to.
+ * (users) are never written here: accounts creates and deletes them (its index.ts).
  */
 
 export type ImportBatchRow = Awaited<ReturnType<typeof findImportBatch>>;
@@ -86,13 +86,6 @@ export async function countPublishedRows(db: Executor, batchId: number) {
     .executeTakeFirstOrThrow();
   return Number(row.n);
 }
-
-/**
- * Take back the accounts an import made (its memberships, history and field values go with them,
- * by cascade). Only member accounts: an address that is an admin's was never the import's.
- */
-export const deleteImportedUsers = (db: Executor, emails: string[]) =>
-  emails.length ? db.deleteFrom('users').where('email', 'in', emails).where('role', '=', 'member').execute() : Promise.resolve([]);
 
 export const setImportProgress = (db: Executor, id: number, done: number, now: string) =>
   db.updateTable('member_import_batches').set({ done, updated_at: now }).where('id', '=', id).execute();

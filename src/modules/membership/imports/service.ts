@@ -8,7 +8,7 @@ import { ok, refused, type Outcome } from '../../../core/result.js';
 import type { SiteState } from '../../../core/settings.js';
 import type { MemberImportStatus } from '../../../core/db/schema.js';
 import { formatDate } from '../../../core/views/render.js';
-import type { AccountsService } from '../../accounts/service.js';
+import type { AccountsService } from '../../accounts/index.js';
 import * as iq from './queries.js';
 import { decodeCsv, notCsvReason, parseImport, slicer, type ImportProblem, type ImportRow } from './csv.js';
 import * as fq from '../fields/queries.js';
@@ -273,7 +273,7 @@ export class MemberImports {
         const removed = await this.db.transaction().execute(async (trx) => {
           await job.fence(trx);
           const rows = await iq.nextImportRows(trx, batchId, this.chunk, 1);
-          await iq.deleteImportedUsers(trx, rows.map((r) => r.email));
+          await this.accounts.deleteImportedAccounts(trx, rows.map((r) => r.email));
           if (rows.length) await iq.markImportRows(trx, rows.map((r) => r.id), 0);
           return rows.length;
         });

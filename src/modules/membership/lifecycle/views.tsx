@@ -4,7 +4,7 @@ import { ActionButton } from '../../../core/views/forms.js';
 import { Pagination } from '../../../core/views/pagination.js';
 import { formatDate, trustedHtml } from '../../../core/views/render.js';
 import type { InvoiceStatus, MembershipStatus } from '../../../core/db/schema.js';
-import { INVOICE_STATUSES } from '../../billing/labels.js';
+import { INVOICE_STATUSES } from '../../billing/index.js';
 import { describeRenewal, type Level } from './levels.js';
 import type { MemberField } from '../fields/service.js';
 import { customFieldInputs } from '../fields/views.js';
