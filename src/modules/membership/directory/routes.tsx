@@ -5,7 +5,7 @@ import { parsePageNumber } from '../../../core/http/params.js';
 import type { FieldErrors } from '../../../core/views/forms.js';
 import { profileInput, type DirectoryService } from './service.js';
 import * as dv from './views.js';
-import { parseCustomFields } from '../fields/service.js';
+import { parseCustomFields } from '../fields/index.js';
 
 interface Deps {
   directory: DirectoryService;

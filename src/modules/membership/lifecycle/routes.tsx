@@ -4,7 +4,7 @@ import { requireRole } from '../../../core/auth/guards.js';
 import { formValues, parseForm } from '../../../core/http/forms.js';
 import { findById } from '../../../core/http/params.js';
 import type { SiteService } from '../../site/index.js';
-import { fieldFormValues, parseCustomFields, type MemberFieldsService } from '../fields/service.js';
+import { fieldFormValues, parseCustomFields, type MemberFieldsService } from '../fields/index.js';
 import { levelInput, type Level } from './levels.js';
 import { applicationInput, liveMembershipMessage, reapplicationInput, TOO_MANY_APPLICATIONS, type MembershipService } from './service.js';
 import * as v from './views.js';
