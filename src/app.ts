@@ -8,6 +8,7 @@ import { Jobs } from './core/jobs/index.js';
 import { Mailer } from './core/mail/index.js';
 import { adminMenuOf, type AnyModule, type Core, type ModuleApis, type SiteHooks } from './core/module.js';
 import { registerTemplates } from './core/mail/templates.js';
+import { registerMigrations } from './core/db/migrations/index.js';
 import { loadSecrets } from './core/secrets.js';
 import { SiteState } from './core/settings.js';
 import { accountsModule } from './modules/accounts/index.js';
@@ -19,6 +20,9 @@ import { siteModule } from './modules/site/index.js';
 
 /** Every module, in the order they are made (a module comes after the ones it needs). Adding a module is one line here. */
 export const MODULES: readonly AnyModule[] = [siteModule, accountsModule, mailModule, billingModule, membershipModule, adminModule];
+
+// Every database this code opens (the site, a backup, a restore) runs core's and every module's migrations.
+for (const module of MODULES) registerMigrations(module.name, module.migrations);
 
 export type Headworks = Core &
   ModuleApis & {

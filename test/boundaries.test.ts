@@ -2,6 +2,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MODULES } from '../src/app.js';
 import { CORE_TABLES } from '../src/core/db/schema.js';
+import { migrationOwners, registerMigrations } from '../src/core/db/migrations/index.js';
+import { sql } from 'kysely';
 import { boundaryViolations, readSources, tablesWritten, type Owners } from './support/boundaries.js';
 import { startTestSite, type TestSite } from './support/site.js';
 
@@ -49,5 +51,14 @@ describe('table ownership', () => {
     const ownersOf = (table: string) => claims.filter(([, t]) => t === table).map(([owner]) => owner);
     expect(tables.filter((t) => ownersOf(t).length !== 1).map((t) => `${t}: ${ownersOf(t).join(', ') || 'no owner'}`)).toEqual([]);
     expect(claims.filter(([, t]) => !tables.includes(t))).toEqual([]);
+  });
+
+  it('runs every module’s migrations, in one order by name, each name held by one owner', async () => {
+    const applied = (await sql<{ name: string }>`select name from kysely_migration order by name`.execute(site.db)).rows.map((r) => r.name);
+    expect(applied).toEqual(migrationOwners().map((m) => m.name));
+    const owners = new Set(migrationOwners().map((m) => m.owner));
+    expect(owners).toEqual(new Set(['core', ...MODULES.filter((m) => m.migrations).map((m) => m.name)]));
+    expect(() => registerMigrations('billing', { '0010_two_factor': () => ({ up: async () => undefined }) })).toThrow('accounts has a migration of that name');
+    expect(() => registerMigrations('billing', { 'invoices v2': () => ({ up: async () => undefined }) })).toThrow('names are a 4-digit number');
   });
 });

@@ -1,10 +1,10 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { Migration } from 'kysely';
 import type { ComponentChildren } from 'preact';
 import type { Config } from '../config.js';
 import type { Sessions } from './auth/sessions.js';
 import type { Clock } from './clock.js';
 import type { Db, Dialect } from './db/index.js';
+import type { Migrations } from './db/migrations/index.js';
 import type { DB } from './db/schema.js';
 import type { Jobs } from './jobs/index.js';
 import type { Mailer } from './mail/index.js';
@@ -66,8 +66,8 @@ export interface AccountSection<Name extends ModuleName, Needs extends ModuleNam
   render(context: ModuleContext<Name, Needs>, request: FastifyRequest, reply: FastifyReply): Promise<ComponentChildren>;
 }
 
-/** A migration in the one ordered list every module's migrations make together (names never change once released). */
-export type ModuleMigrations = Record<string, (dialect: Dialect) => Migration>;
+/** A module's migrations, in the one list ordered by name that core's and every module's make together (names never change once released). */
+export type ModuleMigrations = Migrations;
 
 /**
  * What the site's frame asks of the modules (at most one module answers each): the public menu,

@@ -1,3 +1,4 @@
+import { twoFactor } from './migrations/0010_two_factor.js';
 import { defineModule } from '../../core/module.js';
 import { ACCOUNTS_TEMPLATES } from './templates.js';
 import { accountRoutes } from './routes.js';
@@ -14,6 +15,9 @@ declare module '../../core/module.js' {
 /** Log-in, passwords, single-use links, two-factor sign-in, users and invitations (see CONTEXT.md). */
 export const accountsModule = defineModule({
   name: 'accounts',
+  migrations: {
+    '0010_two_factor': twoFactor,
+  },
   needs: [],
   tables: ['users', 'auth_tokens', 'login_failures', 'two_factor', 'recovery_codes'],
   create: (core) =>

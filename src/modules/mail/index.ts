@@ -1,3 +1,4 @@
+import { mailTemplates } from './migrations/0008_mail_templates.js';
 import { defineModule } from '../../core/module.js';
 import { mailRoutes } from './routes.js';
 import { MailTemplateService } from './template-service.js';
@@ -13,6 +14,9 @@ declare module '../../core/module.js' {
 /** The admins' view of e-mail: sent mail and the editable templates of the automatic e-mails (see CONTEXT.md). */
 export const mailModule = defineModule({
   name: 'mail',
+  migrations: {
+    '0008_mail_templates': mailTemplates,
+  },
   needs: [],
   tables: ['mail_templates'],
   create: (core) => new MailTemplateService(core.db, core.clock),

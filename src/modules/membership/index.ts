@@ -1,3 +1,7 @@
+import { renewals } from './migrations/0003_renewals.js';
+import { memberFields } from './migrations/0004_member_fields.js';
+import { memberAdmin } from './migrations/0005_member_admin.js';
+import { importPublish } from './migrations/0011_import_publish.js';
 import { defineModule } from '../../core/module.js';
 import { MEMBERSHIP_TEMPLATES } from './templates.js';
 import { membershipAccountSection } from './account-section.js';
@@ -29,6 +33,12 @@ declare module '../../core/module.js' {
 /** Membership levels, applications, renewals, agency bundles, member fields, the directory and the back office (see CONTEXT.md). */
 export const membershipModule = defineModule({
   name: 'membership',
+  migrations: {
+    '0003_renewals': renewals,
+    '0004_member_fields': memberFields,
+    '0005_member_admin': memberAdmin,
+    '0011_import_publish': importPublish,
+  },
   needs: ['site', 'accounts', 'billing'],
   tables: [
     'membership_levels',

@@ -2,33 +2,53 @@ import type { Migration, MigrationProvider } from 'kysely';
 import type { Dialect } from '../index.js';
 import { foundation } from './0001_foundation.js';
 import { membership } from './0002_membership.js';
-import { renewals } from './0003_renewals.js';
-import { memberFields } from './0004_member_fields.js';
-import { memberAdmin } from './0005_member_admin.js';
 import { stripe } from './0006_stripe.js';
-import { mailTemplates } from './0008_mail_templates.js';
-import { twoFactor } from './0010_two_factor.js';
-import { importPublish } from './0011_import_publish.js';
 import { mailQuotas } from './0012_mail_quotas.js';
 import { auditLog } from './0013_audit_log.js';
 
-/** Migrations are code, listed here in order; names never change once released. */
+/** Migrations by name; each is made for the database's dialect. */
+export type Migrations = Record<string, (dialect: Dialect) => Migration>;
+
+/**
+ * Core's migrations: its own tables, and the ones released before modules had migrations of their
+ * own whose tables span several modules (0001, 0002, 0006). A module's own migrations live in its
+ * folder and are listed in its manifest (decision 0029).
+ */
+const CORE_MIGRATIONS: Migrations = {
+  '0001_foundation': foundation,
+  '0002_membership': membership,
+  '0006_stripe': stripe,
+  '0012_mail_quotas': mailQuotas,
+  '0013_audit_log': auditLog,
+};
+
+const registered = new Map<string, { owner: string; make: (dialect: Dialect) => Migration }>(Object.entries(CORE_MIGRATIONS).map(([name, make]) => [name, { owner: 'core', make }]));
+
+/**
+ * Add a module's migrations to the one list every database runs. Names are global and run in the
+ * order of their names ("0014_…" after "0013_…", whichever module holds them); a name never
+ * changes once released. Registering the same module's list again changes nothing; a name another
+ * owner already has is a mistake, refused at start.
+ */
+export function registerMigrations(owner: string, migrations: Migrations = {}) {
+  for (const [name, make] of Object.entries(migrations)) {
+    if (!/^\d{4}_[a-z0-9_]+$/.test(name)) throw new Error(`Migration "${name}" of ${owner}: names are a 4-digit number, "_" and lower-case words.`);
+    const known = registered.get(name);
+    if (known && known.owner !== owner) throw new Error(`Migration "${name}" of ${owner}: ${known.owner} has a migration of that name.`);
+    registered.set(name, { owner, make });
+  }
+}
+
+/** Every migration registered so far, with its owner, in the order they run. */
+export function migrationOwners(): { name: string; owner: string }[] {
+  return [...registered].map(([name, { owner }]) => ({ name, owner })).sort((a, b) => (a.name < b.name ? -1 : 1));
+}
+
+/** Migrations are code: core's and every registered module's, run in the order of their names. */
 export function migrationProvider(dialect: Dialect): MigrationProvider {
   return {
     async getMigrations(): Promise<Record<string, Migration>> {
-      return {
-        '0001_foundation': foundation(dialect),
-        '0002_membership': membership(dialect),
-        '0003_renewals': renewals(dialect),
-        '0004_member_fields': memberFields(dialect),
-        '0005_member_admin': memberAdmin(dialect),
-        '0006_stripe': stripe(dialect),
-        '0008_mail_templates': mailTemplates(dialect),
-        '0010_two_factor': twoFactor(dialect),
-        '0011_import_publish': importPublish(dialect),
-        '0012_mail_quotas': mailQuotas(dialect),
-        '0013_audit_log': auditLog(dialect),
-      };
+      return Object.fromEntries(migrationOwners().map(({ name }) => [name, registered.get(name)!.make(dialect)]));
     },
   };
 }

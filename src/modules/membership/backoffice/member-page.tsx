@@ -3,9 +3,9 @@ import type { MembershipStatus } from '../../../core/db/schema.js';
 import { formatMoney } from '../../../core/money.js';
 import { ActionButton, Form, TextArea, type FieldErrors } from '../../../core/views/forms.js';
 import { formatDate, formatDateTime } from '../../../core/views/render.js';
-import type { Level } from '../lifecycle/levels.js';
-import { STATUS_LABELS } from '../lifecycle/service.js';
-import type { InvoiceSummary } from '../lifecycle/views.js';
+import type { Level } from '../lifecycle/index.js';
+import { STATUS_LABELS } from '../lifecycle/index.js';
+import type { InvoiceSummary } from '../lifecycle/index.js';
 
 type Values = Record<string, string>;
 

@@ -17,12 +17,12 @@ import {
   suspendInput,
   type AdminMembersService,
 } from './service.js';
-import { ImportPage, ImportProgress, ImportUploadPage } from '../imports/views.js';
+import { ImportPage, ImportProgress, ImportUploadPage } from '../imports/index.js';
 import { MemberActions, MemberFieldValues, MemberListPage, type ActionName } from './views.js';
-import { adminBundlePersonInput, type AdminBundle, type BundleService } from '../bundles/service.js';
-import { AdminBundleSection } from '../bundles/views.js';
-import { addedMessage } from '../bundles/routes.js';
-import { rejectInput, type MembershipService } from '../lifecycle/service.js';
+import { adminBundlePersonInput, type AdminBundle, type BundleService } from '../bundles/index.js';
+import { AdminBundleSection } from '../bundles/index.js';
+import { addedMessage } from '../bundles/index.js';
+import { rejectInput, type MembershipService } from '../lifecycle/index.js';
 import { MemberDetail } from './member-page.js';
 
 interface Deps {

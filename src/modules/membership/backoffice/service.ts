@@ -10,15 +10,15 @@ import type { SiteState } from '../../../core/settings.js';
 import { addMonths, calendarDate, dateToInstant, isoDay, parseCalendarDate, startOfDay } from '../../../core/time.js';
 import { formatDate } from '../../../core/views/render.js';
 import type { AccountsService } from '../../accounts/index.js';
-import { MemberImports } from '../imports/service.js';
+import { MemberImports } from '../imports/index.js';
 import * as aq from './queries.js';
-import { auditMember } from '../lifecycle/audit.js';
-import { checkLevelChange, checkReinstate, checkRenewalChange, followLevelChange } from '../bundles/service.js';
-import { membersCsv } from '../imports/csv.js';
-import { displayValue, parseCustomFields, type FieldValue } from '../fields/service.js';
-import * as fq from '../fields/queries.js';
-import * as q from '../lifecycle/queries.js';
-import { memberContactInput, STATUS_LABELS, type MembershipService } from '../lifecycle/service.js';
+import { auditMember } from '../lifecycle/index.js';
+import { checkLevelChange, checkReinstate, checkRenewalChange, followLevelChange } from '../bundles/index.js';
+import { membersCsv } from '../imports/index.js';
+import { displayValue, parseCustomFields, type FieldValue } from '../fields/index.js';
+import { fieldQueries as fq } from '../fields/index.js';
+import { lifecycleQueries as q } from '../lifecycle/index.js';
+import { memberContactInput, STATUS_LABELS, type MembershipService } from '../lifecycle/index.js';
 
 // The list's query string
 

@@ -7,10 +7,10 @@ import { formatDate } from '../../../core/views/render.js';
 import { DEFAULT_DIR, listQueryString, PER_PAGE, type ListParams } from './service.js';
 import type { MemberSort } from './queries.js';
 import { isoDay } from '../../../core/time.js';
-import { displayValue, fieldFormValues, type MemberField } from '../fields/service.js';
-import { customFieldInputs } from '../fields/views.js';
-import type { Level } from '../lifecycle/levels.js';
-import { STATUS_LABELS } from '../lifecycle/service.js';
+import { displayValue, fieldFormValues, type MemberField } from '../fields/index.js';
+import { customFieldInputs } from '../fields/index.js';
+import type { Level } from '../lifecycle/index.js';
+import { STATUS_LABELS } from '../lifecycle/index.js';
 
 type Values = Record<string, string>;
 

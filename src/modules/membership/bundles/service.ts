@@ -10,9 +10,9 @@ import { ok, refused, type Outcome } from '../../../core/result.js';
 import type { SiteState } from '../../../core/settings.js';
 import type { AccountsService } from '../../accounts/index.js';
 import * as bq from './queries.js';
-import { addedToBundleMail } from '../lifecycle/emails.js';
-import * as q from '../lifecycle/queries.js';
-import { nameText } from '../lifecycle/names.js';
+import { addedToBundleMail } from '../lifecycle/index.js';
+import { lifecycleQueries as q } from '../lifecycle/index.js';
+import { nameText } from '../lifecycle/index.js';
 
 /**
  * Agency bundles: the contact of an agency membership (their own membership, at a level with a

@@ -5,7 +5,7 @@ import { Client, fieldError, inputValue, visibleText } from '../../../../test/su
 import { TestClock } from '../../../../test/support/clock.js';
 import { startTestSite, type TestSite } from '../../../../test/support/site.js';
 import { DirectoryService, profileInput, searchWords } from './service.js';
-import { deriveKey, isCalendarDate, parseCustomFields, type MemberField } from '../fields/service.js';
+import { deriveKey, isCalendarDate, parseCustomFields, type MemberField } from '../fields/index.js';
 
 const ADMIN = { email: 'board@example.org', password: 'correct horse battery staple', name: 'Board Admin' };
 const PASSWORD = 'a long member password';

@@ -6,7 +6,7 @@ import { refused } from '../../../core/result.js';
 import type { FieldErrors } from '../../../core/views/forms.js';
 import { profileInput, type DirectoryService } from './service.js';
 import * as dv from './views.js';
-import { parseCustomFields } from '../fields/service.js';
+import { parseCustomFields } from '../fields/index.js';
 
 interface Deps {
   directory: DirectoryService;

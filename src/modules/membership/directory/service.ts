@@ -7,11 +7,11 @@ import { ok, refused, type Outcome } from '../../../core/result.js';
 import type { AccountsService } from '../../accounts/index.js';
 import { DirectoryMemory } from './memory.js';
 import * as dq from './queries.js';
-import { DIRECTORY_VISIBILITIES, displayValue, type FieldValue, type MemberFieldsService } from '../fields/service.js';
-import * as fq from '../fields/queries.js';
-import { updateMembership } from '../lifecycle/queries.js';
-import { publicContactInput } from '../lifecycle/service.js';
-import { nameText } from '../lifecycle/names.js';
+import { DIRECTORY_VISIBILITIES, displayValue, type FieldValue, type MemberFieldsService } from '../fields/index.js';
+import { fieldQueries as fq } from '../fields/index.js';
+import { updateMembership } from '../lifecycle/index.js';
+import { publicContactInput } from '../lifecycle/index.js';
+import { nameText } from '../lifecycle/index.js';
 
 /**
  * Member profiles and the members-only directory. A member edits their built-in fields, the board's

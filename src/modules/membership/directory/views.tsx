@@ -2,8 +2,8 @@ import { Checkbox, Field, Form, type FieldErrors } from '../../../core/views/for
 import { Pagination } from '../../../core/views/pagination.js';
 import { renderFragment, trustedHtml } from '../../../core/views/render.js';
 import { PER_PAGE, type DirectoryCard, type Privacy } from './service.js';
-import { fieldFormValues, type MemberField } from '../fields/service.js';
-import { MemberDetailsFields } from '../lifecycle/views.js';
+import { fieldFormValues, type MemberField } from '../fields/index.js';
+import { MemberDetailsFields } from '../lifecycle/index.js';
 
 type Values = Record<string, string>;
 

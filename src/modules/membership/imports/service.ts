@@ -11,9 +11,9 @@ import { formatDate } from '../../../core/views/render.js';
 import type { AccountsService } from '../../accounts/index.js';
 import * as iq from './queries.js';
 import { decodeCsv, notCsvReason, parseImport, slicer, type ImportProblem, type ImportRow } from './csv.js';
-import * as fq from '../fields/queries.js';
-import * as q from '../lifecycle/queries.js';
-import { STATUS_LABELS } from '../lifecycle/service.js';
+import { fieldQueries as fq } from '../fields/index.js';
+import { lifecycleQueries as q } from '../lifecycle/index.js';
+import { STATUS_LABELS } from '../lifecycle/index.js';
 
 export const MAX_IMPORT_BYTES = 8 * 1024 * 1024;
 /**

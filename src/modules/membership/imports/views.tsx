@@ -2,7 +2,7 @@ import { ActionButton, Field, Form, type FieldErrors } from '../../../core/views
 import { formatDateTime } from '../../../core/views/render.js';
 import { MAX_IMPORT_BYTES, type ImportView } from './service.js';
 import { fieldColumn, IMPORT_COLUMNS } from './csv.js';
-import { choicesOf, type MemberField } from '../fields/service.js';
+import { choicesOf, type MemberField } from '../fields/index.js';
 
 /** The screens of a member import: the upload form, the preview (problems, or a summary to confirm), the progress. */
 

@@ -5,7 +5,7 @@ import { formValues, parseForm } from '../../../core/http/forms.js';
 import { findById } from '../../../core/http/params.js';
 import { refused } from '../../../core/result.js';
 import type { SiteService } from '../../site/index.js';
-import { fieldFormValues, parseCustomFields, type MemberFieldsService } from '../fields/service.js';
+import { fieldFormValues, parseCustomFields, type MemberFieldsService } from '../fields/index.js';
 import { levelInput, type Level } from './levels.js';
 import { applicationInput, liveMembershipMessage, reapplicationInput, type MembershipService } from './service.js';
 import * as v from './views.js';

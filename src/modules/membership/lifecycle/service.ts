@@ -17,12 +17,12 @@ import type { AccountsService } from '../../accounts/index.js';
 import type { BillingService, InvoiceRow } from '../../billing/index.js';
 import { activatedMail, applicationReceivedMail, approvedMail, invoiceMail, joinAttemptMail, rejectedMail } from './emails.js';
 import { duesPeriod, EXAMPLE_LEVELS, type Level, type LevelInput } from './levels.js';
-import * as bq from '../bundles/queries.js';
+import { bundleQueries as bq } from '../bundles/index.js';
 import { auditMember } from './audit.js';
 import * as q from './queries.js';
-import type { FieldValue } from '../fields/service.js';
+import type { FieldValue } from '../fields/index.js';
 import { containsWebAddress, nameText, WEB_ADDRESS_IN_NAME } from './names.js';
-import { saveFieldValues, valuesFor } from '../fields/queries.js';
+import { saveFieldValues, valuesFor } from '../fields/index.js';
 
 type Invoice = { id: number; number: number; membership_id: number | null; purpose: InvoicesTable['purpose']; status: InvoicesTable['status']; period_end: string | null; total_cents: number; due_at: string; user_id: number };
 

@@ -6,8 +6,8 @@ import { formatDate, trustedHtml } from '../../../core/views/render.js';
 import type { InvoiceStatus, MembershipStatus } from '../../../core/db/schema.js';
 import { INVOICE_STATUSES } from '../../billing/index.js';
 import { describeRenewal, type Level } from './levels.js';
-import type { MemberField } from '../fields/service.js';
-import { customFieldInputs } from '../fields/views.js';
+import type { MemberField } from '../fields/index.js';
+import { customFieldInputs } from '../fields/index.js';
 import { MAY_APPLY_AGAIN, STATUS_LABELS } from './service.js';
 
 type Values = Record<string, string>;

@@ -13,8 +13,8 @@ import type { BillingService, InvoiceDetail } from '../../billing/index.js';
 import type { StripePayments } from '../../billing/index.js';
 import * as aq from './auto-renewal-queries.js';
 import { chargeFailedMail, chargeNoticeMail } from './auto-renewal-emails.js';
-import { duesPeriod, type Level } from '../lifecycle/levels.js';
-import * as q from '../lifecycle/queries.js';
+import { duesPeriod, type Level } from '../lifecycle/index.js';
+import { lifecycleQueries as q } from '../lifecycle/index.js';
 import * as rq from './queries.js';
 
 export const AUTO_RENEWAL_JOB = 'membership.auto-renewal';

@@ -1,6 +1,7 @@
 /** Renewals, lapses and automatic renewal by card (see CONTEXT.md). */
-export { RenewalService } from './service.js';
-export { renewalRoutes } from './routes.js';
-export { AutoRenewal } from './auto-renewal.js';
-export { autoRenewalRoutes } from './auto-renewal-routes.js';
+// Leaf files first: sibling sub-folders import from here, and their services use some of these as they load.
 export { AutoRenewalSection } from './auto-renewal-views.js';
+export { AutoRenewal } from './auto-renewal.js';
+export { RenewalService } from './service.js';
+export { autoRenewalRoutes } from './auto-renewal-routes.js';
+export { renewalRoutes } from './routes.js';

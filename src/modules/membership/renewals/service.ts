@@ -12,8 +12,8 @@ import type { SiteSettings, SiteState } from '../../../core/settings.js';
 import { formatDate } from '../../../core/views/render.js';
 import type { AccountsService } from '../../accounts/index.js';
 import type { BillingService, InvoiceRow } from '../../billing/index.js';
-import { duesPeriod, type Level } from '../lifecycle/levels.js';
-import * as q from '../lifecycle/queries.js';
+import { duesPeriod, type Level } from '../lifecycle/index.js';
+import { lifecycleQueries as q } from '../lifecycle/index.js';
 import { lapsedMail, reminderMail } from './emails.js';
 import * as rq from './queries.js';
 
