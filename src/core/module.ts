@@ -92,7 +92,7 @@ export interface ModuleManifest<Name extends ModuleName, Needs extends ModuleNam
   create(core: Core, needs: Pick<ModuleApis, Needs>): ModuleApis[Name] | Promise<ModuleApis[Name]>;
   /** Fill a new site with the module's starting content: run once per start, under the start lock, after the migrations. */
   seed?(context: ModuleContext<Name, Needs>): Promise<void>;
-  /** The module's HTTP routes. Everything under /admin needs an admin, everything under /account a signed-in user (core/http). */
+  /** The module's HTTP routes. Everything under /admin needs an admin, everything under /account a signed-in user (core/http/areas.ts); handlers there read the user with `userOf(request)`. */
   routes?(app: FastifyInstance, context: ModuleContext<Name, Needs>): Promise<void>;
   adminMenu?: readonly AdminMenuEntry[];
   accountSection?: AccountSection<Name, Needs>;
