@@ -3,6 +3,7 @@ import type { Config } from './config.js';
 import { Sessions, type SessionUser } from './core/auth/sessions.js';
 import { systemClock, type Clock } from './core/clock.js';
 import { openDatabase, type Database } from './core/db/index.js';
+import { Events } from './core/events/index.js';
 import { createHttp } from './core/http/http.js';
 import { Jobs } from './core/jobs/index.js';
 import { Mailer } from './core/mail/index.js';
@@ -46,6 +47,7 @@ export interface Headworks {
   clock: Clock;
   jobs: Jobs;
   mailer: Mailer;
+  events: Events;
   sessions: Sessions;
   state: SiteState;
   site: SiteService;
@@ -78,17 +80,18 @@ export async function createHeadworks(config: Config, options: { clock?: Clock }
     const sessions = new Sessions(db, clock);
     const jobs = new Jobs(db, clock);
     const mailer = new Mailer(db, jobs, clock, { smtpUrl: config.smtpUrl, from: config.mailFrom, dataDir: config.dataDir });
+    const events = new Events(clock);
     const site = new SiteService(db, clock, state);
     const accounts = new AccountsService(db, clock, sessions, mailer, jobs, state, { baseUrl: config.baseUrl, twoFactorKey: secrets.twoFactorKey });
     const admin = new AdminService(db, state, config.dataDir, clock);
-    const billing = new BillingService(db, clock, state);
-    const membership = new MembershipService(db, clock, state, accounts, billing, mailer, jobs, sessions, { baseUrl: config.baseUrl });
-    const adminMembers = new AdminMembersService(db, clock, state, jobs, membership, accounts);
+    const billing = new BillingService(db, clock, state, events);
+    const membership = new MembershipService(db, clock, state, accounts, billing, mailer, jobs, sessions, events, { baseUrl: config.baseUrl });
+    const adminMembers = new AdminMembersService(db, clock, state, jobs, membership, accounts, events);
     const fields = new MemberFieldsService(db, clock);
     const directory = new DirectoryService(db, clock, accounts, fields);
-    const stripe = config.stripe ? new StripePayments(db, clock, state, billing, mailer, { ...config.stripe, baseUrl: config.baseUrl }) : null;
-    const autoRenewal = stripe ? new AutoRenewal(db, clock, state, billing, stripe, mailer, jobs, { baseUrl: config.baseUrl }) : null;
-    const renewals = new RenewalService(db, clock, state, accounts, billing, mailer, jobs, { baseUrl: config.baseUrl });
+    const stripe = config.stripe ? new StripePayments(db, clock, state, billing, mailer, events, { ...config.stripe, baseUrl: config.baseUrl }) : null;
+    const autoRenewal = stripe ? new AutoRenewal(db, clock, state, billing, stripe, mailer, jobs, events, { baseUrl: config.baseUrl }) : null;
+    const renewals = new RenewalService(db, clock, state, accounts, billing, mailer, jobs, events, { baseUrl: config.baseUrl });
     const bundles = new BundleService(db, clock, state, accounts, mailer, jobs, { baseUrl: config.baseUrl });
 
     // One process at a time: two started together on a new database would both see it empty.
@@ -177,6 +180,7 @@ export async function createHeadworks(config: Config, options: { clock?: Clock }
       clock,
       jobs,
       mailer,
+      events,
       sessions,
       state,
       site,

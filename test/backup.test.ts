@@ -71,9 +71,12 @@ async function siteWithContent(place: Place, options: { manyMembers?: boolean } 
     .values({ user_id: user.id, level_id: level.id, status: 'active', ...contact, started_at: now, expires_at: now, auto_renew: 0, bundle_id: null, created_at: now, updated_at: now })
     .returning('id')
     .executeTakeFirstOrThrow();
-  const invoice = await db.transaction().execute((trx) =>
-    hw.billing.createInvoice(trx, { userId: user.id, membershipId: membership.id, purpose: 'dues', billTo: 'Pat Lee\nMetro Wastewater', lines: [{ description: 'Dues', quantity: 1, unitCents: 5000 }], dueAt: new Date() }),
-  );
+  // A dues invoice, linked to the membership as the membership module does.
+  const invoice = await db.transaction().execute(async (trx) => {
+    const issued = await hw.billing.createInvoice(trx, { userId: user.id, billTo: 'Pat Lee\nMetro Wastewater', lines: [{ description: 'Dues', quantity: 1, unitCents: 5000 }], dueAt: new Date() });
+    await trx.insertInto('membership_invoices').values({ invoice_id: issued.id, membership_id: membership.id, period_start: now, period_end: now }).execute();
+    return issued;
+  });
   expect((await hw.billing.recordPayment(invoice.id, { method: 'check', amountCents: 5000, reference: 'Check 1042', actorUserId: null })).ok).toBe(true);
 
   // A person covered by a bundle made after them: a row that refers forward in its own table.
@@ -254,7 +257,7 @@ describe('backup and restore', { timeout: 300_000 }, () => {
       // New rows get new ids and the next invoice number.
       const user = await copy.accounts.findUserByEmail(MEMBER.email);
       const next = await copy.database.db.transaction().execute((trx) =>
-        copy.billing.createInvoice(trx, { userId: user!.id, purpose: 'other', billTo: 'Pat Lee', lines: [{ description: 'Workshop', quantity: 1, unitCents: 2500 }], dueAt: new Date() }),
+        copy.billing.createInvoice(trx, { userId: user!.id, billTo: 'Pat Lee', lines: [{ description: 'Workshop', quantity: 1, unitCents: 2500 }], dueAt: new Date() }),
       );
       expect(next.number).toBe(Math.max(...(after.invoices as { number: number }[]).map((i) => i.number)) + 1);
       expect(next.id).toBe(Math.max(...(after.invoices as { id: number }[]).map((i) => i.id)) + 1);

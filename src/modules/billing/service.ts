@@ -4,6 +4,7 @@ import { iso, type Clock } from '../../core/clock.js';
 import type { Db } from '../../core/db/index.js';
 import type { Executor } from '../../core/jobs/index.js';
 import type { DB, InvoiceStatus } from '../../core/db/schema.js';
+import type { Events } from '../../core/events/index.js';
 import { formatMoney, MAX_CENTS } from '../../core/money.js';
 import { ok, refused, type Outcome } from '../../core/result.js';
 import type { SiteState } from '../../core/settings.js';
@@ -13,10 +14,11 @@ import * as q from './queries.js';
 import type { InvoiceEventRow, InvoiceLineRow, InvoiceRow, PaymentRow } from './queries.js';
 
 import { PAYMENT_METHODS, type PaymentMethod } from './labels.js';
+import type { InvoicePaid } from './events.js';
 
 export type { InvoiceRow } from './queries.js';
 export { INVOICE_STATUSES, PAYMENT_METHODS, type PaymentMethod } from './labels.js';
-export type InvoicePurpose = InvoiceRow['purpose'];
+export type { CardSaved, InvoicePaid } from './events.js';
 
 export interface InvoiceLineInput {
   description: string;
@@ -26,14 +28,10 @@ export interface InvoiceLineInput {
 
 export interface NewInvoice {
   userId: number;
-  membershipId?: number | null;
-  purpose: InvoicePurpose;
   /** Name and postal address, as they should stay printed on this invoice. */
   billTo: string;
   lines: InvoiceLineInput[];
   dueAt: Date;
-  periodStart?: Date | null;
-  periodEnd?: Date | null;
   actorUserId?: number | null;
 }
 
@@ -66,7 +64,7 @@ export interface VoidInput {
 export interface PaymentOutcome {
   invoice: InvoiceRow;
   payment: PaymentRow;
-  /** This call marked the invoice paid (and ran the onPaid handlers). */
+  /** This call marked the invoice paid (and emitted `invoice.paid`). */
   paidNow: boolean;
   /** The externalId had already been recorded: nothing changed, this is the earlier outcome. */
   alreadyRecorded: boolean;
@@ -106,8 +104,6 @@ export interface InvoiceDetail extends InvoiceRow {
   balanceCents: number;
 }
 
-export type PaidHandler = (trx: Transaction<DB>, invoice: InvoiceRow) => Promise<void>;
-
 /** Thrown inside a transaction to roll it back and answer with messages instead. */
 class Refusal extends Error {
   constructor(readonly errors: FieldErrors) {
@@ -141,33 +137,26 @@ function totals(payments: Pick<PaymentRow, 'kind' | 'amount_cents'>[]) {
 
 const isWholeCents = (n: unknown): n is number => typeof n === 'number' && Number.isSafeInteger(n);
 
-/**
- * Invoices, their payments and refunds. Numbers are gap-free; every action is written to the
- * invoice's history with who did it; other modules learn that an invoice was paid through
- * `onPaid` handlers that run in the same transaction.
- */
 function notVoidable(invoice: { number: number; status: InvoiceRow['status'] }): string | null {
   if (invoice.status === 'void') return `Invoice ${invoice.number} is already void.`;
   if (invoice.status !== 'unpaid') return `Invoice ${invoice.number} is ${invoice.status}: only an unpaid invoice can be voided.`;
   return null;
 }
 
+/**
+ * Invoices, their payments and refunds. Numbers are gap-free; every action is written to the
+ * invoice's history with who did it; other modules learn that an invoice was paid from the
+ * `invoice.paid` event, whose handlers run in the same transaction (a handler that throws undoes
+ * the payment too). Billing does not know what an invoice is for: the module that issues one
+ * links it to its own records.
+ */
 export class BillingService {
-  private paidHandlers: PaidHandler[] = [];
-
   constructor(
     private db: Db,
     private clock: Clock,
     private state: SiteState,
+    private events: Events,
   ) {}
-
-  /**
-   * Run `handler` inside the transaction that marks an invoice paid. If it throws, the payment is
-   * not recorded either (the caller sees the error), so the two never disagree.
-   */
-  onPaid(handler: PaidHandler) {
-    this.paidHandlers.push(handler);
-  }
 
   /**
    * Issue an invoice inside the caller's transaction (so it exists only if the caller's change
@@ -191,17 +180,13 @@ export class BillingService {
     const total = lines.reduce((sum, l) => sum + l.amount_cents, 0);
     if (total <= 0) throw new InvoiceInputError('An invoice must total more than $0.00.');
     if (total > MAX_TOTAL_CENTS) throw new InvoiceInputError(`An invoice may total at most ${formatMoney(MAX_TOTAL_CENTS)}.`);
-    for (const d of [input.dueAt, input.periodStart, input.periodEnd]) {
-      if (d && Number.isNaN(d.getTime())) throw new InvoiceInputError('An invoice date is not a valid date.');
-    }
+    if (Number.isNaN(input.dueAt.getTime())) throw new InvoiceInputError('An invoice date is not a valid date.');
 
     const now = iso(this.clock.now());
     const number = await q.nextInvoiceNumber(trx);
     const invoice = await q.insertInvoice(trx, {
       number,
       user_id: input.userId,
-      membership_id: input.membershipId ?? null,
-      purpose: input.purpose,
       status: 'unpaid',
       currency: 'USD',
       total_cents: total,
@@ -209,8 +194,6 @@ export class BillingService {
       issued_at: now,
       due_at: iso(input.dueAt),
       paid_at: null,
-      period_start: input.periodStart ? iso(input.periodStart) : null,
-      period_end: input.periodEnd ? iso(input.periodEnd) : null,
       created_at: now,
       updated_at: now,
     });
@@ -258,8 +241,8 @@ export class BillingService {
   }
 
   /**
-   * Record money received. When payments then cover the total, the invoice is marked paid and the
-   * onPaid handlers run, all in one transaction. A payment whose externalId is already recorded
+   * Record money received. When payments then cover the total, the invoice is marked paid and
+   * `invoice.paid` is emitted, all in one transaction. A payment whose externalId is already recorded
    * changes nothing and answers with the earlier outcome (payment processors repeat webhooks).
    */
   async recordPayment(invoiceId: number, input: PaymentInput): Promise<Outcome<PaymentOutcome>> {
@@ -333,7 +316,8 @@ export class BillingService {
       let current = invoice;
       if (paidNow) {
         current = await q.updateInvoice(trx, invoice.id, { status: 'paid', paid_at: now, updated_at: now });
-        for (const handler of this.paidHandlers) await handler(trx, current);
+        const paid: InvoicePaid = { invoiceId: current.id, number: current.number, userId: current.user_id, totalCents: current.total_cents, currency: current.currency, paidAt: now };
+        await this.events.emit(trx, 'invoice.paid', paid);
       }
       return { invoice: current, payment, paidNow, alreadyRecorded: false };
     });

@@ -3,6 +3,7 @@ import type { Actor, Change } from '../../core/audit/index.js';
 import { iso, type Clock } from '../../core/clock.js';
 import type { Db } from '../../core/db/index.js';
 import type { MembershipStatus } from '../../core/db/schema.js';
+import type { Events } from '../../core/events/index.js';
 import { email, formValues, optionalText, parseForm, text } from '../../core/http/forms.js';
 import type { Executor, Jobs } from '../../core/jobs/index.js';
 import { ok, refused, type Outcome } from '../../core/result.js';
@@ -147,6 +148,7 @@ export class AdminMembersService {
     jobs: Jobs,
     private membership: MembershipService,
     private accounts: AccountsService,
+    private events: Events,
   ) {
     this.imports = new MemberImports(db, clock, state, jobs, accounts);
   }
@@ -358,6 +360,7 @@ export class AdminMembersService {
       await this.db.transaction().execute(async (trx) => {
         await q.updateMembership(trx, m.id, { status: 'suspended', updated_at: now });
         await q.insertEvent(trx, { membership_id: m.id, kind: 'suspended', detail: reason ? `Suspended: ${reason}` : 'Suspended.', actor_user_id: actorUserId, created_at: now });
+        await this.events.emit(trx, 'membership.suspended', { membershipId: m.id, userId: m.user_id, levelId: m.level_id, actorUserId });
         await this.audit(trx, by, now, m, 'member.suspended', (name) => `Suspended ${name}`, [
           { field: 'Status', before: STATUS_LABELS[m.status], after: STATUS_LABELS.suspended },
           ...(reason ? [{ field: 'Reason', before: '', after: reason }] : []),
@@ -377,6 +380,7 @@ export class AdminMembersService {
         if (!room.ok) return room;
         await q.updateMembership(trx, m.id, { status: 'active', updated_at: now });
         await q.insertEvent(trx, { membership_id: m.id, kind: 'reinstated', detail: 'Reinstated: the membership is active again.', actor_user_id: actorUserId, created_at: now });
+        await this.events.emit(trx, 'membership.reinstated', { membershipId: m.id, userId: m.user_id, levelId: m.level_id, actorUserId });
         await this.audit(trx, by, now, m, 'member.reinstated', (name) => `Reinstated ${name}`, [{ field: 'Status', before: STATUS_LABELS.suspended, after: STATUS_LABELS.active }]);
         return ok(null);
       });

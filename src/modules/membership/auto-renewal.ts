@@ -2,6 +2,7 @@ import type { Transaction } from 'kysely';
 import { addMs, DAY, HOUR, iso, type Clock } from '../../core/clock.js';
 import type { Db } from '../../core/db/index.js';
 import type { DB } from '../../core/db/schema.js';
+import type { Events } from '../../core/events/index.js';
 import type { Jobs } from '../../core/jobs/index.js';
 import type { Mailer } from '../../core/mail/index.js';
 import { formatMoney } from '../../core/money.js';
@@ -9,7 +10,7 @@ import { ok, refused, type Outcome } from '../../core/result.js';
 import type { SiteSettings, SiteState } from '../../core/settings.js';
 import { calendarDate, startOfDay } from '../../core/time.js';
 import { formatDate } from '../../core/views/render.js';
-import type { BillingService, InvoiceDetail } from '../billing/service.js';
+import type { BillingService, CardSaved, InvoiceDetail } from '../billing/service.js';
 import type { StripePayments } from '../billing/stripe.js';
 import * as aq from './auto-renewal-queries.js';
 import { chargeFailedMail, chargeNoticeMail } from './auto-renewal-emails.js';
@@ -49,7 +50,7 @@ class NamedElsewhere extends Error {}
  * Automatic renewal by card: the member's choice (`memberships.auto_renew`), a notice e-mailed
  * 7 days before each charge (one per cycle: `auto_renewals` is unique per membership and renewal
  * date), then the charge of the saved card for the cycle's renewal invoice, whose payment extends
- * the membership through billing's onPaid like any other. Turning it off stops both.
+ * the membership through `invoice.paid` like any other. Turning it off stops both.
  */
 export class AutoRenewal {
   constructor(
@@ -60,9 +61,10 @@ export class AutoRenewal {
     private stripe: StripePayments,
     private mailer: Mailer,
     private jobs: Jobs,
+    events: Events,
     private options: { baseUrl: string },
   ) {
-    stripe.onCardSaved((trx, saved) => this.cardSaved(trx, saved));
+    events.on('card.saved', (trx, saved) => this.cardSaved(trx, saved));
     jobs.register(AUTO_RENEWAL_JOB, () => this.run());
     jobs.every(AUTO_RENEWAL_JOB, HOUR);
   }
@@ -130,12 +132,12 @@ export class AutoRenewal {
     }
   }
 
-  /** Stripe saved a card (in billing's transaction): turn automatic renewal on if that was the point. */
-  private async cardSaved(trx: Transaction<DB>, saved: { userId: number; label: string; turnOnAutoRenew: boolean }) {
-    if (saved.turnOnAutoRenew) return this.switchOn(trx, saved.userId, saved.label, null);
+  /** Stripe saved a card (`card.saved`, in billing's transaction): turn automatic renewal on if that was the point. */
+  private async cardSaved(trx: Transaction<DB>, saved: CardSaved) {
+    if (saved.turnOnAutoRenew) return this.switchOn(trx, saved.userId, saved.cardLabel, null);
     const membership = await q.findMembershipByUser(trx, saved.userId);
     if (membership) {
-      await q.insertEvent(trx, { membership_id: membership.id, kind: 'card_saved', detail: `${saved.label} saved for automatic renewal.`, actor_user_id: null, created_at: iso(this.clock.now()) });
+      await q.insertEvent(trx, { membership_id: membership.id, kind: 'card_saved', detail: `${saved.cardLabel} saved for automatic renewal.`, actor_user_id: null, created_at: iso(this.clock.now()) });
     }
   }
 
@@ -162,9 +164,8 @@ export class AutoRenewal {
   private async renewalInvoice(due: Due): Promise<InvoiceDetail | undefined> {
     const named = await rq.findRenewalInvoice(this.db, due.id, due.expires_at);
     if (named) return this.billing.get(named.invoice_id);
-    const open = (await this.billing.listForUser(due.user_id)).find(
-      (i) => i.membership_id === due.id && i.purpose === 'dues' && i.status === 'unpaid' && sameInstant(i.period_start, due.expires_at),
-    );
+    const starting = new Set((await q.invoiceLinksOf(this.db, due.id)).filter((l) => sameInstant(l.period_start, due.expires_at)).map((l) => l.invoice_id));
+    const open = (await this.billing.listForUser(due.user_id)).find((i) => starting.has(i.id) && i.status === 'unpaid');
     return open ? this.billing.get(open.id) : undefined;
   }
 
@@ -213,8 +214,6 @@ export class AutoRenewal {
     return this.db.transaction().execute(async (trx) => {
       const invoice = await this.billing.createInvoice(trx, {
         userId: due.user_id,
-        membershipId: due.id,
-        purpose: 'dues',
         billTo,
         lines: [
           {
@@ -224,10 +223,9 @@ export class AutoRenewal {
           },
         ],
         dueAt: period.periodStart,
-        periodStart: period.periodStart,
-        periodEnd: period.periodEnd,
         actorUserId: null,
       });
+      await q.linkInvoice(trx, { invoice_id: invoice.id, membership_id: due.id, period_start: period.periodStart, period_end: period.periodEnd });
       // Named as the cycle's renewal invoice, so the renewals code does not issue a second one.
       if (!(await rq.insertRenewalInvoice(trx, { membership_id: due.id, renewal_date: due.expires_at, invoice_id: invoice.id, now }))) throw new NamedElsewhere();
       return invoice.id;

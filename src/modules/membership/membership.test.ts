@@ -68,6 +68,12 @@ async function membershipOf(site: TestSite, email: string) {
   return (await site.membership.forUser(user!.id))!;
 }
 
+/** The domain events written to the outbox so far: name and payload, oldest first. */
+async function outbox(site: TestSite) {
+  const rows = await site.database.db.selectFrom('outbox').select(['name', 'payload']).orderBy('id').execute();
+  return rows.map((r) => ({ name: r.name, ...(JSON.parse(r.payload) as object) }));
+}
+
 async function admin(site: TestSite) {
   const c = new Client(site.app);
   await c.logIn(ADMIN.email, ADMIN.password);
@@ -114,6 +120,12 @@ describe('becoming a member', () => {
     const [welcome] = await mailFor(site, 'pat@example.org', since);
     expect(welcome!.subject).toBe('Welcome to CIPCA: your membership is active');
     expect(welcome!.text).toContain('active until July 2, 2027');
+    // Billing said the invoice was paid, membership that the membership started: both in the outbox.
+    const about = { membershipId: mine.membership.id, userId: mine.membership.user_id, levelId: mine.membership.level_id };
+    expect(await outbox(site)).toEqual([
+      { name: 'invoice.paid', invoiceId: mine.invoices[0]!.id, number: 1, userId: about.userId, totalCents: 5000, currency: 'USD', paidAt: '2026-07-02T16:00:00.000Z' },
+      { name: 'membership.activated', ...about, expiresAt: '2027-07-02T16:00:00.000Z', invoiceId: mine.invoices[0]!.id, actorUserId: null },
+    ]);
   });
 
   it('refuses bad input beside each field and keeps what was typed', async () => {
@@ -205,6 +217,12 @@ describe('applications the board approves', () => {
     expect(mine.membership.status).toBe('awaiting_payment');
     await site.billing.recordPayment(mine.invoices[0]!.id, { method: 'bank_transfer', amountCents: 7500, reference: 'Wire 77', actorUserId: null });
     expect((await membershipOf(site, 'lab@example.org')).membership.status).toBe('active');
+    // One approval (the second click changed nothing), then the payment and the start.
+    expect((await outbox(site)).map((e) => [e.name, 'status' in e ? e.status : null])).toEqual([
+      ['membership.approved', 'awaiting_payment'],
+      ['invoice.paid', null],
+      ['membership.activated', null],
+    ]);
 
     const history = visibleText((await board.get(`/admin/members/${id}`)).body);
     const order = ['Applied for Associate.', 'Confirmed the e-mail address.', 'Application approved. (Board Admin)', 'Membership active until'];
@@ -225,6 +243,12 @@ describe('applications the board approves', () => {
     const adminUser = await site.accounts.findUserByEmail(ADMIN.email);
     const result = await site.membership.approve(mine.membership.id, adminUser!.id);
     expect(result).toEqual({ ok: true, value: 'active' });
+    const about = { membershipId: mine.membership.id, userId: mine.membership.user_id, levelId: mine.membership.level_id };
+    expect(await outbox(site)).toEqual([
+      expect.objectContaining({ name: 'invoice.paid', invoiceId: mine.invoices[0]!.id }),
+      { name: 'membership.approved', ...about, status: 'active', actorUserId: adminUser!.id },
+      { name: 'membership.activated', ...about, expiresAt: '2027-07-02T16:00:00.000Z', invoiceId: mine.invoices[0]!.id, actorUserId: adminUser!.id },
+    ]);
   });
 
   it('rejects with a reason the applicant receives, and voids the invoice', async () => {
@@ -263,6 +287,10 @@ describe('applications the board approves', () => {
     const after = await membershipOf(site, 'student@example.org');
     expect(after.membership.status).toBe('rejected');
     expect(after.invoices[0]!.status).toBe('void');
+    const boardUser = await site.accounts.findUserByEmail(ADMIN.email);
+    expect(await outbox(site)).toEqual([
+      { name: 'membership.rejected', membershipId: mine.membership.id, userId: mine.membership.user_id, levelId: mine.membership.level_id, reason: 'We could not confirm your enrollment.', actorUserId: boardUser!.id },
+    ]);
   });
 });
 

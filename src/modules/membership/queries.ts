@@ -1,7 +1,7 @@
 import type { Selectable } from 'kysely';
 import type { Db } from '../../core/db/index.js';
 import { prepared } from '../../core/db/prepared.js';
-import type { MemberContact, MembershipStatus, MembershipsTable } from '../../core/db/schema.js';
+import type { MemberContact, MembershipInvoicesTable, MembershipStatus, MembershipsTable } from '../../core/db/schema.js';
 import type { Executor } from '../../core/jobs/index.js';
 import type { LevelInput } from './levels.js';
 
@@ -79,6 +79,21 @@ export const findMembershipByUser = (db: Executor, userId: number) => db.selectF
 
 export const insertEvent = (db: Executor, e: { membership_id: number; kind: string; detail: string; actor_user_id: number | null; created_at: string }) =>
   db.insertInto('membership_events').values(e).execute();
+
+export type MembershipInvoiceRow = Selectable<MembershipInvoicesTable>;
+
+/** Name an invoice billing issued as this membership's dues for a period (billing does not know what an invoice is for). */
+export const linkInvoice = (db: Executor, link: { invoice_id: number; membership_id: number; period_start: Date; period_end: Date }) =>
+  db
+    .insertInto('membership_invoices')
+    .values({ invoice_id: link.invoice_id, membership_id: link.membership_id, period_start: link.period_start.toISOString(), period_end: link.period_end.toISOString() })
+    .execute();
+
+/** The membership an invoice pays dues for, and the period; undefined for any other invoice. */
+export const invoiceLink = (db: Executor, invoiceId: number) => db.selectFrom('membership_invoices').selectAll().where('invoice_id', '=', invoiceId).executeTakeFirst();
+
+/** Every dues invoice of a membership (ids and periods; the invoices themselves are billing's). */
+export const invoiceLinksOf = (db: Executor, membershipId: number) => db.selectFrom('membership_invoices').selectAll().where('membership_id', '=', membershipId).execute();
 
 /** When the membership's current application was made: its latest `applied` event (a re-application reuses the row). */
 export async function appliedAt(db: Executor, membershipId: number): Promise<string | undefined> {

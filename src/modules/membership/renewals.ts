@@ -4,6 +4,7 @@ import { recordAudit, type Actor } from '../../core/audit/index.js';
 import { addMs, DAY, HOUR, iso, type Clock } from '../../core/clock.js';
 import type { Db } from '../../core/db/index.js';
 import type { DB } from '../../core/db/schema.js';
+import type { Events } from '../../core/events/index.js';
 import type { Jobs } from '../../core/jobs/index.js';
 import type { Mailer } from '../../core/mail/index.js';
 import { formatMoney } from '../../core/money.js';
@@ -97,6 +98,7 @@ export class RenewalService {
     private billing: BillingService,
     private mailer: Mailer,
     private jobs: Jobs,
+    private events: Events,
     private options: Options,
   ) {
     jobs.register(JOB, async () => {
@@ -223,6 +225,7 @@ export class RenewalService {
         actor_user_id: null,
         created_at: iso(now),
       });
+      await this.events.emit(trx, 'membership.lapsed', { membershipId: m.id, userId: m.user_id, levelId: m.level_id, expiresAt: m.expires_at });
       await this.mailer.queue(
         trx,
         await lapsedMail(trx, {
@@ -254,6 +257,15 @@ export class RenewalService {
         detail: `Renewed until ${formatDate(iso(until), settings.timeZone)} (no dues).`,
         actor_user_id: null,
         created_at: iso(now),
+      });
+      await this.events.emit(trx, 'membership.renewed', {
+        membershipId: m.id,
+        userId: m.user_id,
+        levelId: m.level_id,
+        previousExpiresAt: m.expires_at,
+        expiresAt: iso(until),
+        invoiceId: null,
+        actorUserId: null,
       });
       return true;
     });
@@ -292,8 +304,6 @@ export class RenewalService {
       .join('\n');
     const invoice = await this.billing.createInvoice(trx, {
       userId: user.id,
-      membershipId: membership.id,
-      purpose: 'dues',
       billTo,
       lines: [
         {
@@ -303,10 +313,9 @@ export class RenewalService {
         },
       ],
       dueAt: new Date(Math.max(new Date(renewalDate).getTime(), now.getTime())),
-      periodStart: period.periodStart,
-      periodEnd: period.periodEnd,
       actorUserId,
     });
+    await q.linkInvoice(trx, { invoice_id: invoice.id, membership_id: membership.id, period_start: period.periodStart, period_end: period.periodEnd });
     const nowIso = iso(now);
     const claimed = cycle
       ? await rq.replaceRenewalInvoice(trx, cycle.id, cycle.invoice_id, invoice.id, nowIso)

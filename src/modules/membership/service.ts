@@ -5,7 +5,8 @@ import { chooseNewPassword, newPasswordSchema } from '../../core/auth/passwords.
 import type { Sessions } from '../../core/auth/sessions.js';
 import { addMs, DAY, iso, type Clock } from '../../core/clock.js';
 import type { Db } from '../../core/db/index.js';
-import type { DB, InvoicesTable, MembershipStatus } from '../../core/db/schema.js';
+import type { DB, MembershipStatus } from '../../core/db/schema.js';
+import type { Events } from '../../core/events/index.js';
 import { email, optionalText, text } from '../../core/http/forms.js';
 import type { Executor, Jobs } from '../../core/jobs/index.js';
 import { networkKey, recipientQuota, takeQuota, type Mailer, type Quota } from '../../core/mail/index.js';
@@ -14,7 +15,7 @@ import { ok, refused, type Outcome } from '../../core/result.js';
 import type { SiteState } from '../../core/settings.js';
 import { formatDate } from '../../core/views/render.js';
 import type { AccountsService } from '../accounts/service.js';
-import type { BillingService, InvoiceRow } from '../billing/service.js';
+import type { BillingService, InvoicePaid, InvoiceRow } from '../billing/service.js';
 import { activatedMail, applicationReceivedMail, approvedMail, invoiceMail, joinAttemptMail, rejectedMail } from './emails.js';
 import { duesPeriod, EXAMPLE_LEVELS, type Level, type LevelInput } from './levels.js';
 import * as bq from './bundles-queries.js';
@@ -23,8 +24,6 @@ import * as q from './queries.js';
 import type { FieldValue } from './fields.js';
 import { containsWebAddress, nameText, WEB_ADDRESS_IN_NAME } from './names.js';
 import { saveFieldValues, valuesFor } from './fields-queries.js';
-
-type Invoice = { id: number; number: number; membership_id: number | null; purpose: InvoicesTable['purpose']; status: InvoicesTable['status']; period_end: string | null; total_cents: number; due_at: string; user_id: number };
 
 /**
  * A member's built-in contact details as every form takes them (the application, the profile, the
@@ -159,9 +158,10 @@ export class MembershipService {
     private mailer: Mailer,
     private jobs: Jobs,
     private sessions: Sessions,
+    private events: Events,
     private options: Options,
   ) {
-    billing.onPaid((trx, invoice) => this.invoicePaid(trx, invoice));
+    events.on('invoice.paid', (trx, paid) => this.invoicePaid(trx, paid));
   }
 
   private link = (path: string) => `${this.options.baseUrl}${path}`;
@@ -358,7 +358,7 @@ export class MembershipService {
       return { status: 'awaiting_payment', invoice };
     }
     // A level without dues starts at once.
-    await this.activate(trx, membership, { periodEnd: iso(period.periodEnd), because: 'no dues' }, null);
+    await this.activate(trx, membership, { periodEnd: iso(period.periodEnd), because: 'no dues', invoiceId: null }, null);
     return { status: 'active', invoice: null };
   }
 
@@ -435,7 +435,7 @@ export class MembershipService {
           return ok({ status: 'pending_verification' as const, email: user.email });
         }
         const started = await this.startApplication(trx, membership, level, applicant, now, settings.timeZone);
-        if (started.invoice) await this.queueInvoiceMail(trx, started.invoice, applicant, settings, userId);
+        if (started.invoice) await this.queueInvoiceMail(trx, started.invoice, membershipId, applicant, settings, userId);
         return ok({ status: started.status, email: user.email });
       });
       this.jobs.kick();
@@ -459,10 +459,8 @@ export class MembershipService {
     const billTo = [user.name, membership.organization, membership.address_line1, membership.address_line2, [membership.city, membership.region, membership.postal_code].filter(Boolean).join(' ')]
       .filter(Boolean)
       .join('\n');
-    return this.billing.createInvoice(trx, {
+    const invoice = await this.billing.createInvoice(trx, {
       userId: user.id,
-      membershipId: membership.id,
-      purpose: 'dues',
       billTo,
       lines: [
         {
@@ -472,10 +470,10 @@ export class MembershipService {
         },
       ],
       dueAt: addMs(start, 30 * DAY),
-      periodStart: period.periodStart,
-      periodEnd: period.periodEnd,
       actorUserId: null,
     });
+    await q.linkInvoice(trx, { invoice_id: invoice.id, membership_id: membership.id, period_start: period.periodStart, period_end: period.periodEnd });
+    return invoice;
   }
 
   /** "Invoice me": e-mail the member their open dues invoice. */
@@ -484,15 +482,17 @@ export class MembershipService {
     const user = await this.accounts.person(this.db, userId);
     if (!invoice || !user) return refused({ form: 'You have no unpaid invoice.' });
     const settings = await this.state.getSettings();
-    await this.db.transaction().execute((trx) => this.queueInvoiceMail(trx, invoice, user, settings, userId));
+    const link = await q.invoiceLink(this.db, invoice.id);
+    await this.db.transaction().execute((trx) => this.queueInvoiceMail(trx, invoice, link?.membership_id ?? null, user, settings, userId));
     this.jobs.kick();
     return ok(null);
   }
 
-  /** E-mail an invoice to its member, with `invoice_sent` in the history of its membership. */
+  /** E-mail an invoice to its member, with `invoice_sent` in the history of the membership whose dues it is (if any). */
   private async queueInvoiceMail(
     trx: Transaction<DB>,
-    invoice: Pick<InvoiceRow, 'number' | 'total_cents' | 'due_at' | 'membership_id'>,
+    invoice: Pick<InvoiceRow, 'number' | 'total_cents' | 'due_at'>,
+    membershipId: number | null,
     user: { name: string; email: string },
     settings: { shortName: string; timeZone: string; contactEmail: string },
     actorUserId: number | null,
@@ -510,8 +510,8 @@ export class MembershipService {
         contact: settings.contactEmail,
       }),
     );
-    if (invoice.membership_id) {
-      await q.insertEvent(trx, { membership_id: invoice.membership_id, kind: 'invoice_sent', detail: `Invoice ${invoice.number} e-mailed.`, actor_user_id: actorUserId, created_at: iso(this.clock.now()) });
+    if (membershipId !== null) {
+      await q.insertEvent(trx, { membership_id: membershipId, kind: 'invoice_sent', detail: `Invoice ${invoice.number} e-mailed.`, actor_user_id: actorUserId, created_at: iso(this.clock.now()) });
     }
   }
 
@@ -523,9 +523,9 @@ export class MembershipService {
     if (membership.status !== 'pending_approval') return refused({ form: 'This application is no longer waiting for approval.' });
     // Only this application's dues count: a re-application reuses the row, and an earlier application's paid invoice is not this one's.
     const since = (await q.appliedAt(this.db, membershipId)) ?? '';
-    const paid = (await this.billing.listForUser(membership.user_id)).find(
-      (i) => i.membership_id === membershipId && i.purpose === 'dues' && i.status === 'paid' && i.issued_at >= since,
-    );
+    const dues = new Map((await q.invoiceLinksOf(this.db, membershipId)).map((l) => [l.invoice_id, l]));
+    const paidInvoice = (await this.billing.listForUser(membership.user_id)).find((i) => dues.has(i.id) && i.status === 'paid' && i.issued_at >= since);
+    const paid = paidInvoice && { ...paidInvoice, period_end: dues.get(paidInvoice.id)!.period_end };
     const settings = await this.state.getSettings();
     const user = (await this.accounts.person(this.db, membership.user_id))!;
     const now = iso(this.clock.now());
@@ -535,11 +535,12 @@ export class MembershipService {
       await q.insertEvent(trx, { membership_id: membershipId, kind: 'approved', detail: 'Application approved.', actor_user_id: actorUserId, created_at: now });
       // "Paid" means nothing is owed: the dues invoice is paid, or the level has no dues.
       const nothingOwed = !!paid || free.amountCents === 0;
+      await this.events.emit(trx, 'membership.approved', { membershipId, userId: user.id, levelId: membership.level_id, status: nothingOwed ? 'active' : 'awaiting_payment', actorUserId });
       await this.mailer.queue(trx, await approvedMail(trx, { to: user.email, name: user.name, site: settings.shortName, paid: nothingOwed, link: this.link('/account') }));
       if (paid || free.amountCents === 0) {
         const source = paid
-          ? { periodEnd: paid.period_end ?? iso(free.periodEnd), because: `invoice ${paid.number}` }
-          : { periodEnd: iso(free.periodEnd), because: 'no dues' };
+          ? { periodEnd: paid.period_end ?? iso(free.periodEnd), because: `invoice ${paid.number}`, invoiceId: paid.id }
+          : { periodEnd: iso(free.periodEnd), because: 'no dues', invoiceId: null };
         await this.activate(trx, membership, source, actorUserId);
         await auditMember(trx, by, now, { membershipId, userId: user.id, name: user.name }, 'application.approved', `Approved the application of ${user.name}`, [
           { field: 'Status', before: STATUS_LABELS.pending_approval, after: STATUS_LABELS.active },
@@ -563,10 +564,12 @@ export class MembershipService {
     const settings = await this.state.getSettings();
     const user = (await this.accounts.person(this.db, membership.user_id))!;
     const now = iso(this.clock.now());
-    const open = (await this.billing.listForUser(membership.user_id)).filter((i) => i.membership_id === membershipId && i.status === 'unpaid');
+    const dues = new Set((await q.invoiceLinksOf(this.db, membershipId)).map((l) => l.invoice_id));
+    const open = (await this.billing.listForUser(membership.user_id)).filter((i) => dues.has(i.id) && i.status === 'unpaid');
     await this.db.transaction().execute(async (trx) => {
       await q.updateMembership(trx, membershipId, { status: 'rejected', updated_at: now });
       await q.insertEvent(trx, { membership_id: membershipId, kind: 'rejected', detail: `Application not approved: ${reason}`, actor_user_id: actorUserId, created_at: now });
+      await this.events.emit(trx, 'membership.rejected', { membershipId, userId: user.id, levelId: membership.level_id, reason, actorUserId });
       await auditMember(trx, by, now, { membershipId, userId: user.id, name: user.name }, 'application.rejected', `Rejected the application of ${user.name}`, [
         { field: 'Status', before: STATUS_LABELS.pending_approval, after: STATUS_LABELS.rejected },
         { field: 'Reason', before: '', after: reason },
@@ -580,10 +583,11 @@ export class MembershipService {
 
   // Payment
 
-  /** Billing marked an invoice paid (in its transaction): start or extend the membership. */
-  private async invoicePaid(trx: Transaction<DB>, invoice: Invoice) {
-    if (invoice.purpose !== 'dues' || invoice.membership_id === null) return;
-    const membership = await q.findMembership(trx, invoice.membership_id);
+  /** Billing marked an invoice paid (`invoice.paid`, in its transaction): if it is a membership's dues, start or extend the membership. */
+  private async invoicePaid(trx: Transaction<DB>, invoice: InvoicePaid) {
+    const link = await q.invoiceLink(trx, invoice.invoiceId);
+    if (!link) return;
+    const membership = await q.findMembership(trx, link.membership_id);
     if (!membership) return;
     const now = iso(this.clock.now());
     if (membership.status === 'pending_approval') {
@@ -591,18 +595,21 @@ export class MembershipService {
       return;
     }
     if (['awaiting_payment', 'active', 'lapsed'].includes(membership.status)) {
-      let periodEnd = invoice.period_end ?? iso(addMs(this.clock.now(), 365 * DAY));
+      let periodEnd = link.period_end ?? iso(addMs(this.clock.now(), 365 * DAY));
       // A lapsed member who renews gets a full period from the day they pay (docs/decisions/0011-renewals-and-lapses.md).
       if (membership.status === 'lapsed') {
         const fromToday = duesPeriod((await q.findLevel(trx, membership.level_id))!, this.clock.now(), (await this.state.getSettings(trx)).timeZone).periodEnd;
         if (fromToday.getTime() > new Date(periodEnd).getTime()) periodEnd = iso(fromToday);
       }
-      await this.activate(trx, membership, { periodEnd, because: `invoice ${invoice.number}` }, null);
+      await this.activate(trx, membership, { periodEnd, because: `invoice ${invoice.number}`, invoiceId: invoice.invoiceId }, null);
     }
   }
 
-  /** Start or extend a membership until `periodEnd`; `because` says why in the history (an invoice, or no dues). */
-  private async activate(trx: Transaction<DB>, membership: q.MembershipRow, source: { periodEnd: string; because: string }, actorUserId: number | null) {
+  /**
+   * Start or extend a membership until `periodEnd`; `because` says why in the history (an invoice,
+   * or no dues), `invoiceId` which invoice paid for it. Emits `membership.activated` or `.renewed`.
+   */
+  private async activate(trx: Transaction<DB>, membership: q.MembershipRow, source: { periodEnd: string; because: string; invoiceId: number | null }, actorUserId: number | null) {
     const settings = await this.state.getSettings(trx);
     const level = (await q.findLevel(trx, membership.level_id))!;
     const user = (await this.accountsUser(trx, membership.user_id))!;
@@ -617,6 +624,12 @@ export class MembershipService {
       actor_user_id: actorUserId,
       created_at: now,
     });
+    const about = { membershipId: membership.id, userId: membership.user_id, levelId: membership.level_id };
+    if (renewed) {
+      await this.events.emit(trx, 'membership.renewed', { ...about, previousExpiresAt: membership.expires_at, expiresAt: until, invoiceId: source.invoiceId, actorUserId });
+    } else {
+      await this.events.emit(trx, 'membership.activated', { ...about, expiresAt: until, invoiceId: source.invoiceId, actorUserId });
+    }
     await this.mailer.queue(
       trx,
       await activatedMail(trx, { to: user.email, name: user.name, site: settings.shortName, level: level.name, until: formatDate(until, settings.timeZone), link: this.link('/account'), renewed }),

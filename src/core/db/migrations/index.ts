@@ -11,6 +11,7 @@ import { twoFactor } from './0010_two_factor.js';
 import { importPublish } from './0011_import_publish.js';
 import { mailQuotas } from './0012_mail_quotas.js';
 import { auditLog } from './0013_audit_log.js';
+import { domainEvents } from './0014_domain_events.js';
 
 /** Migrations are code, listed here in order; names never change once released. */
 export function migrationProvider(dialect: Dialect): MigrationProvider {
@@ -28,6 +29,7 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
         '0011_import_publish': importPublish(dialect),
         '0012_mail_quotas': mailQuotas(dialect),
         '0013_audit_log': auditLog(dialect),
+        '0014_domain_events': domainEvents(dialect),
       };
     },
   };
