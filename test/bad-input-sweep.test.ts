@@ -29,8 +29,8 @@ beforeAll(async () => {
   const miaId = await site.addUser(MIA);
   const patId = await site.addUser(PAT);
   const caseyId = await site.addUser(CASEY);
-  const membershipOf = async (userId: number) => (await site.membership.forUser(userId))!.membership.id;
-  const levels = await site.membership.listLevels();
+  const membershipOf = async (userId: number) => (await site.membership.lifecycle.forUser(userId))!.membership.id;
+  const levels = await site.membership.lifecycle.listLevels();
   const agency = levels.find((l) => l.bundle_size)!;
   await site.database.db.updateTable('memberships').set({ status: 'pending_approval', started_at: null, expires_at: null }).where('id', '=', await membershipOf(patId)).execute();
   await site.database.db.updateTable('memberships').set({ level_id: agency.id, organization: 'City of Boulder' }).where('id', '=', await membershipOf(caseyId)).execute();

@@ -83,11 +83,11 @@ beforeAll(async () => {
   miaUserId = await site.addUser(MIA);
   for (const who of [MIA, SAM, PAT, CASEY]) {
     const userId = who === MIA ? miaUserId : await site.addUser(who);
-    membershipIds[who.email] = (await site.membership.forUser(userId))!.membership.id;
+    membershipIds[who.email] = (await site.membership.lifecycle.forUser(userId))!.membership.id;
   }
   // Fixtures: Pat's application waits for the board; Casey manages an agency membership.
   await site.database.db.updateTable('memberships').set({ status: 'pending_approval', started_at: null, expires_at: null }).where('id', '=', membershipIds[PAT.email]!).execute();
-  const agency = (await site.membership.listLevels()).find((l) => l.name === 'Agency')!;
+  const agency = (await site.membership.lifecycle.listLevels()).find((l) => l.name === 'Agency')!;
   await site.database.db.updateTable('memberships').set({ level_id: agency.id, organization: 'City of Boulder' }).where('id', '=', membershipIds[CASEY.email]!).execute();
   board = new Client(site.app);
   await board.logIn(BOARD.email, BOARD.password);
@@ -173,20 +173,20 @@ describe('Edit member field', () => {
   it('refuses an empty label beside the field and keeps the choices being edited', async () => {
     const created = await board.submit('/admin/fields/new', { label: 'Certification grade', type: 'choice', choices: 'Grade 1\nGrade 2', visibility: 'members' }, '/admin/fields');
     expect(created.status).toBe(303);
-    const field = (await site.fields.list()).find((f) => f.label === 'Certification grade')!;
+    const field = (await site.membership.fields.list()).find((f) => f.label === 'Certification grade')!;
     const res = await board.submit(`/admin/fields/${field.id}`, { label: ' ', type: 'choice', choices: 'Grade 1\nGrade 2\nGrade 3', visibility: 'members', position: '' });
     expect(res.status).toBe(422);
     expect(fieldError(res.body, 'label')).toBe('Error: Enter a label.');
     expect(fieldError(res.body, 'choices')).toBeUndefined();
     expect(inputValue(res.body, 'choices')).toBe('Grade 1\nGrade 2\nGrade 3');
-    expect((await site.fields.list()).find((f) => f.id === field.id)!.label).toBe('Certification grade');
+    expect((await site.membership.fields.list()).find((f) => f.id === field.id)!.label).toBe('Certification grade');
   });
 });
 
 describe("A member's page", () => {
   it('Change level: refuses the level the member already has beside the list, still showing the choice', async () => {
     const page = memberPage(MIA);
-    const current = (await site.membership.forUser(miaUserId))!.membership.level_id;
+    const current = (await site.membership.lifecycle.forUser(miaUserId))!.membership.level_id;
     const res = await board.submit(page, { level_id: String(current) }, `${page}/level`);
     expect(res.status).toBe(422);
     expect(fieldError(res.body, 'level_id')).toMatch(/^Error: This member is already at the .+ level\.$/);
@@ -205,13 +205,13 @@ describe("A member's page", () => {
 
   it('Add months: refuses what is not a number of months beside the field and keeps it', async () => {
     const page = memberPage(MIA);
-    const before = (await site.membership.forUser(miaUserId))!.membership.expires_at;
+    const before = (await site.membership.lifecycle.forUser(miaUserId))!.membership.expires_at;
     const res = await board.submit(page, { months: 'six' }, `${page}/renewal`);
     expect(res.status).toBe(422);
     expect(fieldError(res.body, 'months')).toBe('Error: Enter a whole number of months from 1 to 60.');
     expect(inputValue(res.body, 'months')).toBe('six');
     expect(fieldError(res.body, 'renewal_date')).toBeUndefined();
-    expect((await site.membership.forUser(miaUserId))!.membership.expires_at).toBe(before);
+    expect((await site.membership.lifecycle.forUser(miaUserId))!.membership.expires_at).toBe(before);
   });
 
   it('Suspend: refuses a reason that is too long beside the field, keeps it, and does not suspend', async () => {
@@ -221,7 +221,7 @@ describe("A member's page", () => {
     expect(res.status).toBe(422);
     expect(fieldError(res.body, 'suspend_reason')).toBe('Error: Use at most 500 characters for the reason.');
     expect(inputValue(res.body, 'suspend_reason')).toBe(reason);
-    expect((await site.membership.forUser(miaUserId))!.membership.status).toBe('active');
+    expect((await site.membership.lifecycle.forUser(miaUserId))!.membership.status).toBe('active');
   });
 
   it('Add a note: refuses a note that is too long beside the field and keeps it', async () => {
@@ -250,7 +250,7 @@ describe("A member's page", () => {
     expect(flash(shown.body)).toBe('This application is no longer waiting for approval.');
     expect(visibleText(shown.body)).not.toContain('Decide on this application');
     expect(visibleText(shown.body)).toContain('Application not approved: We could not confirm your employer.');
-    expect((await site.membership.forUser((await site.accounts.findUserByEmail(PAT.email))!.id))!.membership.status).toBe('rejected');
+    expect((await site.membership.lifecycle.forUser((await site.accounts.findUserByEmail(PAT.email))!.id))!.membership.status).toBe('rejected');
   });
 
   it('Suspend: on a member another admin suspended meanwhile, says so instead of an error beside a hidden field', async () => {
@@ -272,7 +272,7 @@ describe("A member's page", () => {
     expect(visibleText((await board.get(page)).body)).toContain('Add to the agency membership');
     const token = board.csrf();
     // Another admin moves Casey to a level without a bundle while this page is open.
-    const individual = (await site.membership.listLevels()).find((l) => !l.bundle_size)!;
+    const individual = (await site.membership.lifecycle.listLevels()).find((l) => !l.bundle_size)!;
     expect((await chair.submit(page, { level_id: String(individual.id) }, `${page}/level`)).status).toBe(303);
 
     const res = await board.post(`${page}/bundle/people`, { _csrf: token, person_name: '', person_email: 'lee at boulder' });

@@ -101,7 +101,7 @@ describe('control characters in what is sent', () => {
   });
 
   it('in the public application form: refused beside the field, the rest kept, and no account is made', async () => {
-    const level = (await site.membership.listLevels())[0]!;
+    const level = (await site.membership.lifecycle.listLevels())[0]!;
     const visitor = new Client(site.app);
     const res = await visitor.submit(`/join/${level.id}`, {
       name: 'Nul\u0000Person',
@@ -125,7 +125,7 @@ describe('control characters in what is sent', () => {
     await admin.logIn('admin@example.org', 'correct horse battery staple');
     const made = await admin.submit('/admin/fields/new', { label: 'Licence number', type: 'text', visibility: 'members' }, '/admin/fields');
     expect(made.status).toBe(303);
-    const level = (await site.membership.listLevels())[0]!;
+    const level = (await site.membership.lifecycle.listLevels())[0]!;
     const visitor = new Client(site.app);
     const form = await visitor.get(`/join/${level.id}`);
     const custom = /name="(f_[a-z0-9_]+|field_[a-z0-9_]+|[a-z_]*licence[a-z_]*)"/.exec(form.body)?.[1];

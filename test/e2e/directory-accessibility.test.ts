@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { profileInput } from '../../src/modules/membership/directory.js';
+import { profileInput } from '../../src/modules/membership/directory/service.js';
 import { axeViolations, clickAndLoad, launchBrowser, logIn, serveTestSite, watchConsole, type ServedSite } from '../support/browser.js';
 
 /**
@@ -21,11 +21,11 @@ beforeAll(async () => {
   site = await serveTestSite();
   await site.addUser({ ...ADMIN, role: 'admin' });
   const mia = await site.addUser({ ...MEMBER, role: 'member' });
-  await site.fields.save(null, { label: 'Certification level', type: 'choice', choices: ['Class A', 'Class B'], required: true, visibility: 'members', position: null });
-  await site.fields.save(null, { label: 'Certified since', type: 'date', choices: [], required: false, visibility: 'members', position: null });
-  await site.fields.save(null, { label: 'On the board', type: 'checkbox', choices: [], required: false, visibility: 'everyone', position: null });
-  await site.fields.save(null, { label: 'License number', type: 'text', choices: [], required: false, visibility: 'admins', position: null });
-  const fields = await site.fields.list();
+  await site.membership.fields.save(null, { label: 'Certification level', type: 'choice', choices: ['Class A', 'Class B'], required: true, visibility: 'members', position: null });
+  await site.membership.fields.save(null, { label: 'Certified since', type: 'date', choices: [], required: false, visibility: 'members', position: null });
+  await site.membership.fields.save(null, { label: 'On the board', type: 'checkbox', choices: [], required: false, visibility: 'everyone', position: null });
+  await site.membership.fields.save(null, { label: 'License number', type: 'text', choices: [], required: false, visibility: 'admins', position: null });
+  const fields = await site.membership.fields.list();
   fieldId = fields[0]!.id;
   const values = [
     { field_id: fields[0]!.id, value: 'Class A' },
@@ -33,15 +33,15 @@ beforeAll(async () => {
     { field_id: fields[2]!.id, value: 'on' },
   ];
   const details = { organization: 'Metro Water Recovery', job_title: 'Industrial Pretreatment Inspector', phone: '303-555-0199', address_line1: '6450 York Street', city: 'Denver', region: 'CO', postal_code: '80229', show_phone: 'on', show_address: 'on', show_email: 'on', listed: 'on' };
-  await site.directory.saveProfile(mia, profileInput.parse({ name: MEMBER.name, ...details }), values);
+  await site.membership.directory.saveProfile(mia, profileInput.parse({ name: MEMBER.name, ...details }), values);
   for (let i = 0; i < 30; i++) {
     const id = await site.addUser({ email: `member${i}@example.org`, password: MEMBER.password, name: `Member Number ${i}` });
-    await site.directory.saveProfile(id, profileInput.parse({ name: `Member Number ${i}`, ...details, show_phone: '' }), values);
+    await site.membership.directory.saveProfile(id, profileInput.parse({ name: `Member Number ${i}`, ...details, show_phone: '' }), values);
   }
   // A long address must wrap, not widen the page on a phone.
   const long = await site.addUser({ email: 'pretreatment.coordinator.long.address@metrowastewaterreclamation.example.org', password: MEMBER.password, name: 'Aaron Longaddress' });
-  await site.directory.saveProfile(long, profileInput.parse({ name: 'Aaron Longaddress', ...details }), values);
-  levelId = (await site.membership.listLevels())[0]!.id;
+  await site.membership.directory.saveProfile(long, profileInput.parse({ name: 'Aaron Longaddress', ...details }), values);
+  levelId = (await site.membership.lifecycle.listLevels())[0]!.id;
 });
 
 afterAll(async () => {

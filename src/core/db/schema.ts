@@ -491,3 +491,6 @@ export interface DB {
   audit_log: AuditLogTable;
   outbox: OutboxTable;
 }
+
+/** The tables core's own machinery writes; every other table belongs to one module's manifest (core/module.ts). */
+export const CORE_TABLES: readonly (keyof DB)[] = ['settings', 'sessions', 'jobs', 'mail_messages', 'mail_quotas', 'audit_log', 'outbox'];

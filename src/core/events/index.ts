@@ -18,6 +18,9 @@ export interface DomainEvents {}
 /** A handler runs inside the emitting transaction: use `trx`, never the bare `db`. */
 export type EventHandler<P> = (trx: Transaction<DB>, payload: P) => Promise<void>;
 
+/** A handler for any of the events of `E`, by event name (what a module manifest's `events` gives). */
+export type EventHandlers<E extends object = DomainEvents> = { [N in keyof E]?: EventHandler<E[N]> };
+
 /**
  * Domain events raised inside the transaction that caused them (decision 0026). `emit` writes the
  * event to the `outbox` table and runs every handler registered for it, all in the caller's
@@ -37,6 +40,11 @@ export class Events<E extends object = DomainEvents> {
     const list = this.handlers.get(name) ?? [];
     list.push(handler as EventHandler<never>);
     this.handlers.set(name, list);
+  }
+
+  /** Register every handler of `handlers` (a module manifest's `events`). */
+  onAll(handlers: EventHandlers<E>): void {
+    for (const [name, handler] of Object.entries(handlers)) if (handler) this.on(name as keyof E & string, handler as EventHandler<E[keyof E & string]>);
   }
 
   /**

@@ -44,7 +44,9 @@ export interface HttpDeps {
   cookieSecret: string;
   sessions: Sessions;
   /** The page frame; `members` is whether to include members-only menu entries. */
-  chrome(members: boolean): Promise<Chrome>;
+  chrome(members: boolean): Promise<Omit<Chrome, 'adminMenu'>>;
+  /** The admin menu, built from the modules' manifests. */
+  adminMenu: Chrome['adminMenu'];
   /** Whether a (non-admin) user's membership gives members-only access now. */
   memberAccess(user: SessionUser): Promise<boolean>;
 }
@@ -191,7 +193,7 @@ export async function createHttp(deps: HttpDeps): Promise<FastifyInstance> {
   app.decorateReply('renderPage', async function (this: FastifyReply, options: PageOptions) {
     const request = this.request;
     const ctx: PageContext = {
-      chrome: await deps.chrome(await request.hasMemberAccess()),
+      chrome: { ...(await deps.chrome(await request.hasMemberAccess())), adminMenu: deps.adminMenu },
       user: request.user,
       // Anonymous pages carry no token unless a form asks for one, so they can be cached.
       csrf: request.user ? this.csrfToken() : '',

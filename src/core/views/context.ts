@@ -12,6 +12,8 @@ export interface Chrome {
   settings: SiteSettings;
   menu: MenuItem[];
   logoUrl: string | null;
+  /** The admin menu, from every module's manifest (core/module.ts). */
+  adminMenu: readonly { href: string; title: string }[];
 }
 
 export interface Flash {

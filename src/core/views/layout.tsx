@@ -1,26 +1,12 @@
 import type { ComponentChildren } from 'preact';
 import { assetUrl } from '../http/assets.js';
-import type { PageContext, PageOptions } from './context.js';
+import type { Chrome, PageContext, PageOptions } from './context.js';
 
-const ADMIN_MENU = [
-  { href: '/admin', title: 'Overview' },
-  { href: '/admin/pages', title: 'Pages' },
-  { href: '/admin/news', title: 'News' },
-  { href: '/admin/members', title: 'Members' },
-  { href: '/admin/users', title: 'Users' },
-  { href: '/admin/invoices', title: 'Invoices' },
-  { href: '/admin/fields', title: 'Member fields' },
-  { href: '/admin/renewals', title: 'Renewals' },
-  { href: '/admin/mail', title: 'Sent mail' },
-  { href: '/admin/mail/templates', title: 'E-mail templates' },
-  { href: '/admin/settings', title: 'Settings' },
-  { href: '/admin/audit', title: 'Audit log' },
-];
 
 const isCurrent = (path: string, href: string) => (href === '/' || href === '/admin' ? path === href : path === href || path.startsWith(`${href}/`));
 /** The admin menu entry for a path: the longest that matches, so /admin/mail/templates is not also "Sent mail". */
-const currentAdminItem = (path: string) =>
-  ADMIN_MENU.filter((item) => isCurrent(path, item.href)).reduce<string | undefined>((best, item) => (!best || item.href.length > best.length ? item.href : best), undefined);
+const currentAdminItem = (menu: Chrome['adminMenu'], path: string) =>
+  menu.filter((item) => isCurrent(path, item.href)).reduce<string | undefined>((best, item) => (!best || item.href.length > best.length ? item.href : best), undefined);
 
 export function CsrfField({ token }: { token: string }) {
   return <input type="hidden" name="_csrf" value={token} />;
@@ -40,9 +26,9 @@ function AdminFrame({ ctx, children }: { ctx: PageContext; children: ComponentCh
     <div class="admin-layout">
       <nav class="admin-nav" aria-label="Administration">
         <ul>
-          {ADMIN_MENU.map((item) => (
+          {ctx.chrome.adminMenu.map((item) => (
             <li>
-              <a href={item.href} aria-current={currentAdminItem(ctx.path) === item.href ? 'page' : undefined}>
+              <a href={item.href} aria-current={currentAdminItem(ctx.chrome.adminMenu, ctx.path) === item.href ? 'page' : undefined}>
                 {item.title}
               </a>
             </li>

@@ -111,7 +111,7 @@ describe('every form where a person chooses a password refuses a weak one beside
 
   it.each(WEAK)('the membership application form: %s, keeping what was typed', async (_what, password, why) => {
     const site = await newSite();
-    const level = (await site.membership.listLevels())[0]!.id;
+    const level = (await site.membership.lifecycle.listLevels())[0]!.id;
     const res = await new Client(site.app).submit(`/join/${level}`, {
       name: 'Margaret Okafor',
       email: 'margaret.okafor@cityofboulder.example.org'.replace('margaret', 'maggie'),

@@ -38,7 +38,7 @@ async function logIn(who: { email: string; password: string }) {
 const entries = (action: string) => site.database.db.selectFrom('audit_log').selectAll().where('action', '=', action).orderBy('id').execute();
 const latest = async (action: string) => (await entries(action)).at(-1);
 const changes = (row: { changes: string } | undefined) => (row ? (JSON.parse(row.changes) as { field: string; before: string; after: string; hidden?: boolean }[]) : []);
-const membershipIdOf = async (userId: number) => (await site.membership.forUser(userId))!.membership.id;
+const membershipIdOf = async (userId: number) => (await site.membership.lifecycle.forUser(userId))!.membership.id;
 
 /** The entry was written by Ada, from the test client's address, at the clock's time. */
 function expectAda(row: { actor_kind: string; actor_user_id: number | null; actor_name: string; actor_email: string; ip: string | null; created_at: string } | undefined) {
@@ -148,7 +148,7 @@ describe('audit log entries', () => {
       { field: 'Reason', before: '', after: 'Registered twice by mistake' },
     ]);
 
-    const level = (await site.membership.listLevels())[0]!;
+    const level = (await site.membership.lifecycle.listLevels())[0]!;
     const form = await ada.get(`/admin/levels/${level.id}`);
     const values: Record<string, string> = {};
     for (const name of ['name', 'description', 'dues', 'renewal_policy', 'renewal_month', 'renewal_day', 'grace_days', 'bundle_size']) values[name] = inputValue(form.body, name) ?? '';
@@ -169,7 +169,7 @@ describe('audit log entries', () => {
     const fieldAdded = await latest('field.created');
     expectAda(fieldAdded);
     expect(changes(fieldAdded)).toContainEqual({ field: 'Label', before: '', after: 'License number' });
-    const field = (await site.fields.list()).find((f) => f.label === 'License number')!;
+    const field = (await site.membership.fields.list()).find((f) => f.label === 'License number')!;
     expect((await ada.submit(`/admin/fields/${field.id}`, { label: 'State license number', type: 'text', choices: '', required: '', visibility: 'members' })).status).toBe(303);
     expect(changes(await latest('field.changed'))).toEqual([
       { field: 'Label', before: 'License number', after: 'State license number' },
@@ -192,8 +192,8 @@ describe('audit log entries', () => {
       { field: 'State license number', before: '', after: 'IPC-42' },
     ]);
 
-    const levels = await site.membership.listLevels();
-    const current = (await site.membership.forUser(memberId))!.level;
+    const levels = await site.membership.lifecycle.listLevels();
+    const current = (await site.membership.lifecycle.forUser(memberId))!.level;
     const to = levels.find((l) => l.id !== current.id && !l.bundle_size)!;
     expect((await ada.submit(page, { level_id: String(to.id) }, `${page}/level`)).status).toBe(303);
     const level = await latest('member.level_changed');
@@ -251,7 +251,7 @@ describe('audit log entries', () => {
   it('records an admin adding and removing people of an agency bundle', async () => {
     const ada = await logIn(ADMIN);
     const contactId = await site.addUser(CONTACT);
-    const agency = (await site.membership.listLevels()).find((l) => l.bundle_size)!;
+    const agency = (await site.membership.lifecycle.listLevels()).find((l) => l.bundle_size)!;
     await site.database.db.updateTable('memberships').set({ level_id: agency.id, organization: 'City of Boulder' }).where('user_id', '=', contactId).execute();
     const cm = await membershipIdOf(contactId);
     expect((await ada.submit(`/admin/members/${cm}`, { person_name: 'Lee Lab', person_email: 'lee@boulder.example.org' }, `/admin/members/${cm}/bundle/people`)).status).toBe(303);

@@ -5,20 +5,17 @@ import { formValues, parseForm } from '../../core/http/forms.js';
 import type { SiteSettings } from '../../core/settings.js';
 import type { FieldErrors } from '../../core/views/forms.js';
 import { settingsInput, timeZones, type AdminService } from './service.js';
-import { AdminOverview, SettingsForm, type Overview } from './views.js';
+import { AdminOverview, SettingsForm } from './views.js';
 
 interface Deps {
   admin: AdminService;
-  overview(): Promise<Overview>;
   logoUrl(settings: SiteSettings): string | null;
-  /** Whether this user has two-factor sign-in on (accounts module). */
-  hasTwoFactor(userId: number): Promise<boolean>;
 }
 
 export async function adminRoutes(app: FastifyInstance, deps: Deps) {
   const admin = { preHandler: requireRole('admin') };
 
-  app.get('/admin', admin, async (_request, reply) => reply.page({ title: 'Administration', admin: true, body: <AdminOverview o={await deps.overview()} /> }));
+  app.get('/admin', admin, async (_request, reply) => reply.page({ title: 'Administration', admin: true, body: <AdminOverview o={await deps.admin.overview()} /> }));
 
   const settingsPage = async (csrf: string, values: Record<string, string>, errors?: FieldErrors) => {
     const settings = await deps.admin.getSettings();
@@ -47,7 +44,7 @@ export async function adminRoutes(app: FastifyInstance, deps: Deps) {
     const body = (request.body ?? {}) as Record<string, unknown>;
     const logo = Buffer.isBuffer(body.logo) ? body.logo : undefined;
     const form = parseForm(settingsInput, body);
-    const saved = form.ok ? await deps.admin.saveSettings(form.data, logo, { hasTwoFactor: await deps.hasTwoFactor(request.user!.id) }, actorOf(request)) : form;
+    const saved = form.ok ? await deps.admin.saveSettings(form.data, logo, { hasTwoFactor: await deps.admin.hasTwoFactor(request.user!.id) }, actorOf(request)) : form;
     if (!saved.ok) return reply.page(await settingsPage(reply.csrfToken(), formValues(body), saved.errors));
     reply.setFlash('success', 'The settings were saved.');
     return reply.redirect('/admin/settings', 303);

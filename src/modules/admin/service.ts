@@ -8,6 +8,17 @@ import { checkbox, optionalText, text } from '../../core/http/forms.js';
 import { ok, refused, type Outcome } from '../../core/result.js';
 import type { SiteSettings, SiteState } from '../../core/settings.js';
 import type { Db } from '../../core/db/index.js';
+import type { Mailer } from '../../core/mail/index.js';
+import type { AccountsService } from '../accounts/index.js';
+import type { SiteService } from '../site/index.js';
+import type { Overview } from './views.js';
+
+/** What the overview counts, from the modules that own it. */
+interface Sources {
+  site: SiteService;
+  accounts: AccountsService;
+  mailer: Mailer;
+}
 
 const TIME_ZONES = new Set(Intl.supportedValuesOf('timeZone'));
 export const timeZones = () => [...TIME_ZONES].sort();
@@ -61,9 +72,20 @@ export class AdminService {
     private state: SiteState,
     dataDir: string,
     private clock: Clock,
+    private sources: Sources,
   ) {
     this.uploadsDir = path.join(dataDir, 'uploads');
   }
+
+  /** The numbers on the overview page. */
+  async overview(): Promise<Overview> {
+    const { site, accounts, mailer } = this.sources;
+    const [pages, news, users, mailWaiting] = await Promise.all([site.listPages(), site.listAllNews(), accounts.listUsers(1, 1), mailer.countWaiting()]);
+    return { pages: pages.length, news: news.length, users: users.total, mailWaiting, mailMode: mailer.mode };
+  }
+
+  /** Whether this user has two-factor sign-in on (only an admin who has it may require it of all). */
+  hasTwoFactor = (userId: number) => this.sources.accounts.twoFactor.isOn(userId);
 
   getSettings = () => this.state.getSettings();
 

@@ -34,7 +34,7 @@ async function mailFor(site: TestSite, address: string, since: number): Promise<
 /** An applicant for the Individual level ($50) who confirmed their e-mail: logged in, one unpaid invoice. */
 async function applicant(site: TestSite, email = 'pat@example.org') {
   const since = smtp.messages.length;
-  const level = (await site.membership.listLevels()).find((l) => l.name === 'Individual')!;
+  const level = (await site.membership.lifecycle.listLevels()).find((l) => l.name === 'Individual')!;
   const browser = new Client(site.app);
   const fields = { name: 'Pat Inspector', email, password: PASSWORD, confirm: PASSWORD, organization: 'City of Boulder' };
   expect((await browser.submit(`/join/${level.id}`, fields)).status).toBe(200);
@@ -130,14 +130,14 @@ describe('paying an invoice online', () => {
     expect(paid.status).toBe('paid');
     expect(paid.payments).toHaveLength(1);
     expect(paid.payments[0]).toMatchObject({ method: 'card', amount_cents: 5000, reference: 'Stripe', external_id: completed.payment_intent });
-    const mine = (await site.membership.forUser(user.id))!;
+    const mine = (await site.membership.lifecycle.forUser(user.id))!;
     expect(mine.membership.status).toBe('active');
     expect(mine.membership.expires_at).toBe('2027-07-02T16:00:00.000Z');
     const mail = await mailFor(site, 'pat@example.org', since);
     expect(mail.map((m) => m.subject)).toEqual(['Welcome to CIPCA: your membership is active']);
 
     // Stripe delivers the same event again: nothing changes, no second e-mail.
-    const events = (await site.membership.detail(mine.membership.id))!.events.length;
+    const events = (await site.membership.lifecycle.detail(mine.membership.id))!.events.length;
     const again = await deliver(site, event);
     expect(again.statusCode).toBe(200);
     expect(again.json()).toMatchObject({ outcome: 'already recorded' });
@@ -145,8 +145,8 @@ describe('paying an invoice online', () => {
     const intent = standin.paymentIntents.get(completed.payment_intent)!;
     expect((await deliver(site, signedEvent('payment_intent.succeeded', intent, { timestamp: now(clock) }))).json()).toMatchObject({ outcome: 'already recorded' });
     expect(await paymentsOf(site, invoice.id)).toHaveLength(1);
-    expect((await site.membership.detail(mine.membership.id))!.events.length).toBe(events);
-    expect((await site.membership.forUser(user.id))!.membership.expires_at).toBe('2027-07-02T16:00:00.000Z');
+    expect((await site.membership.lifecycle.detail(mine.membership.id))!.events.length).toBe(events);
+    expect((await site.membership.lifecycle.forUser(user.id))!.membership.expires_at).toBe('2027-07-02T16:00:00.000Z');
     expect(await mailFor(site, 'pat@example.org', since + mail.length)).toEqual([]);
   });
 
@@ -171,7 +171,7 @@ describe('paying an invoice online', () => {
 
     expect(await paymentsOf(site, invoice.id)).toHaveLength(1);
     expect((await site.billing.get(invoice.id))!.status).toBe('paid');
-    expect((await site.membership.forUser(user.id))!.membership.status).toBe('active');
+    expect((await site.membership.lifecycle.forUser(user.id))!.membership.status).toBe('active');
   });
 
   it('refuses a delivery signed in the future beyond a small clock difference, and changes nothing', async () => {
@@ -406,7 +406,7 @@ describe('a card payment the invoice can no longer take', () => {
 describe('without Stripe settings', () => {
   it('shows no card payment or automatic renewal, and the addresses are not there', async () => {
     const { site, clock } = await newSite({ stripe: false });
-    expect(site.stripe).toBeNull();
+    expect(site.billing.stripe).toBeNull();
     const { browser, invoice } = await applicant(site);
     const account = visibleText((await browser.get('/account')).body);
     expect(account).toContain('E-mail me the invoice');
@@ -499,10 +499,10 @@ describe('automatic renewal', () => {
     await site.jobs.runDue();
     const [charge, ...others] = charges(standin);
     expect(others).toEqual([]);
-    const card = await site.stripe!.savedCard(userId);
+    const card = await site.billing.stripe!.savedCard(userId);
     expect(charge!.params).toMatchObject({ amount: '5000', currency: 'usd', customer: card!.customerId, payment_method: card!.paymentMethodId, off_session: 'true', confirm: 'true' });
     expect(charge!.idempotencyKey).toBeTruthy();
-    const mine = (await site.membership.forUser(userId))!;
+    const mine = (await site.membership.lifecycle.forUser(userId))!;
     expect(mine.membership.status).toBe('active');
     expect(mine.membership.expires_at).toBe('2028-07-02T16:00:00.000Z');
     const renewal = mine.invoices.find((i) => i.id === Number(charge!.params.metadata.invoice_id))!;
@@ -524,7 +524,7 @@ describe('automatic renewal', () => {
     expect((await deliver(site, signedEvent('payment_intent.succeeded', intent, { timestamp: now(clock) }))).json()).toMatchObject({ outcome: 'already recorded' });
     expect(await paymentsOf(site, renewal.id)).toHaveLength(1);
     expect(await site.database.db.selectFrom('jobs').select(['type', 'last_error']).where('last_error', 'is not', null).execute()).toEqual([]);
-    const history = (await site.membership.detail(mine.membership.id))!.events.map((e) => e.detail);
+    const history = (await site.membership.lifecycle.detail(mine.membership.id))!.events.map((e) => e.detail);
     expect(history).toContain('Renewed automatically: $50.00 charged to Visa ending 4242 (invoice 1).');
   });
 
@@ -544,7 +544,7 @@ describe('automatic renewal', () => {
     await site.jobs.runDue();
     expect((await mailFor(site, 'sam@example.org', since)).filter((m) => m.subject?.includes('automatically'))).toEqual([]);
     expect(charges(standin)).toEqual([]);
-    expect((await site.membership.forUser(userId))!.membership.expires_at).toBe('2027-07-02T16:00:00.000Z');
+    expect((await site.membership.lifecycle.forUser(userId))!.membership.expires_at).toBe('2027-07-02T16:00:00.000Z');
   });
 
   it('does not charge when turned off after the notice', async () => {
@@ -561,7 +561,7 @@ describe('automatic renewal', () => {
     at(clock, RENEWS + HOUR);
     await site.jobs.runDue();
     expect(charges(standin)).toEqual([]);
-    expect((await site.membership.forUser(userId))!.membership.expires_at).toBe('2027-07-02T16:00:00.000Z');
+    expect((await site.membership.lifecycle.forUser(userId))!.membership.expires_at).toBe('2027-07-02T16:00:00.000Z');
   });
 
   it('ignores a replayed or older card-setup event: it neither turns renewal back on nor replaces a newer card', async () => {
@@ -578,13 +578,13 @@ describe('automatic renewal', () => {
     expect((await deliver(site, newerEvent)).json()).toMatchObject({ outcome: 'card saved' });
     const replay = signedEvent('checkout.session.completed', first.session, { timestamp: now(clock) });
     expect((await deliver(site, replay)).json()).toMatchObject({ outcome: 'card already saved' });
-    expect((await site.stripe!.savedCard(userId))!.label).toBe('Mastercard ending 4444');
+    expect((await site.billing.stripe!.savedCard(userId))!.label).toBe('Mastercard ending 4444');
 
     await browser.get('/account');
     await browser.post('/account/membership/auto-renew/off', { _csrf: browser.csrf() });
     expect((await deliver(site, replay)).json()).toMatchObject({ outcome: 'card already saved' });
     expect((await deliver(site, newerEvent)).json()).toMatchObject({ outcome: 'card already saved' });
-    expect((await site.membership.forUser(userId))!.membership.auto_renew).toBe(0);
+    expect((await site.membership.lifecycle.forUser(userId))!.membership.auto_renew).toBe(0);
 
     // Turning it on again uses the saved card, without another trip to Stripe.
     const sessions = standin.sessions.size;
@@ -612,7 +612,7 @@ describe('automatic renewal', () => {
     clock.advance(3 * HOUR);
     await site.jobs.runDue();
     expect(charges(standin)).toHaveLength(1);
-    const mine = (await site.membership.forUser(userId))!;
+    const mine = (await site.membership.lifecycle.forUser(userId))!;
     expect(mine.membership.expires_at).toBe('2027-07-02T16:00:00.000Z');
     expect(mine.membership.auto_renew).toBe(0);
     // The renewal invoice stays open for the member to pay another way, and the page says why.
@@ -626,6 +626,6 @@ describe('automatic renewal', () => {
     // Paying it online then renews as usual.
     const session = await payOnline(site, again, standin, open.id);
     await deliver(site, signedEvent('checkout.session.completed', standin.complete(session.id), { timestamp: now(clock) }));
-    expect((await site.membership.forUser(userId))!.membership.expires_at).toBe('2028-07-02T16:00:00.000Z');
+    expect((await site.membership.lifecycle.forUser(userId))!.membership.expires_at).toBe('2028-07-02T16:00:00.000Z');
   });
 });

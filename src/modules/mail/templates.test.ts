@@ -4,7 +4,7 @@ import { Client, fieldError, inputValue, visibleText } from '../../../test/suppo
 import { TestClock } from '../../../test/support/clock.js';
 import { startTestSite, type TestSite } from '../../../test/support/site.js';
 import { linkIn, startSmtp, type SmtpCatcher } from '../../../test/support/smtp.js';
-import { fillTemplate, missingRequired, renderTemplate, sampleValues, substitute, templateDefinition, TEMPLATES, unknownPlaceholders } from './templates.js';
+import { fillTemplate, missingRequired, renderTemplate, sampleValues, substitute, templateDefinition, allTemplates, unknownPlaceholders } from '../../core/mail/templates.js';
 
 const ADMIN = { email: 'board@example.org', password: 'correct horse battery staple', name: 'Board Admin' };
 const MEMBER = { email: 'member@example.org', password: 'a long member password', name: 'Mo Member' };
@@ -39,7 +39,7 @@ async function mailFor(site: TestSite, address: string, since: number): Promise<
 
 /** Apply for the Associate level (approved by the board) and confirm the e-mail: the membership id. */
 async function applyForApproval(site: TestSite, email: string) {
-  const level = (await site.membership.listLevels()).find((l) => l.name === 'Associate')!;
+  const level = (await site.membership.lifecycle.listLevels()).find((l) => l.name === 'Associate')!;
   const since = smtp.messages.length;
   const applicant = new Client(site.app);
   const res = await applicant.submit(`/join/${level.id}`, { name: 'Pat Inspector', email, password: PASSWORD, confirm: PASSWORD });
@@ -47,7 +47,7 @@ async function applyForApproval(site: TestSite, email: string) {
   const [mail] = await mailFor(site, email, since);
   expect((await applicant.submit(linkIn(mail!.text), {})).status).toBe(303);
   const user = await site.accounts.findUserByEmail(email);
-  const mine = (await site.membership.forUser(user!.id))!;
+  const mine = (await site.membership.lifecycle.forUser(user!.id))!;
   expect(mine.membership.status).toBe('pending_approval');
   return mine.membership.id;
 }
@@ -184,7 +184,7 @@ describe('agency-bundle e-mails admins reword', () => {
   it('sends the edited wording to people an agency contact adds, with a set-up link that still works', async () => {
     const site = await newSite();
     const contactId = await site.addUser(CONTACT);
-    const agency = (await site.membership.listLevels()).find((l) => l.name === 'Agency')!;
+    const agency = (await site.membership.lifecycle.listLevels()).find((l) => l.name === 'Agency')!;
     // A fixture: the contact's membership moved to the Agency level (as if approved and paid).
     await site.database.db.updateTable('memberships').set({ level_id: agency.id, organization: 'City of Boulder', expires_at: '2027-01-01T07:00:00.000Z' }).where('user_id', '=', contactId).execute();
     const contact = await logIn(site, CONTACT);
@@ -254,7 +254,7 @@ describe('template rendering', () => {
   });
 
   it('fills every template with its sample values, leaving no merge field behind', () => {
-    for (const t of TEMPLATES) {
+    for (const t of allTemplates()) {
       const names = Object.keys(t.fields);
       expect(unknownPlaceholders(t.subject, names), t.key).toEqual([]);
       expect(unknownPlaceholders(t.text, names), t.key).toEqual([]);
@@ -272,3 +272,20 @@ describe('template rendering', () => {
     expect(fillTemplate({ subject: 'About {{reason}}', text: '{{reason}}' }, { reason: 'line one\nline two' })).toEqual({ subject: 'About line one line two', text: 'line one\nline two' });
   });
 });
+
+/**
+ * Typed keys and merge fields: never run, checked by `npm run typecheck` (part of `npm test`),
+ * which fails if any line marked @ts-expect-error compiles.
+ */
+export function typeChecks(site: TestSite) {
+  const db = site.database.db;
+  return Promise.all([
+    // @ts-expect-error a template no module defines
+    renderTemplate(db, 'membership.nonexistent', { name: 'x' }),
+    // @ts-expect-error a merge field missing (the approval e-mail needs the link)
+    renderTemplate(db, 'membership.approved', { name: 'x', association: 'y' }),
+    // @ts-expect-error a merge field the template does not have
+    renderTemplate(db, 'membership.approved', { name: 'x', association: 'y', link: 'z', colour: 'blue' }),
+    renderTemplate(db, 'membership.approved', { name: 'x', association: 'y', link: 'z' }),
+  ]);
+}
