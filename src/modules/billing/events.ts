@@ -15,6 +15,16 @@ export interface InvoicePaid {
   paidAt: string;
 }
 
+/** An unpaid invoice was voided: nothing is owed on it any more. */
+export interface InvoiceVoided {
+  invoiceId: number;
+  number: number;
+  userId: number;
+  reason: string;
+  /** The admin who voided it; null: automatic. */
+  actorUserId: number | null;
+}
+
 /** Stripe saved a member's card (a Checkout session in setup mode completed). */
 export interface CardSaved {
   userId: number;
@@ -27,6 +37,7 @@ export interface CardSaved {
 declare module '../../core/events/index.js' {
   interface DomainEvents {
     'invoice.paid': InvoicePaid;
+    'invoice.voided': InvoiceVoided;
     'card.saved': CardSaved;
   }
 }

@@ -439,18 +439,44 @@ export class BillingService {
       if (received > 0) {
         throw new Refusal({ form: `${formatMoney(received)} has been received for invoice ${invoice.number}: refund it before voiding the invoice.` });
       }
-      const voided = await q.updateInvoice(trx, invoice.id, { status: 'void', updated_at: now });
-      await this.audit(trx, input.by, now, invoice, 'invoice.void', `Voided invoice ${invoice.number}`, [
-        { field: 'Status', before: 'unpaid', after: 'void' },
-        { field: 'Reason', before: '', after: reason },
-      ]);
-      await q.insertEvent(trx, { invoice_id: invoice.id, action: 'void', detail: `Voided: ${reason}`, actor_user_id: input.actorUserId, created_at: now });
-      return voided;
+      return this.markVoid(trx, invoice, { ...input, reason }, now);
     });
   }
 
+  /**
+   * Void, inside the caller's transaction, those of `invoiceIds` that are still open (unpaid, with
+   * nothing received): each is locked first, as `voidInvoice` does; the others are left as they
+   * are. Returns the invoices it voided. Throws what an `invoice.voided` handler throws, so the
+   * caller's whole change rolls back with it.
+   */
+  async voidOpenInvoices(trx: Transaction<DB>, invoiceIds: readonly number[], input: VoidInput): Promise<InvoiceRow[]> {
+    const reason = input.reason.trim();
+    if (!reason || reason.length > 500) throw new InvoiceInputError('A void needs a reason of at most 500 characters.');
+    const now = iso(this.clock.now());
+    const voided: InvoiceRow[] = [];
+    for (const id of [...invoiceIds].sort((a, b) => a - b)) {
+      const locked = await q.lockInvoice(trx, id, now);
+      if (!locked || notVoidable(locked)) continue;
+      if (totals(await q.paymentsOf(trx, [locked.id])).received > 0) continue;
+      voided.push(await this.markVoid(trx, locked, { ...input, reason }, now));
+    }
+    return voided;
+  }
+
+  /** Mark a locked, voidable invoice void, with its audit and history lines, and emit `invoice.voided`. */
+  private async markVoid(trx: Transaction<DB>, invoice: InvoiceRow, input: VoidInput, now: string) {
+    const voided = await q.updateInvoice(trx, invoice.id, { status: 'void', updated_at: now });
+    await this.audit(trx, input.by, now, invoice, 'invoice.void', `Voided invoice ${invoice.number}`, [
+      { field: 'Status', before: 'unpaid', after: 'void' },
+      { field: 'Reason', before: '', after: input.reason },
+    ]);
+    await q.insertEvent(trx, { invoice_id: invoice.id, action: 'void', detail: `Voided: ${input.reason}`, actor_user_id: input.actorUserId, created_at: now });
+    await this.events.emit(trx, 'invoice.voided', { invoiceId: invoice.id, number: invoice.number, userId: invoice.user_id, reason: input.reason, actorUserId: input.actorUserId });
+    return voided;
+  }
+
   /** A user's invoices, newest first. */
-  listForUser = (userId: number) => q.listForUser(this.db, userId);
+  listForUser = (userId: number, db: Executor = this.db) => q.listForUser(db, userId);
 
   /** One invoice with its lines, payments, history and amounts, or undefined. */
   async get(id: number): Promise<InvoiceDetail | undefined> {

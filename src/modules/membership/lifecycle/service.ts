@@ -21,6 +21,7 @@ import { duesPeriod, EXAMPLE_LEVELS, type Level, type LevelInput } from './level
 import * as bq from '../bundles/queries.js';
 import { auditMember } from './audit.js';
 import * as q from './queries.js';
+import { changeStatus } from './status.js';
 import type { FieldValue } from '../fields/service.js';
 import { containsWebAddress, nameText, WEB_ADDRESS_IN_NAME } from './names.js';
 import { saveFieldValues, valuesFor } from '../fields/queries.js';
@@ -347,16 +348,14 @@ export class MembershipService {
   ): Promise<{ status: MembershipStatus; invoice: InvoiceRow | null }> {
     const period = duesPeriod(level, now, timeZone);
     const invoice = period.amountCents > 0 ? await this.issueDuesInvoice(trx, membership, level, user, now, timeZone) : null;
-    if (level.requires_approval) {
-      await q.updateMembership(trx, membership.id, { status: 'pending_approval', updated_at: iso(now) });
-      return { status: 'pending_approval', invoice };
-    }
-    if (invoice) {
-      await q.updateMembership(trx, membership.id, { status: 'awaiting_payment', updated_at: iso(now) });
-      return { status: 'awaiting_payment', invoice };
+    // The caller wrote the history line (e-mail confirmed, or applied again); no one outside follows an application until it is decided.
+    const next = level.requires_approval ? 'pending_approval' : invoice ? 'awaiting_payment' : null;
+    if (next) {
+      await changeStatus(trx, this.events, membership.id, { from: ['pending_verification'], to: next, history: null, event: null, at: iso(now) });
+      return { status: next, invoice };
     }
     // A level without dues starts at once.
-    await this.activate(trx, membership, { periodEnd: iso(period.periodEnd), because: 'no dues', invoiceId: null }, null);
+    await this.activate(trx, membership, ['pending_verification'], { periodEnd: iso(period.periodEnd), because: 'no dues', invoiceId: null }, null);
     return { status: 'active', invoice: null };
   }
 
@@ -515,68 +514,84 @@ export class MembershipService {
 
   // Approval
 
+  /**
+   * Approve an application: read and write in one transaction, and only from `pending_approval`
+   * (changeStatus), so a second approval of the same application (a double click, two admins)
+   * is refused and writes nothing: one history line, one e-mail.
+   */
   async approve(membershipId: number, actorUserId: number, by?: Actor): Promise<Outcome<'active' | 'awaiting_payment'>> {
-    const membership = await q.findMembership(this.db, membershipId);
-    if (!membership) return refused({ form: 'This member no longer exists.' });
-    if (membership.status !== 'pending_approval') return refused({ form: 'This application is no longer waiting for approval.' });
-    // Only this application's dues count: a re-application reuses the row, and an earlier application's paid invoice is not this one's.
-    const since = (await q.appliedAt(this.db, membershipId)) ?? '';
-    const dues = new Map((await q.invoiceLinksOf(this.db, membershipId)).map((l) => [l.invoice_id, l]));
-    const paidInvoice = (await this.billing.listForUser(membership.user_id)).find((i) => dues.has(i.id) && i.status === 'paid' && i.issued_at >= since);
-    const paid = paidInvoice && { ...paidInvoice, period_end: dues.get(paidInvoice.id)!.period_end };
     const settings = await this.state.getSettings();
-    const user = (await this.accounts.person(this.db, membership.user_id))!;
-    const now = iso(this.clock.now());
-    const result = await this.db.transaction().execute(async (trx) => {
+    const result = await this.db.transaction().execute(async (trx): Promise<Outcome<'active' | 'awaiting_payment'>> => {
+      const membership = await q.findMembership(trx, membershipId);
+      if (!membership) return refused({ form: 'This member no longer exists.' });
+      if (membership.status !== 'pending_approval') return refused({ form: 'This application is no longer waiting for approval.' });
+      // Only this application's dues count: a re-application reuses the row, and an earlier application's paid invoice is not this one's.
+      const since = (await q.appliedAt(trx, membershipId)) ?? '';
+      const dues = new Map((await q.invoiceLinksOf(trx, membershipId)).map((l) => [l.invoice_id, l]));
+      const paid = (await this.billing.listForUser(membership.user_id, trx)).find((i) => dues.has(i.id) && i.status === 'paid' && i.issued_at >= since);
+      const user = (await this.accounts.person(trx, membership.user_id))!;
+      const now = iso(this.clock.now());
       const level = (await q.findLevel(trx, membership.level_id))!;
       const free = duesPeriod(level, this.clock.now(), settings.timeZone);
-      await q.insertEvent(trx, { membership_id: membershipId, kind: 'approved', detail: 'Application approved.', actor_user_id: actorUserId, created_at: now });
       // "Paid" means nothing is owed: the dues invoice is paid, or the level has no dues.
       const nothingOwed = !!paid || free.amountCents === 0;
-      await this.events.emit(trx, 'membership.approved', { membershipId, userId: user.id, levelId: membership.level_id, status: nothingOwed ? 'active' : 'awaiting_payment', actorUserId });
+      // Approved means waiting for payment; with nothing owed, the membership then starts (`activate`).
+      const approved = await changeStatus(trx, this.events, membershipId, {
+        from: ['pending_approval'],
+        to: 'awaiting_payment',
+        history: { kind: 'approved', detail: 'Application approved.', actorUserId },
+        event: { name: 'membership.approved', payload: { membershipId, userId: user.id, levelId: membership.level_id, status: nothingOwed ? 'active' : 'awaiting_payment', actorUserId } },
+        at: now,
+      });
+      if (!approved) return refused({ form: 'This application is no longer waiting for approval.' });
       await this.mailer.queue(trx, await approvedMail(trx, { to: user.email, name: user.name, site: settings.shortName, paid: nothingOwed, link: this.link('/account') }));
-      if (paid || free.amountCents === 0) {
+      const after = nothingOwed ? ('active' as const) : ('awaiting_payment' as const);
+      if (nothingOwed) {
         const source = paid
-          ? { periodEnd: paid.period_end ?? iso(free.periodEnd), because: `invoice ${paid.number}`, invoiceId: paid.id }
+          ? { periodEnd: dues.get(paid.id)!.period_end ?? iso(free.periodEnd), because: `invoice ${paid.number}`, invoiceId: paid.id }
           : { periodEnd: iso(free.periodEnd), because: 'no dues', invoiceId: null };
-        await this.activate(trx, membership, source, actorUserId);
-        await auditMember(trx, by, now, { membershipId, userId: user.id, name: user.name }, 'application.approved', `Approved the application of ${user.name}`, [
-          { field: 'Status', before: STATUS_LABELS.pending_approval, after: STATUS_LABELS.active },
-        ]);
-        return 'active' as const;
+        await this.activate(trx, membership, ['awaiting_payment'], source, actorUserId);
       }
-      await q.updateMembership(trx, membershipId, { status: 'awaiting_payment', updated_at: now });
       await auditMember(trx, by, now, { membershipId, userId: user.id, name: user.name }, 'application.approved', `Approved the application of ${user.name}`, [
-        { field: 'Status', before: STATUS_LABELS.pending_approval, after: STATUS_LABELS.awaiting_payment },
+        { field: 'Status', before: STATUS_LABELS.pending_approval, after: STATUS_LABELS[after] },
       ]);
-      return 'awaiting_payment' as const;
+      return ok(after);
     });
-    this.jobs.kick();
-    return ok(result);
+    if (result.ok) this.jobs.kick();
+    return result;
   }
 
+  /**
+   * Reject an application and void its open dues invoices, in one transaction: if voiding fails,
+   * the application is still waiting (nothing is written, no e-mail goes).
+   */
   async reject(membershipId: number, actorUserId: number, reason: string, by?: Actor): Promise<Outcome<null>> {
-    const membership = await q.findMembership(this.db, membershipId);
-    if (!membership) return refused({ form: 'This member no longer exists.' });
-    if (membership.status !== 'pending_approval') return refused({ form: 'This application is no longer waiting for approval.' });
     const settings = await this.state.getSettings();
-    const user = (await this.accounts.person(this.db, membership.user_id))!;
-    const now = iso(this.clock.now());
-    const dues = new Set((await q.invoiceLinksOf(this.db, membershipId)).map((l) => l.invoice_id));
-    const open = (await this.billing.listForUser(membership.user_id)).filter((i) => dues.has(i.id) && i.status === 'unpaid');
-    await this.db.transaction().execute(async (trx) => {
-      await q.updateMembership(trx, membershipId, { status: 'rejected', updated_at: now });
-      await q.insertEvent(trx, { membership_id: membershipId, kind: 'rejected', detail: `Application not approved: ${reason}`, actor_user_id: actorUserId, created_at: now });
-      await this.events.emit(trx, 'membership.rejected', { membershipId, userId: user.id, levelId: membership.level_id, reason, actorUserId });
+    const result = await this.db.transaction().execute(async (trx): Promise<Outcome<null>> => {
+      const membership = await q.findMembership(trx, membershipId);
+      if (!membership) return refused({ form: 'This member no longer exists.' });
+      if (membership.status !== 'pending_approval') return refused({ form: 'This application is no longer waiting for approval.' });
+      const user = (await this.accounts.person(trx, membership.user_id))!;
+      const now = iso(this.clock.now());
+      const rejected = await changeStatus(trx, this.events, membershipId, {
+        from: ['pending_approval'],
+        to: 'rejected',
+        history: { kind: 'rejected', detail: `Application not approved: ${reason}`, actorUserId },
+        event: { name: 'membership.rejected', payload: { membershipId, userId: user.id, levelId: membership.level_id, reason, actorUserId } },
+        at: now,
+      });
+      if (!rejected) return refused({ form: 'This application is no longer waiting for approval.' });
+      const dues = (await q.invoiceLinksOf(trx, membershipId)).map((l) => l.invoice_id);
+      await this.billing.voidOpenInvoices(trx, dues, { reason: 'Membership application not approved.', actorUserId, by });
       await auditMember(trx, by, now, { membershipId, userId: user.id, name: user.name }, 'application.rejected', `Rejected the application of ${user.name}`, [
         { field: 'Status', before: STATUS_LABELS.pending_approval, after: STATUS_LABELS.rejected },
         { field: 'Reason', before: '', after: reason },
       ]);
       await this.mailer.queue(trx, await rejectedMail(trx, { to: user.email, name: user.name, site: settings.shortName, reason, contact: settings.contactEmail }));
+      return ok(null);
     });
-    for (const invoice of open) await this.billing.voidInvoice(invoice.id, { reason: 'Membership application not approved.', actorUserId, by });
-    this.jobs.kick();
-    return ok(null);
+    if (result.ok) this.jobs.kick();
+    return result;
   }
 
   // Payment
@@ -592,46 +607,51 @@ export class MembershipService {
       await q.insertEvent(trx, { membership_id: membership.id, kind: 'paid', detail: `Invoice ${invoice.number} paid; waiting for approval.`, actor_user_id: null, created_at: now });
       return;
     }
-    if (['awaiting_payment', 'active', 'lapsed'].includes(membership.status)) {
+    const from = ['awaiting_payment', 'active', 'lapsed'] as const;
+    if ((from as readonly MembershipStatus[]).includes(membership.status)) {
       let periodEnd = link.period_end ?? iso(addMs(this.clock.now(), 365 * DAY));
       // A lapsed member who renews gets a full period from the day they pay (docs/decisions/0011-renewals-and-lapses.md).
       if (membership.status === 'lapsed') {
         const fromToday = duesPeriod((await q.findLevel(trx, membership.level_id))!, this.clock.now(), (await this.state.getSettings(trx)).timeZone).periodEnd;
         if (fromToday.getTime() > new Date(periodEnd).getTime()) periodEnd = iso(fromToday);
       }
-      await this.activate(trx, membership, { periodEnd, because: `invoice ${invoice.number}`, invoiceId: invoice.invoiceId }, null);
+      await this.activate(trx, membership, from, { periodEnd, because: `invoice ${invoice.number}`, invoiceId: invoice.invoiceId }, null);
     }
   }
 
   /**
-   * Start or extend a membership until `periodEnd`; `because` says why in the history (an invoice,
-   * or no dues), `invoiceId` which invoice paid for it. Emits `membership.activated` or `.renewed`.
+   * Start or extend a membership until `periodEnd`, from one of the statuses `from`; `because`
+   * says why in the history (an invoice, or no dues), `invoiceId` which invoice paid for it.
+   * Emits `membership.activated` or `.renewed` (changeStatus) and queues the e-mail that says so.
    */
-  private async activate(trx: Transaction<DB>, membership: q.MembershipRow, source: { periodEnd: string; because: string; invoiceId: number | null }, actorUserId: number | null) {
+  private async activate(
+    trx: Transaction<DB>,
+    membership: q.MembershipRow,
+    from: readonly MembershipStatus[],
+    source: { periodEnd: string; because: string; invoiceId: number | null },
+    actorUserId: number | null,
+  ) {
     const settings = await this.state.getSettings(trx);
     const level = (await q.findLevel(trx, membership.level_id))!;
     const user = (await this.accountsUser(trx, membership.user_id))!;
     const now = iso(this.clock.now());
     const renewed = membership.started_at !== null;
     const until = source.periodEnd;
-    await q.updateMembership(trx, membership.id, { status: 'active', started_at: membership.started_at ?? now, expires_at: until, updated_at: now });
-    await q.insertEvent(trx, {
-      membership_id: membership.id,
-      kind: renewed ? 'renewed' : 'active',
-      detail: `${renewed ? 'Renewed' : 'Membership active'} until ${formatDate(until, settings.timeZone)} (${source.because}).`,
-      actor_user_id: actorUserId,
-      created_at: now,
+    const about = { membershipId: membership.id, userId: membership.user_id, levelId: membership.level_id, expiresAt: until, invoiceId: source.invoiceId, actorUserId };
+    const changed = await changeStatus(trx, this.events, membership.id, {
+      from,
+      to: 'active',
+      set: { started_at: membership.started_at ?? now, expires_at: until },
+      history: { kind: renewed ? 'renewed' : 'active', detail: `${renewed ? 'Renewed' : 'Membership active'} until ${formatDate(until, settings.timeZone)} (${source.because}).`, actorUserId },
+      event: renewed ? { name: 'membership.renewed', payload: { ...about, previousExpiresAt: membership.expires_at } } : { name: 'membership.activated', payload: about },
+      at: now,
     });
-    const about = { membershipId: membership.id, userId: membership.user_id, levelId: membership.level_id };
-    if (renewed) {
-      await this.events.emit(trx, 'membership.renewed', { ...about, previousExpiresAt: membership.expires_at, expiresAt: until, invoiceId: source.invoiceId, actorUserId });
-    } else {
-      await this.events.emit(trx, 'membership.activated', { ...about, expiresAt: until, invoiceId: source.invoiceId, actorUserId });
-    }
+    if (!changed) return false;
     await this.mailer.queue(
       trx,
       await activatedMail(trx, { to: user.email, name: user.name, site: settings.shortName, level: level.name, until: formatDate(until, settings.timeZone), link: this.link('/account'), renewed }),
     );
+    return true;
   }
 
   // Reading

@@ -114,7 +114,7 @@ export class AutoRenewal {
     if (!membership) return;
     const now = iso(this.clock.now());
     await this.db.transaction().execute(async (trx) => {
-      if (await aq.setAutoRenew(trx, membership.id, false, now)) {
+      if (await q.setAutoRenew(trx, membership.id, false, now)) {
         await q.insertEvent(trx, { membership_id: membership.id, kind: 'auto_renew_off', detail: 'Automatic renewal turned off.', actor_user_id: userId, created_at: now });
       }
     });
@@ -124,7 +124,7 @@ export class AutoRenewal {
     const membership = await q.findMembershipByUser(trx, userId);
     if (!membership) return;
     const now = iso(this.clock.now());
-    if (await aq.setAutoRenew(trx, membership.id, true, now)) {
+    if (await q.setAutoRenew(trx, membership.id, true, now)) {
       await q.insertEvent(trx, { membership_id: membership.id, kind: 'auto_renew_on', detail: `Automatic renewal turned on (${card}).`, actor_user_id: actorUserId, created_at: now });
     }
   }
@@ -296,7 +296,7 @@ export class AutoRenewal {
       await q.insertEvent(trx, { membership_id: due.id, kind: 'auto_renewal_failed', detail: `Automatic renewal did not go through: ${reason}`, actor_user_id: null, created_at: at });
       if (o.mail) {
         // Off, so the card is not tried again and the ordinary renewal reminders reach the member.
-        if (await aq.setAutoRenew(trx, due.id, false, at)) {
+        if (await q.setAutoRenew(trx, due.id, false, at)) {
           await q.insertEvent(trx, { membership_id: due.id, kind: 'auto_renew_off', detail: 'Automatic renewal turned off because the charge did not go through.', actor_user_id: null, created_at: at });
         }
         await this.mailer.queue(

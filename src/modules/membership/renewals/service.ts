@@ -15,6 +15,7 @@ import type { AccountsService } from '../../accounts/service.js';
 import type { BillingService, InvoiceRow } from '../../billing/service.js';
 import { duesPeriod, type Level } from '../lifecycle/levels.js';
 import * as q from '../lifecycle/queries.js';
+import { changeStatus } from '../lifecycle/status.js';
 import { lapsedMail, reminderMail } from './emails.js';
 import * as rq from './queries.js';
 
@@ -217,15 +218,16 @@ export class RenewalService {
     const open = await this.openRenewalInvoice(m.id, m.user_id, m.expires_at);
     const since = formatDate(iso(new Date(accessEnds(m))), settings.timeZone);
     return this.db.transaction().execute(async (trx) => {
-      if (!(await rq.lapseMembership(trx, m.id, m.expires_at, iso(now)))) return false;
-      await q.insertEvent(trx, {
-        membership_id: m.id,
-        kind: 'lapsed',
-        detail: `Lapsed: the renewal dues were not paid by the end of the grace period (${since}).`,
-        actor_user_id: null,
-        created_at: iso(now),
+      // Only if nothing changed it since it was read (a payment, another run).
+      const lapsed = await changeStatus(trx, this.events, m.id, {
+        from: ['active'],
+        to: 'lapsed',
+        whileExpiresAt: m.expires_at,
+        history: { kind: 'lapsed', detail: `Lapsed: the renewal dues were not paid by the end of the grace period (${since}).`, actorUserId: null },
+        event: { name: 'membership.lapsed', payload: { membershipId: m.id, userId: m.user_id, levelId: m.level_id, expiresAt: m.expires_at } },
+        at: iso(now),
       });
-      await this.events.emit(trx, 'membership.lapsed', { membershipId: m.id, userId: m.user_id, levelId: m.level_id, expiresAt: m.expires_at });
+      if (!lapsed) return false;
       await this.mailer.queue(
         trx,
         await lapsedMail(trx, {
@@ -250,24 +252,16 @@ export class RenewalService {
     let until = new Date(m.expires_at);
     for (let i = 0; i < 100 && until.getTime() <= now.getTime(); i++) until = duesPeriod(level, until, settings.timeZone).periodEnd;
     return this.db.transaction().execute(async (trx) => {
-      if (!(await rq.extendMembership(trx, m.id, m.expires_at, iso(until), iso(now)))) return false;
-      await q.insertEvent(trx, {
-        membership_id: m.id,
-        kind: 'renewed',
-        detail: `Renewed until ${formatDate(iso(until), settings.timeZone)} (no dues).`,
-        actor_user_id: null,
-        created_at: iso(now),
+      // Active stays active with the date moved on, only if it is still the date that was read.
+      return changeStatus(trx, this.events, m.id, {
+        from: ['active'],
+        to: 'active',
+        set: { expires_at: iso(until) },
+        whileExpiresAt: m.expires_at,
+        history: { kind: 'renewed', detail: `Renewed until ${formatDate(iso(until), settings.timeZone)} (no dues).`, actorUserId: null },
+        event: { name: 'membership.renewed', payload: { membershipId: m.id, userId: m.user_id, levelId: m.level_id, previousExpiresAt: m.expires_at, expiresAt: iso(until), invoiceId: null, actorUserId: null } },
+        at: iso(now),
       });
-      await this.events.emit(trx, 'membership.renewed', {
-        membershipId: m.id,
-        userId: m.user_id,
-        levelId: m.level_id,
-        previousExpiresAt: m.expires_at,
-        expiresAt: iso(until),
-        invoiceId: null,
-        actorUserId: null,
-      });
-      return true;
     });
   }
 
