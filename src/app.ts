@@ -3,6 +3,7 @@ import type { Config } from './config.js';
 import { Sessions } from './core/auth/sessions.js';
 import { systemClock, type Clock } from './core/clock.js';
 import { openDatabase, type Database } from './core/db/index.js';
+import { Events } from './core/events/index.js';
 import { createHttp } from './core/http/http.js';
 import { Jobs } from './core/jobs/index.js';
 import { Mailer } from './core/mail/index.js';
@@ -53,6 +54,7 @@ export async function createHeadworks(config: Config, options: { clock?: Clock }
       sessions: new Sessions(db, clock),
       jobs,
       mailer: new Mailer(db, jobs, clock, { smtpUrl: config.smtpUrl, from: config.mailFrom, dataDir: config.dataDir }),
+      events: new Events(clock),
       accountSections: async (request, reply) => {
         const sections = [];
         for (const { render } of accountSections) sections.push(await render(request, reply));
@@ -78,6 +80,7 @@ export async function createHeadworks(config: Config, options: { clock?: Clock }
     const accountSections = MODULES.flatMap(({ accountSection }, i) => (accountSection ? [{ ...accountSection, module: MODULES[i]! }] : []))
       .sort((a, b) => a.order - b.order)
       .map((section) => ({ render: (request: FastifyRequest, reply: FastifyReply) => section.render(contextOf(section.module), request, reply) }));
+    for (const module of MODULES) core.events.onAll(module.events?.(contextOf(module)) ?? {});
     const hooks: Partial<SiteHooks> = Object.assign({}, ...MODULES.map((m) => m.hooks?.(contextOf(m)) ?? {}));
 
     // One process at a time: two started together on a new database would both see it empty.

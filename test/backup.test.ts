@@ -7,6 +7,7 @@ import { Kysely, Migrator, SqliteDialect, sql } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Headworks } from '../src/app.js';
 import { hashPassword } from '../src/core/auth/passwords.js';
+import { dependencyOrder } from '../src/core/backup/format.js';
 import { migrationProvider } from '../src/core/db/migrations/index.js';
 import { Client, visibleText } from './support/client.js';
 import { cli, dropPlaces, freshPlace, openSite, type Place } from './support/cli.js';
@@ -71,9 +72,12 @@ async function siteWithContent(place: Place, options: { manyMembers?: boolean } 
     .values({ user_id: user.id, level_id: level.id, status: 'active', ...contact, started_at: now, expires_at: now, auto_renew: 0, bundle_id: null, created_at: now, updated_at: now })
     .returning('id')
     .executeTakeFirstOrThrow();
-  const invoice = await db.transaction().execute((trx) =>
-    hw.billing.createInvoice(trx, { userId: user.id, membershipId: membership.id, purpose: 'dues', billTo: 'Pat Lee\nMetro Wastewater', lines: [{ description: 'Dues', quantity: 1, unitCents: 5000 }], dueAt: new Date() }),
-  );
+  // A dues invoice, linked to the membership as the membership module does.
+  const invoice = await db.transaction().execute(async (trx) => {
+    const issued = await hw.billing.createInvoice(trx, { userId: user.id, billTo: 'Pat Lee\nMetro Wastewater', lines: [{ description: 'Dues', quantity: 1, unitCents: 5000 }], dueAt: new Date() });
+    await trx.insertInto('membership_invoices').values({ invoice_id: issued.id, membership_id: membership.id, period_start: now, period_end: now }).execute();
+    return issued;
+  });
   expect((await hw.billing.recordPayment(invoice.id, { method: 'check', amountCents: 5000, reference: 'Check 1042', actorUserId: null })).ok).toBe(true);
 
   // A person covered by a bundle made after them: a row that refers forward in its own table.
@@ -150,9 +154,10 @@ function keepWriting(hw: Headworks) {
 /** Rewrite a backup's lines (decompressed), as a damaged or edited file would be. */
 /**
  * The schema (table → columns) before the newest migration, read from a scratch SQLite database
- * migrated that far, and the newest migration's name: what an older version's backup holds.
+ * migrated that far, with each table's foreign keys (the tables it refers to), and the newest
+ * migration's name: what an older version's backup holds.
  */
-async function schemaBeforeNewestMigration(): Promise<{ newest: string; tables: Map<string, string[]> }> {
+async function schemaBeforeNewestMigration(): Promise<{ newest: string; tables: Map<string, string[]>; references: Map<string, Set<string>> }> {
   const names = Object.keys(await migrationProvider('sqlite').getMigrations()).sort();
   const newest = names.at(-1)!;
   const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'headworks-older-'));
@@ -161,8 +166,12 @@ async function schemaBeforeNewestMigration(): Promise<{ newest: string; tables: 
     const { error } = await new Migrator({ db, provider: migrationProvider('sqlite') }).migrateTo(names.at(-2)!);
     if (error) throw error;
     const tables = new Map<string, string[]>();
-    for (const t of await db.introspection.getTables()) tables.set(t.name, t.columns.map((c) => c.name));
-    return { newest, tables };
+    const references = new Map<string, Set<string>>();
+    for (const t of await db.introspection.getTables()) {
+      tables.set(t.name, t.columns.map((c) => c.name));
+      references.set(t.name, new Set((await sql<{ table: string }>`select "table" from pragma_foreign_key_list(${t.name})`.execute(db)).rows.map((r) => r.table)));
+    }
+    return { newest, tables, references };
   } finally {
     await db.destroy();
     fs.rmSync(folder, { recursive: true, force: true });
@@ -254,7 +263,7 @@ describe('backup and restore', { timeout: 300_000 }, () => {
       // New rows get new ids and the next invoice number.
       const user = await copy.accounts.findUserByEmail(MEMBER.email);
       const next = await copy.database.db.transaction().execute((trx) =>
-        copy.billing.createInvoice(trx, { userId: user!.id, purpose: 'other', billTo: 'Pat Lee', lines: [{ description: 'Workshop', quantity: 1, unitCents: 2500 }], dueAt: new Date() }),
+        copy.billing.createInvoice(trx, { userId: user!.id, billTo: 'Pat Lee', lines: [{ description: 'Workshop', quantity: 1, unitCents: 2500 }], dueAt: new Date() }),
       );
       expect(next.number).toBe(Math.max(...(after.invoices as { number: number }[]).map((i) => i.number)) + 1);
       expect(next.id).toBe(Math.max(...(after.invoices as { id: number }[]).map((i) => i.id)) + 1);
@@ -422,42 +431,54 @@ describe('backup and restore', { timeout: 300_000 }, () => {
     await hw.close();
     const file = await backUp(source, source.dataDir);
     // As the version before the newest migration would have written it: without that migration's
-    // tables, and without the columns it added to older ones.
+    // tables, with the columns it removed from older ones, and its tables in that version's order
+    // (parents first by its foreign keys). The newest migration (0014) moved what an invoice is for
+    // out of `invoices` (membership_id, purpose, period_start/end) into membership's
+    // `membership_invoices`: the older backup has them on the invoices again.
+    const linkOf = new Map<unknown, Record<string, unknown>>();
+    const olderInvoiceColumns = (row: Record<string, unknown>): Record<string, unknown> => {
+      const link = linkOf.get(row.id);
+      return { membership_id: link?.membership_id ?? null, purpose: link ? 'dues' : 'other', period_start: link?.period_start ?? null, period_end: link?.period_end ?? null };
+    };
     editBackup(file, (lines) => {
-      const h = JSON.parse(lines[0]!) as { migrations: string[] };
-      const out = [JSON.stringify({ ...h, migrations: h.migrations.filter((m) => m !== older.newest) })];
-      let tables = 0;
-      let rows = 0;
-      let keep: number[] | null = null;
+      type Block = { table: string; columns: string[]; rows: unknown[][] };
+      const blocks = new Map<string, Block>();
+      const other: string[] = [];
+      let block: Block | null = null;
       for (const line of lines.slice(1, -1)) {
         const record = JSON.parse(line) as unknown;
-        if (!Array.isArray(record) && typeof record === 'object' && record !== null && 'table' in record) {
+        if (Array.isArray(record) && block) block.rows.push(record);
+        else if (typeof record === 'object' && record !== null && 'table' in record) {
           const { table, columns } = record as { table: string; columns: string[] };
-          const known = older.tables.get(table);
-          keep = known ? columns.flatMap((c, i) => (known.includes(c) ? [i] : [])) : null;
-          if (keep) out.push(JSON.stringify({ ...(record as object), columns: keep.map((i) => columns[i]) }));
-          continue;
+          block = { table, columns, rows: [] };
+          blocks.set(table, block);
+        } else if (typeof record === 'object' && record !== null && 'table_end' in record) block = null;
+        else other.push(line);
+      }
+      const links = blocks.get('membership_invoices')!;
+      for (const row of links.rows) linkOf.set(row[links.columns.indexOf('invoice_id')], Object.fromEntries(links.columns.map((c, i) => [c, row[i]])));
+
+      const h = JSON.parse(lines[0]!) as { migrations: string[] };
+      const out = [JSON.stringify({ ...h, migrations: h.migrations.filter((m) => m !== older.newest) })];
+      let rows = 0;
+      const kept = dependencyOrder([...blocks.keys()].filter((t) => older.tables.has(t)), older.references);
+      for (const table of kept) {
+        const { columns, rows: values } = blocks.get(table)!;
+        const known = older.tables.get(table)!;
+        const keep = columns.flatMap((c, i) => (known.includes(c) ? [i] : []));
+        const added = table === 'invoices' ? Object.keys(olderInvoiceColumns({})) : [];
+        out.push(JSON.stringify({ table, columns: [...keep.map((i) => columns[i]), ...added] }));
+        for (const row of values) {
+          const extra = added.length ? Object.values(olderInvoiceColumns(Object.fromEntries(columns.map((c, i) => [c, row[i]])))) : [];
+          out.push(JSON.stringify([...keep.map((i) => row[i]), ...extra]));
         }
-        if (Array.isArray(record)) {
-          if (keep) {
-            out.push(JSON.stringify(keep.map((i) => record[i])));
-            rows += 1;
-          }
-          continue;
-        }
-        if (typeof record === 'object' && record !== null && 'table_end' in record) {
-          if (keep) {
-            out.push(line);
-            tables += 1;
-          }
-          keep = null;
-          continue;
-        }
-        out.push(line);
+        out.push(JSON.stringify({ table_end: table, rows: values.length }));
+        rows += values.length;
       }
       const last = JSON.parse(lines[lines.length - 1]!) as object;
-      return [...out, JSON.stringify({ ...last, tables, rows })];
+      return [...out, ...other, JSON.stringify({ ...last, tables: kept.length, rows })];
     });
+    expect(linkOf.size).toBe(1);
     const target = await freshPlace();
     const res = await cli(['restore', file], target.env);
     expect(res.stderr).toBe('');
@@ -466,6 +487,8 @@ describe('backup and restore', { timeout: 300_000 }, () => {
     const site = await openSite(target);
     try {
       expect((await new Client(site.app).logIn(MEMBER.email, MEMBER.password)).location).toBe('/account');
+      // The migration linked the member's dues invoice to their membership again, with its period.
+      expect(await site.database.db.selectFrom('membership_invoices').selectAll().execute()).toEqual([...linkOf.values()]);
     } finally {
       await site.close();
     }

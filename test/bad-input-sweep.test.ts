@@ -37,7 +37,6 @@ beforeAll(async () => {
   const invoice = await site.database.db.transaction().execute((trx) =>
     site.billing.createInvoice(trx, {
       userId: miaId,
-      purpose: 'dues',
       billTo: MIA.name,
       lines: [{ description: 'Workshop fee', quantity: 1, unitCents: 4000 }],
       dueAt: new Date('2026-08-01T06:00:00.000Z'),

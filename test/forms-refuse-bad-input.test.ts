@@ -288,7 +288,6 @@ describe('Void invoice', () => {
     const invoice = await site.database.db.transaction().execute((trx) =>
       site.billing.createInvoice(trx, {
         userId: miaUserId,
-        purpose: 'dues',
         billTo: 'Mia Member',
         lines: [{ description: 'Workshop fee', quantity: 1, unitCents: 4000 }],
         dueAt: new Date('2026-08-01T06:00:00.000Z'),

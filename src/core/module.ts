@@ -6,6 +6,7 @@ import type { Clock } from './clock.js';
 import type { Db, Dialect } from './db/index.js';
 import type { Migrations } from './db/migrations/index.js';
 import type { DB } from './db/schema.js';
+import type { EventHandlers, Events } from './events/index.js';
 import type { Jobs } from './jobs/index.js';
 import type { Mailer } from './mail/index.js';
 import type { TemplateDefinition } from './mail/templates.js';
@@ -41,6 +42,8 @@ export interface Core {
   sessions: Sessions;
   jobs: Jobs;
   mailer: Mailer;
+  /** Domain events (core/events, decision 0026): a module emits its own inside the transaction that caused them. */
+  events: Events;
   secrets: Secrets;
   /** Every module's section of the account page, in order (filled once all modules are made). */
   accountSections(request: FastifyRequest, reply: FastifyReply): Promise<ComponentChildren>;
@@ -88,7 +91,7 @@ export interface ModuleManifest<Name extends ModuleName, Needs extends ModuleNam
   migrations?: ModuleMigrations;
   /** The module's automatic e-mails, which admins can reword (core/mail/templates.ts). */
   templates?: readonly TemplateDefinition[];
-  /** Make the module's services (registering its jobs, schedules, templates and event handlers) and return its API. */
+  /** Make the module's services (registering its jobs and schedules) and return its API. */
   create(core: Core, needs: Pick<ModuleApis, Needs>): ModuleApis[Name] | Promise<ModuleApis[Name]>;
   /** Fill a new site with the module's starting content: run once per start, under the start lock, after the migrations. */
   seed?(context: ModuleContext<Name, Needs>): Promise<void>;
@@ -97,6 +100,12 @@ export interface ModuleManifest<Name extends ModuleName, Needs extends ModuleNam
   adminMenu?: readonly AdminMenuEntry[];
   accountSection?: AccountSection<Name, Needs>;
   hooks?(context: ModuleContext<Name, Needs>): Partial<SiteHooks>;
+  /**
+   * How the module reacts to other modules' domain events: a handler per event name, run inside
+   * the emitting transaction (a handler that throws undoes the change that emitted it).
+   * Registered once every module is made, in the order of the list of modules.
+   */
+  events?(context: ModuleContext<Name, Needs>): EventHandlers;
 }
 
 export type AnyModule = {

@@ -210,8 +210,6 @@ export interface InvoicesTable {
   id: Generated<number>;
   number: number;
   user_id: number;
-  membership_id: number | null;
-  purpose: 'dues' | 'other';
   status: InvoiceStatus;
   currency: string;
   total_cents: number;
@@ -220,8 +218,6 @@ export interface InvoicesTable {
   issued_at: Timestamp;
   due_at: Timestamp;
   paid_at: Timestamp | null;
-  period_start: Timestamp | null;
-  period_end: Timestamp | null;
   created_at: Timestamp;
   updated_at: Timestamp;
 }
@@ -330,6 +326,15 @@ export interface AutoRenewalsTable {
   updated_at: Timestamp;
 }
 
+/** A membership's dues invoice (membership owns the link; billing does not know what an invoice is for). */
+export interface MembershipInvoicesTable {
+  invoice_id: number;
+  membership_id: number;
+  /** The period the dues pay for: from `period_start` up to (not including) `period_end`. */
+  period_start: Timestamp | null;
+  period_end: Timestamp | null;
+}
+
 /** The renewal invoice of one membership's cycle (the cycle is named by its renewal date). */
 export interface RenewalInvoicesTable {
   id: Generated<number>;
@@ -432,6 +437,21 @@ export interface AuditLogTable {
   changes: string;
 }
 
+/**
+ * Domain events as they were emitted (core/events, decision 0026), written in the transaction that
+ * caused them, for later readers (outgoing webhooks, e-mail automations).
+ */
+export interface OutboxTable {
+  id: Generated<number>;
+  /** The event's name, e.g. `invoice.paid`. */
+  name: string;
+  /** JSON: the event's payload. */
+  payload: string;
+  created_at: Timestamp;
+  /** When a reader has handled it; null until then. */
+  published_at: Timestamp | null;
+}
+
 export interface DB {
   users: UsersTable;
   sessions: SessionsTable;
@@ -458,6 +478,7 @@ export interface DB {
   member_import_rows: MemberImportRowsTable;
   stripe_customers: StripeCustomersTable;
   auto_renewals: AutoRenewalsTable;
+  membership_invoices: MembershipInvoicesTable;
   renewal_invoices: RenewalInvoicesTable;
   renewal_reminders: RenewalRemindersTable;
   member_fields: MemberFieldsTable;
@@ -468,7 +489,8 @@ export interface DB {
   directory_terms: DirectoryTermsTable;
   directory_dirty: DirectoryDirtyTable;
   audit_log: AuditLogTable;
+  outbox: OutboxTable;
 }
 
 /** The tables core's own machinery writes; every other table belongs to one module's manifest (core/module.ts). */
-export const CORE_TABLES: readonly (keyof DB)[] = ['settings', 'sessions', 'jobs', 'mail_messages', 'mail_quotas', 'audit_log'];
+export const CORE_TABLES: readonly (keyof DB)[] = ['settings', 'sessions', 'jobs', 'mail_messages', 'mail_quotas', 'audit_log', 'outbox'];

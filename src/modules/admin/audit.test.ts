@@ -23,7 +23,7 @@ beforeAll(async () => {
   memberId = await site.addUser(MEMBER);
   await site.addUser(PROMOTED);
   // A payment whose follow-up fails must leave nothing behind, its audit entry included.
-  site.billing.onPaid(async () => {
+  site.events.on('invoice.paid', async () => {
     if (failPaidHandler) throw new Error('The membership could not be extended');
   });
 });
@@ -117,7 +117,7 @@ describe('audit log entries', () => {
     const ada = await logIn(ADMIN);
     const issue = () =>
       site.database.db.transaction().execute((trx) =>
-        site.billing.createInvoice(trx, { userId: memberId, purpose: 'other', billTo: MEMBER.name, lines: [{ description: 'Spring workshop', quantity: 1, unitCents: 12500 }], dueAt: new Date('2026-04-01T06:00:00Z') }),
+        site.billing.createInvoice(trx, { userId: memberId, billTo: MEMBER.name, lines: [{ description: 'Spring workshop', quantity: 1, unitCents: 12500 }], dueAt: new Date('2026-04-01T06:00:00Z') }),
       );
     const invoice = await issue();
     const page = `/admin/invoices/${invoice.id}`;
@@ -301,7 +301,7 @@ describe('audit log entries', () => {
 
   it('records Stripe’s payments with Stripe as the actor', async () => {
     const invoice = await site.database.db.transaction().execute((trx) =>
-      site.billing.createInvoice(trx, { userId: memberId, purpose: 'other', billTo: MEMBER.name, lines: [{ description: 'Field day', quantity: 1, unitCents: 4000 }], dueAt: new Date('2026-04-01T06:00:00Z') }),
+      site.billing.createInvoice(trx, { userId: memberId, billTo: MEMBER.name, lines: [{ description: 'Field day', quantity: 1, unitCents: 4000 }], dueAt: new Date('2026-04-01T06:00:00Z') }),
     );
     const paid = await site.billing.recordPayment(invoice.id, { method: 'card', amountCents: 4000, reference: 'Card', externalId: 'pi_audit_1', actorUserId: null, by: STRIPE });
     expect(paid.ok).toBe(true);
@@ -313,7 +313,7 @@ describe('audit log entries', () => {
 
   it('leaves no entry when the change is rolled back', async () => {
     const invoice = await site.database.db.transaction().execute((trx) =>
-      site.billing.createInvoice(trx, { userId: memberId, purpose: 'other', billTo: MEMBER.name, lines: [{ description: 'Manual', quantity: 1, unitCents: 3000 }], dueAt: new Date('2026-04-01T06:00:00Z') }),
+      site.billing.createInvoice(trx, { userId: memberId, billTo: MEMBER.name, lines: [{ description: 'Manual', quantity: 1, unitCents: 3000 }], dueAt: new Date('2026-04-01T06:00:00Z') }),
     );
     const before = (await entries('invoice.payment')).length;
     const ada = await logIn(ADMIN);

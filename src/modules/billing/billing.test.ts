@@ -26,10 +26,11 @@ beforeAll(async () => {
   adminId = await site.addUser({ ...ADMIN, role: 'admin' });
   memberId = await site.addUser({ ...MEMBER, role: 'member' });
   otherId = await site.addUser({ ...OTHER, role: 'member' });
-  // What the membership module will do: act inside the transaction that marks the invoice paid.
-  site.billing.onPaid(async (trx, invoice) => {
-    paidCalls.push(invoice.id);
-    await trx.insertInto('settings').values({ key: `_test_paid_${invoice.id}`, value: invoice.status }).execute();
+  // What the membership module does: act inside the transaction that marks the invoice paid.
+  site.events.on('invoice.paid', async (trx, paid) => {
+    paidCalls.push(paid.invoiceId);
+    const { status } = await trx.selectFrom('invoices').select('status').where('id', '=', paid.invoiceId).executeTakeFirstOrThrow();
+    await trx.insertInto('settings').values({ key: `_test_paid_${paid.invoiceId}`, value: status }).execute();
     if (failPaidHandler) throw new Error('The membership could not be extended');
   });
 });
@@ -37,7 +38,6 @@ afterAll(() => site.close());
 
 const invoiceFor = (userId: number, overrides: Partial<NewInvoice> = {}): NewInvoice => ({
   userId,
-  purpose: 'dues',
   billTo: 'Mia Member\nMetro Water Reclamation\n1 Main St, Denver, CO 80202',
   lines: DUES,
   dueAt: new Date('2026-04-01T06:00:00.000Z'),
@@ -73,6 +73,12 @@ async function download(c: Client, url: string) {
 const pdfText = (bytes: Buffer) => execFileSync('pdftotext', ['-layout', '-', '-'], { input: bytes }).toString('utf8').replace(/\s+/g, ' ');
 
 const payments = (invoiceId: number) => site.database.db.selectFrom('payments').selectAll().where('invoice_id', '=', invoiceId).execute();
+
+/** The outbox's `invoice.paid` events of one invoice. */
+async function paidEvents(invoiceId: number) {
+  const rows = await site.database.db.selectFrom('outbox').select(['name', 'payload', 'created_at', 'published_at']).where('name', '=', 'invoice.paid').orderBy('id').execute();
+  return rows.filter((r) => (JSON.parse(r.payload) as { invoiceId: number }).invoiceId === invoiceId);
+}
 
 describe('money', () => {
   it('is shown as dollars with thousands separators', () => {
@@ -146,7 +152,6 @@ describe('invoice numbers', () => {
 describe('issuing an invoice', () => {
   it('totals its lines in whole cents', async () => {
     const invoice = await issue({
-      purpose: 'other',
       lines: [
         { description: 'Fall workshop registration', quantity: 2, unitCents: 4550 },
         { description: 'Printed manual', quantity: 3, unitCents: 1999 },
@@ -187,7 +192,7 @@ describe('issuing an invoice', () => {
 });
 
 describe('payments', () => {
-  it('marks the invoice paid when the payment covers the total, and runs the paid handlers in that transaction', async () => {
+  it('marks the invoice paid when the payment covers the total, and emits invoice.paid in that transaction', async () => {
     const invoice = await issue();
     const result = await site.billing.recordPayment(invoice.id, { method: 'check', amountCents: 12500, reference: 'Check 1042', actorUserId: adminId });
     expect(result.ok).toBe(true);
@@ -199,6 +204,15 @@ describe('payments', () => {
     // The handler saw the invoice already paid, and what it wrote was committed with the payment.
     const written = await site.database.db.selectFrom('settings').select('value').where('key', '=', `_test_paid_${invoice.id}`).executeTakeFirst();
     expect(written?.value).toBe('paid');
+    // And the event is in the outbox for later readers, with what they need.
+    expect((await paidEvents(invoice.id)).map((e) => ({ ...e, payload: JSON.parse(e.payload) }))).toEqual([
+      {
+        name: 'invoice.paid',
+        payload: { invoiceId: invoice.id, number: invoice.number, userId: memberId, totalCents: 12500, currency: 'USD', paidAt: '2026-03-02T16:00:00.000Z' },
+        created_at: '2026-03-02T16:00:00.000Z',
+        published_at: null,
+      },
+    ]);
   });
 
   it('records a repeated payment (same external id) once: the handler runs once and nothing changes', async () => {
@@ -215,6 +229,7 @@ describe('payments', () => {
     expect(again.value.invoice.status).toBe('paid');
     expect(again.value.invoice.updated_at).toBe(first.value.invoice.updated_at);
     expect(paidCalls.filter((id) => id === invoice.id)).toHaveLength(1);
+    expect(await paidEvents(invoice.id)).toHaveLength(1);
     expect(await payments(invoice.id)).toHaveLength(1);
     expect((await site.billing.get(invoice.id))!.events.map((e) => e.action)).toEqual(['issued', 'payment']);
   });
@@ -261,6 +276,7 @@ describe('payments', () => {
     expect(detail.payments).toHaveLength(0);
     expect(detail.events.map((e) => e.action)).toEqual(['issued']);
     expect(await site.database.db.selectFrom('settings').select('value').where('key', '=', `_test_paid_${invoice.id}`).executeTakeFirst()).toBeUndefined();
+    expect(await paidEvents(invoice.id)).toEqual([]);
   });
 
   it('refuses paying a void or an already-paid invoice, with a clear message', async () => {

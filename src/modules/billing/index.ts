@@ -8,6 +8,7 @@ import { StripePayments } from './stripe.js';
 export type { BillingService, InvoiceDetail, InvoiceRow } from './service.js';
 export { INVOICE_STATUSES } from './labels.js';
 export type { StripePayments } from './stripe.js';
+export type { CardSaved, InvoicePaid } from './events.js';
 
 /** Invoices and payments, and card payments through Stripe when it is set up (null otherwise). */
 export type BillingApi = BillingService & { readonly stripe: StripePayments | null };
@@ -24,9 +25,9 @@ export const billingModule = defineModule({
   needs: [],
   tables: ['invoices', 'invoice_lines', 'payments', 'invoice_events', 'counters', 'stripe_customers'],
   create(core) {
-    const billing = new BillingService(core.db, core.clock, core.state);
+    const billing = new BillingService(core.db, core.clock, core.state, core.events);
     const { stripe: keys, baseUrl } = core.config;
-    const stripe = keys ? new StripePayments(core.db, core.clock, core.state, billing, core.mailer, { ...keys, baseUrl }) : null;
+    const stripe = keys ? new StripePayments(core.db, core.clock, core.state, billing, core.mailer, core.events, { ...keys, baseUrl }) : null;
     return Object.assign(billing, { stripe });
   },
   async routes(app, { api: billing, core }) {

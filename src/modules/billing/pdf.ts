@@ -73,9 +73,6 @@ export async function invoicePdf(invoice: InvoiceForPdf, settings: SiteSettings)
 
   doc.font('Helvetica-Bold').fontSize(10).text('Bill to', left, doc.y, { width });
   doc.font('Helvetica').text(invoice.bill_to, { width: width * 0.6 });
-  if (invoice.period_start && invoice.period_end) {
-    doc.moveDown(0.5).text(`Period: ${formatDate(invoice.period_start, tz)} to ${formatDate(invoice.period_end, tz)}`, { width });
-  }
   doc.moveDown(1.5);
 
   // Lines.

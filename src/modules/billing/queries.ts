@@ -98,7 +98,7 @@ export const eventsOfAction = (db: Executor, invoiceId: number, action: string) 
 
 export const insertEvent = (db: Executor, event: Insertable<InvoiceEventsTable>) => db.insertInto('invoice_events').values(event).execute();
 
-export const listForUser = (db: Db, userId: number) =>
+export const listForUser = (db: Executor, userId: number) =>
   db.selectFrom('invoices').selectAll().where('user_id', '=', userId).orderBy('issued_at', 'desc').orderBy('number', 'desc').execute();
 
 /** A page of invoices for admins, newest first, with whom each is for. */

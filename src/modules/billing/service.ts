@@ -3,6 +3,7 @@ import { recordAudit, type AuditBy } from '../../core/audit/index.js';
 import { iso, type Clock } from '../../core/clock.js';
 import type { Db, Executor } from '../../core/db/index.js';
 import type { DB, InvoiceStatus } from '../../core/db/schema.js';
+import type { Events } from '../../core/events/index.js';
 import { formatMoney, MAX_CENTS } from '../../core/money.js';
 import { ok, refused, type Outcome, type RefusalCode } from '../../core/result.js';
 import type { SiteState } from '../../core/settings.js';
@@ -12,10 +13,11 @@ import * as q from './queries.js';
 import type { InvoiceEventRow, InvoiceLineRow, InvoiceRow, PaymentRow } from './queries.js';
 
 import { PAYMENT_METHODS, type PaymentMethod } from './labels.js';
+import type { InvoicePaid } from './events.js';
 
 export type { InvoiceRow } from './queries.js';
 export { INVOICE_STATUSES, PAYMENT_METHODS, type PaymentMethod } from './labels.js';
-export type InvoicePurpose = InvoiceRow['purpose'];
+export type { CardSaved, InvoicePaid } from './events.js';
 
 export interface InvoiceLineInput {
   description: string;
@@ -25,14 +27,10 @@ export interface InvoiceLineInput {
 
 export interface NewInvoice {
   userId: number;
-  membershipId?: number | null;
-  purpose: InvoicePurpose;
   /** Name and postal address, as they should stay printed on this invoice. */
   billTo: string;
   lines: InvoiceLineInput[];
   dueAt: Date;
-  periodStart?: Date | null;
-  periodEnd?: Date | null;
   actorUserId?: number | null;
 }
 
@@ -65,7 +63,7 @@ export interface VoidInput {
 export interface PaymentOutcome {
   invoice: InvoiceRow;
   payment: PaymentRow;
-  /** This call marked the invoice paid (and ran the onPaid handlers). */
+  /** This call marked the invoice paid (and emitted `invoice.paid`). */
   paidNow: boolean;
   /** The externalId had already been recorded: nothing changed, this is the earlier outcome. */
   alreadyRecorded: boolean;
@@ -105,8 +103,6 @@ export interface InvoiceDetail extends InvoiceRow {
   balanceCents: number;
 }
 
-export type PaidHandler = (trx: Transaction<DB>, invoice: InvoiceRow) => Promise<void>;
-
 /** Thrown inside a transaction to roll it back and answer with messages instead. */
 class Refusal extends Error {
   constructor(
@@ -143,33 +139,26 @@ function totals(payments: Pick<PaymentRow, 'kind' | 'amount_cents'>[]) {
 
 const isWholeCents = (n: unknown): n is number => typeof n === 'number' && Number.isSafeInteger(n);
 
-/**
- * Invoices, their payments and refunds. Numbers are gap-free; every action is written to the
- * invoice's history with who did it; other modules learn that an invoice was paid through
- * `onPaid` handlers that run in the same transaction.
- */
 function notVoidable(invoice: { number: number; status: InvoiceRow['status'] }): string | null {
   if (invoice.status === 'void') return `Invoice ${invoice.number} is already void.`;
   if (invoice.status !== 'unpaid') return `Invoice ${invoice.number} is ${invoice.status}: only an unpaid invoice can be voided.`;
   return null;
 }
 
+/**
+ * Invoices, their payments and refunds. Numbers are gap-free; every action is written to the
+ * invoice's history with who did it; other modules learn that an invoice was paid from the
+ * `invoice.paid` event, whose handlers run in the same transaction (a handler that throws undoes
+ * the payment too). Billing does not know what an invoice is for: the module that issues one
+ * links it to its own records.
+ */
 export class BillingService {
-  private paidHandlers: PaidHandler[] = [];
-
   constructor(
     private db: Db,
     private clock: Clock,
     private state: SiteState,
+    private events: Events,
   ) {}
-
-  /**
-   * Run `handler` inside the transaction that marks an invoice paid. If it throws, the payment is
-   * not recorded either (the caller sees the error), so the two never disagree.
-   */
-  onPaid(handler: PaidHandler) {
-    this.paidHandlers.push(handler);
-  }
 
   /**
    * Issue an invoice inside the caller's transaction (so it exists only if the caller's change
@@ -193,17 +182,13 @@ export class BillingService {
     const total = lines.reduce((sum, l) => sum + l.amount_cents, 0);
     if (total <= 0) throw new InvoiceInputError('An invoice must total more than $0.00.');
     if (total > MAX_TOTAL_CENTS) throw new InvoiceInputError(`An invoice may total at most ${formatMoney(MAX_TOTAL_CENTS)}.`);
-    for (const d of [input.dueAt, input.periodStart, input.periodEnd]) {
-      if (d && Number.isNaN(d.getTime())) throw new InvoiceInputError('An invoice date is not a valid date.');
-    }
+    if (Number.isNaN(input.dueAt.getTime())) throw new InvoiceInputError('An invoice date is not a valid date.');
 
     const now = iso(this.clock.now());
     const number = await q.nextInvoiceNumber(trx);
     const invoice = await q.insertInvoice(trx, {
       number,
       user_id: input.userId,
-      membership_id: input.membershipId ?? null,
-      purpose: input.purpose,
       status: 'unpaid',
       currency: 'USD',
       total_cents: total,
@@ -211,8 +196,6 @@ export class BillingService {
       issued_at: now,
       due_at: iso(input.dueAt),
       paid_at: null,
-      period_start: input.periodStart ? iso(input.periodStart) : null,
-      period_end: input.periodEnd ? iso(input.periodEnd) : null,
       created_at: now,
       updated_at: now,
     });
@@ -260,8 +243,8 @@ export class BillingService {
   }
 
   /**
-   * Record money received. When payments then cover the total, the invoice is marked paid and the
-   * onPaid handlers run, all in one transaction. A payment whose externalId is already recorded
+   * Record money received. When payments then cover the total, the invoice is marked paid and
+   * `invoice.paid` is emitted, all in one transaction. A payment whose externalId is already recorded
    * changes nothing and answers with the earlier outcome (payment processors repeat webhooks).
    */
   async recordPayment(invoiceId: number, input: PaymentInput): Promise<Outcome<PaymentOutcome>> {
@@ -335,7 +318,8 @@ export class BillingService {
       let current = invoice;
       if (paidNow) {
         current = await q.updateInvoice(trx, invoice.id, { status: 'paid', paid_at: now, updated_at: now });
-        for (const handler of this.paidHandlers) await handler(trx, current);
+        const paid: InvoicePaid = { invoiceId: current.id, number: current.number, userId: current.user_id, totalCents: current.total_cents, currency: current.currency, paidAt: now };
+        await this.events.emit(trx, 'invoice.paid', paid);
       }
       return { invoice: current, payment, paidNow, alreadyRecorded: false };
     });
@@ -457,18 +441,44 @@ export class BillingService {
       if (received > 0) {
         throw new Refusal({ form: `${formatMoney(received)} has been received for invoice ${invoice.number}: refund it before voiding the invoice.` });
       }
-      const voided = await q.updateInvoice(trx, invoice.id, { status: 'void', updated_at: now });
-      await this.audit(trx, input.by, now, invoice, 'invoice.void', `Voided invoice ${invoice.number}`, [
-        { field: 'Status', before: 'unpaid', after: 'void' },
-        { field: 'Reason', before: '', after: reason },
-      ]);
-      await q.insertEvent(trx, { invoice_id: invoice.id, action: 'void', detail: `Voided: ${reason}`, actor_user_id: input.actorUserId, created_at: now });
-      return voided;
+      return this.markVoid(trx, invoice, { ...input, reason }, now);
     });
   }
 
+  /**
+   * Void, inside the caller's transaction, those of `invoiceIds` that are still open (unpaid, with
+   * nothing received): each is locked first, as `voidInvoice` does; the others are left as they
+   * are. Returns the invoices it voided. Throws what an `invoice.voided` handler throws, so the
+   * caller's whole change rolls back with it.
+   */
+  async voidOpenInvoices(trx: Transaction<DB>, invoiceIds: readonly number[], input: VoidInput): Promise<InvoiceRow[]> {
+    const reason = input.reason.trim();
+    if (!reason || reason.length > 500) throw new InvoiceInputError('A void needs a reason of at most 500 characters.');
+    const now = iso(this.clock.now());
+    const voided: InvoiceRow[] = [];
+    for (const id of [...invoiceIds].sort((a, b) => a - b)) {
+      const locked = await q.lockInvoice(trx, id, now);
+      if (!locked || notVoidable(locked)) continue;
+      if (totals(await q.paymentsOf(trx, [locked.id])).received > 0) continue;
+      voided.push(await this.markVoid(trx, locked, { ...input, reason }, now));
+    }
+    return voided;
+  }
+
+  /** Mark a locked, voidable invoice void, with its audit and history lines, and emit `invoice.voided`. */
+  private async markVoid(trx: Transaction<DB>, invoice: InvoiceRow, input: VoidInput, now: string) {
+    const voided = await q.updateInvoice(trx, invoice.id, { status: 'void', updated_at: now });
+    await this.audit(trx, input.by, now, invoice, 'invoice.void', `Voided invoice ${invoice.number}`, [
+      { field: 'Status', before: 'unpaid', after: 'void' },
+      { field: 'Reason', before: '', after: input.reason },
+    ]);
+    await q.insertEvent(trx, { invoice_id: invoice.id, action: 'void', detail: `Voided: ${input.reason}`, actor_user_id: input.actorUserId, created_at: now });
+    await this.events.emit(trx, 'invoice.voided', { invoiceId: invoice.id, number: invoice.number, userId: invoice.user_id, reason: input.reason, actorUserId: input.actorUserId });
+    return voided;
+  }
+
   /** A user's invoices, newest first. */
-  listForUser = (userId: number) => q.listForUser(this.db, userId);
+  listForUser = (userId: number, db: Executor = this.db) => q.listForUser(db, userId);
 
   /** One invoice with its lines, payments, history and amounts, or undefined. */
   async get(id: number): Promise<InvoiceDetail | undefined> {

@@ -506,7 +506,11 @@ describe('automatic renewal', () => {
     expect(mine.membership.status).toBe('active');
     expect(mine.membership.expires_at).toBe('2028-07-02T16:00:00.000Z');
     const renewal = mine.invoices.find((i) => i.id === Number(charge!.params.metadata.invoice_id))!;
-    expect(renewal).toMatchObject({ status: 'paid', total_cents: 5000, period_start: '2027-07-02T16:00:00.000Z' });
+    expect(renewal).toMatchObject({ status: 'paid', total_cents: 5000 });
+    expect(await site.database.db.selectFrom('membership_invoices').select(['membership_id', 'period_start']).where('invoice_id', '=', renewal.id).executeTakeFirst()).toEqual({
+      membership_id: mine.membership.id,
+      period_start: '2027-07-02T16:00:00.000Z',
+    });
     const [payment] = await paymentsOf(site, renewal.id);
     expect(payment).toMatchObject({ method: 'card', amount_cents: 5000, external_id: [...standin.paymentIntents.keys()].at(-1) });
     const mail = await mailFor(site, 'sam@example.org', renewedSince);

@@ -1,12 +1,11 @@
 import crypto from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
-import type { Transaction } from 'kysely';
 import type Stripe from 'stripe';
 import type { Config } from '../../config.js';
 import { STRIPE } from '../../core/audit/index.js';
 import { iso, type Clock } from '../../core/clock.js';
 import type { Db } from '../../core/db/index.js';
-import type { DB } from '../../core/db/schema.js';
+import type { Events } from '../../core/events/index.js';
 import { parseId } from '../../core/http/params.js';
 import type { Mailer } from '../../core/mail/index.js';
 import { formatMoney } from '../../core/money.js';
@@ -32,9 +31,6 @@ export interface SavedCard {
   /** "Visa ending 4242" */
   label: string;
 }
-
-/** Runs inside the transaction that saves a member's card (membership turns automatic renewal on). */
-export type CardSavedHandler = (trx: Transaction<DB>, saved: { userId: number; label: string; turnOnAutoRenew: boolean }) => Promise<void>;
 
 export type WebhookResult =
   /** Not from Stripe (no signature, a wrong one, or too old): answered 400. */
@@ -65,7 +61,6 @@ const idOf = (value: string | { id: string } | null | undefined) => (typeof valu
 export class StripePayments {
   /** The Stripe client, made on first use: the package is large and most requests never need it. */
   private client: Promise<Stripe> | undefined;
-  private cardSavedHandlers: CardSavedHandler[] = [];
   private log: Pick<FastifyBaseLogger, 'error' | 'warn' | 'info'> | undefined;
 
   constructor(
@@ -74,6 +69,7 @@ export class StripePayments {
     private state: SiteState,
     private billing: BillingService,
     private mailer: Mailer,
+    private events: Events,
     private options: NonNullable<Config['stripe']> & { baseUrl: string },
   ) {}
 
@@ -93,10 +89,6 @@ export class StripePayments {
 
   setLogger(log: Pick<FastifyBaseLogger, 'error' | 'warn' | 'info'>) {
     this.log = log;
-  }
-
-  onCardSaved(handler: CardSavedHandler) {
-    this.cardSavedHandlers.push(handler);
   }
 
   private link = (path: string) => `${this.options.baseUrl}${path}`;
@@ -362,7 +354,8 @@ export class StripePayments {
         session_created: session.created,
         now: iso(this.clock.now()),
       });
-      if (done) for (const handler of this.cardSavedHandlers) await handler(trx, { userId, label, turnOnAutoRenew: session.metadata?.auto_renew === '1' });
+      // Membership turns automatic renewal on in this transaction (a `card.saved` handler).
+      if (done) await this.events.emit(trx, 'card.saved', { userId, cardLabel: label, turnOnAutoRenew: session.metadata?.auto_renew === '1' });
       return done;
     });
     return { ok: true, outcome: saved ? 'card saved' : 'card already saved' };

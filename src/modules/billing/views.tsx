@@ -112,14 +112,6 @@ function Summary({ invoice, timeZone, overdue }: { invoice: InvoiceDetail; timeZ
       <dd>{formatDate(invoice.issued_at, timeZone)}</dd>
       <dt>Due</dt>
       <dd>{formatDate(invoice.due_at, timeZone)}</dd>
-      {invoice.period_start && invoice.period_end ? (
-        <>
-          <dt>Period</dt>
-          <dd>
-            {formatDate(invoice.period_start, timeZone)} to {formatDate(invoice.period_end, timeZone)}
-          </dd>
-        </>
-      ) : null}
       <dt>Total</dt>
       <dd>{formatMoney(invoice.total_cents)}</dd>
       <dt>Received</dt>

@@ -12,6 +12,8 @@ import { fieldRoutes, MemberFieldsService } from './fields/index.js';
 import { membershipRoutes, MembershipService } from './lifecycle/index.js';
 import { AutoRenewal, autoRenewalRoutes, renewalRoutes, RenewalService } from './renewals/index.js';
 
+export type * from './events.js';
+
 /** What other modules and the tests use of membership: one service per sub-area. */
 export interface MembershipApi {
   lifecycle: MembershipService;
@@ -44,6 +46,7 @@ export const membershipModule = defineModule({
     'membership_levels',
     'memberships',
     'membership_events',
+    'membership_invoices',
     'renewal_invoices',
     'renewal_reminders',
     'auto_renewals',
@@ -58,16 +61,16 @@ export const membershipModule = defineModule({
     'member_import_rows',
   ],
   create(core, { accounts, billing }) {
-    const { db, clock, state, mailer, jobs, sessions } = core;
+    const { db, clock, state, mailer, jobs, sessions, events } = core;
     const baseUrl = core.config.baseUrl;
-    const lifecycle = new MembershipService(db, clock, state, accounts, billing, mailer, jobs, sessions, { baseUrl });
+    const lifecycle = new MembershipService(db, clock, state, accounts, billing, mailer, jobs, sessions, events, { baseUrl });
     const fields = new MemberFieldsService(db, clock);
     return {
       lifecycle,
-      backoffice: new AdminMembersService(db, clock, state, jobs, lifecycle, accounts),
+      backoffice: new AdminMembersService(db, clock, state, jobs, lifecycle, accounts, events),
       fields,
       directory: new DirectoryService(db, clock, accounts, fields),
-      renewals: new RenewalService(db, clock, state, accounts, billing, mailer, jobs, { baseUrl }),
+      renewals: new RenewalService(db, clock, state, accounts, billing, mailer, jobs, events, { baseUrl }),
       bundles: new BundleService(db, clock, state, accounts, mailer, jobs, { baseUrl }),
       autoRenewal: billing.stripe ? new AutoRenewal(db, clock, state, billing, billing.stripe, mailer, jobs, { baseUrl }) : null,
     };
@@ -90,5 +93,12 @@ export const membershipModule = defineModule({
     { href: '/admin/renewals', title: 'Renewals', order: 70 },
   ],
   accountSection: { order: 10, render: (context, request, reply) => membershipAccountSection(context, request, reply) },
+  events: ({ api }) => ({
+    // A paid dues invoice starts or extends its membership; a saved card may turn automatic renewal on.
+    'invoice.paid': (trx, paid) => api.lifecycle.invoicePaid(trx, paid),
+    'card.saved': async (trx, saved) => {
+      await api.autoRenewal?.cardSaved(trx, saved);
+    },
+  }),
   hooks: ({ api }) => ({ memberAccess: (user) => api.lifecycle.hasAccess(user.id) }),
 });

@@ -5,13 +5,15 @@ import { membership } from './0002_membership.js';
 import { stripe } from './0006_stripe.js';
 import { mailQuotas } from './0012_mail_quotas.js';
 import { auditLog } from './0013_audit_log.js';
+import { domainEvents } from './0014_domain_events.js';
 
 /** Migrations by name; each is made for the database's dialect. */
 export type Migrations = Record<string, (dialect: Dialect) => Migration>;
 
 /**
  * Core's migrations: its own tables, and the ones released before modules had migrations of their
- * own whose tables span several modules (0001, 0002, 0006). A module's own migrations live in its
+ * own, and later ones whose tables span several modules (0001, 0002, 0006, 0014: core's outbox,
+ * membership's invoice links, billing's invoices without them). A module's own migrations live in its
  * folder and are listed in its manifest (decision 0029).
  */
 const CORE_MIGRATIONS: Migrations = {
@@ -20,6 +22,7 @@ const CORE_MIGRATIONS: Migrations = {
   '0006_stripe': stripe,
   '0012_mail_quotas': mailQuotas,
   '0013_audit_log': auditLog,
+  '0014_domain_events': domainEvents,
 };
 
 const registered = new Map<string, { owner: string; make: (dialect: Dialect) => Migration }>(Object.entries(CORE_MIGRATIONS).map(([name, make]) => [name, { owner: 'core', make }]));

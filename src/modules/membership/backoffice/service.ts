@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { Actor, Change } from '../../../core/audit/index.js';
 import { iso, type Clock } from '../../../core/clock.js';
 import type { Db, Executor } from '../../../core/db/index.js';
+import type { Events } from '../../../core/events/index.js';
 import type { MembershipStatus } from '../../../core/db/schema.js';
 import { email, formValues, optionalText, parseForm, text } from '../../../core/http/forms.js';
 import type { Jobs } from '../../../core/jobs/index.js';
@@ -19,6 +20,7 @@ import { displayValue, parseCustomFields, type FieldValue } from '../fields/inde
 import { fieldQueries as fq } from '../fields/index.js';
 import { lifecycleQueries as q } from '../lifecycle/index.js';
 import { memberContactInput, STATUS_LABELS, type MembershipService } from '../lifecycle/index.js';
+import { changeStatus } from '../lifecycle/index.js';
 
 // The list's query string
 
@@ -147,6 +149,7 @@ export class AdminMembersService {
     jobs: Jobs,
     private membership: MembershipService,
     private accounts: AccountsService,
+    private events: Events,
   ) {
     this.imports = new MemberImports(db, clock, state, jobs, accounts);
   }
@@ -340,14 +343,29 @@ export class AdminMembersService {
       const detail =
         (change.kind === 'months' ? `Renewal date extended by ${change.months} month${change.months === 1 ? '' : 's'}, ${moved}.` : `Renewal date changed ${moved}.`) +
         (reactivated ? ' The membership is active again.' : '');
-      await this.db.transaction().execute(async (trx) => {
-        await q.updateMembership(trx, m.id, { expires_at: iso(until), ...(reactivated ? { status: 'active' as const } : {}), updated_at: now });
-        await q.insertEvent(trx, { membership_id: m.id, kind: 'renewal_date_changed', detail, actor_user_id: actorUserId, created_at: now });
+      const done = await this.db.transaction().execute(async (trx) => {
+        if (reactivated) {
+          // Lapsed → active with the new date, only if it is still lapsed.
+          const changed = await changeStatus(trx, this.events, m.id, {
+            from: ['lapsed'],
+            to: 'active',
+            set: { expires_at: iso(until) },
+            history: { kind: 'renewal_date_changed', detail, actorUserId },
+            event: { name: 'membership.renewed', payload: { membershipId: m.id, userId: m.user_id, levelId: m.level_id, previousExpiresAt: m.expires_at, expiresAt: iso(until), invoiceId: null, actorUserId } },
+            at: now,
+          });
+          if (!changed) return false;
+        } else {
+          await q.updateMembership(trx, m.id, { expires_at: iso(until), updated_at: now });
+          await q.insertEvent(trx, { membership_id: m.id, kind: 'renewal_date_changed', detail, actor_user_id: actorUserId, created_at: now });
+        }
         await this.audit(trx, by, now, m, 'member.renewal_date_changed', (name) => `Moved the renewal date of ${name}`, [
           { field: 'Renewal date', before: m.expires_at ? show(m.expires_at) : '', after: show(iso(until)) },
           ...(reactivated ? [{ field: 'Status', before: STATUS_LABELS.lapsed, after: STATUS_LABELS.active }] : []),
         ]);
+        return true;
       });
+      if (!done) return refused({ form: 'This membership changed meanwhile: look again and retry.' });
       return ok({ until: iso(until), reactivated });
     });
   }
@@ -355,14 +373,22 @@ export class AdminMembersService {
   suspend(membershipId: number, reason: string, actorUserId: number, by?: Actor): Promise<Outcome<null>> {
     return this.withMembership(membershipId, async (m, now) => {
       if (m.status === 'suspended') return refused({ form: 'This membership is already suspended.' });
-      await this.db.transaction().execute(async (trx) => {
-        await q.updateMembership(trx, m.id, { status: 'suspended', updated_at: now });
-        await q.insertEvent(trx, { membership_id: m.id, kind: 'suspended', detail: reason ? `Suspended: ${reason}` : 'Suspended.', actor_user_id: actorUserId, created_at: now });
+      const done = await this.db.transaction().execute(async (trx) => {
+        const changed = await changeStatus(trx, this.events, m.id, {
+          from: [m.status],
+          to: 'suspended',
+          history: { kind: 'suspended', detail: reason ? `Suspended: ${reason}` : 'Suspended.', actorUserId },
+          event: { name: 'membership.suspended', payload: { membershipId: m.id, userId: m.user_id, levelId: m.level_id, actorUserId } },
+          at: now,
+        });
+        if (!changed) return false;
         await this.audit(trx, by, now, m, 'member.suspended', (name) => `Suspended ${name}`, [
           { field: 'Status', before: STATUS_LABELS[m.status], after: STATUS_LABELS.suspended },
           ...(reason ? [{ field: 'Reason', before: '', after: reason }] : []),
         ]);
+        return true;
       });
+      if (!done) return refused({ form: 'This membership changed meanwhile: look again and retry.' });
       return ok(null);
     });
   }
@@ -375,8 +401,14 @@ export class AdminMembersService {
         // A person an agency covered goes back into its bundle only if there is room (bundles.ts).
         const room = await checkReinstate(trx, m, now);
         if (!room.ok) return room;
-        await q.updateMembership(trx, m.id, { status: 'active', updated_at: now });
-        await q.insertEvent(trx, { membership_id: m.id, kind: 'reinstated', detail: 'Reinstated: the membership is active again.', actor_user_id: actorUserId, created_at: now });
+        const changed = await changeStatus(trx, this.events, m.id, {
+          from: ['suspended'],
+          to: 'active',
+          history: { kind: 'reinstated', detail: 'Reinstated: the membership is active again.', actorUserId },
+          event: { name: 'membership.reinstated', payload: { membershipId: m.id, userId: m.user_id, levelId: m.level_id, actorUserId } },
+          at: now,
+        });
+        if (!changed) return refused({ form: 'This membership is not suspended.' });
         await this.audit(trx, by, now, m, 'member.reinstated', (name) => `Reinstated ${name}`, [{ field: 'Status', before: STATUS_LABELS.suspended, after: STATUS_LABELS.active }]);
         return ok(null);
       });

@@ -139,7 +139,7 @@ export class BundleService {
     const taken = refused<BundleAdded>({ email: say.ownMembership(input.email) });
     try {
       const result = await this.db.transaction().execute(async (trx): Promise<Outcome<BundleAdded>> => {
-        await bq.lockBundle(trx, found.id, now);
+        await q.lockBundle(trx, found.id, now);
         // Read again once locked: an admin may have changed its level or status meanwhile.
         const bundle = await bq.findBundleById(trx, found.id);
         if (!bundle) return refused({ form: say.noBundle });
@@ -157,15 +157,15 @@ export class BundleService {
             if (membership.bundle_id === null) return taken;
             // Only a coverage that ended can start again; a suspension stays until an admin reinstates.
             if (membership.status === 'suspended') return refused({ email: say.suspended(input.email) });
-            if (!(await bq.reviveCoveredMembership(trx, membership.id, { level_id: bundle.level_id, bundle_id: bundle.id, now }))) return taken;
+            if (!(await q.reviveCoveredMembership(trx, membership.id, { level_id: bundle.level_id, bundle_id: bundle.id, now }))) return taken;
           } else {
-            await bq.insertCoveredMembership(trx, { user_id: existing.id, level_id: bundle.level_id, bundle_id: bundle.id, organization: bundle.organization, now });
+            await q.insertCoveredMembership(trx, { user_id: existing.id, level_id: bundle.level_id, bundle_id: bundle.id, organization: bundle.organization, now });
           }
           // No set-up link for an account that exists: making one would end the links it already has. The e-mail points to "Forgot your password?".
           userId = existing.id;
         } else {
           userId = await this.accounts.createMemberAccount(trx, { email: input.email, name: input.name, passwordHash: null });
-          await bq.insertCoveredMembership(trx, { user_id: userId, level_id: bundle.level_id, bundle_id: bundle.id, organization: bundle.organization, now });
+          await q.insertCoveredMembership(trx, { user_id: userId, level_id: bundle.level_id, bundle_id: bundle.id, organization: bundle.organization, now });
           setup = await this.accounts.createSetupLink(trx, userId);
         }
         const name = existing?.name ?? input.name;
@@ -233,7 +233,7 @@ export class BundleService {
     return this.db.transaction().execute(async (trx): Promise<Outcome<{ name: string }>> => {
       const person = await bq.findCovered(trx, bundleId, membershipId);
       if (!person) return refused({ form: WORDS[who].notCovered });
-      await bq.endCoveredMembership(trx, person.id, now);
+      await q.endCoveredMembership(trx, person.id, now);
       await q.insertEvent(trx, { membership_id: bundleId, kind: 'bundle_removed', detail: `Removed ${person.name} (${person.email}) from the agency membership.`, actor_user_id: actorUserId, created_at: now });
       await q.insertEvent(trx, { membership_id: person.id, kind: 'cancelled', detail: WORDS[who].removed, actor_user_id: actorUserId, created_at: now });
       if (by) {
@@ -263,7 +263,7 @@ export async function checkLevelChange(trx: Executor, m: MembershipRef, to: { na
   if (covering) {
     return refused({ level_id: `This membership is part of the agency membership of ${covering.name} and has its level. To change it, first remove the person from that agency membership (on this page).` });
   }
-  await bq.lockBundle(trx, m.id, now);
+  await q.lockBundle(trx, m.id, now);
   const used = (await bq.countCovered(trx, m.id)) + 1;
   if (used > 1 && to.bundle_size !== null && used > to.bundle_size) {
     const extra = used - to.bundle_size;
@@ -281,14 +281,14 @@ export async function checkLevelChange(trx: Executor, m: MembershipRef, to: { na
  */
 export async function followLevelChange(trx: Executor, m: { id: number }, to: { id: number; name: string; bundle_size: number | null }, actorUserId: number, now: string) {
   if (to.bundle_size !== null) {
-    await bq.moveCoveredToLevel(trx, m.id, to.id, now);
+    await q.moveCoveredToLevel(trx, m.id, to.id, now);
     return;
   }
   const covered = await bq.listCovered(trx, m.id);
   if (covered.length === 0) return;
   const contact = await bq.findBundleOfMembership(trx, covered[0]!.id);
   for (const person of covered) {
-    await bq.endCoveredMembership(trx, person.id, now);
+    await q.endCoveredMembership(trx, person.id, now);
     await q.insertEvent(trx, {
       membership_id: person.id,
       kind: 'cancelled',
@@ -311,7 +311,7 @@ export async function checkRenewalChange(db: Executor, m: MembershipRef, field: 
 /** Before an admin reinstates a suspended membership: a covered person is covered again only while their agency has a bundle with a free place. */
 export async function checkReinstate(trx: Executor, m: MembershipRef, now: string): Promise<Outcome<null>> {
   if (m.bundle_id === null) return ok(null);
-  await bq.lockBundle(trx, m.bundle_id, now);
+  await q.lockBundle(trx, m.bundle_id, now);
   const bundle = await bq.findBundleById(trx, m.bundle_id);
   const of = await bq.findBundleOfMembership(trx, m.id);
   const agency = `the agency membership of ${of?.name ?? 'their agency'}`;

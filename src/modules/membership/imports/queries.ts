@@ -112,23 +112,6 @@ export const importRowsWithArchivedLevel = (db: Executor, batchId: number) =>
     .orderBy('member_import_rows.line')
     .execute();
 
-export const insertImportedMemberships = (
-  db: Executor,
-  rows: (MemberContact & {
-    user_id: number;
-    level_id: number;
-    status: MembershipStatus;
-    started_at: string | null;
-    expires_at: string | null;
-    now: string;
-  })[],
-) =>
-  db
-    .insertInto('memberships')
-    .values(rows.map(({ now, ...r }) => ({ ...r, auto_renew: 0, bundle_id: null, created_at: now, updated_at: now })))
-    .returning(['id', 'user_id'])
-    .execute();
-
 export const insertEvents = (db: Executor, events: { membership_id: number; kind: string; detail: string; actor_user_id: number | null; created_at: string }[]) =>
   events.length ? db.insertInto('membership_events').values(events).execute() : Promise.resolve([]);
 

@@ -322,7 +322,7 @@ export class MemberImports {
     }
     const users = await this.accounts.createImportedAccounts(trx, rows.map((r) => ({ email: r.email, name: r.name })));
     const userIds = new Map(users.map((u) => [u.email, u.id]));
-    const memberships = await iq.insertImportedMemberships(
+    const memberships = await q.insertImportedMemberships(
       trx,
       rows.map((r) => ({
         user_id: userIds.get(r.email)!,

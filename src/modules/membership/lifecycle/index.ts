@@ -5,6 +5,7 @@ export { addedToBundleMail } from './emails.js';
 export { duesPeriod } from './levels.js';
 export type { Level } from './levels.js';
 export { nameText } from './names.js';
+export { changeStatus } from './status.js';
 export { updateMembership } from './queries.js';
 export * as lifecycleQueries from './queries.js';
 export { MembershipSection, NotAMember } from './views.js';

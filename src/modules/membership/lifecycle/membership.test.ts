@@ -68,6 +68,12 @@ async function membershipOf(site: TestSite, email: string) {
   return (await site.membership.lifecycle.forUser(user!.id))!;
 }
 
+/** The domain events written to the outbox so far: name and payload, oldest first. */
+async function outbox(site: TestSite) {
+  const rows = await site.database.db.selectFrom('outbox').select(['name', 'payload']).orderBy('id').execute();
+  return rows.map((r) => ({ name: r.name, ...(JSON.parse(r.payload) as object) }));
+}
+
 async function admin(site: TestSite) {
   const c = new Client(site.app);
   await c.logIn(ADMIN.email, ADMIN.password);
@@ -114,6 +120,12 @@ describe('becoming a member', () => {
     const [welcome] = await mailFor(site, 'pat@example.org', since);
     expect(welcome!.subject).toBe('Welcome to CIPCA: your membership is active');
     expect(welcome!.text).toContain('active until July 2, 2027');
+    // Billing said the invoice was paid, membership that the membership started: both in the outbox.
+    const about = { membershipId: mine.membership.id, userId: mine.membership.user_id, levelId: mine.membership.level_id };
+    expect(await outbox(site)).toEqual([
+      { name: 'invoice.paid', invoiceId: mine.invoices[0]!.id, number: 1, userId: about.userId, totalCents: 5000, currency: 'USD', paidAt: '2026-07-02T16:00:00.000Z' },
+      { name: 'membership.activated', ...about, expiresAt: '2027-07-02T16:00:00.000Z', invoiceId: mine.invoices[0]!.id, actorUserId: null },
+    ]);
   });
 
   it('refuses bad input beside each field and keeps what was typed', async () => {
@@ -205,6 +217,12 @@ describe('applications the board approves', () => {
     expect(mine.membership.status).toBe('awaiting_payment');
     await site.billing.recordPayment(mine.invoices[0]!.id, { method: 'bank_transfer', amountCents: 7500, reference: 'Wire 77', actorUserId: null });
     expect((await membershipOf(site, 'lab@example.org')).membership.status).toBe('active');
+    // One approval (the second click changed nothing), then the payment and the start.
+    expect((await outbox(site)).map((e) => [e.name, 'status' in e ? e.status : null])).toEqual([
+      ['membership.approved', 'awaiting_payment'],
+      ['invoice.paid', null],
+      ['membership.activated', null],
+    ]);
 
     const history = visibleText((await board.get(`/admin/members/${id}`)).body);
     const order = ['Applied for Associate.', 'Confirmed the e-mail address.', 'Application approved. (Board Admin)', 'Membership active until'];
@@ -225,6 +243,12 @@ describe('applications the board approves', () => {
     const adminUser = await site.accounts.findUserByEmail(ADMIN.email);
     const result = await site.membership.lifecycle.approve(mine.membership.id, adminUser!.id);
     expect(result).toEqual({ ok: true, value: 'active' });
+    const about = { membershipId: mine.membership.id, userId: mine.membership.user_id, levelId: mine.membership.level_id };
+    expect(await outbox(site)).toEqual([
+      expect.objectContaining({ name: 'invoice.paid', invoiceId: mine.invoices[0]!.id }),
+      { name: 'membership.approved', ...about, status: 'active', actorUserId: adminUser!.id },
+      { name: 'membership.activated', ...about, expiresAt: '2027-07-02T16:00:00.000Z', invoiceId: mine.invoices[0]!.id, actorUserId: adminUser!.id },
+    ]);
   });
 
   it('rejects with a reason the applicant receives, and voids the invoice', async () => {
@@ -263,6 +287,95 @@ describe('applications the board approves', () => {
     const after = await membershipOf(site, 'student@example.org');
     expect(after.membership.status).toBe('rejected');
     expect(after.invoices[0]!.status).toBe('void');
+    const boardUser = await site.accounts.findUserByEmail(ADMIN.email);
+    expect(await outbox(site)).toEqual([
+      { name: 'membership.rejected', membershipId: mine.membership.id, userId: mine.membership.user_id, levelId: mine.membership.level_id, reason: 'We could not confirm your enrollment.', actorUserId: boardUser!.id },
+      // Its open dues invoice voided in the same transaction.
+      { name: 'invoice.voided', invoiceId: after.invoices[0]!.id, number: after.invoices[0]!.number, userId: mine.membership.user_id, reason: 'Membership application not approved.', actorUserId: boardUser!.id },
+    ]);
+  });
+});
+
+describe('one status change, inside one transaction', () => {
+  /** What the approval left behind: the status, the `approved` history lines, approval e-mails sent, `membership.approved` events. */
+  async function approvalTrace(site: TestSite, email: string, since: number) {
+    const mine = await membershipOf(site, email);
+    const history = await site.database.db.selectFrom('membership_events').select('kind').where('membership_id', '=', mine.membership.id).where('kind', '=', 'approved').execute();
+    const mails = (await mailFor(site, email, since)).filter((m) => m.subject === 'Your CIPCA membership application was approved');
+    const events = (await outbox(site)).filter((e) => e.name === 'membership.approved');
+    return { status: mine.membership.status, approvedLines: history.length, mails: mails.length, events: events.length };
+  }
+
+  it('approves once when two approvals of the same application run at the same time', async () => {
+    const { site } = await newSite();
+    await applyAndConfirm(site, 'Associate', 'twice@example.org');
+    const mine = await membershipOf(site, 'twice@example.org');
+    const adminUser = await site.accounts.findUserByEmail(ADMIN.email);
+    const since = smtp.messages.length;
+    const results = await Promise.all([site.membership.lifecycle.approve(mine.membership.id, adminUser!.id), site.membership.lifecycle.approve(mine.membership.id, adminUser!.id)]);
+    expect(results.filter((r) => r.ok)).toEqual([{ ok: true, value: 'awaiting_payment' }]);
+    expect(results.filter((r) => !r.ok)).toEqual([{ ok: false, errors: { form: 'This application is no longer waiting for approval.' } }]);
+    expect(await approvalTrace(site, 'twice@example.org', since)).toEqual({ status: 'awaiting_payment', approvedLines: 1, mails: 1, events: 1 });
+  });
+
+  it('approves once when the board double-clicks Approve (two requests at once)', async () => {
+    const { site } = await newSite();
+    await applyAndConfirm(site, 'Associate', 'click@example.org');
+    const mine = await membershipOf(site, 'click@example.org');
+    const board = await admin(site);
+    await board.get(`/admin/members/${mine.membership.id}`);
+    const since = smtp.messages.length;
+    const csrf = board.csrf();
+    const answers = await Promise.all([board.post(`/admin/members/${mine.membership.id}/approve`, { _csrf: csrf }), board.post(`/admin/members/${mine.membership.id}/approve`, { _csrf: csrf })]);
+    expect(answers.map((a) => a.status)).toEqual([303, 303]);
+    expect(await approvalTrace(site, 'click@example.org', since)).toEqual({ status: 'awaiting_payment', approvedLines: 1, mails: 1, events: 1 });
+    // The member's page says it once: one approval in the history.
+    const page = visibleText((await board.get(`/admin/members/${mine.membership.id}`)).body);
+    expect(page.split('Application approved. (Board Admin)').length - 1).toBe(1);
+  });
+
+  it('leaves the application waiting, with nothing sent, when a handler of its event fails', async () => {
+    const { site } = await newSite();
+    await applyAndConfirm(site, 'Associate', 'handler@example.org');
+    const mine = await membershipOf(site, 'handler@example.org');
+    const adminUser = await site.accounts.findUserByEmail(ADMIN.email);
+    site.events.on('membership.approved', async () => {
+      throw new Error('the welcome pack is out of stock');
+    });
+    const since = smtp.messages.length;
+    await expect(site.membership.lifecycle.approve(mine.membership.id, adminUser!.id)).rejects.toThrow('the welcome pack is out of stock');
+    expect(await approvalTrace(site, 'handler@example.org', since)).toEqual({ status: 'pending_approval', approvedLines: 0, mails: 0, events: 0 });
+    expect(await site.database.db.selectFrom('audit_log').select('action').where('action', '=', 'application.approved').execute()).toEqual([]);
+  });
+
+  it('rejects and voids the open dues invoice together: when voiding fails, the application is still waiting', async () => {
+    const { site } = await newSite();
+    await applyAndConfirm(site, 'Associate', 'void@example.org');
+    const mine = await membershipOf(site, 'void@example.org');
+    expect(mine.invoices.map((i) => i.status)).toEqual(['unpaid']);
+    const adminUser = await site.accounts.findUserByEmail(ADMIN.email);
+    let failVoid = true;
+    site.events.on('invoice.voided', async () => {
+      if (failVoid) throw new Error('the ledger is closed');
+    });
+    const since = smtp.messages.length;
+    await expect(site.membership.lifecycle.reject(mine.membership.id, adminUser!.id, 'Not a member of a lab.')).rejects.toThrow('the ledger is closed');
+    const still = await membershipOf(site, 'void@example.org');
+    expect(still.membership.status).toBe('pending_approval');
+    expect(still.invoices.map((i) => i.status)).toEqual(['unpaid']);
+    expect((await site.membership.lifecycle.detail(mine.membership.id))!.events.map((e) => e.kind)).not.toContain('rejected');
+    expect(await mailFor(site, 'void@example.org', since)).toEqual([]);
+    expect(await outbox(site)).toEqual([]);
+
+    failVoid = false;
+    expect(await site.membership.lifecycle.reject(mine.membership.id, adminUser!.id, 'Not a member of a lab.')).toEqual({ ok: true, value: null });
+    const after = await membershipOf(site, 'void@example.org');
+    expect(after.membership.status).toBe('rejected');
+    expect(after.invoices.map((i) => i.status)).toEqual(['void']);
+    expect((await outbox(site)).map((e) => e.name)).toEqual(['membership.rejected', 'invoice.voided']);
+    expect((await mailFor(site, 'void@example.org', since)).map((m) => m.text)).toEqual([expect.stringContaining('Not a member of a lab.')]);
+    // A second rejection finds nothing waiting.
+    expect(await site.membership.lifecycle.reject(mine.membership.id, adminUser!.id, 'Again.')).toEqual({ ok: false, errors: { form: 'This application is no longer waiting for approval.' } });
   });
 });
 

@@ -1,7 +1,7 @@
 import type { Selectable } from 'kysely';
 import type { Db } from '../../../core/db/index.js';
 import { prepared } from '../../../core/db/prepared.js';
-import type { MemberContact, MembershipStatus, MembershipsTable } from '../../../core/db/schema.js';
+import type { MemberContact, MembershipInvoicesTable, MembershipStatus, MembershipsTable } from '../../../core/db/schema.js';
 import type { Executor } from '../../../core/db/index.js';
 import type { LevelInput } from './levels.js';
 
@@ -55,8 +55,29 @@ export const insertMembership = (db: Executor, m: MembershipWrite, now: string) 
     .returning('id')
     .executeTakeFirstOrThrow();
 
-export const updateMembership = (db: Executor, id: number, values: Partial<Omit<MembershipRow, 'id'>> & { updated_at: string }) =>
+/** Change a membership's details (contact, level, renewal date): never its status, which only `transitionMembership` writes. */
+export const updateMembership = (db: Executor, id: number, values: Partial<Omit<MembershipRow, 'id' | 'status'>> & { updated_at: string }) =>
   db.updateTable('memberships').set(values).where('id', '=', id).execute();
+
+/**
+ * The write of a status change (its one caller is `changeStatus`, lifecycle/status.ts): only while
+ * the status is one of `from` and, when `whileExpiresAt` is given, the renewal date is still that
+ * (what the caller read). Whether it changed the row: false when something changed it meanwhile.
+ * On PostgreSQL a second transaction making the same change waits for the first on the row's lock,
+ * then finds the status no longer in `from`.
+ */
+export async function transitionMembership(
+  db: Executor,
+  id: number,
+  from: readonly MembershipStatus[],
+  values: { status: MembershipStatus; started_at?: string; expires_at?: string | null; updated_at: string },
+  whileExpiresAt?: string,
+) {
+  let update = db.updateTable('memberships').set(values).where('id', '=', id).where('status', 'in', [...from]);
+  if (whileExpiresAt !== undefined) update = update.where('expires_at', '=', whileExpiresAt);
+  const result = await update.executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}
 
 /**
  * A membership taken up again by a new application (`applyAgain`), only while its status is one of
@@ -79,6 +100,21 @@ export const findMembershipByUser = (db: Executor, userId: number) => db.selectF
 
 export const insertEvent = (db: Executor, e: { membership_id: number; kind: string; detail: string; actor_user_id: number | null; created_at: string }) =>
   db.insertInto('membership_events').values(e).execute();
+
+export type MembershipInvoiceRow = Selectable<MembershipInvoicesTable>;
+
+/** Name an invoice billing issued as this membership's dues for a period (billing does not know what an invoice is for). */
+export const linkInvoice = (db: Executor, link: { invoice_id: number; membership_id: number; period_start: Date; period_end: Date }) =>
+  db
+    .insertInto('membership_invoices')
+    .values({ invoice_id: link.invoice_id, membership_id: link.membership_id, period_start: link.period_start.toISOString(), period_end: link.period_end.toISOString() })
+    .execute();
+
+/** The membership an invoice pays dues for, and the period; undefined for any other invoice. */
+export const invoiceLink = (db: Executor, invoiceId: number) => db.selectFrom('membership_invoices').selectAll().where('invoice_id', '=', invoiceId).executeTakeFirst();
+
+/** Every dues invoice of a membership (ids and periods; the invoices themselves are billing's). */
+export const invoiceLinksOf = (db: Executor, membershipId: number) => db.selectFrom('membership_invoices').selectAll().where('membership_id', '=', membershipId).execute();
 
 /** When the membership's current application was made: its latest `applied` event (a re-application reuses the row). */
 export async function appliedAt(db: Executor, membershipId: number): Promise<string | undefined> {
@@ -144,3 +180,86 @@ export async function hasMemberAccess(db: Executor, userId: number, nowMs: numbe
   const [bundle] = await bundleAccess(db, { userId });
   return !!bundle && new Date(bundle.expires_at!).getTime() + bundle.grace_days * 86_400_000 > nowMs;
 }
+
+// Agency bundles' covered memberships (bundles/service.ts)
+
+/** The people a bundle covers follow its contact to another agency level. */
+export const moveCoveredToLevel = (db: Executor, bundleId: number, levelId: number, now: string) =>
+  db.updateTable('memberships').set({ level_id: levelId, updated_at: now }).where('bundle_id', '=', bundleId).where('status', 'in', ['active', 'suspended']).execute();
+
+export const insertCoveredMembership = (db: Executor, m: { user_id: number; level_id: number; bundle_id: number; organization: string; now: string }) =>
+  db
+    .insertInto('memberships')
+    .values({
+      user_id: m.user_id,
+      level_id: m.level_id,
+      status: 'active',
+      organization: m.organization,
+      job_title: '',
+      phone: '',
+      address_line1: '',
+      address_line2: '',
+      city: '',
+      region: '',
+      postal_code: '',
+      started_at: m.now,
+      expires_at: null,
+      auto_renew: 0,
+      bundle_id: m.bundle_id,
+      created_at: m.now,
+      updated_at: m.now,
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+
+/** A covered membership that ended (cancelled) taken up again, by this bundle. */
+/** Cover again someone whose coverage ended; false when their membership changed meanwhile (e.g. they applied for one of their own). */
+export async function reviveCoveredMembership(db: Executor, id: number, m: { level_id: number; bundle_id: number; now: string }) {
+  const result = await db
+    .updateTable('memberships')
+    .set({ status: 'active', level_id: m.level_id, bundle_id: m.bundle_id, expires_at: null, updated_at: m.now })
+    .where('id', '=', id)
+    .where('status', '=', 'cancelled')
+    .where('bundle_id', 'is not', null)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}
+
+export const endCoveredMembership = (db: Executor, id: number, now: string) =>
+  db.updateTable('memberships').set({ status: 'cancelled', updated_at: now }).where('id', '=', id).execute();
+
+/** Touch the contact's membership first in a transaction, so two additions to one bundle wait for each other (PostgreSQL row lock). */
+export const lockBundle = (db: Executor, bundleId: number, now: string) =>
+  db.updateTable('memberships').set({ updated_at: now }).where('id', '=', bundleId).execute();
+
+// Automatic renewal's switch (renewals/auto-renewal.ts)
+
+/** Turn automatic renewal on or off; false when it already was. */
+export async function setAutoRenew(db: Executor, membershipId: number, on: boolean, now: string) {
+  const result = await db
+    .updateTable('memberships')
+    .set({ auto_renew: on ? 1 : 0, updated_at: now })
+    .where('id', '=', membershipId)
+    .where('auto_renew', '=', on ? 0 : 1)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}
+
+// Imported members (imports/service.ts)
+
+export const insertImportedMemberships = (
+  db: Executor,
+  rows: (MemberContact & {
+    user_id: number;
+    level_id: number;
+    status: MembershipStatus;
+    started_at: string | null;
+    expires_at: string | null;
+    now: string;
+  })[],
+) =>
+  db
+    .insertInto('memberships')
+    .values(rows.map(({ now, ...r }) => ({ ...r, auto_renew: 0, bundle_id: null, created_at: now, updated_at: now })))
+    .returning(['id', 'user_id'])
+    .execute();

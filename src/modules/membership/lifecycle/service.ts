@@ -5,7 +5,8 @@ import { chooseNewPassword, newPasswordSchema } from '../../../core/auth/passwor
 import type { Sessions } from '../../../core/auth/sessions.js';
 import { addMs, DAY, iso, type Clock } from '../../../core/clock.js';
 import type { Db, Executor } from '../../../core/db/index.js';
-import type { DB, InvoicesTable, MembershipStatus } from '../../../core/db/schema.js';
+import type { Events } from '../../../core/events/index.js';
+import type { DB, MembershipStatus } from '../../../core/db/schema.js';
 import { email, optionalText, text } from '../../../core/http/forms.js';
 import type { Jobs } from '../../../core/jobs/index.js';
 import { networkKey, recipientQuota, takeQuota, type Mailer, type Quota } from '../../../core/mail/index.js';
@@ -14,17 +15,16 @@ import { ok, refused, type Outcome } from '../../../core/result.js';
 import type { SiteState } from '../../../core/settings.js';
 import { formatDate } from '../../../core/views/render.js';
 import type { AccountsService } from '../../accounts/index.js';
-import type { BillingService, InvoiceRow } from '../../billing/index.js';
+import type { BillingService, InvoicePaid, InvoiceRow } from '../../billing/index.js';
 import { activatedMail, applicationReceivedMail, approvedMail, invoiceMail, joinAttemptMail, rejectedMail } from './emails.js';
 import { duesPeriod, EXAMPLE_LEVELS, type Level, type LevelInput } from './levels.js';
 import { bundleQueries as bq } from '../bundles/index.js';
 import { auditMember } from './audit.js';
 import * as q from './queries.js';
+import { changeStatus } from './status.js';
 import type { FieldValue } from '../fields/index.js';
 import { containsWebAddress, nameText, WEB_ADDRESS_IN_NAME } from './names.js';
 import { saveFieldValues, valuesFor } from '../fields/index.js';
-
-type Invoice = { id: number; number: number; membership_id: number | null; purpose: InvoicesTable['purpose']; status: InvoicesTable['status']; period_end: string | null; total_cents: number; due_at: string; user_id: number };
 
 /**
  * A member's built-in contact details as every form takes them (the application, the profile, the
@@ -159,10 +159,9 @@ export class MembershipService {
     private mailer: Mailer,
     private jobs: Jobs,
     private sessions: Sessions,
+    private events: Events,
     private options: Options,
-  ) {
-    billing.onPaid((trx, invoice) => this.invoicePaid(trx, invoice));
-  }
+  ) {}
 
   private link = (path: string) => `${this.options.baseUrl}${path}`;
 
@@ -349,16 +348,14 @@ export class MembershipService {
   ): Promise<{ status: MembershipStatus; invoice: InvoiceRow | null }> {
     const period = duesPeriod(level, now, timeZone);
     const invoice = period.amountCents > 0 ? await this.issueDuesInvoice(trx, membership, level, user, now, timeZone) : null;
-    if (level.requires_approval) {
-      await q.updateMembership(trx, membership.id, { status: 'pending_approval', updated_at: iso(now) });
-      return { status: 'pending_approval', invoice };
-    }
-    if (invoice) {
-      await q.updateMembership(trx, membership.id, { status: 'awaiting_payment', updated_at: iso(now) });
-      return { status: 'awaiting_payment', invoice };
+    // The caller wrote the history line (e-mail confirmed, or applied again); no one outside follows an application until it is decided.
+    const next = level.requires_approval ? 'pending_approval' : invoice ? 'awaiting_payment' : null;
+    if (next) {
+      await changeStatus(trx, this.events, membership.id, { from: ['pending_verification'], to: next, history: null, event: null, at: iso(now) });
+      return { status: next, invoice };
     }
     // A level without dues starts at once.
-    await this.activate(trx, membership, { periodEnd: iso(period.periodEnd), because: 'no dues' }, null);
+    await this.activate(trx, membership, ['pending_verification'], { periodEnd: iso(period.periodEnd), because: 'no dues', invoiceId: null }, null);
     return { status: 'active', invoice: null };
   }
 
@@ -435,7 +432,7 @@ export class MembershipService {
           return ok({ status: 'pending_verification' as const, email: user.email });
         }
         const started = await this.startApplication(trx, membership, level, applicant, now, settings.timeZone);
-        if (started.invoice) await this.queueInvoiceMail(trx, started.invoice, applicant, settings, userId);
+        if (started.invoice) await this.queueInvoiceMail(trx, started.invoice, membershipId, applicant, settings, userId);
         return ok({ status: started.status, email: user.email });
       });
       this.jobs.kick();
@@ -459,10 +456,8 @@ export class MembershipService {
     const billTo = [user.name, membership.organization, membership.address_line1, membership.address_line2, [membership.city, membership.region, membership.postal_code].filter(Boolean).join(' ')]
       .filter(Boolean)
       .join('\n');
-    return this.billing.createInvoice(trx, {
+    const invoice = await this.billing.createInvoice(trx, {
       userId: user.id,
-      membershipId: membership.id,
-      purpose: 'dues',
       billTo,
       lines: [
         {
@@ -472,10 +467,10 @@ export class MembershipService {
         },
       ],
       dueAt: addMs(start, 30 * DAY),
-      periodStart: period.periodStart,
-      periodEnd: period.periodEnd,
       actorUserId: null,
     });
+    await q.linkInvoice(trx, { invoice_id: invoice.id, membership_id: membership.id, period_start: period.periodStart, period_end: period.periodEnd });
+    return invoice;
   }
 
   /** "Invoice me": e-mail the member their open dues invoice. */
@@ -484,15 +479,17 @@ export class MembershipService {
     const user = await this.accounts.person(this.db, userId);
     if (!invoice || !user) return refused({ form: 'You have no unpaid invoice.' });
     const settings = await this.state.getSettings();
-    await this.db.transaction().execute((trx) => this.queueInvoiceMail(trx, invoice, user, settings, userId));
+    const link = await q.invoiceLink(this.db, invoice.id);
+    await this.db.transaction().execute((trx) => this.queueInvoiceMail(trx, invoice, link?.membership_id ?? null, user, settings, userId));
     this.jobs.kick();
     return ok(null);
   }
 
-  /** E-mail an invoice to its member, with `invoice_sent` in the history of its membership. */
+  /** E-mail an invoice to its member, with `invoice_sent` in the history of the membership whose dues it is (if any). */
   private async queueInvoiceMail(
     trx: Transaction<DB>,
-    invoice: Pick<InvoiceRow, 'number' | 'total_cents' | 'due_at' | 'membership_id'>,
+    invoice: Pick<InvoiceRow, 'number' | 'total_cents' | 'due_at'>,
+    membershipId: number | null,
     user: { name: string; email: string },
     settings: { shortName: string; timeZone: string; contactEmail: string },
     actorUserId: number | null,
@@ -510,117 +507,151 @@ export class MembershipService {
         contact: settings.contactEmail,
       }),
     );
-    if (invoice.membership_id) {
-      await q.insertEvent(trx, { membership_id: invoice.membership_id, kind: 'invoice_sent', detail: `Invoice ${invoice.number} e-mailed.`, actor_user_id: actorUserId, created_at: iso(this.clock.now()) });
+    if (membershipId !== null) {
+      await q.insertEvent(trx, { membership_id: membershipId, kind: 'invoice_sent', detail: `Invoice ${invoice.number} e-mailed.`, actor_user_id: actorUserId, created_at: iso(this.clock.now()) });
     }
   }
 
   // Approval
 
+  /**
+   * Approve an application: read and write in one transaction, and only from `pending_approval`
+   * (changeStatus), so a second approval of the same application (a double click, two admins)
+   * is refused and writes nothing: one history line, one e-mail.
+   */
   async approve(membershipId: number, actorUserId: number, by?: Actor): Promise<Outcome<'active' | 'awaiting_payment'>> {
-    const membership = await q.findMembership(this.db, membershipId);
-    if (!membership) return refused({ form: 'This member no longer exists.' }, 'not_found');
-    if (membership.status !== 'pending_approval') return refused({ form: 'This application is no longer waiting for approval.' });
-    // Only this application's dues count: a re-application reuses the row, and an earlier application's paid invoice is not this one's.
-    const since = (await q.appliedAt(this.db, membershipId)) ?? '';
-    const paid = (await this.billing.listForUser(membership.user_id)).find(
-      (i) => i.membership_id === membershipId && i.purpose === 'dues' && i.status === 'paid' && i.issued_at >= since,
-    );
     const settings = await this.state.getSettings();
-    const user = (await this.accounts.person(this.db, membership.user_id))!;
-    const now = iso(this.clock.now());
-    const result = await this.db.transaction().execute(async (trx) => {
+    const result = await this.db.transaction().execute(async (trx): Promise<Outcome<'active' | 'awaiting_payment'>> => {
+      const membership = await q.findMembership(trx, membershipId);
+      if (!membership) return refused({ form: 'This member no longer exists.' }, 'not_found');
+      if (membership.status !== 'pending_approval') return refused({ form: 'This application is no longer waiting for approval.' });
+      // Only this application's dues count: a re-application reuses the row, and an earlier application's paid invoice is not this one's.
+      const since = (await q.appliedAt(trx, membershipId)) ?? '';
+      const dues = new Map((await q.invoiceLinksOf(trx, membershipId)).map((l) => [l.invoice_id, l]));
+      const paid = (await this.billing.listForUser(membership.user_id, trx)).find((i) => dues.has(i.id) && i.status === 'paid' && i.issued_at >= since);
+      const user = (await this.accounts.person(trx, membership.user_id))!;
+      const now = iso(this.clock.now());
       const level = (await q.findLevel(trx, membership.level_id))!;
       const free = duesPeriod(level, this.clock.now(), settings.timeZone);
-      await q.insertEvent(trx, { membership_id: membershipId, kind: 'approved', detail: 'Application approved.', actor_user_id: actorUserId, created_at: now });
       // "Paid" means nothing is owed: the dues invoice is paid, or the level has no dues.
       const nothingOwed = !!paid || free.amountCents === 0;
+      // Approved means waiting for payment; with nothing owed, the membership then starts (`activate`).
+      const approved = await changeStatus(trx, this.events, membershipId, {
+        from: ['pending_approval'],
+        to: 'awaiting_payment',
+        history: { kind: 'approved', detail: 'Application approved.', actorUserId },
+        event: { name: 'membership.approved', payload: { membershipId, userId: user.id, levelId: membership.level_id, status: nothingOwed ? 'active' : 'awaiting_payment', actorUserId } },
+        at: now,
+      });
+      if (!approved) return refused({ form: 'This application is no longer waiting for approval.' });
       await this.mailer.queue(trx, await approvedMail(trx, { to: user.email, name: user.name, site: settings.shortName, paid: nothingOwed, link: this.link('/account') }));
-      if (paid || free.amountCents === 0) {
+      const after = nothingOwed ? ('active' as const) : ('awaiting_payment' as const);
+      if (nothingOwed) {
         const source = paid
-          ? { periodEnd: paid.period_end ?? iso(free.periodEnd), because: `invoice ${paid.number}` }
-          : { periodEnd: iso(free.periodEnd), because: 'no dues' };
-        await this.activate(trx, membership, source, actorUserId);
-        await auditMember(trx, by, now, { membershipId, userId: user.id, name: user.name }, 'application.approved', `Approved the application of ${user.name}`, [
-          { field: 'Status', before: STATUS_LABELS.pending_approval, after: STATUS_LABELS.active },
-        ]);
-        return 'active' as const;
+          ? { periodEnd: dues.get(paid.id)!.period_end ?? iso(free.periodEnd), because: `invoice ${paid.number}`, invoiceId: paid.id }
+          : { periodEnd: iso(free.periodEnd), because: 'no dues', invoiceId: null };
+        await this.activate(trx, membership, ['awaiting_payment'], source, actorUserId);
       }
-      await q.updateMembership(trx, membershipId, { status: 'awaiting_payment', updated_at: now });
       await auditMember(trx, by, now, { membershipId, userId: user.id, name: user.name }, 'application.approved', `Approved the application of ${user.name}`, [
-        { field: 'Status', before: STATUS_LABELS.pending_approval, after: STATUS_LABELS.awaiting_payment },
+        { field: 'Status', before: STATUS_LABELS.pending_approval, after: STATUS_LABELS[after] },
       ]);
-      return 'awaiting_payment' as const;
+      return ok(after);
     });
-    this.jobs.kick();
-    return ok(result);
+    if (result.ok) this.jobs.kick();
+    return result;
   }
 
+  /**
+   * Reject an application and void its open dues invoices, in one transaction: if voiding fails,
+   * the application is still waiting (nothing is written, no e-mail goes).
+   */
   async reject(membershipId: number, actorUserId: number, reason: string, by?: Actor): Promise<Outcome<null>> {
-    const membership = await q.findMembership(this.db, membershipId);
-    if (!membership) return refused({ form: 'This member no longer exists.' }, 'not_found');
-    if (membership.status !== 'pending_approval') return refused({ form: 'This application is no longer waiting for approval.' });
     const settings = await this.state.getSettings();
-    const user = (await this.accounts.person(this.db, membership.user_id))!;
-    const now = iso(this.clock.now());
-    const open = (await this.billing.listForUser(membership.user_id)).filter((i) => i.membership_id === membershipId && i.status === 'unpaid');
-    await this.db.transaction().execute(async (trx) => {
-      await q.updateMembership(trx, membershipId, { status: 'rejected', updated_at: now });
-      await q.insertEvent(trx, { membership_id: membershipId, kind: 'rejected', detail: `Application not approved: ${reason}`, actor_user_id: actorUserId, created_at: now });
+    const result = await this.db.transaction().execute(async (trx): Promise<Outcome<null>> => {
+      const membership = await q.findMembership(trx, membershipId);
+      if (!membership) return refused({ form: 'This member no longer exists.' }, 'not_found');
+      if (membership.status !== 'pending_approval') return refused({ form: 'This application is no longer waiting for approval.' });
+      const user = (await this.accounts.person(trx, membership.user_id))!;
+      const now = iso(this.clock.now());
+      const rejected = await changeStatus(trx, this.events, membershipId, {
+        from: ['pending_approval'],
+        to: 'rejected',
+        history: { kind: 'rejected', detail: `Application not approved: ${reason}`, actorUserId },
+        event: { name: 'membership.rejected', payload: { membershipId, userId: user.id, levelId: membership.level_id, reason, actorUserId } },
+        at: now,
+      });
+      if (!rejected) return refused({ form: 'This application is no longer waiting for approval.' });
+      const dues = (await q.invoiceLinksOf(trx, membershipId)).map((l) => l.invoice_id);
+      await this.billing.voidOpenInvoices(trx, dues, { reason: 'Membership application not approved.', actorUserId, by });
       await auditMember(trx, by, now, { membershipId, userId: user.id, name: user.name }, 'application.rejected', `Rejected the application of ${user.name}`, [
         { field: 'Status', before: STATUS_LABELS.pending_approval, after: STATUS_LABELS.rejected },
         { field: 'Reason', before: '', after: reason },
       ]);
       await this.mailer.queue(trx, await rejectedMail(trx, { to: user.email, name: user.name, site: settings.shortName, reason, contact: settings.contactEmail }));
+      return ok(null);
     });
-    for (const invoice of open) await this.billing.voidInvoice(invoice.id, { reason: 'Membership application not approved.', actorUserId, by });
-    this.jobs.kick();
-    return ok(null);
+    if (result.ok) this.jobs.kick();
+    return result;
   }
 
   // Payment
 
-  /** Billing marked an invoice paid (in its transaction): start or extend the membership. */
-  private async invoicePaid(trx: Transaction<DB>, invoice: Invoice) {
-    if (invoice.purpose !== 'dues' || invoice.membership_id === null) return;
-    const membership = await q.findMembership(trx, invoice.membership_id);
+  /** Billing marked an invoice paid (`invoice.paid`, in its transaction): if it is a membership's dues, start or extend the membership. */
+  async invoicePaid(trx: Transaction<DB>, invoice: InvoicePaid) {
+    const link = await q.invoiceLink(trx, invoice.invoiceId);
+    if (!link) return;
+    const membership = await q.findMembership(trx, link.membership_id);
     if (!membership) return;
     const now = iso(this.clock.now());
     if (membership.status === 'pending_approval') {
       await q.insertEvent(trx, { membership_id: membership.id, kind: 'paid', detail: `Invoice ${invoice.number} paid; waiting for approval.`, actor_user_id: null, created_at: now });
       return;
     }
-    if (['awaiting_payment', 'active', 'lapsed'].includes(membership.status)) {
-      let periodEnd = invoice.period_end ?? iso(addMs(this.clock.now(), 365 * DAY));
+    const from = ['awaiting_payment', 'active', 'lapsed'] as const;
+    if ((from as readonly MembershipStatus[]).includes(membership.status)) {
+      let periodEnd = link.period_end ?? iso(addMs(this.clock.now(), 365 * DAY));
       // A lapsed member who renews gets a full period from the day they pay (docs/decisions/0011-renewals-and-lapses.md).
       if (membership.status === 'lapsed') {
         const fromToday = duesPeriod((await q.findLevel(trx, membership.level_id))!, this.clock.now(), (await this.state.getSettings(trx)).timeZone).periodEnd;
         if (fromToday.getTime() > new Date(periodEnd).getTime()) periodEnd = iso(fromToday);
       }
-      await this.activate(trx, membership, { periodEnd, because: `invoice ${invoice.number}` }, null);
+      await this.activate(trx, membership, from, { periodEnd, because: `invoice ${invoice.number}`, invoiceId: invoice.invoiceId }, null);
     }
   }
 
-  /** Start or extend a membership until `periodEnd`; `because` says why in the history (an invoice, or no dues). */
-  private async activate(trx: Transaction<DB>, membership: q.MembershipRow, source: { periodEnd: string; because: string }, actorUserId: number | null) {
+  /**
+   * Start or extend a membership until `periodEnd`, from one of the statuses `from`; `because`
+   * says why in the history (an invoice, or no dues), `invoiceId` which invoice paid for it.
+   * Emits `membership.activated` or `.renewed` (changeStatus) and queues the e-mail that says so.
+   */
+  private async activate(
+    trx: Transaction<DB>,
+    membership: q.MembershipRow,
+    from: readonly MembershipStatus[],
+    source: { periodEnd: string; because: string; invoiceId: number | null },
+    actorUserId: number | null,
+  ) {
     const settings = await this.state.getSettings(trx);
     const level = (await q.findLevel(trx, membership.level_id))!;
     const user = (await this.accountsUser(trx, membership.user_id))!;
     const now = iso(this.clock.now());
     const renewed = membership.started_at !== null;
     const until = source.periodEnd;
-    await q.updateMembership(trx, membership.id, { status: 'active', started_at: membership.started_at ?? now, expires_at: until, updated_at: now });
-    await q.insertEvent(trx, {
-      membership_id: membership.id,
-      kind: renewed ? 'renewed' : 'active',
-      detail: `${renewed ? 'Renewed' : 'Membership active'} until ${formatDate(until, settings.timeZone)} (${source.because}).`,
-      actor_user_id: actorUserId,
-      created_at: now,
+    const about = { membershipId: membership.id, userId: membership.user_id, levelId: membership.level_id, expiresAt: until, invoiceId: source.invoiceId, actorUserId };
+    const changed = await changeStatus(trx, this.events, membership.id, {
+      from,
+      to: 'active',
+      set: { started_at: membership.started_at ?? now, expires_at: until },
+      history: { kind: renewed ? 'renewed' : 'active', detail: `${renewed ? 'Renewed' : 'Membership active'} until ${formatDate(until, settings.timeZone)} (${source.because}).`, actorUserId },
+      event: renewed ? { name: 'membership.renewed', payload: { ...about, previousExpiresAt: membership.expires_at } } : { name: 'membership.activated', payload: about },
+      at: now,
     });
+    if (!changed) return false;
     await this.mailer.queue(
       trx,
       await activatedMail(trx, { to: user.email, name: user.name, site: settings.shortName, level: level.name, until: formatDate(until, settings.timeZone), link: this.link('/account'), renewed }),
     );
+    return true;
   }
 
   // Reading

@@ -66,13 +66,3 @@ export async function updateOpenCycle(db: Executor, id: number, values: Partial<
   return Number(result.numUpdatedRows) === 1;
 }
 
-/** Turn automatic renewal on or off; false when it already was. */
-export async function setAutoRenew(db: Executor, membershipId: number, on: boolean, now: string) {
-  const result = await db
-    .updateTable('memberships')
-    .set({ auto_renew: on ? 1 : 0, updated_at: now })
-    .where('id', '=', membershipId)
-    .where('auto_renew', '=', on ? 0 : 1)
-    .executeTakeFirst();
-  return Number(result.numUpdatedRows) === 1;
-}

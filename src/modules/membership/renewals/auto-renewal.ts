@@ -9,7 +9,7 @@ import { ok, refused, type Outcome } from '../../../core/result.js';
 import type { SiteSettings, SiteState } from '../../../core/settings.js';
 import { calendarDate, startOfDay } from '../../../core/time.js';
 import { formatDate } from '../../../core/views/render.js';
-import type { BillingService, InvoiceDetail } from '../../billing/index.js';
+import type { BillingService, CardSaved, InvoiceDetail } from '../../billing/index.js';
 import type { StripePayments } from '../../billing/index.js';
 import * as aq from './auto-renewal-queries.js';
 import { chargeFailedMail, chargeNoticeMail } from './auto-renewal-emails.js';
@@ -55,7 +55,7 @@ class NamedElsewhere extends Error {}
  * Automatic renewal by card: the member's choice (`memberships.auto_renew`), a notice e-mailed
  * 7 days before each charge (one per cycle: `auto_renewals` is unique per membership and renewal
  * date), then the charge of the saved card for the cycle's renewal invoice, whose payment extends
- * the membership through billing's onPaid like any other. Turning it off stops both.
+ * the membership through `invoice.paid` like any other. Turning it off stops both.
  */
 export class AutoRenewal {
   constructor(
@@ -68,7 +68,6 @@ export class AutoRenewal {
     private jobs: Jobs,
     private options: { baseUrl: string },
   ) {
-    stripe.onCardSaved((trx, saved) => this.cardSaved(trx, saved));
     jobs.register(AUTO_RENEWAL_JOB, () => this.run());
     jobs.every(AUTO_RENEWAL_JOB, HOUR);
   }
@@ -121,7 +120,7 @@ export class AutoRenewal {
     if (!membership) return;
     const now = iso(this.clock.now());
     await this.db.transaction().execute(async (trx) => {
-      if (await aq.setAutoRenew(trx, membership.id, false, now)) {
+      if (await q.setAutoRenew(trx, membership.id, false, now)) {
         await q.insertEvent(trx, { membership_id: membership.id, kind: 'auto_renew_off', detail: 'Automatic renewal turned off.', actor_user_id: userId, created_at: now });
       }
     });
@@ -131,17 +130,17 @@ export class AutoRenewal {
     const membership = await q.findMembershipByUser(trx, userId);
     if (!membership) return;
     const now = iso(this.clock.now());
-    if (await aq.setAutoRenew(trx, membership.id, true, now)) {
+    if (await q.setAutoRenew(trx, membership.id, true, now)) {
       await q.insertEvent(trx, { membership_id: membership.id, kind: 'auto_renew_on', detail: `Automatic renewal turned on (${card}).`, actor_user_id: actorUserId, created_at: now });
     }
   }
 
-  /** Stripe saved a card (in billing's transaction): turn automatic renewal on if that was the point. */
-  private async cardSaved(trx: Transaction<DB>, saved: { userId: number; label: string; turnOnAutoRenew: boolean }) {
-    if (saved.turnOnAutoRenew) return this.switchOn(trx, saved.userId, saved.label, null);
+  /** Stripe saved a card (`card.saved`, in billing's transaction): turn automatic renewal on if that was the point. */
+  async cardSaved(trx: Transaction<DB>, saved: CardSaved) {
+    if (saved.turnOnAutoRenew) return this.switchOn(trx, saved.userId, saved.cardLabel, null);
     const membership = await q.findMembershipByUser(trx, saved.userId);
     if (membership) {
-      await q.insertEvent(trx, { membership_id: membership.id, kind: 'card_saved', detail: `${saved.label} saved for automatic renewal.`, actor_user_id: null, created_at: iso(this.clock.now()) });
+      await q.insertEvent(trx, { membership_id: membership.id, kind: 'card_saved', detail: `${saved.cardLabel} saved for automatic renewal.`, actor_user_id: null, created_at: iso(this.clock.now()) });
     }
   }
 
@@ -168,9 +167,8 @@ export class AutoRenewal {
   private async renewalInvoice(due: Due): Promise<InvoiceDetail | undefined> {
     const named = await rq.findRenewalInvoice(this.db, due.id, due.expires_at);
     if (named) return this.billing.get(named.invoice_id);
-    const open = (await this.billing.listForUser(due.user_id)).find(
-      (i) => i.membership_id === due.id && i.purpose === 'dues' && i.status === 'unpaid' && sameInstant(i.period_start, due.expires_at),
-    );
+    const starting = new Set((await q.invoiceLinksOf(this.db, due.id)).filter((l) => sameInstant(l.period_start, due.expires_at)).map((l) => l.invoice_id));
+    const open = (await this.billing.listForUser(due.user_id)).find((i) => starting.has(i.id) && i.status === 'unpaid');
     return open ? this.billing.get(open.id) : undefined;
   }
 
@@ -219,8 +217,6 @@ export class AutoRenewal {
     return this.db.transaction().execute(async (trx) => {
       const invoice = await this.billing.createInvoice(trx, {
         userId: due.user_id,
-        membershipId: due.id,
-        purpose: 'dues',
         billTo,
         lines: [
           {
@@ -230,10 +226,9 @@ export class AutoRenewal {
           },
         ],
         dueAt: period.periodStart,
-        periodStart: period.periodStart,
-        periodEnd: period.periodEnd,
         actorUserId: null,
       });
+      await q.linkInvoice(trx, { invoice_id: invoice.id, membership_id: due.id, period_start: period.periodStart, period_end: period.periodEnd });
       // Named as the cycle's renewal invoice, so the renewals code does not issue a second one.
       if (!(await rq.insertRenewalInvoice(trx, { membership_id: due.id, renewal_date: due.expires_at, invoice_id: invoice.id, now }))) throw new NamedElsewhere();
       return invoice.id;
@@ -307,7 +302,7 @@ export class AutoRenewal {
       await q.insertEvent(trx, { membership_id: due.id, kind: 'auto_renewal_failed', detail: `Automatic renewal did not go through: ${reason}`, actor_user_id: null, created_at: at });
       if (o.mail) {
         // Off, so the card is not tried again and the ordinary renewal reminders reach the member.
-        if (await aq.setAutoRenew(trx, due.id, false, at)) {
+        if (await q.setAutoRenew(trx, due.id, false, at)) {
           await q.insertEvent(trx, { membership_id: due.id, kind: 'auto_renew_off', detail: 'Automatic renewal turned off because the charge did not go through.', actor_user_id: null, created_at: at });
         }
         await this.mailer.queue(

@@ -71,26 +71,3 @@ export async function replaceRenewalInvoice(trx: Executor, id: number, previousI
   return Number(result.numUpdatedRows) === 1;
 }
 
-/** Lapse an active membership, only if nothing changed it since it was read (a payment, another run). */
-export async function lapseMembership(trx: Executor, id: number, expiresAt: string, now: string) {
-  const result = await trx
-    .updateTable('memberships')
-    .set({ status: 'lapsed', updated_at: now })
-    .where('id', '=', id)
-    .where('status', '=', 'active')
-    .where('expires_at', '=', expiresAt)
-    .executeTakeFirst();
-  return Number(result.numUpdatedRows) === 1;
-}
-
-/** Move the renewal date of a membership without dues, only if it is still `from`. */
-export async function extendMembership(trx: Executor, id: number, from: string, until: string, now: string) {
-  const result = await trx
-    .updateTable('memberships')
-    .set({ expires_at: until, updated_at: now })
-    .where('id', '=', id)
-    .where('status', '=', 'active')
-    .where('expires_at', '=', from)
-    .executeTakeFirst();
-  return Number(result.numUpdatedRows) === 1;
-}

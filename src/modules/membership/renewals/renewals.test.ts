@@ -48,6 +48,12 @@ async function dayOf(site: TestSite, clock: TestClock, days: number, hours = 0) 
   return mailFor(site, MEMBER.email, smtp.messages.length);
 }
 
+/** The domain events written to the outbox so far: name and payload, oldest first. */
+async function outbox(site: TestSite) {
+  const rows = await site.database.db.selectFrom('outbox').select(['name', 'payload']).orderBy('id').execute();
+  return rows.map((r) => ({ name: r.name, ...(JSON.parse(r.payload) as object) }));
+}
+
 async function logIn(site: TestSite, who: { email: string; password: string }) {
   const client = new Client(site.app);
   await client.logIn(who.email, who.password);
@@ -96,8 +102,11 @@ describe('renewal reminders', () => {
 
     // One renewal invoice for the cycle, for the year after the renewal date.
     const invoices = await invoicesOf(site);
-    expect(invoices.map((i) => [i.number, i.total_cents, i.status, i.period_start, i.period_end])).toEqual([
-      [1, 5000, 'unpaid', '2027-03-02T16:00:00.000Z', '2028-03-02T16:00:00.000Z'],
+    expect(invoices.map((i) => [i.number, i.total_cents, i.status])).toEqual([[1, 5000, 'unpaid']]);
+    expect((await site.billing.get(invoices[0]!.id))!.lines.map((l) => l.description)).toEqual(['Individual membership renewal, March 2, 2027 to March 2, 2028']);
+    // Membership's own link says which membership and period the invoice pays for.
+    expect(await site.database.db.selectFrom('membership_invoices').select(['membership_id', 'period_start', 'period_end']).where('invoice_id', '=', invoices[0]!.id).execute()).toEqual([
+      { membership_id: (await membershipOf(site)).id, period_start: '2027-03-02T16:00:00.000Z', period_end: '2028-03-02T16:00:00.000Z' },
     ]);
   });
 
@@ -228,6 +237,15 @@ describe('lapsing and renewing', () => {
       expect(next, entry).toBeGreaterThan(at);
       at = next;
     }
+    // The lapse and the renewal are domain events too, for later automations.
+    const m = await membershipOf(site);
+    const about = { membershipId: m.id, userId: m.user_id, levelId: m.level_id };
+    const invoiceId = (await invoicesOf(site))[0]!.id;
+    expect(await outbox(site)).toEqual([
+      { name: 'membership.lapsed', ...about, expiresAt: '2027-03-02T16:00:00.000Z' },
+      expect.objectContaining({ name: 'invoice.paid', invoiceId }),
+      { name: 'membership.renewed', ...about, previousExpiresAt: '2027-03-02T16:00:00.000Z', expiresAt: '2028-05-10T16:00:00.000Z', invoiceId, actorUserId: null },
+    ]);
   });
 
   it('issues a new renewal invoice when the open one was voided, and refuses to renew long before the renewal date', async () => {
@@ -279,6 +297,11 @@ describe('lapsing and renewing', () => {
     expect(after.status).toBe('active');
     expect(after.expires_at).toBe('2028-03-02T16:00:00.000Z');
     expect(await invoicesOf(site, 'honor@example.org')).toEqual([]);
+    const about = { membershipId: after.id, userId: after.user_id, levelId: honorary.id };
+    expect(await outbox(site)).toEqual([
+      { name: 'membership.activated', ...about, expiresAt: '2027-03-02T16:00:00.000Z', invoiceId: null, actorUserId: null },
+      { name: 'membership.renewed', ...about, previousExpiresAt: '2027-03-02T16:00:00.000Z', expiresAt: '2028-03-02T16:00:00.000Z', invoiceId: null, actorUserId: null },
+    ]);
     const again = await logIn(site, { email: 'honor@example.org', password: 'a long honorary password' });
     expect((await again.get('/members')).status).toBe(200);
   });

@@ -3,6 +3,7 @@ import type { Transaction } from 'kysely';
 import { recordAudit, type Actor } from '../../../core/audit/index.js';
 import { addMs, DAY, HOUR, iso, type Clock } from '../../../core/clock.js';
 import type { Db } from '../../../core/db/index.js';
+import type { Events } from '../../../core/events/index.js';
 import type { DB } from '../../../core/db/schema.js';
 import type { Jobs } from '../../../core/jobs/index.js';
 import type { Mailer } from '../../../core/mail/index.js';
@@ -14,6 +15,7 @@ import type { AccountsService } from '../../accounts/index.js';
 import type { BillingService, InvoiceRow } from '../../billing/index.js';
 import { duesPeriod, type Level } from '../lifecycle/index.js';
 import { lifecycleQueries as q } from '../lifecycle/index.js';
+import { changeStatus } from '../lifecycle/index.js';
 import { lapsedMail, reminderMail } from './emails.js';
 import * as rq from './queries.js';
 
@@ -103,6 +105,7 @@ export class RenewalService {
     private billing: BillingService,
     private mailer: Mailer,
     private jobs: Jobs,
+    private events: Events,
     private options: Options,
   ) {
     jobs.register(JOB, async () => {
@@ -221,14 +224,16 @@ export class RenewalService {
     const open = await this.openRenewalInvoice(m.id, m.user_id, m.expires_at);
     const since = formatDate(iso(new Date(accessEnds(m))), settings.timeZone);
     return this.db.transaction().execute(async (trx) => {
-      if (!(await rq.lapseMembership(trx, m.id, m.expires_at, iso(now)))) return false;
-      await q.insertEvent(trx, {
-        membership_id: m.id,
-        kind: 'lapsed',
-        detail: `Lapsed: the renewal dues were not paid by the end of the grace period (${since}).`,
-        actor_user_id: null,
-        created_at: iso(now),
+      // Only if nothing changed it since it was read (a payment, another run).
+      const lapsed = await changeStatus(trx, this.events, m.id, {
+        from: ['active'],
+        to: 'lapsed',
+        whileExpiresAt: m.expires_at,
+        history: { kind: 'lapsed', detail: `Lapsed: the renewal dues were not paid by the end of the grace period (${since}).`, actorUserId: null },
+        event: { name: 'membership.lapsed', payload: { membershipId: m.id, userId: m.user_id, levelId: m.level_id, expiresAt: m.expires_at } },
+        at: iso(now),
       });
+      if (!lapsed) return false;
       await this.mailer.queue(
         trx,
         await lapsedMail(trx, {
@@ -253,15 +258,16 @@ export class RenewalService {
     let until = new Date(m.expires_at);
     for (let i = 0; i < 100 && until.getTime() <= now.getTime(); i++) until = duesPeriod(level, until, settings.timeZone).periodEnd;
     return this.db.transaction().execute(async (trx) => {
-      if (!(await rq.extendMembership(trx, m.id, m.expires_at, iso(until), iso(now)))) return false;
-      await q.insertEvent(trx, {
-        membership_id: m.id,
-        kind: 'renewed',
-        detail: `Renewed until ${formatDate(iso(until), settings.timeZone)} (no dues).`,
-        actor_user_id: null,
-        created_at: iso(now),
+      // Active stays active with the date moved on, only if it is still the date that was read.
+      return changeStatus(trx, this.events, m.id, {
+        from: ['active'],
+        to: 'active',
+        set: { expires_at: iso(until) },
+        whileExpiresAt: m.expires_at,
+        history: { kind: 'renewed', detail: `Renewed until ${formatDate(iso(until), settings.timeZone)} (no dues).`, actorUserId: null },
+        event: { name: 'membership.renewed', payload: { membershipId: m.id, userId: m.user_id, levelId: m.level_id, previousExpiresAt: m.expires_at, expiresAt: iso(until), invoiceId: null, actorUserId: null } },
+        at: iso(now),
       });
-      return true;
     });
   }
 
@@ -298,8 +304,6 @@ export class RenewalService {
       .join('\n');
     const invoice = await this.billing.createInvoice(trx, {
       userId: user.id,
-      membershipId: membership.id,
-      purpose: 'dues',
       billTo,
       lines: [
         {
@@ -309,10 +313,9 @@ export class RenewalService {
         },
       ],
       dueAt: new Date(Math.max(new Date(renewalDate).getTime(), now.getTime())),
-      periodStart: period.periodStart,
-      periodEnd: period.periodEnd,
       actorUserId,
     });
+    await q.linkInvoice(trx, { invoice_id: invoice.id, membership_id: membership.id, period_start: period.periodStart, period_end: period.periodEnd });
     const nowIso = iso(now);
     const claimed = cycle
       ? await rq.replaceRenewalInvoice(trx, cycle.id, cycle.invoice_id, invoice.id, nowIso)
