@@ -314,7 +314,7 @@ describe('one status change, inside one transaction', () => {
     const since = smtp.messages.length;
     const results = await Promise.all([site.membership.lifecycle.approve(mine.membership.id, adminUser!.id), site.membership.lifecycle.approve(mine.membership.id, adminUser!.id)]);
     expect(results.filter((r) => r.ok)).toEqual([{ ok: true, value: 'awaiting_payment' }]);
-    expect(results.filter((r) => !r.ok)).toEqual([{ ok: false, errors: { form: 'This application is no longer waiting for approval.' } }]);
+    expect(results.filter((r) => !r.ok)).toEqual([{ ok: false, code: 'invalid', errors: { form: 'This application is no longer waiting for approval.' } }]);
     expect(await approvalTrace(site, 'twice@example.org', since)).toEqual({ status: 'awaiting_payment', approvedLines: 1, mails: 1, events: 1 });
   });
 
@@ -375,7 +375,7 @@ describe('one status change, inside one transaction', () => {
     expect((await outbox(site)).map((e) => e.name)).toEqual(['membership.rejected', 'invoice.voided']);
     expect((await mailFor(site, 'void@example.org', since)).map((m) => m.text)).toEqual([expect.stringContaining('Not a member of a lab.')]);
     // A second rejection finds nothing waiting.
-    expect(await site.membership.lifecycle.reject(mine.membership.id, adminUser!.id, 'Again.')).toEqual({ ok: false, errors: { form: 'This application is no longer waiting for approval.' } });
+    expect(await site.membership.lifecycle.reject(mine.membership.id, adminUser!.id, 'Again.')).toEqual({ ok: false, code: 'invalid', errors: { form: 'This application is no longer waiting for approval.' } });
   });
 });
 
