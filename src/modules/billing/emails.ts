@@ -1,4 +1,4 @@
-import type { InvoiceStatus } from '../../core/db/schema.js';
+import type { InvoiceStatus } from './tables.js';
 import type { Executor } from '../../core/db/index.js';
 import type { OutgoingMail } from '../../core/mail/index.js';
 import { renderTemplate } from '../../core/mail/templates.js';

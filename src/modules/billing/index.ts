@@ -4,6 +4,7 @@ import { billingRoutes } from './routes.js';
 import { stripeRoutes } from './stripe-routes.js';
 import { BillingService } from './service.js';
 import { StripePayments } from './stripe.js';
+export type { InvoiceStatus } from './tables.js';
 
 export type { BillingService, InvoiceDetail, InvoiceRow } from './service.js';
 export { INVOICE_STATUSES } from './labels.js';

@@ -1,4 +1,4 @@
-import type { InvoiceStatus, PaymentsTable } from '../../core/db/schema.js';
+import type { InvoiceStatus, PaymentsTable } from './tables.js';
 
 export type PaymentMethod = PaymentsTable['method'];
 

@@ -2,7 +2,7 @@ import { actorOf } from '../../core/audit/index.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { userOf } from '../../core/auth/guards.js';
-import type { InvoiceStatus } from '../../core/db/schema.js';
+import type { InvoiceStatus } from './tables.js';
 import { formValues, optionalText, parseForm, text } from '../../core/http/forms.js';
 import { findById, parseId, parsePageNumber } from '../../core/http/params.js';
 import { formatMoney, MAX_CENTS, parseMoney } from '../../core/money.js';

@@ -1,5 +1,5 @@
 import type { Selectable } from 'kysely';
-import type { StripeCustomersTable } from '../../core/db/schema.js';
+import type { StripeCustomersTable } from './tables.js';
 import type { Executor } from '../../core/db/index.js';
 
 export type StripeCustomerRow = Selectable<StripeCustomersTable>;

@@ -1,4 +1,4 @@
-import type { InvoiceStatus } from '../../core/db/schema.js';
+import type { InvoiceStatus } from './tables.js';
 import { formatMoney } from '../../core/money.js';
 import { Field, Form, Select, TextArea, type FieldErrors } from '../../core/views/forms.js';
 import { Pagination } from '../../core/views/pagination.js';

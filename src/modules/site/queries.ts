@@ -1,6 +1,6 @@
 import type { Selectable } from 'kysely';
 import type { Db, Executor } from '../../core/db/index.js';
-import type { NewsPostsTable, PagesTable } from '../../core/db/schema.js';
+import type { NewsPostsTable, PagesTable } from './tables.js';
 
 export type PageRow = Selectable<PagesTable>;
 export type NewsRow = Selectable<NewsPostsTable>;

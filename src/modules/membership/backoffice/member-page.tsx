@@ -1,5 +1,5 @@
 import type { ComponentChildren } from 'preact';
-import type { MembershipStatus } from '../../../core/db/schema.js';
+import type { MembershipStatus } from '../tables.js';
 import { formatMoney } from '../../../core/money.js';
 import { ActionButton, Form, TextArea, type FieldErrors } from '../../../core/views/forms.js';
 import { formatDate, formatDateTime } from '../../../core/views/render.js';

@@ -1,5 +1,5 @@
 import { sql, type SqlBool } from 'kysely';
-import type { MembershipStatus } from '../../../core/db/schema.js';
+import type { MembershipStatus } from '../tables.js';
 import type { Executor } from '../../../core/db/index.js';
 
 /**

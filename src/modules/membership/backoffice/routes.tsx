@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { actorOf, type Actor } from '../../../core/audit/index.js';
 import { userOf } from '../../../core/auth/guards.js';
-import type { MembershipStatus } from '../../../core/db/schema.js';
+import type { MembershipStatus } from '../tables.js';
 import { formValues, parseForm } from '../../../core/http/forms.js';
 import { parseId } from '../../../core/http/params.js';
 import type { Outcome } from '../../../core/result.js';

@@ -3,7 +3,7 @@ import type { Actor, Change } from '../../../core/audit/index.js';
 import { iso, type Clock } from '../../../core/clock.js';
 import type { Db, Executor } from '../../../core/db/index.js';
 import type { Events } from '../../../core/events/index.js';
-import type { MembershipStatus } from '../../../core/db/schema.js';
+import type { MembershipStatus } from '../tables.js';
 import { email, formValues, optionalText, parseForm, text } from '../../../core/http/forms.js';
 import type { Jobs } from '../../../core/jobs/index.js';
 import { ok, refused, type Outcome } from '../../../core/result.js';

@@ -1,5 +1,5 @@
 import type { ComponentChildren } from 'preact';
-import type { MemberContact, MembershipStatus } from '../../../core/db/schema.js';
+import type { MemberContact, MembershipStatus } from '../tables.js';
 import { FilterActions, MatchCount } from '../../../core/views/filters.js';
 import { ActionButton, Field, Form, Select, TextArea, type FieldErrors } from '../../../core/views/forms.js';
 import { Pagination } from '../../../core/views/pagination.js';

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { recordAudit, type Actor } from '../../../core/audit/index.js';
 import { DAY, iso, type Clock } from '../../../core/clock.js';
 import type { Db, Executor } from '../../../core/db/index.js';
-import type { MembershipStatus } from '../../../core/db/schema.js';
+import type { MembershipStatus } from '../tables.js';
 import { email, text } from '../../../core/http/forms.js';
 import type { Jobs } from '../../../core/jobs/index.js';
 import { recipientQuota, takeQuotas, type Mailer, type Quota } from '../../../core/mail/index.js';

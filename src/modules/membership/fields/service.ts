@@ -4,7 +4,7 @@ import { changesOf, recordAudit, type Actor } from '../../../core/audit/index.js
 import { iso, type Clock } from '../../../core/clock.js';
 import type { Db } from '../../../core/db/index.js';
 import type { Executor } from '../../../core/db/index.js';
-import type { MemberFieldsTable, MemberFieldType, MemberFieldVisibility } from '../../../core/db/schema.js';
+import type { MemberFieldsTable, MemberFieldType, MemberFieldVisibility } from '../tables.js';
 import { checkbox, controlMessage, formValues, text } from '../../../core/http/forms.js';
 import { flaggedFields } from '../../../core/http/input-guard.js';
 import { ok, refused, type Outcome } from '../../../core/result.js';

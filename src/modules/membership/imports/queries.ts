@@ -1,4 +1,4 @@
-import type { MemberContact, MemberImportStatus, MembershipStatus } from '../../../core/db/schema.js';
+import type { MemberContact, MemberImportStatus, MembershipStatus } from '../tables.js';
 import type { Executor } from '../../../core/db/index.js';
 
 /**

@@ -6,7 +6,7 @@ import type { DB } from '../../../core/db/schema.js';
 import { LeaseLost, type JobRun, type Jobs } from '../../../core/jobs/index.js';
 import { ok, refused, type Outcome } from '../../../core/result.js';
 import type { SiteState } from '../../../core/settings.js';
-import type { MemberImportStatus } from '../../../core/db/schema.js';
+import type { MemberImportStatus } from '../tables.js';
 import { formatDate } from '../../../core/views/render.js';
 import type { AccountsService } from '../../accounts/index.js';
 import * as iq from './queries.js';

@@ -3,7 +3,8 @@ import { Checkbox, Field, Form, Select, TextArea, type FieldErrors } from '../..
 import { ActionButton } from '../../../core/views/forms.js';
 import { Pagination } from '../../../core/views/pagination.js';
 import { formatDate, trustedHtml } from '../../../core/views/render.js';
-import type { InvoiceStatus, MembershipStatus } from '../../../core/db/schema.js';
+import type { InvoiceStatus } from '../../billing/index.js';
+import type { MembershipStatus } from '../tables.js';
 import { INVOICE_STATUSES } from '../../billing/index.js';
 import { describeRenewal, type Level } from './levels.js';
 import type { MemberField } from '../fields/index.js';

@@ -1,5 +1,5 @@
 import type { NotNull, Selectable } from 'kysely';
-import type { AutoRenewalsTable } from '../../../core/db/schema.js';
+import type { AutoRenewalsTable } from '../tables.js';
 import type { Executor } from '../../../core/db/index.js';
 
 export type AutoRenewalRow = Selectable<AutoRenewalsTable>;
