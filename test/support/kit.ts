@@ -10,7 +10,8 @@ import { linkIn, type SmtpCatcher } from './smtp.js';
  * The shared test kit: the people, sites and scenarios most tests start from, so that a test file
  * says what is special about its case and not again how to make an admin or an applicant.
  *
- * Builders: `newSite` (a site with its people, closed when the test ends), `newSiteWithBoard`, `addMember` (a member
+ * Builders: `newSite` (a site with its people, closed when the test ends), `newSiteWithBoard`,
+ * `addPeople` (for a site shared by a file's tests), `addMember` (a member
  * straight in the database, at any status), `agencyContact`. Sessions: `logIn`. Scenarios:
  * `applyAndConfirm` (an applicant applied and confirmed their address). Looking: `mailFor`,
  * `levelId`, `membershipOf`, `countUsers`, `uploadMembers`.
@@ -24,6 +25,9 @@ export interface Person {
 
 /** The board volunteer most tests log in as. */
 export const ADMIN = { email: 'board@example.org', password: 'correct horse battery staple', name: 'Board Admin' };
+
+/** A member most tests log in as (added with an active membership of the first level). */
+export const MEMBER = { email: 'member@example.org', password: 'members only password', name: 'Mia Member' };
 
 /** 9 a.m. in Denver on Monday 2 March 2026 (the TestClock's own start). */
 export const MARCH_2 = '2026-03-02T16:00:00.000Z';
@@ -52,10 +56,15 @@ export async function newSite(options: NewSiteOptions = {}): Promise<{ site: Tes
   const clock = new TestClock(options.at ?? MARCH_2);
   const site = await startTestSite({ env: { ...(options.smtp ? { SMTP_URL: options.smtp.url } : {}), ...options.env }, clock });
   onTestFinished(() => site.close());
+  return { site, clock, userIds: await addPeople(site, options) };
+}
+
+/** Add people straight in the database, admins first, then members: their user ids by e-mail address. */
+export async function addPeople(site: TestSite, people: { admins?: Person[]; members?: Person[] }): Promise<Record<string, number>> {
   const userIds: Record<string, number> = {};
-  for (const admin of options.admins ?? []) userIds[admin.email] = await site.addUser({ ...admin, role: 'admin' });
-  for (const member of options.members ?? []) userIds[member.email] = await site.addUser({ ...member, role: 'member' });
-  return { site, clock, userIds };
+  for (const admin of people.admins ?? []) userIds[admin.email] = await site.addUser({ ...admin, role: 'admin' });
+  for (const member of people.members ?? []) userIds[member.email] = await site.addUser({ ...member, role: 'member' });
+  return userIds;
 }
 
 /** `newSite` with `ADMIN` as its first administrator, logged in as `board`. */
