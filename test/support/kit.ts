@@ -13,7 +13,8 @@ import { linkIn, type SmtpCatcher } from './smtp.js';
  * Builders: `newSite` (a site with its people, closed when the test ends), `newSiteWithBoard`,
  * `addPeople` (for a site shared by a file's tests), `addMember` (a member
  * straight in the database, at any status), `agencyContact`. Sessions: `logIn`. Scenarios:
- * `applyAndConfirm` (an applicant applied and confirmed their address). Looking: `mailFor`,
+ * `applyAndConfirm` (an applicant applied and confirmed their address), `resetLink` (someone asked
+ * for a new password). Looking: `mailFor`,
  * `levelId`, `membershipOf`, `countUsers`, `uploadMembers`.
  */
 
@@ -155,6 +156,15 @@ export async function applyAndConfirm(site: TestSite, smtp: SmtpCatcher, level: 
   expect(mail, `the confirmation e-mail to ${email}`).toBeDefined();
   expect((await applicant.submit(linkIn(mail!.text), {})).status).toBe(303);
   return applicant;
+}
+
+/** Someone asked for a new password on the “Forgot password” form: the link in the e-mail they got. */
+export async function resetLink(site: TestSite, smtp: SmtpCatcher, email: string): Promise<string> {
+  const since = smtp.messages.length;
+  expect((await new Client(site.app).submit('/forgot-password', { email })).status).toBe(200);
+  const mail = (await mailFor(site, smtp, email, since)).find((m) => m.text?.includes('/reset-password/'));
+  expect(mail, `the reset link to ${email}`).toBeDefined();
+  return linkIn(mail!.text);
 }
 
 /** The admin uploads a CSV file on the import page: the answer (a redirect to the check, or the form with its error). */

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client, visibleText } from '../../../test/support/client.js';
 import * as kit from '../../../test/support/kit.js';
-import { logIn, MEMBER } from '../../../test/support/kit.js';
-import { linkIn, startSmtp, type SmtpCatcher } from '../../../test/support/smtp.js';
+import { logIn, MEMBER, resetLink } from '../../../test/support/kit.js';
+import { startSmtp, type SmtpCatcher } from '../../../test/support/smtp.js';
 
 
 let smtp: SmtpCatcher;
@@ -51,10 +51,7 @@ describe('the form token changes when a session starts or ends', () => {
 
   it('a reset link that logs the person in changes it too', async () => {
     const site = await newSite();
-    const since = smtp.messages.length;
-    await new Client(site.app).submit('/forgot-password', { email: MEMBER.email });
-    await site.jobs.runDue();
-    const link = linkIn(smtp.messages.slice(since).find((m) => m.text?.includes('/reset-password/'))!.text!);
+    const link = await resetLink(site, smtp, MEMBER.email);
     const c = new Client(site.app);
     await c.get(link);
     const before = c.csrf();

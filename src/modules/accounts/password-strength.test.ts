@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client, fieldError, inputValue, visibleText } from '../../../test/support/client.js';
 import * as kit from '../../../test/support/kit.js';
-import { ADMIN, logIn } from '../../../test/support/kit.js';
+import { ADMIN, logIn, resetLink } from '../../../test/support/kit.js';
 import { linkIn, startSmtp, type SmtpCatcher } from '../../../test/support/smtp.js';
 import { passwordWeakness } from '../../core/auth/passwords.js';
 
@@ -50,10 +50,7 @@ describe('every form where a person chooses a password refuses a weak one beside
 
   it('a reset link: refuses the weak ones, then accepts a passphrase', async () => {
     const site = await newSite();
-    const since = smtp.messages.length;
-    await new Client(site.app).submit('/forgot-password', { email: MEMBER.email });
-    await site.jobs.runDue();
-    const link = linkIn(smtp.messages.slice(since).find((m) => m.text?.includes('/reset-password/'))!.text!);
+    const link = await resetLink(site, smtp, MEMBER.email);
     const c = new Client(site.app);
     for (const [, password, why] of WEAK) {
       const res = await c.submit(link, { password, confirm: password });

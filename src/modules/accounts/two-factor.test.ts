@@ -3,9 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client, fieldError, inputValue, visibleText } from '../../../test/support/client.js';
 import type { TestClock } from '../../../test/support/clock.js';
 import * as kit from '../../../test/support/kit.js';
-import { ADMIN, logIn, mailFor, MEMBER } from '../../../test/support/kit.js';
+import { ADMIN, logIn, mailFor, MEMBER, resetLink } from '../../../test/support/kit.js';
 import type { TestSite } from '../../../test/support/site.js';
-import { linkIn, startSmtp, type SmtpCatcher } from '../../../test/support/smtp.js';
+import { startSmtp, type SmtpCatcher } from '../../../test/support/smtp.js';
 import { MAX_CODE_FAILURES } from './two-factor.js';
 
 /**
@@ -332,10 +332,7 @@ describe('logging in with two-factor', () => {
     const { site, clock } = await newSite();
     const { secret } = await adminWithTwoFactor(site, clock);
     await site.jobs.runDue();
-    const since = smtp.messages.length;
-    await new Client(site.app).submit('/forgot-password', { email: ADMIN.email });
-    const [mail] = await mailFor(site, smtp, ADMIN.email, since);
-    const link = linkIn(mail!.text);
+    const link = await resetLink(site, smtp, ADMIN.email);
     expect(link).toMatch(/^\/reset-password\//);
 
     const c = new Client(site.app);
