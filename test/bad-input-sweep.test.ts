@@ -12,8 +12,8 @@ import { registeredRoutes, type RegisteredRoute } from '../src/core/http/http.js
 import { Client } from './support/client.js';
 import { TestClock } from './support/clock.js';
 import { startTestSite, type TestSite } from './support/site.js';
+import { ADMIN, logIn } from './support/kit.js';
 
-const ADMIN = { email: 'board@example.org', password: 'correct horse battery staple', name: 'Board Admin' };
 const MIA = { email: 'mia@example.org', password: 'members only password', name: 'Mia Member' };
 const PAT = { email: 'pat@example.org', password: 'pats applicant password', name: 'Pat Applicant' };
 const CASEY = { email: 'casey@boulder.example.org', password: 'casey runs the agency', name: 'Casey Contact' };
@@ -59,7 +59,7 @@ beforeAll(async () => {
   });
 
   // The forms each role sees, to learn each form's field names; and the ids only pages show.
-  const admin = await signedIn(ADMIN);
+  const admin = await logIn(site, ADMIN);
   await admin.submit('/admin/fields/new', { label: 'Licence number', type: 'text', visibility: 'members' }, '/admin/fields');
   const pages = ['/admin/fields', '/admin/mail', '/admin/mail/templates'];
   const seen = new Map<string, string>();
@@ -68,8 +68,8 @@ beforeAll(async () => {
   ids.mail = /\/admin\/mail\/(\d+)/.exec(seen.get('/admin/mail')!)?.[1] ?? '1';
   ids.template = /\/admin\/mail\/templates\/([a-z0-9_.-]+)/i.exec(seen.get('/admin/mail/templates')!)?.[1] ?? 'x';
   const visitor = new Client(site.app);
-  const member = await signedIn(MIA);
-  const casey = await signedIn(CASEY);
+  const member = await logIn(site, MIA);
+  const casey = await logIn(site, CASEY);
   for (const [client, urls] of [
     [visitor, ['/login', '/forgot-password', '/join', `/join/${ids.level}`]],
     [member, ['/account', '/account/password', '/account/profile']],
@@ -80,12 +80,6 @@ beforeAll(async () => {
   }
 }, 60_000);
 afterAll(() => site.close());
-
-async function signedIn(who: { email: string; password: string }) {
-  const client = new Client(site.app);
-  await client.logIn(who.email, who.password);
-  return client;
-}
 
 function routesOf(method: string): string[] {
   return registeredRoutes(site.app)
@@ -241,18 +235,18 @@ describe('the sweep of every route with bad input', () => {
   }, 120_000);
 
   it('never answers a member with a 5xx', async () => {
-    const member = await signedIn(MIA);
+    const member = await logIn(site, MIA);
     expect(await sweep('member', member, (r) => r.url === '/logout')).toEqual([]);
     expect((await member.get('/account')).status).toBe(200);
   }, 120_000);
 
   it('never answers an agency contact with a 5xx', async () => {
-    const casey = await signedIn(CASEY);
+    const casey = await logIn(site, CASEY);
     expect(await sweep('agency contact', casey, (r) => r.url === '/logout' || !r.url.startsWith('/account'))).toEqual([]);
   }, 120_000);
 
   it('never answers an administrator with a 5xx', async () => {
-    const admin = await signedIn(ADMIN);
+    const admin = await logIn(site, ADMIN);
     expect(await sweep('admin', admin, (r) => r.url === '/logout')).toEqual([]);
     const tally = statuses.get('admin')!;
     // The handlers ran: forms refused beside their fields, pages shown, control characters refused.

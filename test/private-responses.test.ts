@@ -2,10 +2,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Client } from './support/client.js';
-import { startTestSite, type TestSite } from './support/site.js';
+import { startTestSite } from './support/site.js';
+import { addPeople, ADMIN, logIn, MEMBER } from './support/kit.js';
 
-const ADMIN = { email: 'board@example.org', password: 'correct horse battery staple' };
-const MEMBER = { email: 'member@example.org', password: 'members only password' };
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -15,15 +14,8 @@ afterEach(async () => {
 async function openSite(env: Record<string, string> = {}) {
   const site = await startTestSite({ env });
   cleanups.push(() => site.close());
-  await site.addUser({ ...ADMIN, role: 'admin', name: 'Board Admin' });
-  await site.addUser({ ...MEMBER, role: 'member', name: 'Mia Member' });
+  await addPeople(site, { admins: [ADMIN], members: [MEMBER] });
   return site;
-}
-
-async function adminOf(site: TestSite) {
-  const c = new Client(site.app);
-  await c.logIn(ADMIN.email, ADMIN.password);
-  return c;
 }
 
 describe('over https', () => {
@@ -33,7 +25,7 @@ describe('over https', () => {
     for (const url of ['/', '/login', '/no-such-page']) {
       expect((await visitor.get(url)).headers['strict-transport-security']).toBe('max-age=31536000; includeSubDomains');
     }
-    const admin = await adminOf(site);
+    const admin = await logIn(site, ADMIN);
     expect((await admin.get('/admin')).headers['strict-transport-security']).toBe('max-age=31536000; includeSubDomains');
   });
 
@@ -49,7 +41,7 @@ describe('responses holding secret links or personal data are not kept by caches
     await new Client(site.app).submit('/forgot-password', { email: MEMBER.email });
     await site.jobs.runDue();
     const file = fs.readdirSync(path.join(site.dataDir, 'mail'))[0]!;
-    const admin = await adminOf(site);
+    const admin = await logIn(site, ADMIN);
     const id = /href="\/admin\/mail\/(\d+)">Reset your/.exec((await admin.get('/admin/mail')).body)![1];
     const raw = await admin.get(`/admin/mail/${id}/raw`);
     expect(raw.status).toBe(200);
@@ -66,7 +58,7 @@ describe('responses holding secret links or personal data are not kept by caches
 
   it('the members CSV export, and whatever else a signed-in person is sent (a redirect included)', async () => {
     const site = await openSite();
-    const admin = await adminOf(site);
+    const admin = await logIn(site, ADMIN);
     const csv = await admin.get('/admin/members.csv');
     expect(csv.status).toBe(200);
     expect(csv.headers['cache-control']).toBe('private, no-store');

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { seedNews, seedPages } from '../../src/modules/site/seed-content.js';
-import { axeViolations, clickAndLoad, launchBrowser, logIn, mainText, serveTestSite, watchConsole, type ServedSite } from '../support/browser.js';
+import { axeViolations, clickAndLoad, cspViolations, launchBrowser, logIn, mainText, serveTestSite, watchConsole, watchCsp, type ServedSite } from '../support/browser.js';
+import { ADMIN } from '../support/kit.js';
 
 /**
  * What every visitor, and every board volunteer, gets in a real browser: no WCAG 2.1 A/AA
@@ -9,7 +10,6 @@ import { axeViolations, clickAndLoad, launchBrowser, logIn, mainText, serveTestS
  * JavaScript off, and a Content-Security-Policy that the pages themselves never trip over.
  */
 
-const ADMIN = { email: 'board@example.org', password: 'correct horse battery staple', name: 'Board Admin' };
 const MEMBER = { email: 'mia@example.org', password: 'members only password', name: 'Mia Member' };
 
 const contentPages = seedPages.filter((p) => p.visibility === 'public' && p.slug !== 'home').map((p) => `/${p.slug}`);
@@ -50,16 +50,6 @@ afterAll(async () => {
 });
 
 const adminPath = (path: string) => path.replace('{about}', String(aboutId));
-
-/** Records CSP violations as the browser reports them to the page itself. */
-async function watchCsp(context: BrowserContext) {
-  await context.addInitScript(() => {
-    const w = window as unknown as { cspViolations: string[] };
-    w.cspViolations = [];
-    document.addEventListener('securitypolicyviolation', (e) => w.cspViolations.push(`${e.violatedDirective} blocked ${e.blockedURI || 'inline code'}`));
-  });
-}
-const cspViolations = (page: Page) => page.evaluate(() => (window as unknown as { cspViolations?: string[] }).cspViolations ?? ['(CSP watcher missing)']);
 
 async function open(page: Page, path: string, status = 200) {
   const response = await page.goto(`${site.baseUrl}${path}`);

@@ -1,13 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { clickAndLoad, launchBrowser, mainText, serveTestSite, watchConsole, type ServedSite } from '../support/browser.js';
+import { ADMIN } from '../support/kit.js';
 
 /**
  * In a real browser: a board volunteer logs in, edits the "About" page through the admin screens,
  * and a visitor (another browser profile, never logged in) sees the change at once.
  */
 
-const ADMIN = { email: 'board@example.org', password: 'correct horse battery staple', name: 'Board Admin' };
 const NEW_TITLE = 'About our association';
 const NEW_TEXT = '## Who we are\n\nWe are pretreatment people from all over Colorado, and this sentence was typed in a browser.';
 

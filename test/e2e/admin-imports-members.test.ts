@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { axeViolations, clickAndLoad, launchBrowser, logIn, mainText, serveTestSite, watchConsole, type ServedSite } from '../support/browser.js';
+import { axeViolations, clickAndLoad, cspViolations, launchBrowser, logIn, mainText, serveTestSite, watchConsole, watchCsp, type ServedSite } from '../support/browser.js';
+import { ADMIN } from '../support/kit.js';
 
 /**
  * In a real browser: a board volunteer imports members from a CSV file (a file with problems
@@ -8,7 +9,6 @@ import { axeViolations, clickAndLoad, launchBrowser, logIn, mainText, serveTestS
  * a note on a member's page. Every screen on the way is checked with axe.
  */
 
-const ADMIN = { email: 'board@example.org', password: 'correct horse battery staple', name: 'Board Admin' };
 const HEADER = 'name,email,level,status,renewal_date,organization,job_title,phone,address_line1,address_line2,city,state,postal_code';
 
 let browser: Browser;
@@ -22,11 +22,7 @@ beforeAll(async () => {
   site = await serveTestSite();
   await site.addUser({ ...ADMIN, role: 'admin' });
   context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-  await context.addInitScript(() => {
-    const w = window as unknown as { cspViolations: string[] };
-    w.cspViolations = [];
-    document.addEventListener('securitypolicyviolation', (e) => w.cspViolations.push(`${e.violatedDirective} blocked ${e.blockedURI || 'inline code'}`));
-  });
+  await watchCsp(context);
   page = await context.newPage();
   errors = watchConsole(page);
 });
@@ -39,7 +35,7 @@ afterAll(async () => {
 async function expectClean(what: string) {
   const violations = await axeViolations(page);
   expect(violations, `axe on ${what}:\n  ${violations.join('\n  ')}`).toEqual([]);
-  expect(await page.evaluate(() => (window as unknown as { cspViolations?: string[] }).cspViolations ?? ['(no watcher)']), `CSP on ${what}`).toEqual([]);
+  expect(await cspViolations(page), `CSP on ${what}`).toEqual([]);
   expect(errors.problems, `console on ${what}`).toEqual([]);
 }
 

@@ -2,13 +2,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { recordAudit } from '../../src/core/audit/index.js';
 import { axeViolations, launchBrowser, logIn, serveTestSite, watchConsole, type ServedSite } from '../support/browser.js';
+import { ADMIN } from '../support/kit.js';
 
 /**
  * Admin → Audit log in a real browser, on a desktop screen and on a phone: no axe-core violation,
  * no sideways scrolling, long values wrapped. Screenshots go to SCREENSHOT_DIR when it is set.
  */
 
-const ADMIN = { email: 'board@example.org', password: 'correct horse battery staple', name: 'Board Admin' };
 
 let browser: Browser;
 let site: ServedSite;

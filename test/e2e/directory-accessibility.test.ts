@@ -2,13 +2,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { profileInput } from '../../src/modules/membership/directory/service.js';
 import { axeViolations, clickAndLoad, launchBrowser, logIn, serveTestSite, watchConsole, type ServedSite } from '../support/browser.js';
+import { ADMIN } from '../support/kit.js';
 
 /**
  * Member fields, profiles and the directory in a real browser: no axe-core WCAG 2.1 A/AA violation,
  * with and without errors, on a desktop screen and on a phone (no sideways scrolling).
  */
 
-const ADMIN = { email: 'board@example.org', password: 'correct horse battery staple', name: 'Board Admin' };
 const MEMBER = { email: 'mia@example.org', password: 'members only password', name: 'Mia Member' };
 
 let browser: Browser;

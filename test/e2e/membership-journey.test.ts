@@ -1,10 +1,11 @@
 import type { ParsedMail } from 'mailparser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { axeViolations, clickAndLoad, launchBrowser, logIn, mainText, serveTestSite, watchConsole, type ServedSite } from '../support/browser.js';
+import { axeViolations, clickAndLoad, cspViolations, launchBrowser, logIn, mainText, serveTestSite, watchConsole, watchCsp, type ServedSite } from '../support/browser.js';
 import { TestClock } from '../support/clock.js';
 import { linkIn, startSmtp, type SmtpCatcher } from '../support/smtp.js';
 import { signedEvent, startStripeStandin, type StripeStandin } from '../support/stripe-standin.js';
+import { ADMIN } from '../support/kit.js';
 
 /**
  * The whole membership journey in a real browser, on a site with card payments (against the
@@ -16,7 +17,6 @@ import { signedEvent, startStripeStandin, type StripeStandin } from '../support/
  * Every screen is checked with axe, under the strict CSP, with no console error.
  */
 
-const ADMIN = { email: 'board@example.org', password: 'correct horse battery staple', name: 'Board Admin' };
 // An Associate ($75.00) who pays online, and a Student or retired member ($20.00) who pays by check.
 const PAT = { email: 'pat.inspector@example.org', password: 'a long password for pat', name: 'Pat Inspector', level: 'Associate', dues: '$75.00', organization: 'Clearwater Consulting', city: 'Fort Collins' };
 const ROBIN = { email: 'robin.sampler@example.org', password: 'a long password for robin', name: 'Robin Sampler', level: 'Student or retired', dues: '$20.00', organization: 'Front Range Laboratories', city: 'Golden' };
@@ -53,11 +53,7 @@ afterAll(async () => {
 /** A browser of one's own (the log-in cookie is per browser), watching for CSP refusals and console errors. */
 async function person(): Promise<Page> {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-  await context.addInitScript(() => {
-    const w = window as unknown as { cspViolations: string[] };
-    w.cspViolations = [];
-    document.addEventListener('securitypolicyviolation', (e) => w.cspViolations.push(`${e.violatedDirective} blocked ${e.blockedURI || 'inline code'}`));
-  });
+  await watchCsp(context);
   const page = await context.newPage();
   watched.set(page, watchConsole(page));
   await standInForCheckout(page);
@@ -95,7 +91,7 @@ async function standInForCheckout(page: Page) {
 async function expectClean(page: Page, what: string) {
   const violations = await axeViolations(page);
   expect(violations, `axe on ${what}:\n  ${violations.join('\n  ')}`).toEqual([]);
-  expect(await page.evaluate(() => (window as unknown as { cspViolations?: string[] }).cspViolations ?? ['(no watcher)']), `CSP on ${what}`).toEqual([]);
+  expect(await cspViolations(page), `CSP on ${what}`).toEqual([]);
   expect(watched.get(page)!.problems, `console on ${what}`).toEqual([]);
 }
 

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { clickAndLoad, launchBrowser, logIn, mainText, serveTestSite, watchConsole, type ServedSite } from '../support/browser.js';
+import { ADMIN } from '../support/kit.js';
 
 /**
  * A new site with no mail server (no SMTP_URL): a member who forgot the password asks for a link,
@@ -8,7 +9,6 @@ import { clickAndLoad, launchBrowser, logIn, mainText, serveTestSite, watchConso
  * The link in it works in a browser and logs the member in with the new password.
  */
 
-const ADMIN = { email: 'board@example.org', password: 'correct horse battery staple', name: 'Board Admin' };
 const MEMBER = { email: 'mia@example.org', password: 'the password she forgot', name: 'Mia Member' };
 const NEW_PASSWORD = 'kettle orchard lantern gravel';
 

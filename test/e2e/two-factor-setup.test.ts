@@ -2,6 +2,7 @@ import { Secret, TOTP } from 'otpauth';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { axeViolations, clickAndLoad, launchBrowser, logIn, mainText, serveTestSite, watchConsole, type ServedSite } from '../support/browser.js';
+import { ADMIN } from '../support/kit.js';
 
 /**
  * An admin turns on two-factor sign-in in a real browser, on a desktop screen and on a phone:
@@ -11,7 +12,6 @@ import { axeViolations, clickAndLoad, launchBrowser, logIn, mainText, serveTestS
  * Screenshots go to SCREENSHOT_DIR when it is set.
  */
 
-const ADMIN = { email: 'board@example.org', password: 'correct horse battery staple', name: 'Board Admin' };
 
 let browser: Browser;
 let site: ServedSite;

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import net from 'node:net';
 import { AxeBuilder } from '@axe-core/playwright';
-import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import { startTestSite, type TestSite } from './site.js';
 import type { Clock } from '../../src/core/clock.js';
 
@@ -100,6 +100,18 @@ export function watchConsole(page: Page) {
   page.on('pageerror', (err) => problems.push(`uncaught exception on ${page.url()}: ${err.message}`));
   return { problems };
 }
+
+/** Make every page of the context record the CSP violations the browser reports to it (read them with `cspViolations`). */
+export async function watchCsp(context: BrowserContext) {
+  await context.addInitScript(() => {
+    const w = window as unknown as { cspViolations: string[] };
+    w.cspViolations = [];
+    document.addEventListener('securitypolicyviolation', (e) => w.cspViolations.push(`${e.violatedDirective} blocked ${e.blockedURI || 'inline code'}`));
+  });
+}
+
+/** The CSP violations the page recorded (see `watchCsp`). */
+export const cspViolations = (page: Page) => page.evaluate(() => (window as unknown as { cspViolations?: string[] }).cspViolations ?? ['(CSP watcher missing)']);
 
 export const WCAG_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
 

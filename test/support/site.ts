@@ -6,6 +6,7 @@ import { createHeadworks, type Headworks } from '../../src/app.js';
 import { hashPassword } from '../../src/core/auth/passwords.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import type { Clock } from '../../src/core/clock.js';
+import type { MembershipStatus } from '../../src/modules/membership/index.js';
 
 export const dialectUnderTest = process.env.DATABASE_URL?.startsWith('postgres') ? 'postgres' : 'sqlite';
 
@@ -57,29 +58,7 @@ export async function startTestSite(options: { env?: Record<string, string>; clo
         .executeTakeFirstOrThrow();
       if ((user.role ?? 'member') === 'member' && user.membership !== false) {
         const level = await hw.database.db.selectFrom('membership_levels').select('id').orderBy('position').executeTakeFirstOrThrow();
-        const expires = new Date(hw.clock.now().getTime() + 365 * 86_400_000).toISOString();
-        await hw.database.db
-          .insertInto('memberships')
-          .values({
-            user_id: row.id,
-            level_id: level.id,
-            status: 'active',
-            organization: '',
-            job_title: '',
-            phone: '',
-            address_line1: '',
-            address_line2: '',
-            city: '',
-            region: '',
-            postal_code: '',
-            started_at: now,
-            expires_at: expires,
-            auto_renew: 0,
-            bundle_id: null,
-            created_at: now,
-            updated_at: now,
-          })
-          .execute();
+        await insertMembership(hw, { user_id: row.id, level_id: level.id, status: 'active', started_at: now, expires_at: new Date(hw.clock.now().getTime() + 365 * 86_400_000).toISOString() });
       }
       return row.id;
     },
@@ -89,4 +68,35 @@ export async function startTestSite(options: { env?: Record<string, string>; clo
       fs.rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/** A membership row straight in the database (no contact details, no automatic renewal); its id. */
+export async function insertMembership(
+  hw: Pick<Headworks, 'database'>,
+  m: { user_id: number; level_id: number; status: MembershipStatus; started_at: string; expires_at: string | null; organization?: string; created_at?: string },
+): Promise<number> {
+  const row = await hw.database.db
+    .insertInto('memberships')
+    .values({
+      user_id: m.user_id,
+      level_id: m.level_id,
+      status: m.status,
+      organization: m.organization ?? '',
+      job_title: '',
+      phone: '',
+      address_line1: '',
+      address_line2: '',
+      city: '',
+      region: '',
+      postal_code: '',
+      started_at: m.started_at,
+      expires_at: m.expires_at,
+      auto_renew: 0,
+      bundle_id: null,
+      created_at: m.created_at ?? m.started_at,
+      updated_at: m.created_at ?? m.started_at,
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  return row.id;
 }

@@ -6,9 +6,8 @@ import { TestClock } from '../../../test/support/clock.js';
 import { startTestSite, type TestSite } from '../../../test/support/site.js';
 import { LEASE_MS } from '../jobs/index.js';
 import { linkIn, startSmtp, type SmtpCatcher } from '../../../test/support/smtp.js';
+import { addPeople, ADMIN, logIn, MEMBER } from '../../../test/support/kit.js';
 
-const ADMIN = { email: 'board@example.org', password: 'correct horse battery staple' };
-const MEMBER = { email: 'member@example.org', password: 'members only password' };
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -18,8 +17,7 @@ afterEach(async () => {
 async function openSite(options: { env?: Record<string, string>; clock?: TestClock } = {}) {
   const site = await startTestSite(options);
   cleanups.push(() => site.close());
-  await site.addUser({ ...ADMIN, role: 'admin', name: 'Board Admin' });
-  await site.addUser({ ...MEMBER, role: 'member', name: 'Mia Member' });
+  await addPeople(site, { admins: [ADMIN], members: [MEMBER] });
   return site;
 }
 
@@ -27,12 +25,6 @@ async function catcher() {
   const smtp = await startSmtp();
   cleanups.push(() => smtp.close());
   return smtp;
-}
-
-async function adminOf(site: TestSite) {
-  const c = new Client(site.app);
-  await c.logIn(ADMIN.email, ADMIN.password);
-  return c;
 }
 
 /** A member asks for a password reset, as on the site: one message is queued. */
@@ -54,7 +46,7 @@ describe('without a mail server (no SMTP_URL)', () => {
   it('writes each message as an .eml file that admins can list, read and download', async () => {
     const site = await openSite();
     await forgetPassword(site);
-    const admin = await adminOf(site);
+    const admin = await logIn(site, ADMIN);
     expect(await listedRow(admin)).toMatch(/^Reset your CIPCA password member@example\.org .+ Waiting to be sent$/);
     expect(visibleText((await admin.get('/admin')).body)).toContain('Sent mail: 1 message waiting to be sent.');
 
@@ -113,7 +105,7 @@ describe('without a mail server (no SMTP_URL)', () => {
       ].join('\n'),
     });
     await site.jobs.runDue();
-    const admin = await adminOf(site);
+    const admin = await logIn(site, ADMIN);
     const list = await admin.get('/admin/mail');
     const id = /href="\/admin\/mail\/(\d+)">Links</.exec(list.body)?.[1];
     const page = await admin.get(`/admin/mail/${id}`);
@@ -126,7 +118,7 @@ describe('without a mail server (no SMTP_URL)', () => {
 
   it('answers 404 for a message that does not exist, and for its download', async () => {
     const site = await openSite();
-    const admin = await adminOf(site);
+    const admin = await logIn(site, ADMIN);
     expect((await admin.get('/admin/mail/999')).status).toBe(404);
     expect((await admin.get('/admin/mail/999/raw')).status).toBe(404);
     expect((await admin.get('/admin/mail/abc')).status).toBe(404);
@@ -155,7 +147,7 @@ describe('with a mail server (SMTP_URL)', () => {
 
     // Nothing is written to the mail folder, and the admin list says it was sent.
     expect(fs.existsSync(path.join(site.dataDir, 'mail'))).toBe(false);
-    const admin = await adminOf(site);
+    const admin = await logIn(site, ADMIN);
     expect(await listedRow(admin)).toMatch(/^Reset your CIPCA password member@example\.org .+ Sent$/);
     const id = /href="\/admin\/mail\/(\d+)"/.exec((await admin.get('/admin/mail')).body)?.[1];
     const page = await admin.get(`/admin/mail/${id}`);
@@ -194,7 +186,7 @@ describe('with a mail server (SMTP_URL)', () => {
     expect(job.last_error).toMatch(/ECONNREFUSED/);
     expect(job.failed_at).toBeNull();
 
-    const admin = await adminOf(site);
+    const admin = await logIn(site, ADMIN);
     expect(await listedRow(admin)).toMatch(/^Reset your CIPCA password member@example\.org .+ Not sent yet: retrying \(.*ECONNREFUSED.*\)$/);
     expect(visibleText((await admin.get('/admin')).body)).toContain('Sent mail: 1 message waiting to be sent.');
 
@@ -226,7 +218,7 @@ describe('with a mail server (SMTP_URL)', () => {
     await site.jobs.runDue();
     expect((await jobOf()).attempts).toBe(10);
 
-    const admin = await adminOf(site);
+    const admin = await logIn(site, ADMIN);
     const row = await listedRow(admin);
     expect(row).not.toContain('retrying');
     expect(row).toMatch(/ Not sent: gave up after repeated failures \(.*ECONNREFUSED.*\)$/);
@@ -239,7 +231,7 @@ describe('a message whose sending process stopped', () => {
     const clock = new TestClock('2026-03-02T16:00:00.000Z');
     const site = await openSite({ clock });
     await forgetPassword(site);
-    const admin = await adminOf(site);
+    const admin = await logIn(site, ADMIN);
     // A process claimed the message and was killed before it finished.
     await site.database.db
       .updateTable('jobs')

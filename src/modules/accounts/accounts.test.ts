@@ -2,12 +2,11 @@ import type { ParsedMail } from 'mailparser';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { createHeadworks } from '../../app.js';
 import { Client, fieldError, inputValue, visibleText, type Response } from '../../../test/support/client.js';
-import { TestClock } from '../../../test/support/clock.js';
-import { startTestSite, type TestSite } from '../../../test/support/site.js';
+import * as kit from '../../../test/support/kit.js';
+import { ADMIN, logIn, MEMBER } from '../../../test/support/kit.js';
+import type { TestSite } from '../../../test/support/site.js';
 import { linkIn, startSmtp, type SmtpCatcher } from '../../../test/support/smtp.js';
 
-const ADMIN = { email: 'board@example.org', password: 'correct horse battery staple', name: 'Board Admin' };
-const MEMBER = { email: 'member@example.org', password: 'members only password', name: 'Mia Member' };
 const WRONG_LOGIN = 'That e-mail address and password do not match an account. Check both and try again.';
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -20,13 +19,8 @@ afterAll(() => smtp.close());
 
 /** A site of its own for one test (fresh database, its own clock, mail through the SMTP catcher). */
 async function newSite(options: { env?: Record<string, string>; people?: boolean } = {}) {
-  const clock = new TestClock();
-  const site = await startTestSite({ env: { SMTP_URL: smtp.url, ...options.env }, clock });
-  onTestFinished(() => site.close());
-  if (options.people !== false) {
-    await site.addUser({ ...ADMIN, role: 'admin' });
-    await site.addUser({ ...MEMBER, role: 'member' });
-  }
+  const people = options.people !== false ? { admins: [ADMIN], members: [MEMBER] } : {};
+  const { site, clock } = await kit.newSite({ smtp, env: options.env, ...people });
   return { site, clock };
 }
 
@@ -39,12 +33,6 @@ async function mailFor(site: TestSite, address: string, since: number): Promise<
 function recipients(m: ParsedMail): string[] {
   const to = m.to ? (Array.isArray(m.to) ? m.to : [m.to]) : [];
   return to.flatMap((a) => a.value.map((v) => (v.address ?? '').toLowerCase()));
-}
-
-async function loggedIn(site: TestSite, who: { email: string; password: string }) {
-  const c = new Client(site.app);
-  await c.logIn(who.email, who.password);
-  return c;
 }
 
 /** What a logged-in user sees at /account: 200 when the session works, a redirect to log in when not. */
@@ -141,7 +129,7 @@ describe('log-in and log-out', () => {
 
   it('stores a password a person chooses only as an argon2id hash', async () => {
     const { site } = await newSite();
-    const c = await loggedIn(site, MEMBER);
+    const c = await logIn(site, MEMBER);
     const res = await c.submit('/account/password', { current: MEMBER.password, password: 'a brand new passphrase', confirm: 'a brand new passphrase' });
     expect(res.status).toBe(303);
     const hash = await passwordHashOf(site, MEMBER.email);
@@ -151,7 +139,7 @@ describe('log-in and log-out', () => {
 
   it('no longer accepts the session cookie once its owner has logged out', async () => {
     const { site } = await newSite();
-    const c = await loggedIn(site, MEMBER);
+    const c = await logIn(site, MEMBER);
     const oldCookie = c.cookies.get('hw_session')!;
     expect(oldCookie).toBeTruthy();
     await c.get('/account');
@@ -176,7 +164,7 @@ describe('sessions', () => {
     const second = await createHeadworks(site.config, { clock });
     onTestFinished(() => second.close());
 
-    const first = await loggedIn(site, MEMBER);
+    const first = await logIn(site, MEMBER);
     const elsewhere = new Client(second.app);
     elsewhere.cookies.set('hw_session', first.cookies.get('hw_session')!);
     const res = await elsewhere.get('/account');
@@ -189,8 +177,7 @@ describe('sessions', () => {
     expect(await isLoggedIn(first)).toBe(false);
 
     // And a log-in on the second process works on the first.
-    const viaSecond = new Client(second.app);
-    await viaSecond.logIn(ADMIN.email, ADMIN.password);
+    const viaSecond = await logIn(second, ADMIN);
     const back = new Client(site.app);
     back.cookies.set('hw_session', viaSecond.cookies.get('hw_session')!);
     expect((await back.get('/admin')).status).toBe(200);
@@ -249,7 +236,7 @@ describe('forms are protected against cross-site requests', () => {
 
   it('refuses an admin form posted without a valid token, and creates no page', async () => {
     const { site } = await newSite();
-    const admin = await loggedIn(site, ADMIN);
+    const admin = await logIn(site, ADMIN);
     const page = { title: 'Forged page', slug: 'forged-page', body: 'Forged.', visibility: 'public' };
     expect((await admin.post('/admin/pages', page)).status).toBe(403);
     expect((await admin.post('/admin/pages', { ...page, _csrf: 'not-the-token' })).status).toBe(403);
@@ -262,7 +249,7 @@ describe('forms are protected against cross-site requests', () => {
 
   it('does not log out on a log-out request without the token', async () => {
     const { site } = await newSite();
-    const c = await loggedIn(site, MEMBER);
+    const c = await logIn(site, MEMBER);
     const res = await c.post('/logout', {});
     expect(res.status).toBe(403);
     expect(await isLoggedIn(c)).toBe(true);
@@ -457,7 +444,7 @@ describe('forgot password', () => {
 
   it('lets the link set a new password, refusing a mismatch or a short one beside the fields, and logs the user in', async () => {
     const { site } = await newSite();
-    const elsewhere = await loggedIn(site, MEMBER);
+    const elsewhere = await logIn(site, MEMBER);
     const { mails } = await askForReset(site, MEMBER.email);
     const link = linkIn(mails[0]!.text);
     const c = new Client(site.app);
@@ -581,7 +568,7 @@ describe('forgot password', () => {
 describe('changing one\'s password', () => {
   it('refuses a wrong current password beside the field and keeps the old password', async () => {
     const { site } = await newSite();
-    const c = await loggedIn(site, MEMBER);
+    const c = await logIn(site, MEMBER);
     const res = await c.submit('/account/password', { current: 'not my password', password: 'a brand new passphrase', confirm: 'a brand new passphrase' });
     expect(res.status).toBe(422);
     expect(fieldError(res.body, 'current')).toBe('Error: That is not your current password.');
@@ -591,7 +578,7 @@ describe('changing one\'s password', () => {
 
   it('pauses after as many wrong current passwords as log-in allows, and the pause is the log-in\'s own', async () => {
     const { site, clock } = await newSite();
-    const c = await loggedIn(site, MEMBER);
+    const c = await logIn(site, MEMBER);
     for (let i = 0; i < 5; i++) {
       const res = await c.submit('/account/password', { current: `guess ${i}`, password: 'a brand new passphrase', confirm: 'a brand new passphrase' });
       expect(res.status).toBe(422);
@@ -614,7 +601,7 @@ describe('changing one\'s password', () => {
 
   it('refuses a too short or mistyped new password beside the field', async () => {
     const { site } = await newSite();
-    const c = await loggedIn(site, MEMBER);
+    const c = await logIn(site, MEMBER);
     const short = await c.submit('/account/password', { current: MEMBER.password, password: 'tiny', confirm: 'tiny' });
     expect(short.status).toBe(422);
     expect(fieldError(short.body, 'password')).toMatch(/^Error: Use at least 12 characters/);
@@ -625,8 +612,8 @@ describe('changing one\'s password', () => {
 
   it('keeps this session, logs out the others, and e-mails the user that the password was changed', async () => {
     const { site } = await newSite();
-    const here = await loggedIn(site, MEMBER);
-    const phone = await loggedIn(site, MEMBER);
+    const here = await logIn(site, MEMBER);
+    const phone = await logIn(site, MEMBER);
     const since = smtp.messages.length;
     const res = await here.submit('/account/password', { current: MEMBER.password, password: 'a brand new passphrase', confirm: 'a brand new passphrase' });
     expect(res.status).toBe(303);
@@ -659,7 +646,7 @@ describe('changing one\'s password', () => {
 describe('inviting administrators', () => {
   it('e-mails the invitee a link to choose a name and password, which lands them in /admin as an administrator', async () => {
     const { site } = await newSite();
-    const admin = await loggedIn(site, ADMIN);
+    const admin = await logIn(site, ADMIN);
     const since = smtp.messages.length;
     const res = await admin.submit('/admin/users/invite', { name: 'Nora New', email: 'Nora@Example.org' });
     expect(res.status).toBe(303);
@@ -704,7 +691,7 @@ describe('inviting administrators', () => {
 
   it('refuses to invite someone who is already an administrator, beside the e-mail field', async () => {
     const { site } = await newSite();
-    const admin = await loggedIn(site, ADMIN);
+    const admin = await logIn(site, ADMIN);
     const since = smtp.messages.length;
     const res = await admin.submit('/admin/users/invite', { name: 'Board again', email: ADMIN.email });
     expect(res.status).toBe(422);
@@ -715,7 +702,7 @@ describe('inviting administrators', () => {
 
   it('refuses a bad e-mail address beside the field and keeps the typed name', async () => {
     const { site } = await newSite();
-    const admin = await loggedIn(site, ADMIN);
+    const admin = await logIn(site, ADMIN);
     const res = await admin.submit('/admin/users/invite', { name: 'Paula Pending', email: 'paula at example' });
     expect(res.status).toBe(422);
     expect(fieldError(res.body, 'email')).toBe('Error: Enter an e-mail address in the form name@example.org.');
@@ -726,8 +713,8 @@ describe('inviting administrators', () => {
 
   it('promotes an existing member at once and tells them by e-mail', async () => {
     const { site } = await newSite();
-    const admin = await loggedIn(site, ADMIN);
-    const member = await loggedIn(site, MEMBER);
+    const admin = await logIn(site, ADMIN);
+    const member = await logIn(site, MEMBER);
     expect((await member.get('/admin')).status).toBe(403);
     const since = smtp.messages.length;
     const res = await admin.submit('/admin/users/invite', { name: 'Mia', email: MEMBER.email });
@@ -748,12 +735,12 @@ describe('inviting administrators', () => {
 
   it('is refused to members (403) and sends visitors to log in', async () => {
     const { site } = await newSite();
-    const member = await loggedIn(site, MEMBER);
+    const member = await logIn(site, MEMBER);
     expect((await member.get('/admin/users/invite')).status).toBe(403);
     await member.get('/account');
     const post = await member.post('/admin/users/invite', { name: 'Sneaky', email: 'sneaky@example.org', _csrf: member.csrf() });
     expect(post.status).toBe(403);
-    const admin = await loggedIn(site, ADMIN);
+    const admin = await logIn(site, ADMIN);
     expect(visibleText((await admin.get('/admin/users')).body)).not.toContain('sneaky@example.org');
 
     const visitor = await new Client(site.app).get('/admin/users/invite');
@@ -903,7 +890,7 @@ describe('where log-in leads', () => {
 describe('second chances', () => {
   it('sends a fresh invitation to an administrator who has not accepted yet, and the old link stops working', async () => {
     const { site } = await newSite();
-    const admin = await loggedIn(site, ADMIN);
+    const admin = await logIn(site, ADMIN);
     let since = smtp.messages.length;
     await admin.submit('/admin/users/invite', { name: 'Pat Pending', email: 'pat@example.org' });
     const first = linkIn((await mailFor(site, 'pat@example.org', since))[0]!.text);
@@ -921,7 +908,7 @@ describe('second chances', () => {
     const since = smtp.messages.length;
     await new Client(site.app).submit('/forgot-password', { email: MEMBER.email });
     const link = linkIn((await mailFor(site, MEMBER.email, since))[0]!.text);
-    const member = await loggedIn(site, MEMBER);
+    const member = await logIn(site, MEMBER);
     const changed = await member.submit('/account/password', { current: MEMBER.password, password: 'a brand new passphrase', confirm: 'a brand new passphrase' });
     expect(changed.status).toBe(303);
     expect((await new Client(site.app).get(link)).status).toBe(410);
@@ -929,7 +916,7 @@ describe('second chances', () => {
 
   it('ends the earlier session when someone logs in again in the same browser', async () => {
     const { site } = await newSite();
-    const browser = await loggedIn(site, MEMBER);
+    const browser = await logIn(site, MEMBER);
     const oldSession = browser.cookies.get('hw_session')!;
     // The log-in page redirects a signed-in user; a second log-in comes from a form left open.
     await browser.get('/account');
@@ -952,7 +939,7 @@ describe('account e-mails admins reword', () => {
 
   it('sends the wording saved in the template editor, with links that work and expire as before', async () => {
     const { site, clock } = await newSite();
-    const board = await loggedIn(site, ADMIN);
+    const board = await logIn(site, ADMIN);
     const list = visibleText((await board.get('/admin/mail/templates')).body);
     for (const name of ['Password reset link', 'Password changed', 'Invitation to administer the website', 'Made an administrator']) expect(list).toContain(name);
     // The editor lists each template's merge fields.
@@ -974,7 +961,7 @@ describe('account e-mails admins reword', () => {
     clock.advance(HOUR + 1000);
     expect((await new Client(site.app).get(resetLink)).status).toBe(410);
 
-    const member = await loggedIn(site, MEMBER);
+    const member = await logIn(site, MEMBER);
     since = smtp.messages.length;
     expect((await member.submit('/account/password', { current: MEMBER.password, password: 'a brand new passphrase', confirm: 'a brand new passphrase' })).status).toBe(303);
     const [changed] = await mailFor(site, MEMBER.email, since);
@@ -1000,7 +987,7 @@ describe('account e-mails admins reword', () => {
 
   it('refuses an edit of a link e-mail that leaves out the link, so nobody is left without one', async () => {
     const { site } = await newSite();
-    const board = await loggedIn(site, ADMIN);
+    const board = await logIn(site, ADMIN);
     const key = '/admin/mail/templates/accounts.password_reset';
     expect(visibleText((await board.get(key)).body)).toContain('Required: the e-mail is of no use without it.');
     const res = await board.submit(key, { intent: 'save', subject: 'Reset', text: 'Hello {{name}}, write to us for a new password.\n' });

@@ -1,9 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client, visibleText } from '../../../test/support/client.js';
-import { startTestSite } from '../../../test/support/site.js';
-import { linkIn, startSmtp, type SmtpCatcher } from '../../../test/support/smtp.js';
+import * as kit from '../../../test/support/kit.js';
+import { logIn, MEMBER, resetLink } from '../../../test/support/kit.js';
+import { startSmtp, type SmtpCatcher } from '../../../test/support/smtp.js';
 
-const MEMBER = { email: 'member@example.org', password: 'members only password', name: 'Mia Member' };
 
 let smtp: SmtpCatcher;
 beforeAll(async () => {
@@ -12,9 +12,7 @@ beforeAll(async () => {
 afterAll(() => smtp.close());
 
 async function newSite() {
-  const site = await startTestSite({ env: { SMTP_URL: smtp.url } });
-  onTestFinished(() => site.close());
-  await site.addUser({ ...MEMBER, role: 'member' });
+  const { site } = await kit.newSite({ smtp, members: [MEMBER] });
   return site;
 }
 
@@ -42,8 +40,7 @@ describe('the form token changes when a session starts or ends', () => {
 
   it('a token taken while logged in no longer works after log-out', async () => {
     const site = await newSite();
-    const c = new Client(site.app);
-    await c.logIn(MEMBER.email, MEMBER.password);
+    const c = await logIn(site, MEMBER);
     await c.get('/account');
     const during = c.csrf();
     expect((await c.post('/logout', { _csrf: during })).status).toBe(303);
@@ -54,10 +51,7 @@ describe('the form token changes when a session starts or ends', () => {
 
   it('a reset link that logs the person in changes it too', async () => {
     const site = await newSite();
-    const since = smtp.messages.length;
-    await new Client(site.app).submit('/forgot-password', { email: MEMBER.email });
-    await site.jobs.runDue();
-    const link = linkIn(smtp.messages.slice(since).find((m) => m.text?.includes('/reset-password/'))!.text!);
+    const link = await resetLink(site, smtp, MEMBER.email);
     const c = new Client(site.app);
     await c.get(link);
     const before = c.csrf();

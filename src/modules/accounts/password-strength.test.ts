@@ -1,11 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client, fieldError, inputValue, visibleText } from '../../../test/support/client.js';
-import { TestClock } from '../../../test/support/clock.js';
-import { startTestSite } from '../../../test/support/site.js';
+import * as kit from '../../../test/support/kit.js';
+import { ADMIN, logIn, resetLink } from '../../../test/support/kit.js';
 import { linkIn, startSmtp, type SmtpCatcher } from '../../../test/support/smtp.js';
 import { passwordWeakness } from '../../core/auth/passwords.js';
 
-const ADMIN = { email: 'board@example.org', password: 'correct horse battery staple', name: 'Board Admin' };
 const MEMBER = { email: 'margaret.okafor@cityofboulder.example.org', password: 'members only password', name: 'Margaret Okafor' };
 const GOOD = 'rivers carry quiet lanterns';
 
@@ -16,10 +15,7 @@ beforeAll(async () => {
 afterAll(() => smtp.close());
 
 async function newSite(env: Record<string, string> = {}) {
-  const site = await startTestSite({ env: { SMTP_URL: smtp.url, ...env }, clock: new TestClock() });
-  onTestFinished(() => site.close());
-  await site.addUser({ ...ADMIN, role: 'admin' });
-  await site.addUser({ ...MEMBER, role: 'member' });
+  const { site } = await kit.newSite({ smtp, env, admins: [ADMIN], members: [MEMBER] });
   return site;
 }
 
@@ -44,8 +40,7 @@ describe('the password rule', () => {
 describe('every form where a person chooses a password refuses a weak one beside the field', () => {
   it.each(WEAK)('changing one\'s password: %s', async (_what, password, why) => {
     const site = await newSite();
-    const c = new Client(site.app);
-    await c.logIn(MEMBER.email, MEMBER.password);
+    const c = await logIn(site, MEMBER);
     const res = await c.submit('/account/password', { current: MEMBER.password, password, confirm: password });
     expect(res.status).toBe(422);
     expect(fieldError(res.body, 'password')).toMatch(why);
@@ -55,10 +50,7 @@ describe('every form where a person chooses a password refuses a weak one beside
 
   it('a reset link: refuses the weak ones, then accepts a passphrase', async () => {
     const site = await newSite();
-    const since = smtp.messages.length;
-    await new Client(site.app).submit('/forgot-password', { email: MEMBER.email });
-    await site.jobs.runDue();
-    const link = linkIn(smtp.messages.slice(since).find((m) => m.text?.includes('/reset-password/'))!.text!);
+    const link = await resetLink(site, smtp, MEMBER.email);
     const c = new Client(site.app);
     for (const [, password, why] of WEAK) {
       const res = await c.submit(link, { password, confirm: password });
@@ -71,8 +63,7 @@ describe('every form where a person chooses a password refuses a weak one beside
 
   it('an administrator\'s set-up link: refuses their own address and name, keeping the name typed', async () => {
     const site = await newSite();
-    const admin = new Client(site.app);
-    await admin.logIn(ADMIN.email, ADMIN.password);
+    const admin = await logIn(site, ADMIN);
     const since = smtp.messages.length;
     await admin.submit('/admin/users/invite', { name: 'Nora Newcombe', email: 'nora.newcombe@example.org' });
     await site.jobs.runDue();
@@ -88,8 +79,7 @@ describe('every form where a person chooses a password refuses a weak one beside
   });
 
   it('the first administrator\'s one-time link: refuses the address typed in the same form', async () => {
-    const site = await startTestSite({ env: { SMTP_URL: smtp.url } });
-    onTestFinished(() => site.close());
+    const { site } = await kit.newSite({ smtp });
     const { setupLink } = (await site.accounts.ensureFirstAdmin()) as { setupLink: string };
     const link = new URL(setupLink).pathname;
     const c = new Client(site.app);
@@ -101,8 +91,7 @@ describe('every form where a person chooses a password refuses a weak one beside
   });
 
   it('ADMIN_PASSWORD at start: a weak one stops the start with the reason', async () => {
-    const site = await startTestSite({ env: { SMTP_URL: smtp.url } });
-    onTestFinished(() => site.close());
+    const { site } = await kit.newSite({ smtp });
     await expect(site.accounts.ensureFirstAdmin({ email: 'chair@example.org', password: 'passwordpassword' })).rejects.toThrow(/^ADMIN_PASSWORD: This password is too easy to guess/);
     await expect(site.accounts.ensureFirstAdmin({ email: 'chair@example.org', password: 'chair@example.org' })).rejects.toThrow(/built from your name or e-mail address/);
     expect(await site.accounts.findUserByEmail('chair@example.org')).toBeUndefined();

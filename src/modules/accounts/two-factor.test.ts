@@ -1,10 +1,11 @@
-import type { ParsedMail } from 'mailparser';
 import { Secret, TOTP } from 'otpauth';
-import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client, fieldError, inputValue, visibleText } from '../../../test/support/client.js';
-import { TestClock } from '../../../test/support/clock.js';
-import { startTestSite, type TestSite } from '../../../test/support/site.js';
-import { linkIn, startSmtp, type SmtpCatcher } from '../../../test/support/smtp.js';
+import type { TestClock } from '../../../test/support/clock.js';
+import * as kit from '../../../test/support/kit.js';
+import { ADMIN, logIn, mailFor, MEMBER, resetLink } from '../../../test/support/kit.js';
+import type { TestSite } from '../../../test/support/site.js';
+import { startSmtp, type SmtpCatcher } from '../../../test/support/smtp.js';
 import { MAX_CODE_FAILURES } from './two-factor.js';
 
 /**
@@ -12,9 +13,7 @@ import { MAX_CODE_FAILURES } from './two-factor.js';
  * password, recovery codes, the limit on wrong codes, and the setting that requires it of every admin.
  */
 
-const ADMIN = { email: 'board@example.org', password: 'correct horse battery staple', name: 'Board Admin' };
 const OTHER_ADMIN = { email: 'treasurer@example.org', password: 'ledger lantern orchard gravel', name: 'Tess Treasurer' };
-const MEMBER = { email: 'member@example.org', password: 'members only password', name: 'Mia Member' };
 const MINUTE = 60_000;
 const WRONG_CODE = 'That code is not right, or it was already used. Enter the newest code from your app, or an unused recovery code.';
 
@@ -24,20 +23,7 @@ beforeAll(async () => {
 });
 afterAll(() => smtp.close());
 
-async function newSite() {
-  const clock = new TestClock();
-  const site = await startTestSite({ env: { SMTP_URL: smtp.url }, clock });
-  onTestFinished(() => site.close());
-  await site.addUser({ ...ADMIN, role: 'admin' });
-  await site.addUser({ ...OTHER_ADMIN, role: 'admin' });
-  await site.addUser({ ...MEMBER, role: 'member' });
-  return { site, clock };
-}
-
-async function mailFor(site: TestSite, address: string, since: number): Promise<ParsedMail[]> {
-  await site.jobs.runDue();
-  return smtp.messages.slice(since).filter((m) => JSON.stringify(m.to).toLowerCase().includes(address));
-}
+const newSite = () => kit.newSite({ smtp, admins: [ADMIN, OTHER_ADMIN], members: [MEMBER] });
 
 /** What an authenticator app shows now for a secret typed in from the set-up page. */
 const codeFor = (secret: string, clock: TestClock, offsetSteps = 0) =>
@@ -55,12 +41,6 @@ const wrongCodeFor = (secret: string, clock: TestClock) => {
 /** The key as the set-up page writes it for people who type it in. */
 const secretOnPage = (html: string) => /<code class="secret">([A-Z2-7 ]+)<\/code>/.exec(html)?.[1]?.replace(/ /g, '');
 const recoveryCodesOnPage = (html: string) => [...html.matchAll(/<li><code>([A-Z0-9]{5}-[A-Z0-9]{5})<\/code><\/li>/g)].map((m) => m[1]!);
-
-async function loggedIn(site: TestSite, who: { email: string; password: string }) {
-  const c = new Client(site.app);
-  await c.logIn(who.email, who.password);
-  return c;
-}
 
 /** Turn two-factor on through the set-up page, as a person with an authenticator app does. */
 async function enableTwoFactor(c: Client, clock: TestClock, password: string) {
@@ -90,7 +70,7 @@ async function codeStep(c: Client, code: string, next?: string) {
 
 /** An admin with two-factor on, logged out again, and the means to log in. */
 async function adminWithTwoFactor(site: TestSite, clock: TestClock) {
-  const setup = await loggedIn(site, ADMIN);
+  const setup = await logIn(site, ADMIN);
   const enabled = await enableTwoFactor(setup, clock, ADMIN.password);
   await setup.submit('/account', {}, '/logout');
   // A code is accepted once: the next sign-in needs the next 30-second code.
@@ -101,8 +81,8 @@ async function adminWithTwoFactor(site: TestSite, clock: TestClock) {
 describe('setting up two-factor sign-in', () => {
   it('refuses a wrong code beside the field, keeps the same key, and turns on with the right code; the admin is e-mailed', async () => {
     const { site, clock } = await newSite();
-    const c = await loggedIn(site, ADMIN);
-    const elsewhere = await loggedIn(site, ADMIN);
+    const c = await logIn(site, ADMIN);
+    const elsewhere = await logIn(site, ADMIN);
     const account = await c.get('/account');
     expect(visibleText(account.body)).toContain('Two-factor sign-in Off');
 
@@ -141,7 +121,7 @@ describe('setting up two-factor sign-in', () => {
     expect(codes).toHaveLength(10);
     for (const code of recoveryCodesOnPage(done.body)) expect(codes.map((r) => r.code_hash)).not.toContain(code);
 
-    const [mail] = await mailFor(site, ADMIN.email, since);
+    const [mail] = await mailFor(site, smtp, ADMIN.email, since);
     expect(mail?.subject).toBe('Two-factor sign-in is on for your CIPCA account');
     expect(mail?.text).toContain('Hello Board Admin,');
 
@@ -153,7 +133,7 @@ describe('setting up two-factor sign-in', () => {
 
   it('refuses a set-up form whose key was changed', async () => {
     const { site, clock } = await newSite();
-    const c = await loggedIn(site, ADMIN);
+    const c = await logIn(site, ADMIN);
     const page = await c.get('/account/two-factor');
     const secret = secretOnPage(page.body)!;
     const res = await c.post('/account/two-factor', { _csrf: c.csrf(), sealed: `${inputValue(page.body, 'sealed')}x`, password: ADMIN.password, code: codeFor(secret, clock) });
@@ -164,8 +144,8 @@ describe('setting up two-factor sign-in', () => {
 
   it('asks for the password: a stolen session alone cannot turn it on, and wrong passwords count against the code limit', async () => {
     const { site, clock } = await newSite();
-    const thief = await loggedIn(site, ADMIN);
-    const owner = await loggedIn(site, ADMIN);
+    const thief = await logIn(site, ADMIN);
+    const owner = await logIn(site, ADMIN);
     const page = await thief.get('/account/two-factor');
     expect(page.body).toMatch(/<label for="password">\s*Your password\s*<\/label>/);
     expect(page.body).toMatch(/<input id="password" name="password" type="password"[^>]*required/);
@@ -204,7 +184,7 @@ describe('setting up two-factor sign-in', () => {
 
   it('turns on once when the button is pressed twice at once, and the second answer says it is already on', async () => {
     const { site, clock } = await newSite();
-    const c = await loggedIn(site, ADMIN);
+    const c = await logIn(site, ADMIN);
     const page = await c.get('/account/two-factor');
     const secret = secretOnPage(page.body)!;
     const form = { _csrf: c.csrf(), sealed: inputValue(page.body, 'sealed')!, password: ADMIN.password, code: codeFor(secret, clock) };
@@ -352,10 +332,7 @@ describe('logging in with two-factor', () => {
     const { site, clock } = await newSite();
     const { secret } = await adminWithTwoFactor(site, clock);
     await site.jobs.runDue();
-    const since = smtp.messages.length;
-    await new Client(site.app).submit('/forgot-password', { email: ADMIN.email });
-    const [mail] = await mailFor(site, ADMIN.email, since);
-    const link = linkIn(mail!.text);
+    const link = await resetLink(site, smtp, ADMIN.email);
     expect(link).toMatch(/^\/reset-password\//);
 
     const c = new Client(site.app);
@@ -391,7 +368,7 @@ describe('logging in with two-factor', () => {
 describe('managing two-factor sign-in', () => {
   it('makes new recovery codes and turns off with the password (a wrong one is refused beside the field), and e-mails the owner', async () => {
     const { site, clock } = await newSite();
-    const c = await loggedIn(site, ADMIN);
+    const c = await logIn(site, ADMIN);
     const { codes } = await enableTwoFactor(c, clock, ADMIN.password);
 
     await c.get('/account/two-factor');
@@ -417,7 +394,7 @@ describe('managing two-factor sign-in', () => {
     const off = await c.post('/account/two-factor/off', { _csrf: c.csrf(), confirmOff: ADMIN.password });
     expect(off.status).toBe(303);
     expect(visibleText((await c.get('/account/two-factor')).body)).toContain('Two-factor sign-in is off: logging in now asks only for your password.');
-    const [mail] = await mailFor(site, ADMIN.email, since);
+    const [mail] = await mailFor(site, smtp, ADMIN.email, since);
     expect(mail?.subject).toBe('Two-factor sign-in is off for your CIPCA account');
     expect((await new Client(site.app).logIn(ADMIN.email, ADMIN.password)).location).toBe('/admin');
   });
@@ -426,7 +403,7 @@ describe('managing two-factor sign-in', () => {
 describe('requiring two-factor sign-in for all administrators', () => {
   it('is refused beside the box for an admin without two-factor, then sends every admin without it to set-up and blocks the admin area', async () => {
     const { site, clock } = await newSite();
-    const board = await loggedIn(site, ADMIN);
+    const board = await logIn(site, ADMIN);
     const settings = await board.get('/admin/settings');
     expect(visibleText(settings.body)).toContain('You can turn this on only once two-factor sign-in is on for your own account');
     const form = {

@@ -3,10 +3,9 @@ import zlib from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client, fieldError, inputValue, visibleText } from '../../../test/support/client.js';
 import { TestClock } from '../../../test/support/clock.js';
+import { addPeople, ADMIN, logIn, MEMBER } from '../../../test/support/kit.js';
 import { startTestSite, type TestSite } from '../../../test/support/site.js';
 
-const ADMIN = { email: 'board@example.org', password: 'correct horse battery staple' };
-const MEMBER = { email: 'member@example.org', password: 'members only password' };
 const SEEDED_NAME = 'Colorado Industrial Pretreatment Coordinators Association';
 
 // 23:30 UTC on 2 March: still 2 March in Denver (16:30), already 3 March in Auckland (12:30).
@@ -15,16 +14,9 @@ let site: TestSite;
 
 beforeAll(async () => {
   site = await startTestSite({ clock });
-  await site.addUser({ ...ADMIN, role: 'admin', name: 'Board Admin' });
-  await site.addUser({ ...MEMBER, role: 'member', name: 'Mia Member' });
+  await addPeople(site, { admins: [ADMIN], members: [MEMBER] });
 });
 afterAll(() => site.close());
-
-async function admin() {
-  const c = new Client(site.app);
-  await c.logIn(ADMIN.email, ADMIN.password);
-  return c;
-}
 
 // --- A real PNG, built by hand -------------------------------------------------------------
 
@@ -101,7 +93,7 @@ const headerLogo = (html: string) => /<a class="brand" href="\/">\s*<img class="
 
 describe('overview', () => {
   it('shows an admin what the site holds, with links to each part', async () => {
-    const c = await admin();
+    const c = await logIn(site, ADMIN);
     const res = await c.get('/admin');
     expect(res.status).toBe(200);
     const text = visibleText(res.body);
@@ -125,7 +117,7 @@ describe('settings', () => {
     const pages = ['/', '/about', '/news', '/news/welcome-to-the-new-website', '/login'];
     for (const path of pages) expect(headerName((await visitor.get(path)).body), path).toBe(SEEDED_NAME);
 
-    const c = await admin();
+    const c = await logIn(site, ADMIN);
     const res = await saveSettings(c, { associationName: 'Front Range Pretreatment Society', shortName: 'FRPS' });
     expect(res.status).toBe(303);
     expect(res.location).toBe('/admin/settings');
@@ -150,7 +142,7 @@ describe('settings', () => {
     ['contactEmail', { contactEmail: 'board at example dot org' }, 'Error: Enter an e-mail address in the form name@example.org, or leave it empty.'],
     ['timeZone', { timeZone: 'Mars/Olympus_Mons' }, 'Error: Choose a time zone from the list, such as America/Denver.'],
   ])('refuses a wrong %s beside the field, keeps what was typed and saves nothing', async (field, change, message) => {
-    const c = await admin();
+    const c = await logIn(site, ADMIN);
     const typed = { shortName: 'NEWSHORT', tagline: 'A tagline I do not want to lose', ...change };
     const res = await saveSettings(c, typed);
     expect(res.status).toBe(422);
@@ -168,7 +160,7 @@ describe('settings', () => {
   });
 
   it('shows dates in the association’s time zone', async () => {
-    const c = await admin();
+    const c = await logIn(site, ADMIN);
     const created = await c.submit('/admin/news/new', { title: 'Night shift', body: 'Posted late in the evening.', visibility: 'public', published: 'on' }, '/admin/news');
     expect(created.status).toBe(303);
     const visitor = new Client(site.app);
@@ -186,14 +178,13 @@ describe('settings', () => {
   });
 
   it('refuses a form sent without its security token, and a member', async () => {
-    const c = await admin();
+    const c = await logIn(site, ADMIN);
     await c.get('/admin/settings');
     const forged = await c.postMultipart('/admin/settings', { associationName: 'Forged', shortName: 'F', timeZone: 'UTC' }, { logo: NO_FILE });
     expect(forged.status).toBe(403);
     expect(visibleText(forged.body)).toContain('This form has expired');
 
-    const member = new Client(site.app);
-    await member.logIn(MEMBER.email, MEMBER.password);
+    const member = await logIn(site, MEMBER);
     await member.get('/account/password');
     const res = await member.postMultipart('/admin/settings', { _csrf: member.csrf(), associationName: 'Hacked', shortName: 'H', timeZone: 'UTC' }, { logo: NO_FILE });
     expect(res.status).toBe(403);
@@ -203,7 +194,7 @@ describe('settings', () => {
 
 describe('the logo', () => {
   it('accepts a PNG, shows it in the header from /uploads/, keeps it on later saves, and removes it on request', async () => {
-    const c = await admin();
+    const c = await logIn(site, ADMIN);
     const visitor = new Client(site.app);
     expect(headerLogo((await visitor.get('/')).body)).toBeUndefined();
 
@@ -233,7 +224,7 @@ describe('the logo', () => {
   });
 
   it('refuses a text file named .png beside the logo field and keeps the typed values', async () => {
-    const c = await admin();
+    const c = await logIn(site, ADMIN);
     const res = await saveSettings(c, { associationName: 'Renamed while uploading' }, { name: 'logo.png', type: 'image/png', body: 'This is not a picture.\n' });
     expect(res.status).toBe(422);
     expect(fieldError(res.body, 'logo')).toBe('Error: The logo must be a PNG, JPEG, WebP or GIF image.');
@@ -243,7 +234,7 @@ describe('the logo', () => {
   });
 
   it('accepts a logo of 1.5 MB, as the form promises up to 2 MB, and refuses a bigger one', async () => {
-    const c = await admin();
+    const c = await logIn(site, ADMIN);
     const big = png(700, 700, true); // about 1.5 MB: random pixels do not compress
     expect(big.length).toBeGreaterThan(1.4 * 1024 * 1024);
     expect(big.length).toBeLessThan(2 * 1024 * 1024);

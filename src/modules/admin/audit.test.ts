@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client, inputValue, visibleText } from '../../../test/support/client.js';
 import { TestClock } from '../../../test/support/clock.js';
+import { logIn } from '../../../test/support/kit.js';
 import { startTestSite, type TestSite } from '../../../test/support/site.js';
 import { recordAudit, STRIPE } from '../../core/audit/index.js';
 
@@ -28,12 +29,6 @@ beforeAll(async () => {
   });
 });
 afterAll(() => site.close());
-
-async function logIn(who: { email: string; password: string }) {
-  const c = new Client(site.app);
-  await c.logIn(who.email, who.password);
-  return c;
-}
 
 const entries = (action: string) => site.database.db.selectFrom('audit_log').selectAll().where('action', '=', action).orderBy('id').execute();
 const latest = async (action: string) => (await entries(action)).at(-1);
@@ -69,7 +64,7 @@ async function saveSettings(c: Client, changed: Record<string, string>, logo = {
 
 describe('audit log entries', () => {
   it('records a settings change: who, when, from where, each field before → after, the logo replaced', async () => {
-    const ada = await logIn(ADMIN);
+    const ada = await logIn(site, ADMIN);
     const before = await site.state.getSettings();
     const res = await saveSettings(ada, { tagline: 'Clean water, one permit at a time', contactEmail: 'board@example.org' }, { name: 'logo.png', body: PNG });
     expect(res.status).toBe(303);
@@ -89,7 +84,7 @@ describe('audit log entries', () => {
   });
 
   it('records roles: an administrator invited and a member promoted, never the set-up link', async () => {
-    const ada = await logIn(ADMIN);
+    const ada = await logIn(site, ADMIN);
     expect((await ada.submit('/admin/users/invite', { email: 'nia@example.org', name: 'Nia New' })).status).toBe(303);
     const invited = await latest('admin.invited');
     expectAda(invited);
@@ -114,7 +109,7 @@ describe('audit log entries', () => {
   });
 
   it('records money: payments, a refund, a void and a level’s dues, each naming the member', async () => {
-    const ada = await logIn(ADMIN);
+    const ada = await logIn(site, ADMIN);
     const issue = () =>
       site.database.db.transaction().execute((trx) =>
         site.billing.createInvoice(trx, { userId: memberId, billTo: MEMBER.name, lines: [{ description: 'Spring workshop', quantity: 1, unitCents: 12500 }], dueAt: new Date('2026-04-01T06:00:00Z') }),
@@ -164,7 +159,7 @@ describe('audit log entries', () => {
   });
 
   it('records every admin action on a member’s page, with the member concerned', async () => {
-    const ada = await logIn(ADMIN);
+    const ada = await logIn(site, ADMIN);
     expect((await ada.submit('/admin/fields/new', { label: 'License number', type: 'text', choices: '', required: '', visibility: 'admins' }, '/admin/fields')).status).toBe(303);
     const fieldAdded = await latest('field.created');
     expectAda(fieldAdded);
@@ -226,7 +221,7 @@ describe('audit log entries', () => {
   });
 
   it('records approving and rejecting applications', async () => {
-    const ada = await logIn(ADMIN);
+    const ada = await logIn(site, ADMIN);
     const applicant = async (email: string, name: string) => {
       const userId = await site.addUser({ email, name, password: 'an applicants password' });
       await site.database.db.updateTable('memberships').set({ status: 'pending_approval' }).where('user_id', '=', userId).execute();
@@ -249,7 +244,7 @@ describe('audit log entries', () => {
   });
 
   it('records an admin adding and removing people of an agency bundle', async () => {
-    const ada = await logIn(ADMIN);
+    const ada = await logIn(site, ADMIN);
     const contactId = await site.addUser(CONTACT);
     const agency = (await site.membership.lifecycle.listLevels()).find((l) => l.bundle_size)!;
     await site.database.db.updateTable('memberships').set({ level_id: agency.id, organization: 'City of Boulder' }).where('user_id', '=', contactId).execute();
@@ -269,13 +264,13 @@ describe('audit log entries', () => {
 
     // The contact's own changes are theirs, not an admin's: no entry.
     const count = (await entries('bundle.person_added')).length;
-    const contact = await logIn(CONTACT);
+    const contact = await logIn(site, CONTACT);
     expect((await contact.submit('/account', { name: 'Kim Crew', email: 'kim@boulder.example.org' }, '/account/bundle/people')).status).toBe(303);
     expect(await entries('bundle.person_added')).toHaveLength(count);
   });
 
   it('records e-mail templates, renewal reminder days and pages', async () => {
-    const ada = await logIn(ADMIN);
+    const ada = await logIn(site, ADMIN);
     const key = '/admin/mail/templates/accounts.password_changed';
     const editor = await ada.get(key);
     const subject = inputValue(editor.body, 'subject')!;
@@ -307,7 +302,7 @@ describe('audit log entries', () => {
     expect(paid.ok).toBe(true);
     const row = await latest('invoice.payment');
     expect(row).toMatchObject({ actor_kind: 'stripe', actor_name: 'Stripe', actor_user_id: null, ip: null, person_user_id: memberId });
-    const ada = await logIn(ADMIN);
+    const ada = await logIn(site, ADMIN);
     expect(visibleText((await ada.get('/admin/audit?actor=stripe')).body)).toContain(`Recorded a payment of $40.00 on invoice ${invoice.number} (${MEMBER.name}) Payment recorded When Mar 2, 2026, 9:00 AM MST Who Stripe (automatic) From —`);
   });
 
@@ -316,7 +311,7 @@ describe('audit log entries', () => {
       site.billing.createInvoice(trx, { userId: memberId, billTo: MEMBER.name, lines: [{ description: 'Manual', quantity: 1, unitCents: 3000 }], dueAt: new Date('2026-04-01T06:00:00Z') }),
     );
     const before = (await entries('invoice.payment')).length;
-    const ada = await logIn(ADMIN);
+    const ada = await logIn(site, ADMIN);
     await ada.get(`/admin/invoices/${invoice.id}`);
     failPaidHandler = true;
     try {
@@ -339,7 +334,7 @@ describe('audit log entries', () => {
 
   it('keeps the entries of an admin whose account is deleted', async () => {
     const ottoId = await site.addUser({ ...OTTO, role: 'admin' });
-    const otto = await logIn(OTTO);
+    const otto = await logIn(site, OTTO);
     expect((await saveSettings(otto, { tagline: 'Written by Otto' })).status).toBe(303);
     await site.database.db.deleteFrom('sessions').where('user_id', '=', ottoId).execute();
     await site.database.db.deleteFrom('users').where('id', '=', ottoId).execute();
@@ -347,7 +342,7 @@ describe('audit log entries', () => {
 
     const row = await latest('settings.changed');
     expect(row).toMatchObject({ actor_user_id: ottoId, actor_name: OTTO.name, actor_email: OTTO.email });
-    const ada = await logIn(ADMIN);
+    const ada = await logIn(site, ADMIN);
     const log = await ada.get(`/admin/audit?actor=user:${ottoId}`);
     const text = visibleText(log.body);
     expect(text).toContain('1 entry matches.');
@@ -368,7 +363,7 @@ describe('audit log entries', () => {
     expect(all).not.toContain('sk_test_');
     for (const who of [ADMIN, OTTO, MEMBER, PROMOTED, CONTACT]) expect(all).not.toContain(who.password);
     expect(all).not.toMatch(/\$argon2/);
-    const ada = await logIn(ADMIN);
+    const ada = await logIn(site, ADMIN);
     const text = visibleText((await ada.get('/admin/audit')).body);
     expect(text).toContain('Changed the payment keys');
     expect(text).toContain('Stripe secret key: changed');
@@ -377,7 +372,7 @@ describe('audit log entries', () => {
 
 describe('Admin → Audit log', () => {
   it('shows the newest first, with when (in the association’s zone), who, from where and the changes', async () => {
-    const ada = await logIn(ADMIN);
+    const ada = await logIn(site, ADMIN);
     const res = await ada.get('/admin/audit');
     expect(res.status).toBe(200);
     expect(res.body).toContain('<a href="/admin/audit" aria-current="page">Audit log</a>');
@@ -391,7 +386,7 @@ describe('Admin → Audit log', () => {
   });
 
   it('filters by who, kind of action, dates and member, and pages by 50', async () => {
-    const ada = await logIn(ADMIN);
+    const ada = await logIn(site, ADMIN);
     const count = async (url: string) => Number(/(\d+|No) entr(?:y|ies) match/.exec(visibleText((await ada.get(url)).body))?.[1]?.replace('No', '0'));
     const total = Number((await site.database.db.selectFrom('audit_log').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
     expect(await count('/admin/audit')).toBe(total);
@@ -433,7 +428,7 @@ describe('Admin → Audit log', () => {
   });
 
   it('exports the filtered log as CSV', async () => {
-    const ada = await logIn(ADMIN);
+    const ada = await logIn(site, ADMIN);
     const res = await ada.get('/admin/audit.csv?kind=invoice.void');
     expect(res.status).toBe(200);
     expect(res.headers['content-type']).toContain('text/csv');
@@ -446,7 +441,7 @@ describe('Admin → Audit log', () => {
   });
 
   it('is for admins only: a member gets 403, a visitor is sent to log in', async () => {
-    const mia = await logIn(MEMBER);
+    const mia = await logIn(site, MEMBER);
     for (const url of ['/admin/audit', '/admin/audit.csv', `/admin/audit?person=${memberId}`]) {
       const res = await mia.get(url);
       expect(res.status, url).toBe(403);

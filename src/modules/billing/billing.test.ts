@@ -5,6 +5,7 @@ import { TestClock } from '../../../test/support/clock.js';
 import { startTestSite, type TestSite } from '../../../test/support/site.js';
 import { formatMoney, parseMoney } from '../../core/money.js';
 import type { InvoiceLineInput, NewInvoice } from './service.js';
+import * as kit from '../../../test/support/kit.js';
 
 const ADMIN = { email: 'treasurer@example.org', password: 'correct horse battery staple', name: 'Tess Treasurer' };
 const MEMBER = { email: 'mia@example.org', password: 'members only password', name: 'Mia Member' };
@@ -51,15 +52,11 @@ function issue(overrides: Partial<NewInvoice> = {}) {
 }
 
 async function admin() {
-  const c = new Client(site.app);
-  await c.logIn(ADMIN.email, ADMIN.password);
-  return c;
+  return kit.logIn(site, ADMIN);
 }
 
 async function member(who = MEMBER) {
-  const c = new Client(site.app);
-  await c.logIn(who.email, who.password);
-  return c;
+  return kit.logIn(site, who);
 }
 
 /** Download a file as bytes (the test Client reads bodies as text). */

@@ -8,6 +8,7 @@ import { TestClock } from '../../../test/support/clock.js';
 import { startTestSite, type TestSite } from '../../../test/support/site.js';
 import { linkIn, startSmtp, type SmtpCatcher } from '../../../test/support/smtp.js';
 import { signedEvent, startStripeStandin, type StripeStandin } from '../../../test/support/stripe-standin.js';
+import * as kit from '../../../test/support/kit.js';
 
 const PASSWORD = 'a long member password';
 
@@ -27,19 +28,12 @@ async function newSite(options: { stripe?: boolean; start?: string } = {}) {
 }
 
 async function mailFor(site: TestSite, address: string, since: number): Promise<ParsedMail[]> {
-  await site.jobs.runDue();
-  return smtp.messages.slice(since).filter((m) => (Array.isArray(m.to) ? m.to : [m.to]).some((t) => t?.text.includes(address)));
+  return kit.mailFor(site, smtp, address, since);
 }
 
 /** An applicant for the Individual level ($50) who confirmed their e-mail: logged in, one unpaid invoice. */
 async function applicant(site: TestSite, email = 'pat@example.org') {
-  const since = smtp.messages.length;
-  const level = (await site.membership.lifecycle.listLevels()).find((l) => l.name === 'Individual')!;
-  const browser = new Client(site.app);
-  const fields = { name: 'Pat Inspector', email, password: PASSWORD, confirm: PASSWORD, organization: 'City of Boulder' };
-  expect((await browser.submit(`/join/${level.id}`, fields)).status).toBe(200);
-  const [mail] = await mailFor(site, email, since);
-  expect((await browser.submit(linkIn(mail!.text), {})).status).toBe(303);
+  const browser = await kit.applyAndConfirm(site, smtp, 'Individual', email, { name: 'Pat Inspector', password: PASSWORD, confirm: PASSWORD, organization: 'City of Boulder' });
   const user = (await site.accounts.findUserByEmail(email))!;
   const invoice = (await site.billing.listForUser(user.id))[0]!;
   return { browser, user, invoice };
@@ -48,9 +42,7 @@ async function applicant(site: TestSite, email = 'pat@example.org') {
 /** A member with an active membership (renewal date a year from now), logged in. */
 async function member(site: TestSite, email = 'sam@example.org') {
   const userId = await site.addUser({ email, password: PASSWORD, name: 'Sam Sampler' });
-  const browser = new Client(site.app);
-  await browser.logIn(email, PASSWORD);
-  return { browser, userId };
+  return { browser: await kit.logIn(site, { email, password: PASSWORD }), userId };
 }
 
 const deliver = (site: TestSite, e: { payload: string; signature?: string }, contentType = 'application/json') =>

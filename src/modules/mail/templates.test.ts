@@ -1,12 +1,11 @@
-import type { ParsedMail } from 'mailparser';
-import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client, fieldError, inputValue, visibleText } from '../../../test/support/client.js';
-import { TestClock } from '../../../test/support/clock.js';
-import { startTestSite, type TestSite } from '../../../test/support/site.js';
+import * as kit from '../../../test/support/kit.js';
+import { ADMIN, agencyContact, applyAndConfirm, JULY_2, logIn, mailFor, membershipOf } from '../../../test/support/kit.js';
+import type { TestSite } from '../../../test/support/site.js';
 import { linkIn, startSmtp, type SmtpCatcher } from '../../../test/support/smtp.js';
 import { fillTemplate, missingRequired, renderTemplate, sampleValues, substitute, templateDefinition, allTemplates, unknownPlaceholders } from '../../core/mail/templates.js';
 
-const ADMIN = { email: 'board@example.org', password: 'correct horse battery staple', name: 'Board Admin' };
 const MEMBER = { email: 'member@example.org', password: 'a long member password', name: 'Mo Member' };
 const PASSWORD = 'a long applicant password';
 const APPROVED = '/admin/mail/templates/membership.approved';
@@ -19,35 +18,14 @@ beforeAll(async () => {
 afterAll(() => smtp.close());
 
 async function newSite() {
-  const site = await startTestSite({ env: { SMTP_URL: smtp.url }, clock: new TestClock('2026-07-02T16:00:00.000Z') });
-  onTestFinished(() => site.close());
-  await site.addUser({ ...ADMIN, role: 'admin' });
-  await site.addUser(MEMBER);
+  const { site } = await kit.newSite({ at: JULY_2, smtp, admins: [ADMIN], members: [MEMBER] });
   return site;
-}
-
-async function logIn(site: TestSite, who: { email: string; password: string }) {
-  const client = new Client(site.app);
-  await client.logIn(who.email, who.password);
-  return client;
-}
-
-async function mailFor(site: TestSite, address: string, since: number): Promise<ParsedMail[]> {
-  await site.jobs.runDue();
-  return smtp.messages.slice(since).filter((m) => (Array.isArray(m.to) ? m.to : [m.to]).some((t) => t?.text.includes(address)));
 }
 
 /** Apply for the Associate level (approved by the board) and confirm the e-mail: the membership id. */
 async function applyForApproval(site: TestSite, email: string) {
-  const level = (await site.membership.lifecycle.listLevels()).find((l) => l.name === 'Associate')!;
-  const since = smtp.messages.length;
-  const applicant = new Client(site.app);
-  const res = await applicant.submit(`/join/${level.id}`, { name: 'Pat Inspector', email, password: PASSWORD, confirm: PASSWORD });
-  expect(res.status).toBe(200);
-  const [mail] = await mailFor(site, email, since);
-  expect((await applicant.submit(linkIn(mail!.text), {})).status).toBe(303);
-  const user = await site.accounts.findUserByEmail(email);
-  const mine = (await site.membership.lifecycle.forUser(user!.id))!;
+  await applyAndConfirm(site, smtp, 'Associate', email, { name: 'Pat Inspector', password: PASSWORD, confirm: PASSWORD });
+  const mine = (await membershipOf(site, email))!;
   expect(mine.membership.status).toBe('pending_approval');
   return mine.membership.id;
 }
@@ -84,7 +62,7 @@ describe('e-mail templates admins edit', () => {
     await board.get(`/admin/members/${id}`);
     const since = smtp.messages.length;
     expect((await board.post(`/admin/members/${id}/approve`, { _csrf: board.csrf() })).status).toBe(303);
-    const [mail] = await mailFor(site, 'lab@example.org', since);
+    const [mail] = await mailFor(site, smtp, 'lab@example.org', since);
     expect(mail!.subject).toBe('Welcome aboard, Pat Inspector');
     expect(mail!.text).toContain('Dear Pat Inspector,\n\nThe CIPCA board said yes.\nPay here: http://localhost:3000/account');
   });
@@ -183,10 +161,7 @@ describe('e-mail templates admins edit', () => {
 describe('agency-bundle e-mails admins reword', () => {
   it('sends the edited wording to people an agency contact adds, with a set-up link that still works', async () => {
     const site = await newSite();
-    const contactId = await site.addUser(CONTACT);
-    const agency = (await site.membership.lifecycle.listLevels()).find((l) => l.name === 'Agency')!;
-    // A fixture: the contact's membership moved to the Agency level (as if approved and paid).
-    await site.database.db.updateTable('memberships').set({ level_id: agency.id, organization: 'City of Boulder', expires_at: '2027-01-01T07:00:00.000Z' }).where('user_id', '=', contactId).execute();
+    await agencyContact(site, CONTACT, '2027-01-01T07:00:00.000Z');
     const contact = await logIn(site, CONTACT);
     const addPerson = (name: string, email: string) => contact.submit('/account', { name, email }, '/account/bundle/people');
 
@@ -206,7 +181,7 @@ describe('agency-bundle e-mails admins reword', () => {
     // Someone new: the edited set-up e-mail, whose link sets their password.
     let since = smtp.messages.length;
     expect((await addPerson('Pat Inspector', 'pat@boulder.example.org')).status).toBe(303);
-    const [setup] = await mailFor(site, 'pat@boulder.example.org', since);
+    const [setup] = await mailFor(site, smtp, 'pat@boulder.example.org', since);
     expect(setup!.subject).toBe('City of Boulder signed you up for CIPCA');
     expect(setup!.text).toMatch(/^Hi Pat Inspector,\n\nCasey Contact covers you now\. Choose a password within 7 days:\nhttp:\/\/localhost:3000\/setup\/[\w-]{20,}\n?$/);
     const person = new Client(site.app);
@@ -218,7 +193,7 @@ describe('agency-bundle e-mails admins reword', () => {
     await site.addUser({ email: 'lee@boulder.example.org', password: 'lee has a password already', name: 'Lee Lab', membership: false });
     since = smtp.messages.length;
     expect((await addPerson('Lee Lab', 'lee@boulder.example.org')).status).toBe(303);
-    const [plain] = await mailFor(site, 'lee@boulder.example.org', since);
+    const [plain] = await mailFor(site, smtp, 'lee@boulder.example.org', since);
     expect(plain!.subject).toBe('Covered by City of Boulder');
     expect(plain!.text).toBe('Hi Lee Lab, log in: http://localhost:3000/login\n');
   });

@@ -13,6 +13,7 @@ import { membershipRoutes, MembershipService } from './lifecycle/index.js';
 import { AutoRenewal, autoRenewalRoutes, renewalRoutes, RenewalService } from './renewals/index.js';
 
 export type * from './events.js';
+export type { MemberContact, MembershipStatus } from './tables.js';
 
 /** What other modules and the tests use of membership: one service per sub-area. */
 export interface MembershipApi {

@@ -1,23 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client, fieldError, inputValue, visibleText } from '../../../test/support/client.js';
+import { addPeople, ADMIN, logIn, MEMBER } from '../../../test/support/kit.js';
 import { startTestSite, type TestSite } from '../../../test/support/site.js';
 
 let site: TestSite;
-const ADMIN = { email: 'board@example.org', password: 'correct horse battery staple' };
-const MEMBER = { email: 'member@example.org', password: 'members only password' };
 
 beforeAll(async () => {
   site = await startTestSite();
-  await site.addUser({ ...ADMIN, role: 'admin', name: 'Board Admin' });
-  await site.addUser({ ...MEMBER, role: 'member', name: 'Mia Member' });
+  await addPeople(site, { admins: [ADMIN], members: [MEMBER] });
 });
 afterAll(() => site.close());
-
-async function admin() {
-  const c = new Client(site.app);
-  await c.logIn(ADMIN.email, ADMIN.password);
-  return c;
-}
 
 describe('public site', () => {
   it('introduces the association on the home page with join and log-in calls', async () => {
@@ -71,8 +63,7 @@ describe('public site', () => {
     expect(sitemap.body).toContain('<loc>http://localhost:3000/about</loc>');
     expect(sitemap.body).not.toContain('/members');
 
-    const member = new Client(site.app);
-    await member.logIn(MEMBER.email, MEMBER.password);
+    const member = await logIn(site, MEMBER);
     expect((await member.get('/')).body).toContain('href="/members"');
   });
 
@@ -92,7 +83,7 @@ describe('admins edit pages', () => {
   it('shows an edited page to visitors at once', async () => {
     const visitor = new Client(site.app);
     expect(visibleText((await visitor.get('/contact')).body)).not.toContain('Call the hotline');
-    const c = await admin();
+    const c = await logIn(site, ADMIN);
     const list = await c.get('/admin/pages');
     const id = /href="\/admin\/pages\/(\d+)">Contact</.exec(list.body)?.[1];
     expect(id).toBeDefined();
@@ -112,7 +103,7 @@ describe('admins edit pages', () => {
   });
 
   it('creates a members-only page that the public cannot see', async () => {
-    const c = await admin();
+    const c = await logIn(site, ADMIN);
     const res = await c.submit('/admin/pages/new', { title: 'Board minutes', body: 'Minutes of **May**.', visibility: 'members', menu_order: '' }, '/admin/pages');
     expect(res.status).toBe(303);
     expect((await new Client(site.app).get('/board-minutes')).status).toBe(303);
@@ -120,7 +111,7 @@ describe('admins edit pages', () => {
   });
 
   it('refuses bad input with messages beside the fields and keeps what was typed', async () => {
-    const c = await admin();
+    const c = await logIn(site, ADMIN);
     const res = await c.submit(
       '/admin/pages/new',
       { title: '', slug: 'Not A Slug!', description: 'x', body: 'Draft text I do not want to lose', visibility: 'public', menu_order: 'first' },
@@ -136,7 +127,7 @@ describe('admins edit pages', () => {
   });
 
   it('refuses an address the site uses itself, or one another page has', async () => {
-    const c = await admin();
+    const c = await logIn(site, ADMIN);
     const reserved = await c.submit('/admin/pages/new', { title: 'Admin', slug: 'admin', body: 'x', visibility: 'public' }, '/admin/pages');
     expect(fieldError(reserved.body, 'slug')).toMatch(/used by the site itself/);
     const taken = await c.submit('/admin/pages/new', { title: 'About again', slug: 'about', body: 'x', visibility: 'public' }, '/admin/pages');
@@ -144,7 +135,7 @@ describe('admins edit pages', () => {
   });
 
   it('sanitizes Markdown: no scripts, no javascript: links, no event handlers', async () => {
-    const c = await admin();
+    const c = await logIn(site, ADMIN);
     const body = '# Big\n\n<script>alert(1)</script>\n\n[click](javascript:alert(2))\n\n<img src="x" onerror="alert(3)">\n\n<b onclick="x()">bold</b>';
     await c.submit('/admin/pages/new', { title: 'Sanitize me', slug: 'sanitize-me', body, visibility: 'public' }, '/admin/pages');
     const page = await new Client(site.app).get('/sanitize-me');
@@ -157,7 +148,7 @@ describe('admins edit pages', () => {
   });
 
   it('escapes what admins type in titles', async () => {
-    const c = await admin();
+    const c = await logIn(site, ADMIN);
     await c.submit('/admin/pages/new', { title: '<img src=x onerror=alert(1)>', slug: 'escaped', body: 'x', visibility: 'public' }, '/admin/pages');
     const page = await new Client(site.app).get('/escaped');
     expect(page.body).toContain('&lt;img src=x onerror=alert(1)>');
@@ -165,7 +156,7 @@ describe('admins edit pages', () => {
   });
 
   it('keeps the home page public and undeletable', async () => {
-    const c = await admin();
+    const c = await logIn(site, ADMIN);
     const list = await c.get('/admin/pages');
     const id = /href="\/admin\/pages\/(\d+)">Colorado Industrial/.exec(list.body)?.[1];
     const res = await c.submit(`/admin/pages/${id}`, { title: 'Home', body: 'x', visibility: 'members' });
@@ -178,7 +169,7 @@ describe('admins edit pages', () => {
   });
 
   it('deletes a page after a confirmation step', async () => {
-    const c = await admin();
+    const c = await logIn(site, ADMIN);
     await c.submit('/admin/pages/new', { title: 'Old notice', body: 'x', visibility: 'public' }, '/admin/pages');
     const id = /\/admin\/pages\/(\d+)/.exec(c.last?.location ?? (await c.get('/admin/pages')).body)?.[1];
     const confirm = await c.get(`/admin/pages/${id}/delete`);
@@ -191,7 +182,7 @@ describe('admins edit pages', () => {
 
 describe('admins write news', () => {
   it('keeps drafts off the site and the feed until published', async () => {
-    const c = await admin();
+    const c = await logIn(site, ADMIN);
     const res = await c.submit('/admin/news/new', { title: 'Spring tour', body: 'We visit the plant.', visibility: 'public' }, '/admin/news');
     expect(res.status).toBe(303);
     const visitor = new Client(site.app);
@@ -204,20 +195,19 @@ describe('admins write news', () => {
   });
 
   it('keeps members-only posts out of the public list and feed', async () => {
-    const c = await admin();
+    const c = await logIn(site, ADMIN);
     await c.submit('/admin/news/new', { title: 'Members meeting notes', body: 'Secret notes.', visibility: 'members', published: 'on' }, '/admin/news');
     const visitor = new Client(site.app);
     expect(visibleText((await visitor.get('/news')).body)).not.toContain('Members meeting notes');
     expect((await visitor.get('/news/feed.xml')).body).not.toContain('Members meeting notes');
     expect((await visitor.get('/sitemap.xml')).body).not.toContain('members-meeting-notes');
     expect((await visitor.get('/news/members-meeting-notes')).status).toBe(303);
-    const member = new Client(site.app);
-    await member.logIn(MEMBER.email, MEMBER.password);
+    const member = await logIn(site, MEMBER);
     expect(visibleText((await member.get('/news')).body)).toContain('Members meeting notes');
   });
 
   it('refuses a post without text and keeps the title', async () => {
-    const c = await admin();
+    const c = await logIn(site, ADMIN);
     const res = await c.submit('/admin/news/new', { title: 'Half written', body: '   ', visibility: 'public' }, '/admin/news');
     expect(res.status).toBe(422);
     expect(fieldError(res.body, 'body')).toBe('Error: Write the text of the post.');
@@ -230,8 +220,7 @@ describe('roles are checked on the server', () => {
 
   it('sends visitors to log in and refuses members', async () => {
     const visitor = new Client(site.app);
-    const member = new Client(site.app);
-    await member.logIn(MEMBER.email, MEMBER.password);
+    const member = await logIn(site, MEMBER);
     for (const path of adminPaths) {
       const v = await visitor.get(path);
       expect(v.status, path).toBe(303);
@@ -241,8 +230,7 @@ describe('roles are checked on the server', () => {
   });
 
   it('refuses a member who posts to an admin form', async () => {
-    const member = new Client(site.app);
-    await member.logIn(MEMBER.email, MEMBER.password);
+    const member = await logIn(site, MEMBER);
     await member.get('/account/password');
     const res = await member.post('/admin/pages', { title: 'Hacked', body: 'x', visibility: 'public', _csrf: member.csrf() });
     expect(res.status).toBe(403);
@@ -252,7 +240,7 @@ describe('roles are checked on the server', () => {
 
 describe('Markdown preview', () => {
   it('shows admins the sanitized text without saving it', async () => {
-    const c = await admin();
+    const c = await logIn(site, ADMIN);
     await c.get('/admin/pages/new');
     const res = await c.post('/admin/preview', { _csrf: c.csrf(), body: '## Fees\n\n<script>alert(1)</script>\n\n**Due** in May' });
     expect(res.status).toBe(200);
@@ -263,11 +251,10 @@ describe('Markdown preview', () => {
   });
 
   it('is for admins only, and needs the form token', async () => {
-    const member = new Client(site.app);
-    await member.logIn(MEMBER.email, MEMBER.password);
+    const member = await logIn(site, MEMBER);
     await member.get('/account/password');
     expect((await member.post('/admin/preview', { _csrf: member.csrf(), body: 'x' })).status).toBe(403);
-    const c = await admin();
+    const c = await logIn(site, ADMIN);
     expect((await c.post('/admin/preview', { body: 'x' })).status).toBe(403);
   });
 });

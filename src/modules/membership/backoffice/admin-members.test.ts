@@ -1,66 +1,15 @@
 import { parse } from 'csv-parse/sync';
-import { describe, expect, it, onTestFinished } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Client, fieldError, inputValue, visibleText } from '../../../../test/support/client.js';
-import { TestClock } from '../../../../test/support/clock.js';
-import { startTestSite, type TestSite } from '../../../../test/support/site.js';
-import type { MembershipStatus } from '../tables.js';
+import { addMember, ADMIN, countUsers, levelId, logIn, membershipOf, newSiteWithBoard, uploadMembers } from '../../../../test/support/kit.js';
+import type { TestSite } from '../../../../test/support/site.js';
 
-const ADMIN = { email: 'board@example.org', password: 'correct horse battery staple', name: 'Board Admin' };
 const MEMBER_PASSWORD = 'a long member password';
 const DAY = 86_400_000;
-// 9 a.m. in Denver, March 2, 2026.
-const START = '2026-03-02T16:00:00.000Z';
 
 async function newSite() {
-  const clock = new TestClock(START);
-  const site = await startTestSite({ clock });
-  onTestFinished(() => site.close());
-  const adminId = await site.addUser({ ...ADMIN, role: 'admin' });
-  const board = new Client(site.app);
-  await board.logIn(ADMIN.email, ADMIN.password);
-  return { site, clock, board, adminId };
-}
-
-const levelId = async (site: TestSite, name: string) => (await site.membership.lifecycle.listLevels()).find((l) => l.name === name)!.id;
-
-/** A member straight in the database: a fixture, not the behaviour under test. */
-async function addMember(
-  site: TestSite,
-  m: { name: string; email: string; level?: string; status?: MembershipStatus; renewsInDays?: number | null; organization?: string; joinedDaysAgo?: number },
-) {
-  const db = site.database.db;
-  const now = site.clock.now().getTime();
-  const at = (ms: number) => new Date(ms).toISOString();
-  const user = await db
-    .insertInto('users')
-    .values({ email: m.email, name: m.name, role: 'member', password_hash: null, created_at: at(now), updated_at: at(now) })
-    .returning('id')
-    .executeTakeFirstOrThrow();
-  const joined = at(now - (m.joinedDaysAgo ?? 100) * DAY);
-  const row = await db
-    .insertInto('memberships')
-    .values({
-      user_id: user.id,
-      level_id: await levelId(site, m.level ?? 'Individual'),
-      status: m.status ?? 'active',
-      organization: m.organization ?? '',
-      job_title: '',
-      phone: '',
-      address_line1: '',
-      address_line2: '',
-      city: '',
-      region: '',
-      postal_code: '',
-      started_at: joined,
-      expires_at: m.renewsInDays === null ? null : at(now + (m.renewsInDays ?? 200) * DAY),
-      auto_renew: 0,
-      bundle_id: null,
-      created_at: joined,
-      updated_at: joined,
-    })
-    .returning('id')
-    .executeTakeFirstOrThrow();
-  return row.id;
+  const { userIds, ...made } = await newSiteWithBoard(); // 9 a.m. in Denver, March 2, 2026
+  return { ...made, adminId: userIds[ADMIN.email]! };
 }
 
 /** The member names in the list's table, in order. */
@@ -68,11 +17,6 @@ const namesIn = (html: string) => [...html.matchAll(/<a href="\/admin\/members\/
 
 async function events(site: TestSite, membershipId: number) {
   return site.database.db.selectFrom('membership_events').selectAll().where('membership_id', '=', membershipId).orderBy('id').execute();
-}
-
-async function countUsers(site: TestSite) {
-  const row = await site.database.db.selectFrom('users').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
-  return Number(row.n);
 }
 
 describe('the admin member list', () => {
@@ -210,8 +154,7 @@ describe('the admin member list', () => {
   it('is for admins only', async () => {
     const { site } = await newSite();
     await site.addUser({ email: 'pat@example.org', password: MEMBER_PASSWORD });
-    const member = new Client(site.app);
-    await member.logIn('pat@example.org', MEMBER_PASSWORD);
+    const member = await logIn(site, { email: 'pat@example.org', password: MEMBER_PASSWORD });
     for (const path of ['/admin/members', '/admin/members.csv', '/admin/members/import', '/admin/members/1', '/admin/members/import/1']) {
       expect((await member.get(path)).status, path).toBe(403);
     }
@@ -223,9 +166,8 @@ describe("a member's page", () => {
   async function memberSetUp() {
     const ctx = await newSite();
     await ctx.site.addUser({ email: 'pat@example.org', password: MEMBER_PASSWORD, name: 'Pat Inspector' });
-    const user = await ctx.site.accounts.findUserByEmail('pat@example.org');
-    const id = (await ctx.site.membership.lifecycle.forUser(user!.id))!.membership.id;
-    return { ...ctx, id, userId: user!.id };
+    const mine = (await membershipOf(ctx.site, 'pat@example.org'))!;
+    return { ...ctx, id: mine.membership.id, userId: mine.membership.user_id };
   }
 
   it('edits the built-in details, keeping e-mail addresses unique', async () => {
@@ -330,8 +272,7 @@ describe("a member's page", () => {
 
   it('suspends (members-only pages close) and reinstates (they open again)', async () => {
     const { site, board, id, adminId } = await memberSetUp();
-    const member = new Client(site.app);
-    await member.logIn('pat@example.org', MEMBER_PASSWORD);
+    const member = await logIn(site, { email: 'pat@example.org', password: MEMBER_PASSWORD });
     expect((await member.get('/members')).status).toBe(200);
 
     const page = `/admin/members/${id}`;
@@ -436,11 +377,6 @@ describe('CSV export', () => {
 
 const HEADER = 'name,email,level,status,renewal_date,organization,job_title,phone,address_line1,address_line2,city,state,postal_code';
 
-async function upload(board: Client, csv: string | Buffer, name = 'members.csv') {
-  await board.get('/admin/members/import');
-  return board.postMultipart('/admin/members/import', { _csrf: board.csrf() }, { file: { name, type: 'text/csv', body: csv } });
-}
-
 /** The problems table of a preview: [line, column, message] per row. */
 function problemsIn(html: string): string[][] {
   const table = /<table class="data">([\s\S]*?)<\/table>/.exec(html)?.[1] ?? '';
@@ -469,7 +405,7 @@ describe('CSV import', () => {
       '',
       'Last,last@example.org,individual,Cancelled,,,,,,,,,',
     ].join('\r\n');
-    const res = await upload(board, csv);
+    const res = await uploadMembers(board, csv);
     expect(res.status).toBe(303);
     const preview = await board.get(res.location!);
     expect(preview.status).toBe(200);
@@ -501,17 +437,17 @@ describe('CSV import', () => {
 
   it('says what is wrong with a file it cannot read', async () => {
     const { board } = await newSite();
-    const missing = await upload(board, 'full name,e-mail\nAnn,ann@example.org\n');
+    const missing = await uploadMembers(board, 'full name,e-mail\nAnn,ann@example.org\n');
     const page = await board.get(missing.location!);
     expect(problemsIn(page.body)).toEqual([
       ['1', 'level', 'The first row has no “level” column. The first row must name the columns: ' + HEADER + ' (name, email and level are required).'],
     ]);
 
-    const quote = await board.get((await upload(board, `${HEADER}\nAnn,ann@example.org,Individual,active,2027-01-01\n"Bo,bo@example.org,Individual\n`)).location!);
+    const quote = await board.get((await uploadMembers(board, `${HEADER}\nAnn,ann@example.org,Individual,active,2027-01-01\n"Bo,bo@example.org,Individual\n`)).location!);
     expect(problemsIn(quote.body)[0]![0]).toBe('3');
     expect(problemsIn(quote.body)[0]![2]).toContain('quotation mark opened here is never closed');
 
-    const empty = await board.get((await upload(board, `${HEADER}\n\n`)).location!);
+    const empty = await board.get((await uploadMembers(board, `${HEADER}\n\n`)).location!);
     expect(problemsIn(empty.body)).toEqual([['whole file', '—', 'The file has a header row but no members under it.']]);
 
     // The upload form itself: no file, an Excel workbook, an empty file.
@@ -522,7 +458,7 @@ describe('CSV import', () => {
     const noneChosen = await board.postMultipart('/admin/members/import', { _csrf: board.csrf() }, { file: { name: '', body: '' } });
     expect(noneChosen.status).toBe(422);
     expect(fieldError(noneChosen.body, 'file')).toBe('Error: Choose the CSV file to import.');
-    const xlsx = await upload(board, Buffer.from([0x50, 0x4b, 0x03, 0x04, 1, 2, 3]), 'members.xlsx');
+    const xlsx = await uploadMembers(board, Buffer.from([0x50, 0x4b, 0x03, 0x04, 1, 2, 3]), 'members.xlsx');
     expect(xlsx.status).toBe(422);
     expect(fieldError(xlsx.body, 'file')).toContain('This is an Excel workbook, not a CSV file.');
     // Not multipart at all, or no CSRF token.
@@ -539,7 +475,7 @@ describe('CSV import', () => {
       'Bo Import,bo@example.org,Associate,lapsed,2025-12-31,Metro Lab,,,,,,,',
       'Cy Import,cy@example.org,Individual,,3/15/2027,,,,,,,,',
     ].join('\n');
-    const res = await upload(board, Buffer.from(csv, 'utf8'));
+    const res = await uploadMembers(board, Buffer.from(csv, 'utf8'));
     expect(res.status).toBe(303);
     const url = res.location!;
     const preview = await board.get(url);
@@ -589,14 +525,13 @@ describe('CSV import', () => {
 
     // An imported member with an active membership may use members-only pages once they set a password.
     await site.database.db.updateTable('users').set({ password_hash: (await site.database.db.selectFrom('users').select('password_hash').where('email', '=', ADMIN.email).executeTakeFirstOrThrow()).password_hash }).where('id', '=', ann.id).execute();
-    const annClient = new Client(site.app);
-    await annClient.logIn('ann@example.org', ADMIN.password);
+    const annClient = await logIn(site, { email: 'ann@example.org', password: ADMIN.password });
     expect((await annClient.get('/members')).status).toBe(200);
   });
 
   it('imports nothing when an address got an account between the preview and Confirm', async () => {
     const { site, board } = await newSite();
-    const res = await upload(board, `${HEADER}\nAnn,ann@example.org,Individual,active,2027-01-31\nBo,bo@example.org,Individual,active,2027-01-31\n`);
+    const res = await uploadMembers(board, `${HEADER}\nAnn,ann@example.org,Individual,active,2027-01-31\nBo,bo@example.org,Individual,active,2027-01-31\n`);
     const url = res.location!;
     await board.get(url);
     await addMember(site, { name: 'Bo Applied', email: 'bo@example.org' });
@@ -611,7 +546,7 @@ describe('CSV import', () => {
 
   it('cancels a checked file', async () => {
     const { site, board } = await newSite();
-    const url = (await upload(board, `${HEADER}\nAnn,ann@example.org,Individual,active,2027-01-31\n`)).location!;
+    const url = (await uploadMembers(board, `${HEADER}\nAnn,ann@example.org,Individual,active,2027-01-31\n`)).location!;
     await board.get(url);
     expect((await board.post(`${url}/cancel`, { _csrf: board.csrf() })).status).toBe(303);
     expect(visibleText((await board.get(url)).body)).toContain('This import was cancelled; nothing was imported.');
@@ -654,7 +589,7 @@ describe('CSV import', () => {
       lines.push(`Member ${i},member${i}@example.org,${levels[i % 4]},${i % 10 ? 'active' : 'lapsed'},2027-0${(i % 9) + 1}-15,Utility ${i % 37},Inspector,303-555-${String(i).padStart(4, '0')},${i} Main St,,Denver,CO,80202`);
     }
     const started = performance.now();
-    const res = await upload(board, lines.join('\n'));
+    const res = await uploadMembers(board, lines.join('\n'));
     expect(res.status).toBe(303);
     const checked = performance.now();
     const preview = await board.get(res.location!);

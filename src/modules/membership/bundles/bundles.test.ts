@@ -1,8 +1,7 @@
-import type { ParsedMail } from 'mailparser';
-import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client, fieldError, inputValue, visibleText } from '../../../../test/support/client.js';
-import { TestClock } from '../../../../test/support/clock.js';
-import { startTestSite, type TestSite } from '../../../../test/support/site.js';
+import { ADMIN, agencyContact, JULY_2, logIn, mailFor, membershipOf, newSite } from '../../../../test/support/kit.js';
+import type { TestSite } from '../../../../test/support/site.js';
 import { linkIn, startSmtp, type SmtpCatcher } from '../../../../test/support/smtp.js';
 
 const DAY = 86_400_000;
@@ -17,29 +16,17 @@ beforeAll(async () => {
 afterAll(() => smtp.close());
 
 /** A site with an agency contact (Agency level: 5 people, 30 days' grace) paid through `expires`. */
-async function newSite(expires = '2027-01-01T07:00:00.000Z') {
-  const clock = new TestClock('2026-07-02T16:00:00.000Z');
-  const site = await startTestSite({ env: { SMTP_URL: smtp.url }, clock });
-  onTestFinished(() => site.close());
-  const contactId = await site.addUser(CONTACT);
-  const agency = (await site.membership.lifecycle.listLevels()).find((l) => l.name === 'Agency')!;
-  // A fixture: the contact's membership moved to the Agency level (as if approved and paid).
-  await site.database.db.updateTable('memberships').set({ level_id: agency.id, organization: 'City of Boulder', expires_at: expires }).where('user_id', '=', contactId).execute();
-  const contact = new Client(site.app);
-  await contact.logIn(CONTACT.email, CONTACT.password);
-  return { site, clock, contact, contactId };
-}
-
-async function mailFor(site: TestSite, address: string, since: number): Promise<ParsedMail[]> {
-  await site.jobs.runDue();
-  return smtp.messages.slice(since).filter((m) => (Array.isArray(m.to) ? m.to : [m.to]).some((t) => t?.text.includes(address)));
+async function agencySite(expires = '2027-01-01T07:00:00.000Z') {
+  const { site, clock } = await newSite({ at: JULY_2, smtp });
+  const contactId = await agencyContact(site, CONTACT, expires);
+  return { site, clock, contact: await logIn(site, CONTACT), contactId };
 }
 
 const addPerson = (contact: Client, name: string, email: string) => contact.submit('/account', { name, email }, '/account/bundle/people');
 
 /** The person opens the set-up link from their e-mail and chooses a password: their browser, logged in. */
 async function setUp(site: TestSite, address: string, since: number) {
-  const [mail] = await mailFor(site, address, since);
+  const [mail] = await mailFor(site, smtp, address, since);
   expect(mail!.subject).toBe('You are now a member of CIPCA');
   expect(mail!.text).toContain('Casey Contact has added you to the CIPCA membership of City of Boulder');
   const link = linkIn(mail!.text);
@@ -58,7 +45,7 @@ const events = async (site: TestSite, userId: number) => {
 
 describe('agency bundles', () => {
   it('lets the contact add people up to the size; the next is refused beside the field', async () => {
-    const { site, contact, contactId } = await newSite();
+    const { site, contact, contactId } = await agencySite();
     const account = visibleText((await contact.get('/account')).body);
     expect(account).toContain('People covered by your agency membership');
     expect(account).toContain('covers up to 5 people, you included');
@@ -90,7 +77,7 @@ describe('agency bundles', () => {
   });
 
   it('e-mails the added person a set-up link; they choose a password and open the members-only pages', async () => {
-    const { site, contact } = await newSite();
+    const { site, contact } = await agencySite();
     const since = smtp.messages.length;
     expect((await addPerson(contact, 'Pat Inspector', 'pat@boulder.example.org')).status).toBe(303);
     expect(visibleText((await contact.get('/account')).body)).toContain('pat@boulder.example.org is now covered');
@@ -112,7 +99,7 @@ describe('agency bundles', () => {
   });
 
   it('ends access when the contact removes someone', async () => {
-    const { site, contact, contactId } = await newSite();
+    const { site, contact, contactId } = await agencySite();
     const since = smtp.messages.length;
     await addPerson(contact, 'Pat Inspector', 'pat@boulder.example.org');
     const person = await setUp(site, 'pat@boulder.example.org', since);
@@ -135,14 +122,14 @@ describe('agency bundles', () => {
     // Added again later: covered again, with the password they already chose.
     const again = smtp.messages.length;
     expect((await addPerson(contact, 'Pat Inspector', 'pat@boulder.example.org')).status).toBe(303);
-    const [mail] = await mailFor(site, 'pat@boulder.example.org', again);
+    const [mail] = await mailFor(site, smtp, 'pat@boulder.example.org', again);
     expect(linkIn(mail!.text)).toBe('/login');
     expect((await person.get('/members')).status).toBe(200);
   });
 
   it('takes access from covered people when the agency membership lapses', async () => {
     const renewal = '2026-07-10T06:00:00.000Z';
-    const { site, clock, contact } = await newSite(renewal);
+    const { site, clock, contact } = await agencySite(renewal);
     const since = smtp.messages.length;
     await addPerson(contact, 'Pat Inspector', 'pat@boulder.example.org');
     const person = await setUp(site, 'pat@boulder.example.org', since);
@@ -156,17 +143,15 @@ describe('agency bundles', () => {
     // Past the grace period: the contact has lapsed, and so have the people they cover.
     clock.advance(new Date(renewal).getTime() + 31 * DAY - clock.now().getTime());
     await site.jobs.runDue();
-    const again = new Client(site.app);
-    await again.logIn('pat@boulder.example.org', NEW_PASSWORD);
+    const again = await logIn(site, { email: 'pat@boulder.example.org', password: NEW_PASSWORD });
     expect((await again.get('/members')).status).toBe(403);
     expect((await person.get('/members')).status).toBe(403);
-    const contactAgain = new Client(site.app);
-    await contactAgain.logIn(CONTACT.email, CONTACT.password);
+    const contactAgain = await logIn(site, CONTACT);
     expect((await contactAgain.get('/members')).status).toBe(403);
   });
 
   it('refuses people who have a membership of their own, and bad addresses, keeping the input', async () => {
-    const { site, contact } = await newSite();
+    const { site, contact } = await agencySite();
     await site.addUser(MEMBER);
 
     const own = await addPerson(contact, 'Sam Solo', MEMBER.email);
@@ -189,10 +174,9 @@ describe('agency bundles', () => {
   });
 
   it('shows no bundle to a member of another level, and refuses their requests', async () => {
-    const { site } = await newSite();
+    const { site } = await agencySite();
     await site.addUser(MEMBER);
-    const solo = new Client(site.app);
-    await solo.logIn(MEMBER.email, MEMBER.password);
+    const solo = await logIn(site, MEMBER);
     expect(visibleText((await solo.get('/account')).body)).not.toContain('People covered by your agency membership');
     expect((await solo.get('/account/bundle')).status).toBe(404);
     const csrf = solo.csrf();
@@ -204,16 +188,12 @@ describe('agency bundles', () => {
   });
 });
 
-const ADMIN = { email: 'board@example.org', password: 'correct horse battery staple', name: 'Board Admin' };
-
 async function boardOf(site: TestSite) {
   await site.addUser({ ...ADMIN, role: 'admin' });
-  const board = new Client(site.app);
-  await board.logIn(ADMIN.email, ADMIN.password);
-  return board;
+  return logIn(site, ADMIN);
 }
 
-const membershipIdOf = async (site: TestSite, address: string) => (await site.membership.lifecycle.forUser((await site.accounts.findUserByEmail(address))!.id))!.membership.id;
+const membershipIdOf = async (site: TestSite, address: string) => (await membershipOf(site, address))!.membership.id;
 
 /** A level straight through the service (the level form has its own tests). */
 async function addLevel(site: TestSite, name: string, bundleSize: number | null) {
@@ -236,7 +216,7 @@ async function addLevel(site: TestSite, name: string, bundleSize: number | null)
 
 describe('agency bundles for admins', () => {
   it("shows the bundle on the contact's page and the agency on a covered person's; the admin adds and removes people by the contact's rules", async () => {
-    const { site, contact, contactId } = await newSite();
+    const { site, contact, contactId } = await agencySite();
     const board = await boardOf(site);
     await site.addUser(MEMBER);
     const since = smtp.messages.length;
@@ -270,7 +250,7 @@ describe('agency bundles for admins', () => {
     const after = visibleText((await board.get(`/admin/members/${cm}`)).body);
     expect(after).toContain('lee@boulder.example.org is now covered. We e-mailed them a link to set up their account.');
     expect(after).toContain('3 of 5 places used');
-    const [mail] = await mailFor(site, 'lee@boulder.example.org', since);
+    const [mail] = await mailFor(site, smtp, 'lee@boulder.example.org', since);
     expect(linkIn(mail!.text)).toMatch(/^\/setup\//);
     // The e-mail names who added them: here the board, not the agency's contact.
     expect(mail!.text).toContain('Board Admin has added you to the CIPCA membership of City of Boulder');
@@ -333,7 +313,7 @@ describe('agency bundles for admins', () => {
   });
 
   it('ends coverage when the contact moves to a level without a bundle, and refuses a smaller bundle than the places in use', async () => {
-    const { site, contact, contactId } = await newSite();
+    const { site, contact, contactId } = await agencySite();
     const board = await boardOf(site);
     const since = smtp.messages.length;
     await addPerson(contact, 'Pat Inspector', 'pat@boulder.example.org');
@@ -415,7 +395,7 @@ describe('agency bundles for admins', () => {
 
   it("gives and takes covered people's access with the contact's: suspension, lapse, reinstatement; a suspended person stays out", async () => {
     const renewal = '2026-07-10T06:00:00.000Z';
-    const { site, clock, contact: first } = await newSite(renewal);
+    const { site, clock, contact: first } = await agencySite(renewal);
     let board = await boardOf(site);
     const since = smtp.messages.length;
     await addPerson(first, 'Pat Inspector', 'pat@boulder.example.org');
@@ -440,11 +420,8 @@ describe('agency bundles for admins', () => {
     clock.advance(new Date(renewal).getTime() + 31 * DAY - clock.now().getTime());
     await site.jobs.runDue();
     // A month later everyone logs in again.
-    [board, person] = [new Client(site.app), new Client(site.app)];
-    await board.logIn(ADMIN.email, ADMIN.password);
-    await person.logIn('pat@boulder.example.org', NEW_PASSWORD);
-    const contact = new Client(site.app);
-    await contact.logIn(CONTACT.email, CONTACT.password);
+    [board, person] = [await logIn(site, ADMIN), await logIn(site, { email: 'pat@boulder.example.org', password: NEW_PASSWORD })];
+    const contact = await logIn(site, CONTACT);
     expect((await site.membership.lifecycle.forUser((await site.accounts.findUserByEmail(CONTACT.email))!.id))!.membership.status).toBe('lapsed');
     expect((await person.get('/members')).status).toBe(403);
     expect(visibleText((await board.get(`/admin/members/${cm}`)).body)).toContain('2 of 5 places used');

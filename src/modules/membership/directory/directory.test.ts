@@ -1,34 +1,15 @@
-import { describe, expect, it, onTestFinished } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { generateDirectoryMembers } from '../../../../bench/directory-data.js';
 import { DAY } from '../../../core/clock.js';
 import { Client, fieldError, inputValue, visibleText } from '../../../../test/support/client.js';
-import { TestClock } from '../../../../test/support/clock.js';
-import { startTestSite, type TestSite } from '../../../../test/support/site.js';
+import { ADMIN, JULY_2, logIn, newSite } from '../../../../test/support/kit.js';
+import type { TestSite } from '../../../../test/support/site.js';
 import { DirectoryService, profileInput, searchWords } from './service.js';
 import { deriveKey, isCalendarDate, parseCustomFields, type MemberField } from '../fields/index.js';
 
-const ADMIN = { email: 'board@example.org', password: 'correct horse battery staple', name: 'Board Admin' };
 const PASSWORD = 'a long member password';
 
-async function newSite() {
-  const clock = new TestClock('2026-07-02T16:00:00.000Z');
-  const site = await startTestSite({ clock });
-  onTestFinished(() => site.close());
-  await site.addUser({ ...ADMIN, role: 'admin' });
-  return { site, clock };
-}
-
-async function admin(site: TestSite) {
-  const c = new Client(site.app);
-  await c.logIn(ADMIN.email, ADMIN.password);
-  return c;
-}
-
-async function memberClient(site: TestSite, email: string) {
-  const c = new Client(site.app);
-  await c.logIn(email, PASSWORD);
-  return c;
-}
+const memberClient = (site: TestSite, email: string) => logIn(site, { email, password: PASSWORD });
 
 const profile = (extra: Record<string, string> = {}) => ({
   name: 'Member',
@@ -54,7 +35,7 @@ async function addMember(site: TestSite, email: string, details: Record<string, 
 }
 
 async function defineField(site: TestSite, fields: Record<string, string>) {
-  const board = await admin(site);
+  const board = await logIn(site, ADMIN);
   const res = await board.submit('/admin/fields/new', fields, '/admin/fields');
   expect(res.status, JSON.stringify(fields)).toBe(303);
   return (await site.membership.fields.list()).find((f) => f.label === fields.label)!;
@@ -108,8 +89,8 @@ describe('the words the directory searches', () => {
 
 describe('admins define member fields', () => {
   it('refuses an empty label and a bad list of choices beside the fields, keeping the input', async () => {
-    const { site } = await newSite();
-    const board = await admin(site);
+    const { site } = await newSite({ at: JULY_2, admins: [ADMIN] });
+    const board = await logIn(site, ADMIN);
     const bad = await board.submit('/admin/fields/new', { label: ' ', type: 'choice', choices: 'Only one', visibility: 'members' }, '/admin/fields');
     expect(bad.status).toBe(422);
     expect(fieldError(bad.body, 'label')).toBe('Error: Enter a label.');
@@ -129,8 +110,8 @@ describe('admins define member fields', () => {
   });
 
   it('creates, lists and edits fields; the key stays; a label is used once', async () => {
-    const { site } = await newSite();
-    const board = await admin(site);
+    const { site } = await newSite({ at: JULY_2, admins: [ADMIN] });
+    const board = await logIn(site, ADMIN);
     await defineField(site, { label: 'Certification level', type: 'choice', choices: 'Class A\r\n\r\nClass B\r\nClass C', required: 'on', visibility: 'members' });
     await defineField(site, { label: 'Certified since', type: 'date', visibility: 'admins' });
     const list = visibleText((await board.get('/admin/fields')).body);
@@ -159,7 +140,7 @@ describe('admins define member fields', () => {
   });
 
   it('is for admins only', async () => {
-    const { site } = await newSite();
+    const { site } = await newSite({ at: JULY_2, admins: [ADMIN] });
     await site.addUser({ email: 'm@example.org', password: PASSWORD });
     const member = await memberClient(site, 'm@example.org');
     for (const path of ['/admin/fields', '/admin/fields/new']) expect((await member.get(path)).status).toBe(403);
@@ -169,7 +150,7 @@ describe('admins define member fields', () => {
 
 describe('member fields on the application', () => {
   it('asks for a required field beside it, keeps what was typed, and saves the answers', async () => {
-    const { site } = await newSite();
+    const { site } = await newSite({ at: JULY_2, admins: [ADMIN] });
     const license = await defineField(site, { label: 'License number', type: 'text', required: 'on', visibility: 'admins' });
     const level = await defineField(site, { label: 'Certification level', type: 'choice', choices: 'Class A\nClass B', visibility: 'members' });
     const since = await defineField(site, { label: 'Certified since', type: 'date', visibility: 'members' });
@@ -217,7 +198,7 @@ describe('member fields on the application', () => {
   });
 
   it('shows no extra section when the board defined no fields', async () => {
-    const { site } = await newSite();
+    const { site } = await newSite({ at: JULY_2, admins: [ADMIN] });
     const levelId = (await site.membership.lifecycle.listLevels())[0]!.id;
     expect(visibleText((await new Client(site.app).get(`/join/${levelId}`)).body)).not.toContain('More about you');
   });
@@ -225,7 +206,7 @@ describe('member fields on the application', () => {
 
 describe('a member edits their profile and privacy', () => {
   it('shows the defaults, refuses bad input beside the fields, and saves', async () => {
-    const { site } = await newSite();
+    const { site } = await newSite({ at: JULY_2, admins: [ADMIN] });
     await defineField(site, { label: 'Certification level', type: 'choice', choices: 'Class A\nClass B', required: 'on', visibility: 'members' });
     await defineField(site, { label: 'On the board', type: 'checkbox', visibility: 'everyone' });
     await site.addUser({ email: 'mia@example.org', password: PASSWORD, name: 'Mia Member' });
@@ -270,10 +251,10 @@ describe('a member edits their profile and privacy', () => {
   });
 
   it('keeps an answer the board has since taken off the choices, until the member changes it', async () => {
-    const { site } = await newSite();
+    const { site } = await newSite({ at: JULY_2, admins: [ADMIN] });
     const level = await defineField(site, { label: 'Certification level', type: 'choice', choices: 'Class A\nClass B', visibility: 'members' });
     const miaId = await addMember(site, 'mia@example.org', { name: 'Mia Member' }, [{ field_id: level.id, value: 'Class B' }]);
-    const board = await admin(site);
+    const board = await logIn(site, ADMIN);
     expect((await board.submit(`/admin/fields/${level.id}`, { label: 'Certification level', type: 'choice', choices: 'Grade 1\nGrade 2', visibility: 'members' })).status).toBe(303);
 
     const mia = await memberClient(site, 'mia@example.org');
@@ -293,8 +274,8 @@ describe('a member edits their profile and privacy', () => {
   });
 
   it('tells a user without a membership there is no profile', async () => {
-    const { site } = await newSite();
-    const board = await admin(site);
+    const { site } = await newSite({ at: JULY_2, admins: [ADMIN] });
+    const board = await logIn(site, ADMIN);
     expect(visibleText((await board.get('/account/profile')).body)).toContain('You have no membership');
     expect((await new Client(site.app).get('/account/profile')).location).toBe('/login?next=%2Faccount%2Fprofile');
   });
@@ -302,7 +283,7 @@ describe('a member edits their profile and privacy', () => {
 
 describe('the member directory', () => {
   async function directorySite() {
-    const { site, clock } = await newSite();
+    const { site, clock } = await newSite({ at: JULY_2, admins: [ADMIN] });
     const cert = await defineField(site, { label: 'Certification level', type: 'choice', choices: 'Class A\nClass B', visibility: 'members' });
     const secret = await defineField(site, { label: 'Internal note', type: 'text', visibility: 'admins' });
     await addMember(site, 'ana@example.org', { name: 'Ana Núñez', organization: 'City of Boulder', job_title: 'Pretreatment Coordinator', city: 'Boulder', region: 'CO', phone: '303-555-0101', address_line1: '1 Water St', postal_code: '80301' }, [
@@ -398,7 +379,7 @@ describe('the member directory', () => {
 
   it("follows the board's changes to member fields and answers written elsewhere", async () => {
     const { site, mia } = await directorySite();
-    const board = await admin(site);
+    const board = await logIn(site, ADMIN);
     const cert = (await site.membership.fields.list()).find((f) => f.key === 'certification_level')!;
     await board.submit(`/admin/fields/${cert.id}`, { label: 'Operator class', type: 'choice', choices: 'Class A\nClass B', visibility: 'members' });
     expect(visibleText((await mia.get('/directory?q=ana')).body)).toContain('Operator class Class A');
@@ -426,7 +407,7 @@ describe('the member directory', () => {
     expect(visitor.status).toBe(303);
     expect(visitor.location).toBe('/login?next=%2Fdirectory%3Fq%3Dsmith');
 
-    const board = await admin(site);
+    const board = await logIn(site, ADMIN);
     expect(directoryNames((await board.get('/directory?q=smith')).body)).toEqual(['Ben Smith', 'Cal Smithers']);
 
     const eve = await memberClient(site, 'eve@example.org');
@@ -455,7 +436,7 @@ describe('the member directory', () => {
 
 describe('the directory at size', () => {
   it('pages through 60 members, 25 at a time, in name order', async () => {
-    const { site } = await newSite();
+    const { site } = await newSite({ at: JULY_2, admins: [ADMIN] });
     const email = 'm00@example.org';
     for (let i = 0; i < 60; i++) {
       const n = String(i).padStart(2, '0');
@@ -476,7 +457,7 @@ describe('the directory at size', () => {
   });
 
   it('searches 10,000 members generated in batches', async () => {
-    const { site } = await newSite();
+    const { site } = await newSite({ at: JULY_2, admins: [ADMIN] });
     const summary = await generateDirectoryMembers(site.database.db, 10_000, { now: site.clock.now(), passwordHash: null });
     expect(summary.members).toBe(10_000);
     await site.addUser({ email: 'mia@example.org', password: PASSWORD, name: 'Mia Member' });

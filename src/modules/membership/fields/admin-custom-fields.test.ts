@@ -1,12 +1,11 @@
 import { parse } from 'csv-parse/sync';
-import { describe, expect, it, onTestFinished } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Client, fieldError, inputValue, visibleText } from '../../../../test/support/client.js';
-import { TestClock } from '../../../../test/support/clock.js';
-import { startTestSite, type TestSite } from '../../../../test/support/site.js';
+import { logIn, membershipOf, newSiteWithBoard, uploadMembers } from '../../../../test/support/kit.js';
+import type { TestSite } from '../../../../test/support/site.js';
 
 /** Member fields (fields.ts) on the admins' member screens: a member's page, the CSV export and the CSV import. */
 
-const ADMIN = { email: 'board@example.org', password: 'correct horse battery staple', name: 'Board Admin' };
 const MEMBER_PASSWORD = 'a long member password';
 // 9 a.m. in Denver, March 2, 2026.
 const START = '2026-03-02T16:00:00.000Z';
@@ -21,12 +20,7 @@ const FIELDS = [
 const FIELD_COLUMNS = ['field_license_number', 'field_region', 'field_certified', 'field_certified_since'];
 
 async function newSite() {
-  const clock = new TestClock(START);
-  const site = await startTestSite({ clock });
-  onTestFinished(() => site.close());
-  await site.addUser({ ...ADMIN, role: 'admin' });
-  const board = new Client(site.app);
-  await board.logIn(ADMIN.email, ADMIN.password);
+  const { site, board } = await newSiteWithBoard({ at: START });
   for (const f of FIELDS) {
     const res = await board.submit('/admin/fields/new', f, '/admin/fields');
     if (res.status !== 303) throw new Error(`The field ${f.label} was not created (${res.status}).`);
@@ -55,10 +49,7 @@ async function valuesOf(site: TestSite, membershipId: number) {
   return Object.fromEntries(rows.map((r) => [r.key, r.value]));
 }
 
-async function membershipOf(site: TestSite, email: string) {
-  const user = await site.accounts.findUserByEmail(email);
-  return user ? (await site.membership.lifecycle.forUser(user.id))?.membership.id : undefined;
-}
+const membershipIdOf = async (site: TestSite, email: string) => (await membershipOf(site, email))?.membership.id;
 
 async function count(site: TestSite, table: 'users' | 'member_field_values') {
   const row = await site.database.db.selectFrom(table).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
@@ -120,8 +111,7 @@ describe("member fields on a member's page", () => {
     expect(await valuesOf(site, id)).toEqual({ license_number: 'CO-456', certified: 'off', certified_since: '2024-05-01' });
 
     // The member sees the admin's answers on their profile.
-    const pat = new Client(site.app);
-    await pat.logIn('pat@example.org', MEMBER_PASSWORD);
+    const pat = await logIn(site, { email: 'pat@example.org', password: MEMBER_PASSWORD });
     expect(inputValue((await pat.get('/account/profile')).body, 'field_license_number')).toBe('CO-456');
   });
 
@@ -200,9 +190,9 @@ describe('member fields in the CSV export', () => {
 
 const HEADER = 'name,email,level,status,renewal_date';
 
+/** Upload a file the import accepts for checking: the address of its check. */
 async function upload(board: Client, csv: string) {
-  await board.get('/admin/members/import');
-  const res = await board.postMultipart('/admin/members/import', { _csrf: board.csrf() }, { file: { name: 'members.csv', type: 'text/csv', body: csv } });
+  const res = await uploadMembers(board, csv);
   expect(res.status).toBe(303);
   return res.location!;
 }
@@ -285,11 +275,11 @@ describe('member fields in the CSV import', () => {
     expect(visibleText(preview.body)).not.toContain('not imported');
     await confirmAndRun(site, board, url);
 
-    const ann = (await membershipOf(site, 'ann@example.org'))!;
+    const ann = (await membershipIdOf(site, 'ann@example.org'))!;
     expect(await valuesOf(site, ann)).toEqual({ license_number: 'CO-1', region: 'Front Range', certified: 'on', certified_since: '2024-05-01' });
     expect((await site.membership.lifecycle.detail(ann))!.membership.region).toBe('CO');
-    expect(await valuesOf(site, (await membershipOf(site, 'bo@example.org'))!)).toEqual({ license_number: '=B2', certified: 'off' });
-    expect(await valuesOf(site, (await membershipOf(site, 'cy@example.org'))!)).toEqual({ license_number: 'CO-3', region: 'Western Slope', certified: 'off', certified_since: '2020-02-29' });
+    expect(await valuesOf(site, (await membershipIdOf(site, 'bo@example.org'))!)).toEqual({ license_number: '=B2', certified: 'off' });
+    expect(await valuesOf(site, (await membershipIdOf(site, 'cy@example.org'))!)).toEqual({ license_number: 'CO-3', region: 'Western Slope', certified: 'off', certified_since: '2020-02-29' });
     // The admin sees them on the member's page.
     expect(visibleText((await board.get(`/admin/members/${ann}`)).body)).toContain('License number (seen by admins only) CO-1 Region (seen by members) Front Range');
   });
@@ -311,7 +301,7 @@ describe('member fields in the CSV import', () => {
     await confirmAndRun(to.site, to.board, url);
 
     for (const email of ['ann@example.org', 'bo@example.org', 'cy@example.org']) {
-      const [a, b] = [(await membershipOf(from.site, email))!, (await membershipOf(to.site, email))!];
+      const [a, b] = [(await membershipIdOf(from.site, email))!, (await membershipIdOf(to.site, email))!];
       // An unticked checkbox and no answer are the same.
       const answered = (v: Record<string, string>) => ({ certified: 'off', ...v });
       expect(answered(await valuesOf(to.site, b)), email).toEqual(answered(await valuesOf(from.site, a)));

@@ -1,7 +1,7 @@
-import { describe, expect, it, onTestFinished } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Client, visibleText } from '../../../../test/support/client.js';
-import { TestClock } from '../../../../test/support/clock.js';
-import { startTestSite, type TestSite } from '../../../../test/support/site.js';
+import { ADMIN, countUsers, newSiteWithBoard, uploadMembers } from '../../../../test/support/kit.js';
+import type { TestSite } from '../../../../test/support/site.js';
 import type { Executor } from '../../../core/db/index.js';
 import { LEASE_MS, type JobHandler } from '../../../core/jobs/index.js';
 
@@ -11,32 +11,11 @@ import { LEASE_MS, type JobHandler } from '../../../core/jobs/index.js';
  * died says it is resuming, and other requests are answered while a large import runs.
  */
 
-const ADMIN = { email: 'board@example.org', password: 'correct horse battery staple', name: 'Board Admin' };
 const HEADER = 'name,email,level,status,renewal_date,organization,job_title,phone,address_line1,address_line2,city,state,postal_code';
-
-async function newSite() {
-  const clock = new TestClock('2026-03-02T16:00:00.000Z');
-  const site = await startTestSite({ clock });
-  onTestFinished(() => site.close());
-  await site.addUser({ ...ADMIN, role: 'admin' });
-  const board = new Client(site.app);
-  await board.logIn(ADMIN.email, ADMIN.password);
-  return { site, clock, board };
-}
-
-async function upload(board: Client, csv: string | Buffer) {
-  await board.get('/admin/members/import');
-  return board.postMultipart('/admin/members/import', { _csrf: board.csrf() }, { file: { name: 'members.csv', type: 'text/csv', body: csv } });
-}
 
 function problemsIn(html: string): string[][] {
   const table = /<table class="data">([\s\S]*?)<\/table>/.exec(html)?.[1] ?? '';
   return [...table.matchAll(/<tr><td>([\s\S]*?)<\/td><td>([\s\S]*?)<\/td><td>([\s\S]*?)<\/td><\/tr>/g)].map((m) => [visibleText(m[1]!), visibleText(m[2]!), visibleText(m[3]!)]);
-}
-
-async function countUsers(site: TestSite) {
-  const row = await site.database.db.selectFrom('users').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
-  return Number(row.n);
 }
 
 async function countImported(site: TestSite) {
@@ -55,7 +34,7 @@ function rows(n: number, level = (_i: number) => 'Individual') {
 
 /** Upload and confirm a clean file; returns the import's page address. */
 async function confirmed(board: Client, csv: string | Buffer) {
-  const url = (await upload(board, csv)).location!;
+  const url = (await uploadMembers(board, csv)).location!;
   expect(visibleText((await board.get(url)).body)).toContain('ready to import');
   expect((await board.post(`${url}/confirm`, { _csrf: board.csrf() })).status).toBe(303);
   return url;
@@ -63,7 +42,7 @@ async function confirmed(board: Client, csv: string | Buffer) {
 
 describe('the check reads every cell of the whole file', () => {
   it('reports control characters anywhere (after the first 4 KB too) with their line and column, and imports nothing', async () => {
-    const { site, board } = await newSite();
+    const { site, board } = await newSiteWithBoard();
     const lines = [HEADER + ',notes', ...rows(200).map((r) => `${r},`)];
     // Far past the first 4 KB: a zero byte in an organization, a bell in a city, an escape in a column that is not imported.
     lines[120] = lines[120]!.replace('Utility', 'Util\u0000ity');
@@ -74,7 +53,7 @@ describe('the check reads every cell of the whole file', () => {
     const csv = lines.join('\n');
     expect(csv.indexOf('\u0000')).toBeGreaterThan(4096);
     const before = await countUsers(site);
-    const res = await upload(board, csv);
+    const res = await uploadMembers(board, csv);
     expect(res.status).toBe(303);
     const page = await board.get(res.location!);
     expect(visibleText(page.body)).toContain('Nothing was imported. The file has 4 problems in its 200 rows.');
@@ -90,19 +69,19 @@ describe('the check reads every cell of the whole file', () => {
   });
 
   it('reports a stray zero byte near the top as a bad cell too, not as a file that is not CSV', async () => {
-    const { board } = await newSite();
-    const res = await upload(board, `${HEADER}\nAnn\u0000,ann@example.org,Individual,active,2027-01-31\n`);
+    const { board } = await newSiteWithBoard();
+    const res = await uploadMembers(board, `${HEADER}\nAnn\u0000,ann@example.org,Individual,active,2027-01-31\n`);
     expect(problemsIn((await board.get(res.location!)).body)).toEqual([
       ['2', 'name', 'Character 4 of this cell is an invisible control character, U+0000 (a zero byte, NUL), that has no place in text. Delete it in the spreadsheet (it often comes from copying out of another program) and save the file again.'],
     ]);
   });
 
   it('reports bytes that are not valid UTF-8 in a UTF-8 file, and still reads a Windows-1252 file', async () => {
-    const { site, board } = await newSite();
+    const { site, board } = await newSiteWithBoard();
     const good = Buffer.from(`${HEADER}\nJosé Núñez,jose@example.org,Individual,active,2027-01-31,Ville de Québec\n`, 'utf8');
     // A name saved by another program in Latin-1: é as the single byte E9.
     const bad = Buffer.concat([Buffer.from('Ren'), Buffer.from([0xe9]), Buffer.from(',rene@example.org,Individual,active,2027-01-31\n')]);
-    const page = await board.get((await upload(board, Buffer.concat([good, bad]))).location!);
+    const page = await board.get((await uploadMembers(board, Buffer.concat([good, bad]))).location!);
     expect(problemsIn(page.body)).toEqual([
       ['3', 'name', 'Character 4 of this cell is not valid UTF-8 text (shown as “\uFFFD”). Save the file again from the spreadsheet as “CSV UTF-8” and upload it again.'],
     ]);
@@ -116,7 +95,7 @@ describe('the check reads every cell of the whole file', () => {
 
 describe('an import is all or none', () => {
   it('takes back every member it added when a row fails in the middle (an address taken meanwhile), and says why', async () => {
-    const { site, board } = await newSite();
+    const { site, board } = await newSiteWithBoard();
     const url = await confirmed(board, [HEADER, ...rows(1200)].join('\n'));
     // After the confirmation, someone gets an account with the address of line 1,101 (long after the first members are in).
     await site.addUser({ email: 'member1100@example.org', password: 'another long password', membership: false });
@@ -137,7 +116,7 @@ describe('an import is all or none', () => {
   });
 
   it('takes everything back when the database refuses a row (a level deleted meanwhile), and imports all on a retry', async () => {
-    const { site, board } = await newSite();
+    const { site, board } = await newSiteWithBoard();
     const url = await confirmed(board, [HEADER, ...rows(1200, (i) => (i > 1000 ? 'Associate' : 'Individual'))].join('\n'));
     const db = site.database.db;
     const associate = await db.selectFrom('membership_levels').selectAll().where('name', '=', 'Associate').executeTakeFirstOrThrow();
@@ -164,7 +143,7 @@ describe('an import is all or none', () => {
 
 describe('an import whose runner stopped', () => {
   it('says it is resuming once the lease lapsed, then goes on to the end', async () => {
-    const { site, clock, board } = await newSite();
+    const { site, clock, board } = await newSiteWithBoard();
     const url = await confirmed(board, [HEADER, ...rows(3)].join('\n'));
     // A process claimed the import and was killed before it finished.
     await site.database.db
@@ -211,7 +190,7 @@ async function batchOf(site: TestSite, url: string) {
 
 describe('an import whose runner lost its lease', () => {
   it('changes nothing when that runner then meets an error: no take-back, no "failed", and the runner that took over imports every row', async () => {
-    const { site, clock, board } = await newSite();
+    const { site, clock, board } = await newSiteWithBoard();
     const url = await confirmed(board, [HEADER, ...rows(300)].join('\n'));
     const postgres = site.database.dialect === 'postgres';
     const takeOver = (executor: Executor) =>
@@ -259,7 +238,7 @@ describe('an import whose runner lost its lease', () => {
   });
 
   it('never finishes a batch that stopped being running: its members are not kept and its staged rows stay', async () => {
-    const { site, board } = await newSite();
+    const { site, board } = await newSiteWithBoard();
     const url = await confirmed(board, [HEADER, ...rows(150)].join('\n'));
     const postgres = site.database.dialect === 'postgres';
     // Just before the status change to done, the batch is no longer running (e.g. marked failed by
@@ -282,7 +261,7 @@ describe('an import whose runner lost its lease', () => {
 
 describe('other requests while a large import runs', () => {
   it('answers a page request while the import is still under way', { timeout: 120_000 }, async () => {
-    const { site, board } = await newSite();
+    const { site, board } = await newSiteWithBoard();
     const url = await confirmed(board, [HEADER, ...rows(5000)].join('\n'));
     const batchId = Number(/(\d+)$/.exec(url)![1]);
     let importFinished = false;
@@ -303,7 +282,7 @@ describe('other requests while a large import runs', () => {
 
 describe('the audit log', () => {
   it('records who confirmed an import, from where, and how many members it holds', async () => {
-    const { site, board } = await newSite();
+    const { site, board } = await newSiteWithBoard();
     await confirmed(board, [HEADER, ...rows(3)].join('\n'));
     const entries = await site.database.db.selectFrom('audit_log').selectAll().where('action', '=', 'members.imported').execute();
     expect(entries).toHaveLength(1);

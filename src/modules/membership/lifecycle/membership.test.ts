@@ -1,9 +1,9 @@
 import type { ParsedMail } from 'mailparser';
-import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client, fieldError, inputValue, visibleText } from '../../../../test/support/client.js';
-import { TestClock } from '../../../../test/support/clock.js';
-import { startTestSite, type TestSite } from '../../../../test/support/site.js';
+import type { TestSite } from '../../../../test/support/site.js';
 import { linkIn, startSmtp, type SmtpCatcher } from '../../../../test/support/smtp.js';
+import * as kit from '../../../../test/support/kit.js';
 
 const ADMIN = { email: 'board@example.org', password: 'correct horse battery staple', name: 'Board Admin' };
 const PASSWORD = 'a long applicant password';
@@ -15,19 +15,15 @@ beforeAll(async () => {
 afterAll(() => smtp.close());
 
 async function newSite(start = '2026-07-02T16:00:00.000Z') {
-  const clock = new TestClock(start);
-  const site = await startTestSite({ env: { SMTP_URL: smtp.url }, clock });
-  onTestFinished(() => site.close());
-  await site.addUser({ ...ADMIN, role: 'admin' });
+  const { site, clock } = await kit.newSite({ at: start, smtp, admins: [ADMIN] });
   return { site, clock };
 }
 
 async function mailFor(site: TestSite, address: string, since: number): Promise<ParsedMail[]> {
-  await site.jobs.runDue();
-  return smtp.messages.slice(since).filter((m) => (Array.isArray(m.to) ? m.to : [m.to]).some((t) => t?.text.includes(address)));
+  return kit.mailFor(site, smtp, address, since);
 }
 
-const levelId = async (site: TestSite, name: string) => (await site.membership.lifecycle.listLevels()).find((l) => l.name === name)!.id;
+const levelId = kit.levelId;
 
 const application = (email: string, extra: Record<string, string> = {}) => ({
   name: 'Pat Inspector',
@@ -64,8 +60,7 @@ async function applyAndConfirm(site: TestSite, level: string, email: string) {
 }
 
 async function membershipOf(site: TestSite, email: string) {
-  const user = await site.accounts.findUserByEmail(email);
-  return (await site.membership.lifecycle.forUser(user!.id))!;
+  return (await kit.membershipOf(site, email))!;
 }
 
 /** The domain events written to the outbox so far: name and payload, oldest first. */
@@ -75,9 +70,7 @@ async function outbox(site: TestSite) {
 }
 
 async function admin(site: TestSite) {
-  const c = new Client(site.app);
-  await c.logIn(ADMIN.email, ADMIN.password);
-  return c;
+  return kit.logIn(site, ADMIN);
 }
 
 describe('becoming a member', () => {

@@ -1,9 +1,9 @@
 import type { ParsedMail } from 'mailparser';
-import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client, fieldError, inputValue, visibleText } from '../../../../test/support/client.js';
-import { TestClock } from '../../../../test/support/clock.js';
-import { startTestSite, type TestSite } from '../../../../test/support/site.js';
+import type { TestSite } from '../../../../test/support/site.js';
 import { linkIn, startSmtp, type SmtpCatcher } from '../../../../test/support/smtp.js';
+import * as kit from '../../../../test/support/kit.js';
 
 /** People with an account but no live membership apply from /join with that account (no e-mail, no password, no confirmation link). */
 
@@ -18,31 +18,24 @@ beforeAll(async () => {
 afterAll(() => smtp.close());
 
 async function newSite() {
-  const clock = new TestClock('2026-07-02T16:00:00.000Z');
-  const site = await startTestSite({ env: { SMTP_URL: smtp.url }, clock });
-  onTestFinished(() => site.close());
-  await site.addUser({ ...ADMIN, role: 'admin' });
+  const { site, clock } = await kit.newSite({ at: kit.JULY_2, smtp, admins: [ADMIN] });
   return { site, clock };
 }
 
 async function mailFor(site: TestSite, address: string, since: number): Promise<ParsedMail[]> {
-  await site.jobs.runDue();
-  return smtp.messages.slice(since).filter((m) => (Array.isArray(m.to) ? m.to : [m.to]).some((t) => t?.text.includes(address)));
+  return kit.mailFor(site, smtp, address, since);
 }
 
-const levelId = async (site: TestSite, name: string) => (await site.membership.lifecycle.listLevels()).find((l) => l.name === name)!.id;
+const levelId = kit.levelId;
 
 async function membershipOf(site: TestSite, email: string) {
-  const user = await site.accounts.findUserByEmail(email);
-  return (await site.membership.lifecycle.forUser(user!.id))!;
+  return (await kit.membershipOf(site, email))!;
 }
 
 const history = async (site: TestSite, membershipId: number) => (await site.membership.lifecycle.detail(membershipId))!.events.map((e) => `${e.kind}: ${e.detail}`);
 
 async function logIn(site: TestSite, email: string, password: string) {
-  const c = new Client(site.app);
-  await c.logIn(email, password);
-  return c;
+  return kit.logIn(site, { email, password });
 }
 
 /** What the logged-in form sends: the details a person may change (no e-mail, no password). */
@@ -61,13 +54,7 @@ const details = (extra: Record<string, string> = {}) => ({
 
 /** A visitor applies and confirms their address: their browser, logged in. */
 async function applyAndConfirm(site: TestSite, level: string, email: string) {
-  const since = smtp.messages.length;
-  const applicant = new Client(site.app);
-  const res = await applicant.submit(`/join/${await levelId(site, level)}`, { ...details(), email, password: PASSWORD, confirm: PASSWORD });
-  expect(res.status).toBe(200);
-  const [mail] = await mailFor(site, email, since);
-  expect((await applicant.submit(linkIn(mail!.text), {})).status).toBe(303);
-  return applicant;
+  return kit.applyAndConfirm(site, smtp, level, email, { ...details(), password: PASSWORD, confirm: PASSWORD });
 }
 
 describe('applying again with an account', () => {

@@ -1,9 +1,9 @@
 import type { ParsedMail } from 'mailparser';
-import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client, fieldError, inputValue, visibleText } from '../../../../test/support/client.js';
-import { TestClock } from '../../../../test/support/clock.js';
-import { startTestSite, type TestSite } from '../../../../test/support/site.js';
+import type { TestSite } from '../../../../test/support/site.js';
 import { linkIn, startSmtp, type SmtpCatcher } from '../../../../test/support/smtp.js';
+import * as kit from '../../../../test/support/kit.js';
 
 /**
  * The e-mail the site sends on a stranger's word (issue 7, findings 4, 5 and 6; decision 0025):
@@ -26,22 +26,15 @@ afterAll(() => smtp.close());
 
 /** A site with an admin and an agency contact (Agency level: 5 people) whose browser is logged in. */
 async function newSite() {
-  const clock = new TestClock('2026-07-02T16:00:00.000Z');
-  const site = await startTestSite({ env: { SMTP_URL: smtp.url }, clock });
-  onTestFinished(() => site.close());
-  await site.addUser({ ...ADMIN, role: 'admin' });
-  const contactId = await site.addUser(CONTACT);
-  const agency = (await site.membership.lifecycle.listLevels()).find((l) => l.name === 'Agency')!;
-  await site.database.db.updateTable('memberships').set({ level_id: agency.id, organization: 'City of Boulder', expires_at: '2027-07-01T07:00:00.000Z' }).where('user_id', '=', contactId).execute();
-  const contact = new Client(site.app);
-  await contact.logIn(CONTACT.email, CONTACT.password);
-  const individual = (await site.membership.lifecycle.listLevels()).find((l) => l.name === 'Individual')!.id;
+  const { site, clock } = await kit.newSite({ at: kit.JULY_2, smtp, admins: [ADMIN] });
+  const contactId = await kit.agencyContact(site, CONTACT, '2027-07-01T07:00:00.000Z');
+  const contact = await kit.logIn(site, CONTACT);
+  const individual = await kit.levelId(site, 'Individual');
   return { site, clock, contact, contactId, individual };
 }
 
 async function mailFor(site: TestSite, address: string, since: number): Promise<ParsedMail[]> {
-  await site.jobs.runDue();
-  return smtp.messages.slice(since).filter((m) => (Array.isArray(m.to) ? m.to : [m.to]).some((t) => t?.text.includes(address)));
+  return kit.mailFor(site, smtp, address, since);
 }
 
 const application = (email: string, extra: Record<string, string> = {}) => ({

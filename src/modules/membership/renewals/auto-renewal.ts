@@ -46,6 +46,16 @@ export interface AutoRenewalState {
   failed: string | null;
 }
 
+/**
+ * When a cycle's charge is made, given the moment its notice goes out: on the renewal date, but
+ * never before the start of the day 7 days after the notice, in the association's calendar.
+ */
+export function chargeDueAt(renewalDate: string, noticeAt: Date, timeZone: string): Date {
+  const today = calendarDate(noticeAt, timeZone);
+  const earliest = startOfDay(today.year, today.month, today.day + NOTICE_DAYS, timeZone);
+  return new Date(Math.max(Date.parse(renewalDate), earliest.getTime()));
+}
+
 const sameInstant = (a: string | null, b: string) => a !== null && Date.parse(a) === Date.parse(b);
 
 /** Another run named the cycle's invoice first: start over and use theirs. */
@@ -176,9 +186,7 @@ export class AutoRenewal {
   private async startCycle(due: Due, now: Date, settings: SiteSettings) {
     const [card, level, invoice] = await Promise.all([this.stripe.savedCard(due.user_id), q.findLevel(this.db, due.level_id), this.renewalInvoice(due)]);
     const amount = invoice?.status === 'unpaid' ? invoice.balanceCents : await this.amountFor(level!, due.expires_at, settings.timeZone);
-    const today = calendarDate(now, settings.timeZone);
-    const earliest = startOfDay(today.year, today.month, today.day + NOTICE_DAYS, settings.timeZone);
-    const chargeDue = iso(new Date(Math.max(Date.parse(due.expires_at), earliest.getTime())));
+    const chargeDue = iso(chargeDueAt(due.expires_at, now, settings.timeZone));
     const at = iso(now);
     // Nothing to charge: the cycle is recorded anyway, so it is not looked at again every hour.
     const status = !card ? ('failed' as const) : amount <= 0 ? ('not_needed' as const) : ('notice_sent' as const);

@@ -2,9 +2,10 @@ import type { ParsedMail } from 'mailparser';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { createHeadworks } from '../../../app.js';
 import { Client, fieldError, inputValue, visibleText } from '../../../../test/support/client.js';
-import { TestClock } from '../../../../test/support/clock.js';
-import { startTestSite, type TestSite } from '../../../../test/support/site.js';
+import type { TestClock } from '../../../../test/support/clock.js';
+import type { TestSite } from '../../../../test/support/site.js';
 import { linkIn, startSmtp, type SmtpCatcher } from '../../../../test/support/smtp.js';
+import * as kit from '../../../../test/support/kit.js';
 
 const ADMIN = { email: 'board@example.org', password: 'correct horse battery staple', name: 'Board Admin' };
 const MEMBER = { email: 'pat@example.org', password: 'a long member password', name: 'Pat Member' };
@@ -23,11 +24,7 @@ beforeAll(async () => {
 afterAll(() => smtp.close());
 
 async function newSite() {
-  const clock = new TestClock(JOINED);
-  const site = await startTestSite({ env: { SMTP_URL: smtp.url }, clock });
-  onTestFinished(() => site.close());
-  await site.addUser({ ...ADMIN, role: 'admin' });
-  await site.addUser(MEMBER);
+  const { site, clock } = await kit.newSite({ at: JOINED, smtp, admins: [ADMIN], members: [MEMBER] });
   return { site, clock };
 }
 
@@ -38,8 +35,7 @@ function moveTo(clock: TestClock, days: number, hours = 0) {
 
 /** Run the jobs that are due (the hourly renewals pass, then the e-mail it queued): the new mail to `address`. */
 async function mailFor(site: TestSite, address: string, since: number): Promise<ParsedMail[]> {
-  await site.jobs.runDue();
-  return smtp.messages.slice(since).filter((m) => (Array.isArray(m.to) ? m.to : [m.to]).some((t) => t?.text.includes(address)));
+  return kit.mailFor(site, smtp, address, since);
 }
 
 /** Move to `days` from the renewal date, run the jobs, and answer the e-mails the member received. */
@@ -55,9 +51,7 @@ async function outbox(site: TestSite) {
 }
 
 async function logIn(site: TestSite, who: { email: string; password: string }) {
-  const client = new Client(site.app);
-  await client.logIn(who.email, who.password);
-  return client;
+  return kit.logIn(site, who);
 }
 
 const invoicesOf = async (site: TestSite, email = MEMBER.email) => site.billing.listForUser((await site.accounts.findUserByEmail(email))!.id);

@@ -172,11 +172,8 @@ export class RenewalService {
     const candidates = (await rq.activeRenewingBy(this.db, iso(addMs(now, -earliest * DAY)))).filter((m) => m.dues_cents > 0 && !m.auto_renew);
     const sent = await rq.remindersOf(this.db, candidates.map((m) => m.id));
     for (const m of candidates) {
-      const renewal = new Date(m.expires_at).getTime();
-      const due = days.filter((d) => renewal + d * DAY <= now.getTime());
-      if (due.length === 0) continue;
-      // Only the latest reminder that is due: after a pause, one e-mail, not several.
-      const offset = Math.max(...due);
+      const offset = reminderDue(m.expires_at, days, now);
+      if (offset === null) continue;
       if (sent.some((s) => s.membership_id === m.id && s.offset_days === offset && sameInstant(s.renewal_date, m.expires_at))) continue;
       await attempt(() => this.remind(m, offset, now, settings), 'reminded');
     }
@@ -341,11 +338,7 @@ export class RenewalService {
 
   /** The moment renewing becomes possible, or null when it never does (no dues, not active or lapsed). */
   private async renewalOpensAt(membership: Pick<Membership, 'status' | 'expires_at'>, level: Pick<Level, 'dues_cents'>): Promise<number | null> {
-    if (level.dues_cents === 0 || !membership.expires_at) return null;
-    if (membership.status === 'lapsed') return 0;
-    if (membership.status !== 'active') return null;
-    const window = Math.max(RENEWAL_WINDOW_DAYS, -Math.min(...(await this.reminderDays())));
-    return new Date(membership.expires_at).getTime() - window * DAY;
+    return renewalOpensAt(membership, level, await this.reminderDays());
   }
 
   /** The member pressed "Renew now": their open renewal invoice, issued now if there is none. */
@@ -380,8 +373,33 @@ export class RenewalService {
   }
 }
 
+// The rules of a renewal cycle, by themselves (no database, no clock): see renewal-rules.test.ts.
+
 /** The moment members-only access ends if the renewal stays unpaid: the renewal date plus the grace period. */
-const accessEnds = (m: { expires_at: string; grace_days: number }) => new Date(m.expires_at).getTime() + m.grace_days * DAY;
+export const accessEnds = (m: { expires_at: string; grace_days: number }) => new Date(m.expires_at).getTime() + m.grace_days * DAY;
+
+/**
+ * The reminder to send now for a renewal date (days before are negative), or null when none is due
+ * yet. Only the latest reminder that is due: after a pause, one e-mail, not several.
+ */
+export function reminderDue(renewalDate: string, reminderDays: number[], now: Date): number | null {
+  const renewal = new Date(renewalDate).getTime();
+  const due = reminderDays.filter((d) => renewal + d * DAY <= now.getTime());
+  return due.length === 0 ? null : Math.max(...due);
+}
+
+/**
+ * The moment renewing becomes possible, or null when it never does (no dues, not active or lapsed):
+ * at once when lapsed; for an active member, 30 days before the renewal date, or with the earliest
+ * reminder when that goes out sooner.
+ */
+export function renewalOpensAt(membership: { status: string; expires_at: string | null }, level: { dues_cents: number }, reminderDays: number[]): number | null {
+  if (level.dues_cents === 0 || !membership.expires_at) return null;
+  if (membership.status === 'lapsed') return 0;
+  if (membership.status !== 'active') return null;
+  const window = Math.max(RENEWAL_WINDOW_DAYS, -Math.min(...reminderDays));
+  return new Date(membership.expires_at).getTime() - window * DAY;
+}
 
 const sameInstant = (a: string, b: string) => new Date(a).getTime() === new Date(b).getTime();
 
