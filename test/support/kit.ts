@@ -10,12 +10,14 @@ import { linkIn, type SmtpCatcher } from './smtp.js';
  * The shared test kit: the people, sites and scenarios most tests start from, so that a test file
  * says what is special about its case and not again how to make an admin or an applicant.
  *
- * Builders: `newSite` (a site with its people, closed when the test ends), `newSiteWithBoard`,
- * `addPeople` (for a site shared by a file's tests), `addMember` (a member
- * straight in the database, at any status), `agencyContact`. Sessions: `logIn`. Scenarios:
- * `applyAndConfirm` (an applicant applied and confirmed their address), `resetLink` (someone asked
- * for a new password). Looking: `mailFor`,
- * `levelId`, `membershipOf`, `countUsers`, `uploadMembers`.
+ * - People: `ADMIN`, `MEMBER`.
+ * - Builders: `newSite` (a site with its people, closed when the test ends), `newSiteWithBoard`
+ *   (the same, with `ADMIN` logged in), `addPeople` (for a site a file's tests share), `addMember`
+ *   (a member straight in the database, at any status), `agencyContact`.
+ * - Sessions: `logIn`.
+ * - Scenarios: `applyAndConfirm` (an applicant applied and confirmed their address), `resetLink`
+ *   (someone asked for a new password), `uploadMembers` (an admin uploads an import file).
+ * - Looking: `mailFor`, `levelId`, `membershipOf`, `countUsers`.
  */
 
 export interface Person {
