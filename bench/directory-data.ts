@@ -7,7 +7,7 @@
  */
 import type { Kysely } from 'kysely';
 import type { DB } from '../src/core/db/schema.js';
-import { refreshDirectoryIndex } from '../src/modules/membership/directory.js';
+import { refreshDirectoryIndex } from '../src/modules/membership/directory/service.js';
 
 export interface DirectoryDataOptions {
   /** When the memberships are current (default: now); they run a year from `now` minus a few months. */

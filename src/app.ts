@@ -7,13 +7,14 @@ import { createHttp } from './core/http/http.js';
 import { Jobs } from './core/jobs/index.js';
 import { Mailer } from './core/mail/index.js';
 import { adminMenuOf, type AnyModule, type Core, type ModuleApis, type SiteHooks } from './core/module.js';
+import { registerTemplates } from './core/mail/templates.js';
 import { loadSecrets } from './core/secrets.js';
 import { SiteState } from './core/settings.js';
 import { accountsModule } from './modules/accounts/index.js';
 import { adminModule } from './modules/admin/index.js';
 import { billingModule } from './modules/billing/index.js';
 import { mailModule } from './modules/mail/index.js';
-import { membershipModule } from './modules/membership/manifest.js';
+import { membershipModule } from './modules/membership/index.js';
 import { siteModule } from './modules/site/index.js';
 
 /** Every module, in the order they are made (a module comes after the ones it needs). Adding a module is one line here. */
@@ -55,6 +56,7 @@ export async function createHeadworks(config: Config, options: { clock?: Clock }
       },
     };
 
+    for (const module of MODULES) registerTemplates(module.templates ?? []);
     const apis: Partial<Record<keyof ModuleApis, unknown>> = {};
     const contexts = new Map<AnyModule, Parameters<NonNullable<AnyModule['routes']>>[1]>();
     for (const module of MODULES) {

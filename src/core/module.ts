@@ -8,6 +8,7 @@ import type { Db, Dialect } from './db/index.js';
 import type { DB } from './db/schema.js';
 import type { Jobs } from './jobs/index.js';
 import type { Mailer } from './mail/index.js';
+import type { TemplateDefinition } from './mail/templates.js';
 import type { Secrets } from './secrets.js';
 import type { SiteState } from './settings.js';
 import type { MenuItem } from './views/context.js';
@@ -85,6 +86,8 @@ export interface ModuleManifest<Name extends ModuleName, Needs extends ModuleNam
   /** The tables this module owns: only its own files write them (checked by test/boundaries.test.ts). */
   tables: readonly (keyof DB)[];
   migrations?: ModuleMigrations;
+  /** The module's automatic e-mails, which admins can reword (core/mail/templates.ts). */
+  templates?: readonly TemplateDefinition[];
   /** Make the module's services (registering its jobs, schedules, templates and event handlers) and return its API. */
   create(core: Core, needs: Pick<ModuleApis, Needs>): ModuleApis[Name] | Promise<ModuleApis[Name]>;
   /** Fill a new site with the module's starting content: run once per start, under the start lock, after the migrations. */

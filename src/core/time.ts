@@ -44,3 +44,41 @@ export function addYears(instant: Date, years: number, timeZone: string): Date {
   const start = startOfDay(year + years, month, Math.min(day, lastDay), timeZone);
   return new Date(start.getTime() + (instant.getTime() - startOfDay(year, month, day, timeZone).getTime()));
 }
+
+// Calendar dates as people write them in files and forms
+
+/** A calendar date written YYYY-MM-DD (or M/D/YYYY, as US spreadsheets do), or null when it is not a real date. */
+export function parseCalendarDate(value: string): { year: number; month: number; day: number } | null {
+  const v = value.trim();
+  let m = /^(\d{4})-(\d{1,2})-(\d{1,2})$/.exec(v);
+  let year: number, month: number, day: number;
+  if (m) [year, month, day] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  else if ((m = /^(\d{1,2})\/(\d{1,2})\/(\d{4})$/.exec(v))) [month, day, year] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  else return null;
+  if (year < 1900 || year > 2200 || month < 1 || month > 12 || day < 1) return null;
+  if (day > new Date(Date.UTC(year, month, 0)).getUTCDate()) return null;
+  return { year, month, day };
+}
+
+/** The instant a written date starts in the association's zone (how renewal dates are stored). */
+export function dateToInstant(value: string, timeZone: string): Date | null {
+  const d = parseCalendarDate(value);
+  return d ? startOfDay(d.year, d.month, d.day, timeZone) : null;
+}
+
+/** YYYY-MM-DD of an instant in the association's zone. */
+export function isoDay(isoString: string, timeZone: string): string {
+  const { year, month, day } = calendarDate(new Date(isoString), timeZone);
+  return `${String(year).padStart(4, '0')}-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}`;
+}
+
+/** The same time of the same calendar day, `months` later (31 January + 1 month is 28 or 29 February). */
+export function addMonths(instant: Date, months: number, timeZone: string): Date {
+  const { year, month, day } = calendarDate(instant, timeZone);
+  const index = year * 12 + (month - 1) + months;
+  const y = Math.floor(index / 12);
+  const mo = (index % 12) + 1;
+  const lastDay = new Date(Date.UTC(y, mo, 0)).getUTCDate();
+  const start = startOfDay(y, mo, Math.min(day, lastDay), timeZone);
+  return new Date(start.getTime() + (instant.getTime() - startOfDay(year, month, day, timeZone).getTime()));
+}

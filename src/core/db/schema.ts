@@ -469,3 +469,6 @@ export interface DB {
   directory_dirty: DirectoryDirtyTable;
   audit_log: AuditLogTable;
 }
+
+/** The tables core's own machinery writes; every other table belongs to one module's manifest (core/module.ts). */
+export const CORE_TABLES: readonly (keyof DB)[] = ['settings', 'sessions', 'jobs', 'mail_messages', 'mail_quotas', 'audit_log'];

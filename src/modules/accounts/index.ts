@@ -1,4 +1,5 @@
 import { defineModule } from '../../core/module.js';
+import { ACCOUNTS_TEMPLATES } from './templates.js';
 import { accountRoutes } from './routes.js';
 import { AccountsService } from './service.js';
 
@@ -22,6 +23,7 @@ export const accountsModule = defineModule({
     }),
   routes: (app, { api: accounts, core }) =>
     accountRoutes(app, { accounts, state: core.state, secureCookies: core.config.secureCookies, accountSections: core.accountSections }),
+  templates: ACCOUNTS_TEMPLATES,
   adminMenu: [{ href: '/admin/users', title: 'Users', order: 40 }],
   hooks: ({ api: accounts }) => ({ adminMustSetUpTwoFactor: (user) => accounts.twoFactor.mustSetUp(user) }),
 });

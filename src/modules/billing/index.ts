@@ -1,5 +1,7 @@
 import { defineModule } from '../../core/module.js';
+import { BILLING_TEMPLATES } from './templates.js';
 import { billingRoutes } from './routes.js';
+import { stripeRoutes } from './stripe-routes.js';
 import { BillingService } from './service.js';
 import { StripePayments } from './stripe.js';
 
@@ -29,6 +31,8 @@ export const billingModule = defineModule({
   async routes(app, { api: billing, core }) {
     billing.stripe?.setLogger(app.log);
     await billingRoutes(app, { billing, state: core.state });
+    await stripeRoutes(app, { stripe: billing.stripe });
   },
+  templates: BILLING_TEMPLATES,
   adminMenu: [{ href: '/admin/invoices', title: 'Invoices', order: 50 }],
 });

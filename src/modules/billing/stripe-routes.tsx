@@ -1,21 +1,19 @@
 import type { FastifyInstance } from 'fastify';
 import { requireRole } from '../../core/auth/guards.js';
 import { findById } from '../../core/http/params.js';
-import type { AutoRenewal } from '../membership/auto-renewal.js';
 import type { StripePayments } from './stripe.js';
 
 interface Deps {
   /** Null when Stripe is not configured. */
   stripe: StripePayments | null;
-  autoRenewal: AutoRenewal | null;
 }
 
 /**
- * Card payments: "Pay online" for an invoice, automatic renewal on/off and its card, and Stripe's
- * webhook. Without Stripe settings every one of these addresses answers 404.
+ * Card payments: "Pay online" for an invoice, and Stripe's webhook. Without Stripe settings every
+ * one of these addresses answers 404. (Automatic renewal's own routes are membership's.)
  */
-export async function stripeRoutes(app: FastifyInstance, { stripe, autoRenewal }: Deps) {
-  if (!stripe || !autoRenewal) {
+export async function stripeRoutes(app: FastifyInstance, { stripe }: Deps) {
+  if (!stripe) {
     // Declared, so that a delivery (which carries no CSRF token) meets "not found", not "form expired".
     app.post('/stripe/webhook', { config: { csrf: false } }, async (_request, reply) => reply.code(404).send({ error: 'Card payments are not set up on this site.' }));
     return;
@@ -27,32 +25,6 @@ export async function stripeRoutes(app: FastifyInstance, { stripe, autoRenewal }
     if (!result) return reply.callNotFound();
     if (!result.ok) {
       reply.setFlash('error', result.errors.form ?? 'The payment could not be started.');
-      return reply.redirect('/account', 303);
-    }
-    return reply.redirect(result.value.url, 303);
-  });
-
-  app.post('/account/membership/auto-renew/on', member, async (request, reply) => {
-    const result = await autoRenewal.turnOn(request.user!);
-    if (!result.ok) {
-      reply.setFlash('error', result.errors.form ?? 'Automatic renewal could not be turned on.');
-      return reply.redirect('/account', 303);
-    }
-    if (result.value.redirect) return reply.redirect(result.value.redirect, 303);
-    reply.setFlash('success', 'Automatic renewal is on. We will e-mail you 7 days before each charge.');
-    return reply.redirect('/account', 303);
-  });
-
-  app.post('/account/membership/auto-renew/off', member, async (request, reply) => {
-    await autoRenewal.turnOff(request.user!.id);
-    reply.setFlash('success', 'Automatic renewal is off: your card will not be charged. Your membership stays active until its renewal date.');
-    return reply.redirect('/account', 303);
-  });
-
-  app.post('/account/membership/card', member, async (request, reply) => {
-    const result = await autoRenewal.changeCard(request.user!);
-    if (!result.ok) {
-      reply.setFlash('error', result.errors.form ?? 'The card could not be changed.');
       return reply.redirect('/account', 303);
     }
     return reply.redirect(result.value.url, 303);

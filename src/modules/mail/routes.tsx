@@ -6,7 +6,7 @@ import { findById, parsePageNumber } from '../../core/http/params.js';
 import type { SiteState } from '../../core/settings.js';
 import { formValues, parseForm } from '../../core/http/forms.js';
 import { templateInput, type MailTemplateService } from './template-service.js';
-import { templateDefinition } from './templates.js';
+import { templateDefinition } from '../../core/mail/templates.js';
 import { TemplateEditor, TemplateList } from './template-views.js';
 import { MailList, MailMessage } from './views.js';
 

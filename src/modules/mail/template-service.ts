@@ -6,7 +6,7 @@ import type { Db } from '../../core/db/index.js';
 import { text } from '../../core/http/forms.js';
 import { ok, refused, type Outcome } from '../../core/result.js';
 import { deleteOverride, findOverride, listOverrideKeys, saveOverride } from './template-queries.js';
-import { fillTemplate, missingRequired, sampleValues, templateDefinition, TEMPLATES, templateSource, unknownPlaceholders, type TemplateDefinition } from './templates.js';
+import { fillTemplate, missingRequired, sampleValues, templateDefinition, allTemplates, templateSource, unknownPlaceholders, type TemplateDefinition } from '../../core/mail/templates.js';
 
 export const SUBJECT_MAX = 200;
 export const TEXT_MAX = 10_000;
@@ -33,7 +33,7 @@ export class MailTemplateService {
 
   async list() {
     const edited = new Map((await listOverrideKeys(this.db)).map((r) => [r.key, r.updated_at]));
-    return TEMPLATES.map((t) => ({ key: t.key, name: t.name, description: t.description, edited: edited.has(t.key) }));
+    return allTemplates().map((t) => ({ key: t.key, name: t.name, description: t.description, edited: edited.has(t.key) }));
   }
 
   /** The template as it is now, with a preview filled with sample values; undefined for an unknown key. */

@@ -1,9 +1,9 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ModuleContext } from '../../core/module.js';
-import { AutoRenewalSection } from './auto-renewal-views.js';
-import { BundleSection, CoveredNote } from './bundles-views.js';
-import { DirectoryAccountSection } from './directory-views.js';
-import { MembershipSection, NotAMember } from './views.js';
+import { AutoRenewalSection } from './renewals/auto-renewal-views.js';
+import { BundleSection, CoveredNote } from './bundles/views.js';
+import { DirectoryAccountSection } from './directory/views.js';
+import { MembershipSection, NotAMember } from './lifecycle/views.js';
 
 /** Membership's part of the account page: the membership and its invoices, an agency's bundle, the directory, automatic renewal. */
 export async function membershipAccountSection({ api, core, needs }: ModuleContext<'membership', 'billing'>, request: FastifyRequest, reply: FastifyReply) {
