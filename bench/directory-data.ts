@@ -6,8 +6,8 @@
  * 10,000 members take a few seconds on SQLite. Deterministic: the same seed gives the same people.
  */
 import type { Kysely } from 'kysely';
-import type { DB } from '../src/core/db/schema.js';
-import { refreshDirectoryIndex } from '../src/modules/membership/directory/service.js';
+import type { DB } from '#core/db/schema.js';
+import { refreshDirectoryIndex } from '#modules/membership/directory/service.js';
 
 export interface DirectoryDataOptions {
   /** When the memberships are current (default: now); they run a year from `now` minus a few months. */

@@ -7,11 +7,11 @@
  */
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { createHeadworks } from '../src/app.js';
-import { DAY, type Clock } from '../src/core/clock.js';
-import { loadConfig } from '../src/config.js';
-import { newsInput, pageInput } from '../src/modules/site/service.js';
-import { hashPassword } from '../src/core/auth/passwords.js';
+import { createHeadworks } from '#src/app.js';
+import { DAY, type Clock } from '#core/clock.js';
+import { loadConfig } from '#src/config.js';
+import { newsInput, pageInput } from '#modules/site/service.js';
+import { hashPassword } from '#core/auth/passwords.js';
 import { generateDirectoryMembers } from './directory-data.js';
 
 export interface GenerateOptions {

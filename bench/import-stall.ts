@@ -10,8 +10,8 @@
  */
 import os from 'node:os';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { Client } from '../test/support/client.js';
-import { dialectUnderTest, startTestSite } from '../test/support/site.js';
+import { Client } from '#test/support/client.js';
+import { dialectUnderTest, startTestSite } from '#test/support/site.js';
 
 const ROWS = Number(process.env.IMPORT_ROWS) > 0 ? Number(process.env.IMPORT_ROWS) : 50_000;
 const HEADER = 'name,email,level,status,renewal_date,organization,job_title,phone,address_line1,address_line2,city,state,postal_code';

@@ -1,21 +1,21 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from './config.js';
-import { Sessions } from './core/auth/sessions.js';
-import { systemClock, type Clock } from './core/clock.js';
-import { openDatabase, type Database } from './core/db/index.js';
-import { createHttp } from './core/http/http.js';
-import { Jobs } from './core/jobs/index.js';
-import { Mailer } from './core/mail/index.js';
-import { adminMenuOf, type AnyModule, type Core, type ModuleApis, type SiteHooks } from './core/module.js';
-import { registerTemplates } from './core/mail/templates.js';
-import { loadSecrets } from './core/secrets.js';
-import { SiteState } from './core/settings.js';
-import { accountsModule } from './modules/accounts/index.js';
-import { adminModule } from './modules/admin/index.js';
-import { billingModule } from './modules/billing/index.js';
-import { mailModule } from './modules/mail/index.js';
-import { membershipModule } from './modules/membership/index.js';
-import { siteModule } from './modules/site/index.js';
+import { Sessions } from '#core/auth/sessions.js';
+import { systemClock, type Clock } from '#core/clock.js';
+import { openDatabase, type Database } from '#core/db/index.js';
+import { createHttp } from '#core/http/http.js';
+import { Jobs } from '#core/jobs/index.js';
+import { Mailer } from '#core/mail/index.js';
+import { adminMenuOf, type AnyModule, type Core, type ModuleApis, type SiteHooks } from '#core/module.js';
+import { registerTemplates } from '#core/mail/templates.js';
+import { loadSecrets } from '#core/secrets.js';
+import { SiteState } from '#core/settings.js';
+import { accountsModule } from '#modules/accounts/index.js';
+import { adminModule } from '#modules/admin/index.js';
+import { billingModule } from '#modules/billing/index.js';
+import { mailModule } from '#modules/mail/index.js';
+import { membershipModule } from '#modules/membership/index.js';
+import { siteModule } from '#modules/site/index.js';
 
 /** Every module, in the order they are made (a module comes after the ones it needs). Adding a module is one line here. */
 export const MODULES: readonly AnyModule[] = [siteModule, accountsModule, mailModule, billingModule, membershipModule, adminModule];

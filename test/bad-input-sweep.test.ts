@@ -8,7 +8,7 @@
  */
 import crypto from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { registeredRoutes, type RegisteredRoute } from '../src/core/http/http.js';
+import { registeredRoutes, type RegisteredRoute } from '#core/http/http.js';
 import { Client } from './support/client.js';
 import { TestClock } from './support/clock.js';
 import { startTestSite, type TestSite } from './support/site.js';

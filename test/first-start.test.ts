@@ -3,8 +3,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createHeadworks, type Headworks } from '../src/app.js';
-import { loadConfig, type Config } from '../src/config.js';
+import { createHeadworks, type Headworks } from '#src/app.js';
+import { loadConfig, type Config } from '#src/config.js';
 import { dialectUnderTest } from './support/site.js';
 
 const dirs: string[] = [];

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { recordAudit } from '../../src/core/audit/index.js';
+import { recordAudit } from '#core/audit/index.js';
 import { axeViolations, launchBrowser, logIn, serveTestSite, watchConsole, type ServedSite } from '../support/browser.js';
 
 /**

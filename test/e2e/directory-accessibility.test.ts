@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { profileInput } from '../../src/modules/membership/directory/service.js';
+import { profileInput } from '#modules/membership/directory/service.js';
 import { axeViolations, clickAndLoad, launchBrowser, logIn, serveTestSite, watchConsole, type ServedSite } from '../support/browser.js';
 
 /**

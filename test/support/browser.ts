@@ -3,7 +3,7 @@ import net from 'node:net';
 import { AxeBuilder } from '@axe-core/playwright';
 import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
 import { startTestSite, type TestSite } from './site.js';
-import type { Clock } from '../../src/core/clock.js';
+import type { Clock } from '#core/clock.js';
 
 /**
  * Browser tests drive the system's Chromium (the Debian package), never a downloaded one.

@@ -6,8 +6,8 @@ import path from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import pg from 'pg';
-import { createHeadworks } from '../../src/app.js';
-import { loadConfig } from '../../src/config.js';
+import { createHeadworks } from '#src/app.js';
+import { loadConfig } from '#src/config.js';
 import { dialectUnderTest } from './site.js';
 
 /**

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import zlib from 'node:zlib';
-import type { Config } from '../../config.js';
+import type { Config } from '#src/config.js';
 import { FILE_CHUNK, FORMAT_VERSION, appVersion, defaultFileName, encodeValue, isSkippedDataFile, type Header, type Summary } from './format.js';
 import { openSnapshot } from './snapshot.js';
 

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Config } from '../../config.js';
+import type { Config } from '#src/config.js';
 import { migrationProvider } from '../db/migrations/index.js';
 import { isDatabaseFile, isSkippedDataFile, type Header, type Summary } from './format.js';
 import { DamagedBackup, readBackup } from './reader.js';

@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import type { Config } from '../../config.js';
+import type { Config } from '#src/config.js';
 import { MIGRATOR_TABLES, connectPostgres, dependencyOrder, quoteIdent } from './format.js';
 
 /**

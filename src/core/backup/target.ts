@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely';
-import type { Config } from '../../config.js';
+import type { Config } from '#src/config.js';
 import type { Dialect } from '../db/index.js';
 import { migrationProvider } from '../db/migrations/index.js';
 import { MIGRATOR_TABLES, connectPostgres, quoteIdent } from './format.js';

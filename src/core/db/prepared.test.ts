@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestSite, type TestSite } from '../../../test/support/site.js';
+import { startTestSite, type TestSite } from '#test/support/site.js';
 import { prepared } from './prepared.js';
 
 let site: TestSite;

@@ -4,7 +4,7 @@ import Fastify, { LogController, type FastifyInstance, type FastifyReply, type F
 import cookie from '@fastify/cookie';
 import formbody from '@fastify/formbody';
 import multipart from '@fastify/multipart';
-import type { Config } from '../../config.js';
+import type { Config } from '#src/config.js';
 import type { Sessions, SessionUser } from '../auth/sessions.js';
 import { SESSION_COOKIE, SESSION_TTL_MS } from '../auth/sessions.js';
 import type { Chrome, Flash, PageContext, PageOptions } from '../views/context.js';

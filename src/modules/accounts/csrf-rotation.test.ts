@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
-import { Client, visibleText } from '../../../test/support/client.js';
-import { startTestSite } from '../../../test/support/site.js';
-import { linkIn, startSmtp, type SmtpCatcher } from '../../../test/support/smtp.js';
+import { Client, visibleText } from '#test/support/client.js';
+import { startTestSite } from '#test/support/site.js';
+import { linkIn, startSmtp, type SmtpCatcher } from '#test/support/smtp.js';
 
 const MEMBER = { email: 'member@example.org', password: 'members only password', name: 'Mia Member' };
 

@@ -1,11 +1,11 @@
-import { defineModule } from '../../core/module.js';
+import { defineModule } from '#core/module.js';
 import { ACCOUNTS_TEMPLATES } from './templates.js';
 import { accountRoutes } from './routes.js';
 import { AccountsService } from './service.js';
 
 export type { AccountsService } from './service.js';
 
-declare module '../../core/module.js' {
+declare module '#core/module.js' {
   interface ModuleApis {
     accounts: AccountsService;
   }

@@ -1,6 +1,6 @@
-import type { Db } from '../../core/db/index.js';
-import type { Executor } from '../../core/jobs/index.js';
-import type { LinkPurpose } from '../../core/db/schema.js';
+import type { Db } from '#core/db/index.js';
+import type { Executor } from '#core/jobs/index.js';
+import type { LinkPurpose } from '#core/db/schema.js';
 
 export const findUserByEmail = (db: Executor, email: string) =>
   db.selectFrom('users').selectAll().where('email', '=', email.toLowerCase()).executeTakeFirst();

@@ -1,5 +1,5 @@
-import { Field, Form, type FieldErrors } from '../../core/views/forms.js';
-import { formatDate } from '../../core/views/render.js';
+import { Field, Form, type FieldErrors } from '#core/views/forms.js';
+import { formatDate } from '#core/views/render.js';
 import type { Setup, TwoFactorStatus } from './two-factor.js';
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;

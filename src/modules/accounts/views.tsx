@@ -1,7 +1,7 @@
-import type { SessionUser } from '../../core/auth/sessions.js';
-import { Field, Form, type FieldErrors } from '../../core/views/forms.js';
-import { formatDate } from '../../core/views/render.js';
-import { Pagination } from '../../core/views/pagination.js';
+import type { SessionUser } from '#core/auth/sessions.js';
+import { Field, Form, type FieldErrors } from '#core/views/forms.js';
+import { formatDate } from '#core/views/render.js';
+import { Pagination } from '#core/views/pagination.js';
 
 type Values = Record<string, string>;
 

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
-import { requireRole } from '../../core/auth/guards.js';
-import type { AuditLog } from '../../core/audit/queries.js';
-import type { SiteState } from '../../core/settings.js';
+import { requireRole } from '#core/auth/guards.js';
+import type { AuditLog } from '#core/audit/queries.js';
+import type { SiteState } from '#core/settings.js';
 import { AUDIT_PER_PAGE, auditCsv, parseAuditParams } from './audit.js';
 import { AuditPage } from './audit-views.js';
 

@@ -2,15 +2,15 @@ import crypto from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
-import { changesOf, recordAudit, type Actor } from '../../core/audit/index.js';
-import type { Clock } from '../../core/clock.js';
-import { checkbox, optionalText, text } from '../../core/http/forms.js';
-import { ok, refused, type Outcome } from '../../core/result.js';
-import type { SiteSettings, SiteState } from '../../core/settings.js';
-import type { Db } from '../../core/db/index.js';
-import type { Mailer } from '../../core/mail/index.js';
-import type { AccountsService } from '../accounts/index.js';
-import type { SiteService } from '../site/index.js';
+import { changesOf, recordAudit, type Actor } from '#core/audit/index.js';
+import type { Clock } from '#core/clock.js';
+import { checkbox, optionalText, text } from '#core/http/forms.js';
+import { ok, refused, type Outcome } from '#core/result.js';
+import type { SiteSettings, SiteState } from '#core/settings.js';
+import type { Db } from '#core/db/index.js';
+import type { Mailer } from '#core/mail/index.js';
+import type { AccountsService } from '#modules/accounts/index.js';
+import type { SiteService } from '#modules/site/index.js';
 import type { Overview } from './views.js';
 
 /** What the overview counts, from the modules that own it. */

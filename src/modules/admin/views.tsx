@@ -1,5 +1,5 @@
-import type { SiteSettings } from '../../core/settings.js';
-import { Checkbox, Field, Form, Select, type FieldErrors } from '../../core/views/forms.js';
+import type { SiteSettings } from '#core/settings.js';
+import { Checkbox, Field, Form, Select, type FieldErrors } from '#core/views/forms.js';
 
 export interface Overview {
   pages: number;

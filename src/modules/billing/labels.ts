@@ -1,4 +1,4 @@
-import type { InvoiceStatus, PaymentsTable } from '../../core/db/schema.js';
+import type { InvoiceStatus, PaymentsTable } from '#core/db/schema.js';
 
 export type PaymentMethod = PaymentsTable['method'];
 

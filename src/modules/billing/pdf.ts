@@ -1,6 +1,6 @@
-import { formatMoney } from '../../core/money.js';
-import type { SiteSettings } from '../../core/settings.js';
-import { formatDate } from '../../core/views/render.js';
+import { formatMoney } from '#core/money.js';
+import type { SiteSettings } from '#core/settings.js';
+import { formatDate } from '#core/views/render.js';
 import { PAYMENT_METHODS } from './labels.js';
 import type { InvoiceLineRow, InvoiceRow, PaymentRow } from './queries.js';
 

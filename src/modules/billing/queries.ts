@@ -1,7 +1,7 @@
 import type { Insertable, Selectable, Transaction } from 'kysely';
-import type { Db } from '../../core/db/index.js';
-import type { DB, InvoiceEventsTable, InvoiceLinesTable, InvoiceStatus, InvoicesTable, PaymentsTable } from '../../core/db/schema.js';
-import type { Executor } from '../../core/jobs/index.js';
+import type { Db } from '#core/db/index.js';
+import type { DB, InvoiceEventsTable, InvoiceLinesTable, InvoiceStatus, InvoicesTable, PaymentsTable } from '#core/db/schema.js';
+import type { Executor } from '#core/jobs/index.js';
 
 export type InvoiceRow = Selectable<InvoicesTable>;
 export type InvoiceLineRow = Selectable<InvoiceLinesTable>;

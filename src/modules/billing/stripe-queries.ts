@@ -1,6 +1,6 @@
 import type { Selectable } from 'kysely';
-import type { StripeCustomersTable } from '../../core/db/schema.js';
-import type { Executor } from '../../core/jobs/index.js';
+import type { StripeCustomersTable } from '#core/db/schema.js';
+import type { Executor } from '#core/jobs/index.js';
 
 export type StripeCustomerRow = Selectable<StripeCustomersTable>;
 

@@ -1,10 +1,10 @@
-import { defineModule } from '../../core/module.js';
+import { defineModule } from '#core/module.js';
 import { mailRoutes } from './routes.js';
 import { MailTemplateService } from './template-service.js';
 
 export type { MailTemplateService } from './template-service.js';
 
-declare module '../../core/module.js' {
+declare module '#core/module.js' {
   interface ModuleApis {
     mail: MailTemplateService;
   }

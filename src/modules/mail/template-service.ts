@@ -1,12 +1,12 @@
 import { z } from 'zod';
-import { changesOf, recordAudit, type Actor } from '../../core/audit/index.js';
-import { iso, type Clock } from '../../core/clock.js';
-import type { Executor } from '../../core/jobs/index.js';
-import type { Db } from '../../core/db/index.js';
-import { text } from '../../core/http/forms.js';
-import { ok, refused, type Outcome } from '../../core/result.js';
+import { changesOf, recordAudit, type Actor } from '#core/audit/index.js';
+import { iso, type Clock } from '#core/clock.js';
+import type { Executor } from '#core/jobs/index.js';
+import type { Db } from '#core/db/index.js';
+import { text } from '#core/http/forms.js';
+import { ok, refused, type Outcome } from '#core/result.js';
 import { deleteOverride, findOverride, listOverrideKeys, saveOverride } from './template-queries.js';
-import { fillTemplate, missingRequired, sampleValues, templateDefinition, allTemplates, templateSource, unknownPlaceholders, type TemplateDefinition } from '../../core/mail/templates.js';
+import { fillTemplate, missingRequired, sampleValues, templateDefinition, allTemplates, templateSource, unknownPlaceholders, type TemplateDefinition } from '#core/mail/templates.js';
 
 export const SUBJECT_MAX = 200;
 export const TEXT_MAX = 10_000;

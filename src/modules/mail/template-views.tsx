@@ -1,6 +1,6 @@
-import { ActionButton, Field, Form, TextArea, type FieldErrors } from '../../core/views/forms.js';
-import { formatDateTime } from '../../core/views/render.js';
-import type { TemplateDefinition } from '../../core/mail/templates.js';
+import { ActionButton, Field, Form, TextArea, type FieldErrors } from '#core/views/forms.js';
+import { formatDateTime } from '#core/views/render.js';
+import type { TemplateDefinition } from '#core/mail/templates.js';
 
 type TemplateRow = { key: string; name: string; description: string; edited: boolean };
 

@@ -1,7 +1,7 @@
 import type { Selectable } from 'kysely';
-import type { MailMessagesTable } from '../../core/db/schema.js';
-import { Pagination } from '../../core/views/pagination.js';
-import { formatDateTime } from '../../core/views/render.js';
+import type { MailMessagesTable } from '#core/db/schema.js';
+import { Pagination } from '#core/views/pagination.js';
+import { formatDateTime } from '#core/views/render.js';
 
 type Message = Selectable<MailMessagesTable>;
 

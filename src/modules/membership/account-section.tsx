@@ -1,5 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { ModuleContext } from '../../core/module.js';
+import type { ModuleContext } from '#core/module.js';
 import { AutoRenewalSection } from './renewals/auto-renewal-views.js';
 import { BundleSection, CoveredNote } from './bundles/views.js';
 import { DirectoryAccountSection } from './directory/views.js';

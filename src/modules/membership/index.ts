@@ -1,4 +1,4 @@
-import { defineModule } from '../../core/module.js';
+import { defineModule } from '#core/module.js';
 import { MEMBERSHIP_TEMPLATES } from './templates.js';
 import { membershipAccountSection } from './account-section.js';
 import { AdminMembersService } from './backoffice/service.js';
@@ -28,7 +28,7 @@ export interface MembershipApi {
   autoRenewal: AutoRenewal | null;
 }
 
-declare module '../../core/module.js' {
+declare module '#core/module.js' {
   interface ModuleApis {
     membership: MembershipApi;
   }

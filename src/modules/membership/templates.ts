@@ -1,4 +1,4 @@
-import { type MergeField, type TemplateFields, commonFields, defineTemplates, field } from '../../core/mail/templates.js';
+import { type MergeField, type TemplateFields, commonFields, defineTemplates, field } from '#core/mail/templates.js';
 
 /** The membership e-mails admins can reword (Admin → E-mail templates); emails.ts supplies their merge fields. */
 
@@ -365,7 +365,7 @@ Questions? Write to {{contact}}.
   },
 ]);
 
-declare module '../../core/mail/templates.js' {
+declare module '#core/mail/templates.js' {
   // eslint-disable-next-line @typescript-eslint/no-empty-object-type
   interface MailTemplates extends TemplateFields<typeof MEMBERSHIP_TEMPLATES> {}
 }

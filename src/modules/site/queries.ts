@@ -1,7 +1,7 @@
 import type { Selectable } from 'kysely';
-import type { Db } from '../../core/db/index.js';
-import type { NewsPostsTable, PagesTable } from '../../core/db/schema.js';
-import type { Executor } from '../../core/jobs/index.js';
+import type { Db } from '#core/db/index.js';
+import type { NewsPostsTable, PagesTable } from '#core/db/schema.js';
+import type { Executor } from '#core/jobs/index.js';
 
 export type PageRow = Selectable<PagesTable>;
 export type NewsRow = Selectable<NewsPostsTable>;

@@ -1,14 +1,14 @@
 import type { Transaction } from 'kysely';
 import { z } from 'zod';
-import { changesOf, recordAudit, type Actor } from '../../core/audit/index.js';
-import { iso, type Clock } from '../../core/clock.js';
-import type { Db } from '../../core/db/index.js';
-import type { DB } from '../../core/db/schema.js';
-import { checkbox, optionalText, text } from '../../core/http/forms.js';
-import { markdownToText, renderMarkdown } from '../../core/markdown.js';
-import { ok, refused, type Outcome } from '../../core/result.js';
-import type { SiteState } from '../../core/settings.js';
-import type { MenuItem } from '../../core/views/context.js';
+import { changesOf, recordAudit, type Actor } from '#core/audit/index.js';
+import { iso, type Clock } from '#core/clock.js';
+import type { Db } from '#core/db/index.js';
+import type { DB } from '#core/db/schema.js';
+import { checkbox, optionalText, text } from '#core/http/forms.js';
+import { markdownToText, renderMarkdown } from '#core/markdown.js';
+import { ok, refused, type Outcome } from '#core/result.js';
+import type { SiteState } from '#core/settings.js';
+import type { MenuItem } from '#core/views/context.js';
 import * as q from './queries.js';
 import { seedNews, seedPages } from './seed-content.js';
 

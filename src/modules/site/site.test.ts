@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Client, fieldError, inputValue, visibleText } from '../../../test/support/client.js';
-import { startTestSite, type TestSite } from '../../../test/support/site.js';
+import { Client, fieldError, inputValue, visibleText } from '#test/support/client.js';
+import { startTestSite, type TestSite } from '#test/support/site.js';
 
 let site: TestSite;
 const ADMIN = { email: 'board@example.org', password: 'correct horse battery staple' };

@@ -1,7 +1,7 @@
-import type { SiteSettings } from '../../core/settings.js';
-import { Field, Form, Select, TextArea, Checkbox, type FieldErrors } from '../../core/views/forms.js';
-import { formatDate, formatDateTime, trustedHtml } from '../../core/views/render.js';
-import { Pagination } from '../../core/views/pagination.js';
+import type { SiteSettings } from '#core/settings.js';
+import { Field, Form, Select, TextArea, Checkbox, type FieldErrors } from '#core/views/forms.js';
+import { formatDate, formatDateTime, trustedHtml } from '#core/views/render.js';
+import { Pagination } from '#core/views/pagination.js';
 import type { NewsRow, PageRow } from './queries.js';
 
 function Prose({ html }: { html: string }) {

@@ -1,8 +1,8 @@
 import type { ComponentChildren } from 'preact';
-import type { MembershipStatus } from '../../../core/db/schema.js';
-import { formatMoney } from '../../../core/money.js';
-import { ActionButton, Form, TextArea, type FieldErrors } from '../../../core/views/forms.js';
-import { formatDate, formatDateTime } from '../../../core/views/render.js';
+import type { MembershipStatus } from '#core/db/schema.js';
+import { formatMoney } from '#core/money.js';
+import { ActionButton, Form, TextArea, type FieldErrors } from '#core/views/forms.js';
+import { formatDate, formatDateTime } from '#core/views/render.js';
 import type { Level } from '../lifecycle/levels.js';
 import { STATUS_LABELS } from '../lifecycle/service.js';
 import type { InvoiceSummary } from '../lifecycle/views.js';

@@ -1,4 +1,4 @@
-import { ActionButton, Field, Form, type FieldErrors } from '../../../core/views/forms.js';
+import { ActionButton, Field, Form, type FieldErrors } from '#core/views/forms.js';
 import type { AdminBundle } from './service.js';
 
 interface Covered {

@@ -1,6 +1,6 @@
-import { prepared } from '../../../core/db/prepared.js';
-import { randomToken } from '../../../core/secrets.js';
-import type { Executor } from '../../../core/jobs/index.js';
+import { prepared } from '#core/db/prepared.js';
+import { randomToken } from '#core/secrets.js';
+import type { Executor } from '#core/jobs/index.js';
 
 // Each statement stays well under both dialects' limits on bound values.
 const CHUNK = 1000;

@@ -1,6 +1,6 @@
-import { Checkbox, Field, Form, type FieldErrors } from '../../../core/views/forms.js';
-import { Pagination } from '../../../core/views/pagination.js';
-import { renderFragment, trustedHtml } from '../../../core/views/render.js';
+import { Checkbox, Field, Form, type FieldErrors } from '#core/views/forms.js';
+import { Pagination } from '#core/views/pagination.js';
+import { renderFragment, trustedHtml } from '#core/views/render.js';
 import { PER_PAGE, type DirectoryCard, type Privacy } from './service.js';
 import { fieldFormValues, type MemberField } from '../fields/service.js';
 import { MemberDetailsFields } from '../lifecycle/views.js';

@@ -1,6 +1,6 @@
 import type { Insertable, Updateable } from 'kysely';
-import type { MemberFieldsTable, MemberFieldVisibility } from '../../../core/db/schema.js';
-import type { Executor } from '../../../core/jobs/index.js';
+import type { MemberFieldsTable, MemberFieldVisibility } from '#core/db/schema.js';
+import type { Executor } from '#core/jobs/index.js';
 
 export const listFields = (db: Executor) => db.selectFrom('member_fields').selectAll().orderBy('position').orderBy('id').execute();
 

@@ -1,4 +1,4 @@
-import { Checkbox, Field, Form, Select, TextArea, type FieldErrors } from '../../../core/views/forms.js';
+import { Checkbox, Field, Form, Select, TextArea, type FieldErrors } from '#core/views/forms.js';
 import { choicesOf, FIELD_TYPES, inputName, MAX_TEXT, VISIBILITY, type MemberField } from './service.js';
 
 type Values = Record<string, string>;

@@ -1,8 +1,8 @@
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { Client, visibleText } from '../../../../test/support/client.js';
-import { TestClock } from '../../../../test/support/clock.js';
-import { startTestSite, type TestSite } from '../../../../test/support/site.js';
-import { LEASE_MS, type Executor, type JobHandler } from '../../../core/jobs/index.js';
+import { Client, visibleText } from '#test/support/client.js';
+import { TestClock } from '#test/support/clock.js';
+import { startTestSite, type TestSite } from '#test/support/site.js';
+import { LEASE_MS, type Executor, type JobHandler } from '#core/jobs/index.js';
 
 /**
  * Member imports hold under faults: every cell of the whole file is checked (control characters,

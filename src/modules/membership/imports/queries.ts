@@ -1,5 +1,5 @@
-import type { MemberContact, MemberImportStatus, MembershipStatus } from '../../../core/db/schema.js';
-import type { Executor } from '../../../core/jobs/index.js';
+import type { MemberContact, MemberImportStatus, MembershipStatus } from '#core/db/schema.js';
+import type { Executor } from '#core/jobs/index.js';
 
 /**
  * The SQL of member imports: the checked file (`member_import_batches`), its staged rows

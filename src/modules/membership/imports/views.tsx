@@ -1,5 +1,5 @@
-import { ActionButton, Field, Form, type FieldErrors } from '../../../core/views/forms.js';
-import { formatDateTime } from '../../../core/views/render.js';
+import { ActionButton, Field, Form, type FieldErrors } from '#core/views/forms.js';
+import { formatDateTime } from '#core/views/render.js';
 import { MAX_IMPORT_BYTES, type ImportView } from './service.js';
 import { fieldColumn, IMPORT_COLUMNS } from './csv.js';
 import { choicesOf, type MemberField } from '../fields/service.js';

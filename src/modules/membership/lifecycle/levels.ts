@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { parseMoney } from '../../../core/money.js';
-import { checkbox, optionalText, text } from '../../../core/http/forms.js';
-import { addYears, calendarDate, startOfDay } from '../../../core/time.js';
-import type { MembershipLevelsTable } from '../../../core/db/schema.js';
+import { parseMoney } from '#core/money.js';
+import { checkbox, optionalText, text } from '#core/http/forms.js';
+import { addYears, calendarDate, startOfDay } from '#core/time.js';
+import type { MembershipLevelsTable } from '#core/db/schema.js';
 import type { Selectable } from 'kysely';
 
 export type Level = Selectable<MembershipLevelsTable>;

@@ -1,14 +1,14 @@
 import type { FastifyInstance } from 'fastify';
-import { actorOf } from '../../../core/audit/index.js';
-import { requireRole } from '../../../core/auth/guards.js';
-import { formValues, parseForm } from '../../../core/http/forms.js';
-import { findById } from '../../../core/http/params.js';
-import type { SiteService } from '../../site/service.js';
+import { actorOf } from '#core/audit/index.js';
+import { requireRole } from '#core/auth/guards.js';
+import { formValues, parseForm } from '#core/http/forms.js';
+import { findById } from '#core/http/params.js';
+import type { SiteService } from '#modules/site/service.js';
 import { fieldFormValues, parseCustomFields, type MemberFieldsService } from '../fields/service.js';
 import { levelInput, type Level } from './levels.js';
 import { applicationInput, liveMembershipMessage, reapplicationInput, TOO_MANY_APPLICATIONS, type MembershipService } from './service.js';
 import * as v from './views.js';
-import { warmPasswordCheck } from '../../../core/auth/passwords.js';
+import { warmPasswordCheck } from '#core/auth/passwords.js';
 
 interface Deps {
   membership: MembershipService;

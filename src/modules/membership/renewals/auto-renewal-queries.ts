@@ -1,6 +1,6 @@
 import type { NotNull, Selectable } from 'kysely';
-import type { AutoRenewalsTable } from '../../../core/db/schema.js';
-import type { Executor } from '../../../core/jobs/index.js';
+import type { AutoRenewalsTable } from '#core/db/schema.js';
+import type { Executor } from '#core/jobs/index.js';
 
 export type AutoRenewalRow = Selectable<AutoRenewalsTable>;
 

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { requireRole } from '../../../core/auth/guards.js';
+import { requireRole } from '#core/auth/guards.js';
 import type { AutoRenewal } from './auto-renewal.js';
 
 interface Deps {

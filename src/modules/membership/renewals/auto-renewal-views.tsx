@@ -1,6 +1,6 @@
-import { formatMoney } from '../../../core/money.js';
-import { ActionButton } from '../../../core/views/forms.js';
-import { formatDate } from '../../../core/views/render.js';
+import { formatMoney } from '#core/money.js';
+import { ActionButton } from '#core/views/forms.js';
+import { formatDate } from '#core/views/render.js';
 import type { AutoRenewalState } from './auto-renewal.js';
 import { NOTICE_DAYS } from './auto-renewal.js';
 

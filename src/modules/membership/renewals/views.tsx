@@ -1,4 +1,4 @@
-import { Field, Form, type FieldErrors } from '../../../core/views/forms.js';
+import { Field, Form, type FieldErrors } from '#core/views/forms.js';
 import { describeReminderDays } from './service.js';
 
 /** The admins' renewal settings: on which days reminders go out. */
