@@ -109,7 +109,12 @@ export async function generate(dataDir: string, options: GenerateOptions = {}): 
   try {
     const used = new Set<string>();
     const unique = (title: string) => {
-      let slug = title.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 60).replace(/-+$/g, '');
+      let slug = title
+        .toLowerCase()
+        .replace(/[^a-z0-9]+/g, '-')
+        .replace(/^-+|-+$/g, '')
+        .slice(0, 60)
+        .replace(/-+$/g, '');
       if (used.has(slug)) slug = `${slug}-${used.size}`;
       used.add(slug);
       return slug;

@@ -26,7 +26,10 @@ const TABLES = ['pages', 'news_posts', 'membership_levels', 'settings'] as const
 type Table = (typeof TABLES)[number];
 async function countRows(site: Headworks, table: Table): Promise<number> {
   const { db } = site.database;
-  const row = await db.selectFrom(table as 'pages').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+  const row = await db
+    .selectFrom(table as 'pages')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .executeTakeFirstOrThrow();
   return Number(row.n);
 }
 

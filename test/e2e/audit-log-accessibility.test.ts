@@ -48,7 +48,11 @@ beforeAll(async () => {
       person: { userId: memberId, name: 'Mia Member' },
       changes: [{ field: 'Amount', before: '', after: '$125.00' }],
     });
-    await recordAudit(trx, by, at(12), { action: 'settings.changed', summary: 'Changed the payment keys', changes: [{ field: 'Stripe secret key', before: '', after: '', hidden: true }] });
+    await recordAudit(trx, by, at(12), {
+      action: 'settings.changed',
+      summary: 'Changed the payment keys',
+      changes: [{ field: 'Stripe secret key', before: '', after: '', hidden: true }],
+    });
   });
 });
 

@@ -105,7 +105,14 @@ export async function startStripeStandin(options: { now: () => Date }): Promise<
       };
       if (setup) {
         const si = next('seti');
-        setupIntents.set(si, { id: si, object: 'setup_intent', status: 'requires_payment_method', customer: session.customer, payment_method: null, metadata: params.setup_intent_data?.metadata ?? {} });
+        setupIntents.set(si, {
+          id: si,
+          object: 'setup_intent',
+          status: 'requires_payment_method',
+          customer: session.customer,
+          payment_method: null,
+          metadata: params.setup_intent_data?.metadata ?? {},
+        });
         session.setup_intent = si;
       }
       sessions.set(id, session);
@@ -157,7 +164,10 @@ export async function startStripeStandin(options: { now: () => Date }): Promise<
     if (method === 'POST' && path === '/v1/refunds') {
       const intent = paymentIntents.get(params.payment_intent);
       if (!intent || intent.status !== 'succeeded') {
-        return { status: 400, body: { error: { type: 'invalid_request_error', code: 'resource_missing', param: 'payment_intent', message: `No such payment_intent: '${params.payment_intent}'` } } };
+        return {
+          status: 400,
+          body: { error: { type: 'invalid_request_error', code: 'resource_missing', param: 'payment_intent', message: `No such payment_intent: '${params.payment_intent}'` } },
+        };
       }
       const left = intent.amount_received - (intent._refunded ?? 0);
       if (left <= 0) {
@@ -231,7 +241,13 @@ export async function startStripeStandin(options: { now: () => Date }): Promise<
       session.status = 'complete';
       if (session.mode === 'setup') {
         const pm = next('pm');
-        paymentMethods.set(pm, { id: pm, object: 'payment_method', type: 'card', customer: session.customer, card: { brand: card.brand, last4: card.last4, exp_month: 12, exp_year: 2030 } });
+        paymentMethods.set(pm, {
+          id: pm,
+          object: 'payment_method',
+          type: 'card',
+          customer: session.customer,
+          card: { brand: card.brand, last4: card.last4, exp_month: 12, exp_year: 2030 },
+        });
         Object.assign(setupIntents.get(session.setup_intent)!, { status: 'succeeded', payment_method: pm });
       } else {
         const pi = next('pi');

@@ -72,7 +72,13 @@ export async function writeBackup(config: Config, target: string | undefined, no
       if (!gzip.write(`${JSON.stringify(record)}\n`)) await drained();
     };
 
-    const header: Header = { headworks_backup: FORMAT_VERSION, app_version: appVersion(), dialect: config.database.kind, created_at: now.toISOString(), migrations: snapshot.migrations };
+    const header: Header = {
+      headworks_backup: FORMAT_VERSION,
+      app_version: appVersion(),
+      dialect: config.database.kind,
+      created_at: now.toISOString(),
+      migrations: snapshot.migrations,
+    };
     await write(header);
     for (const table of snapshot.tables) {
       const columns = await snapshot.columns(table);

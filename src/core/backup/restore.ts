@@ -151,7 +151,11 @@ async function load(target: Target, file: string, staging: string, staged: { nam
             }
             return o;
           });
-          for (let i = 0; i < objects.length; i += t.perInsert) await target.db.insertInto(t.name).values(objects.slice(i, i + t.perInsert)).execute();
+          for (let i = 0; i < objects.length; i += t.perInsert)
+            await target.db
+              .insertInto(t.name)
+              .values(objects.slice(i, i + t.perInsert))
+              .execute();
           break;
         }
         case 'table_end': {

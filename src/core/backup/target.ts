@@ -71,7 +71,9 @@ function common(db: Kysely<any>, dialect: Dialect, migrationTableSchema: string 
       const query =
         dialect === 'sqlite'
           ? sql<{ name: string }>`select name from pragma_table_info(${table}) order by cid`
-          : sql<{ name: string }>`select column_name as name from information_schema.columns where table_schema = current_schema() and table_name = ${table} order by ordinal_position`;
+          : sql<{
+              name: string;
+            }>`select column_name as name from information_schema.columns where table_schema = current_schema() and table_name = ${table} order by ordinal_position`;
       const rows = (await query.execute(db)).rows.map((r) => r.name);
       return rows.length ? rows : undefined;
     },

@@ -17,9 +17,7 @@ beforeAll(async () => {
 });
 afterAll(() => site.close());
 
-const byName = prepared((db, v: { name: string; limit: number }) =>
-  db.selectFrom('users').select(['email']).where('name', '=', v.name).orderBy('email').limit(v.limit),
-);
+const byName = prepared((db, v: { name: string; limit: number }) => db.selectFrom('users').select(['email']).where('name', '=', v.name).orderBy('email').limit(v.limit));
 
 /** The shape changes with the variant: names matching any of `variant` patterns. */
 const byAnyName = prepared((db, v: Record<string, string>, variant) =>

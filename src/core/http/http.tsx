@@ -214,12 +214,10 @@ export async function createHttp(deps: HttpDeps): Promise<FastifyInstance> {
   const controlCharacterMessage = (field: string) => (
     <p>
       The form contained a character that cannot be stored (an invisible control character, often brought by copying and pasting) in{' '}
-      {field === 'form' || field === '_csrf' ? 'one of its fields' : `the field "${field}"`}. Go back, type that text again instead of pasting it,
-      and send the form again.
+      {field === 'form' || field === '_csrf' ? 'one of its fields' : `the field "${field}"`}. Go back, type that text again instead of pasting it, and send the form again.
     </p>
   );
-  const refuse = (reply: FastifyReply, what: ComponentChildren) =>
-    reply.page({ status: 400, title: 'That request could not be handled', body: what });
+  const refuse = (reply: FastifyReply, what: ComponentChildren) => reply.page({ status: 400, title: 'That request could not be handled', body: what });
 
   app.addHook('onRequest', async (request, reply) => {
     reply.headers(securityHeaders);
@@ -295,12 +293,7 @@ export async function createHttp(deps: HttpDeps): Promise<FastifyInstance> {
       return reply.page({
         status: 403,
         title: 'This form has expired',
-        body: (
-          <p>
-            For your security, forms can only be sent from a page of this site that is still open in your browser. Go back, reload
-            the page and send the form again.
-          </p>
-        ),
+        body: <p>For your security, forms can only be sent from a page of this site that is still open in your browser. Go back, reload the page and send the form again.</p>,
       });
     }
   });

@@ -73,7 +73,10 @@ export class Jobs {
     private clock: Clock,
   ) {
     this.register('jobs.cleanup', async () => {
-      await this.db.deleteFrom('jobs').where('done_at', '<', iso(addMs(this.clock.now(), -14 * DAY))).execute();
+      await this.db
+        .deleteFrom('jobs')
+        .where('done_at', '<', iso(addMs(this.clock.now(), -14 * DAY)))
+        .execute();
     });
     this.every('jobs.cleanup', DAY);
   }
@@ -256,7 +259,9 @@ export class Jobs {
    * runner stopped (a crash, a restart), and another runner will take it over shortly.
    */
   async lapsed(type: string, payload: unknown): Promise<boolean> {
-    return !!(await this.lapsedJobs(type).where('payload', '=', JSON.stringify(payload ?? null)).executeTakeFirst());
+    return !!(await this.lapsedJobs(type)
+      .where('payload', '=', JSON.stringify(payload ?? null))
+      .executeTakeFirst());
   }
 
   /** Unfinished jobs of a type whose lease ran out before they finished: the one meaning of "lapsed". */

@@ -21,8 +21,7 @@ export const accountsModule = defineModule({
       baseUrl: core.config.baseUrl,
       twoFactorKey: core.secrets.twoFactorKey,
     }),
-  routes: (app, { api: accounts, core }) =>
-    accountRoutes(app, { accounts, state: core.state, secureCookies: core.config.secureCookies, accountSections: core.accountSections }),
+  routes: (app, { api: accounts, core }) => accountRoutes(app, { accounts, state: core.state, secureCookies: core.config.secureCookies, accountSections: core.accountSections }),
   templates: ACCOUNTS_TEMPLATES,
   adminMenu: [{ href: '/admin/users', title: 'Users', order: 40 }],
   hooks: ({ api: accounts }) => ({ adminMustSetUpTwoFactor: (user) => accounts.twoFactor.mustSetUp(user) }),

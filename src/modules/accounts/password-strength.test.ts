@@ -42,7 +42,7 @@ describe('the password rule', () => {
 });
 
 describe('every form where a person chooses a password refuses a weak one beside the field', () => {
-  it.each(WEAK)('changing one\'s password: %s', async (_what, password, why) => {
+  it.each(WEAK)("changing one's password: %s", async (_what, password, why) => {
     const site = await newSite();
     const c = new Client(site.app);
     await c.logIn(MEMBER.email, MEMBER.password);
@@ -69,7 +69,7 @@ describe('every form where a person chooses a password refuses a weak one beside
     await new Client(site.app).logIn(MEMBER.email, GOOD);
   });
 
-  it('an administrator\'s set-up link: refuses their own address and name, keeping the name typed', async () => {
+  it("an administrator's set-up link: refuses their own address and name, keeping the name typed", async () => {
     const site = await newSite();
     const admin = new Client(site.app);
     await admin.logIn(ADMIN.email, ADMIN.password);
@@ -87,7 +87,7 @@ describe('every form where a person chooses a password refuses a weak one beside
     expect((await nora.submit(link, { name: 'Nora Newcombe', password: GOOD, confirm: GOOD })).status).toBe(303);
   });
 
-  it('the first administrator\'s one-time link: refuses the address typed in the same form', async () => {
+  it("the first administrator's one-time link: refuses the address typed in the same form", async () => {
     const site = await startTestSite({ env: { SMTP_URL: smtp.url } });
     onTestFinished(() => site.close());
     const { setupLink } = (await site.accounts.ensureFirstAdmin()) as { setupLink: string };
@@ -103,7 +103,9 @@ describe('every form where a person chooses a password refuses a weak one beside
   it('ADMIN_PASSWORD at start: a weak one stops the start with the reason', async () => {
     const site = await startTestSite({ env: { SMTP_URL: smtp.url } });
     onTestFinished(() => site.close());
-    await expect(site.accounts.ensureFirstAdmin({ email: 'chair@example.org', password: 'passwordpassword' })).rejects.toThrow(/^ADMIN_PASSWORD: This password is too easy to guess/);
+    await expect(site.accounts.ensureFirstAdmin({ email: 'chair@example.org', password: 'passwordpassword' })).rejects.toThrow(
+      /^ADMIN_PASSWORD: This password is too easy to guess/,
+    );
     await expect(site.accounts.ensureFirstAdmin({ email: 'chair@example.org', password: 'chair@example.org' })).rejects.toThrow(/built from your name or e-mail address/);
     expect(await site.accounts.findUserByEmail('chair@example.org')).toBeUndefined();
     expect(await site.accounts.ensureFirstAdmin({ email: 'chair@example.org', password: GOOD })).toEqual({ created: 'chair@example.org' });

@@ -83,7 +83,9 @@ export async function twoFactorRoutes(app: FastifyInstance, { accounts, state, s
       return reply.page({
         status: o.errors && Object.values(o.errors).some((e) => e?.startsWith('Too many')) ? 429 : status422,
         title: 'Two-factor sign-in',
-        body: <v.TwoFactorOn csrf={reply.csrfToken()} status={status} timeZone={settings.timeZone} required={required && user.role === 'admin'} errors={o.errors} action={o.action} />,
+        body: (
+          <v.TwoFactorOn csrf={reply.csrfToken()} status={status} timeZone={settings.timeZone} required={required && user.role === 'admin'} errors={o.errors} action={o.action} />
+        ),
       });
     }
     const setup = o.setup ?? (await twoFactor.setup(user))!;

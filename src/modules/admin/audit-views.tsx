@@ -43,8 +43,7 @@ function Entry({ row, timeZone }: { row: AuditRow; timeZone: string }) {
   return (
     <li class="audit-entry">
       <p class="audit-head">
-        <strong>{row.summary}</strong>{' '}
-        <span class="badge">{actionLabel(row.action)}</span>
+        <strong>{row.summary}</strong> <span class="badge">{actionLabel(row.action)}</span>
       </p>
       <dl class="audit-meta">
         <div>

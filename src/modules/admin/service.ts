@@ -35,9 +35,7 @@ export const settingsInput = z.object({
     .optional()
     .transform((v) => v ?? '')
     .refine((v) => v === '' || z.email().safeParse(v).success, 'Enter an e-mail address in the form name@example.org, or leave it empty.'),
-  timeZone: z
-    .string({ error: 'Choose a time zone.' })
-    .refine((v) => TIME_ZONES.has(v), 'Choose a time zone from the list, such as America/Denver.'),
+  timeZone: z.string({ error: 'Choose a time zone.' }).refine((v) => TIME_ZONES.has(v), 'Choose a time zone from the list, such as America/Denver.'),
   removeLogo: checkbox(),
   requireAdminTwoFactor: checkbox(),
 });
@@ -122,7 +120,12 @@ export class AdminService {
       await this.state.saveSettings(trx, values);
       const changes = changesOf<SiteSettings>(before, { ...before, ...values }, SETTING_LABELS);
       if (changes.length) {
-        await recordAudit(trx, by, this.clock.now().toISOString(), { action: 'settings.changed', summary: 'Changed the settings', subject: { type: 'settings', label: 'Settings' }, changes });
+        await recordAudit(trx, by, this.clock.now().toISOString(), {
+          action: 'settings.changed',
+          summary: 'Changed the settings',
+          subject: { type: 'settings', label: 'Settings' },
+          changes,
+        });
       }
       version = await this.state.bump(trx);
     });

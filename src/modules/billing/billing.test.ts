@@ -29,7 +29,10 @@ beforeAll(async () => {
   // What the membership module will do: act inside the transaction that marks the invoice paid.
   site.billing.onPaid(async (trx, invoice) => {
     paidCalls.push(invoice.id);
-    await trx.insertInto('settings').values({ key: `_test_paid_${invoice.id}`, value: invoice.status }).execute();
+    await trx
+      .insertInto('settings')
+      .values({ key: `_test_paid_${invoice.id}`, value: invoice.status })
+      .execute();
     if (failPaidHandler) throw new Error('The membership could not be extended');
   });
 });

@@ -39,8 +39,7 @@ const voidInput = z.object({ reason: text('the reason', 500) });
 const isStatus = (value: unknown): value is InvoiceStatus => typeof value === 'string' && Object.hasOwn(INVOICE_STATUSES, value);
 
 /** The refund form's fields carry a prefix, so they can share the page with the payment form. */
-const asRefundErrors = (errors: FieldErrors): FieldErrors =>
-  Object.fromEntries(Object.entries(errors).map(([k, message]) => [k === 'form' ? k : `refund_${k}`, message]));
+const asRefundErrors = (errors: FieldErrors): FieldErrors => Object.fromEntries(Object.entries(errors).map(([k, message]) => [k === 'form' ? k : `refund_${k}`, message]));
 
 interface Deps {
   billing: BillingService;
@@ -106,7 +105,13 @@ export async function billingRoutes(app: FastifyInstance, { billing, state }: De
     if (!invoice) return reply.callNotFound();
     const form = parseForm(paymentInput, request.body);
     const result = form.ok
-      ? await billing.recordPayment(invoice.id, { method: form.data.method, amountCents: form.data.amount, reference: form.data.reference, actorUserId: request.user!.id, by: actorOf(request) })
+      ? await billing.recordPayment(invoice.id, {
+          method: form.data.method,
+          amountCents: form.data.amount,
+          reference: form.data.reference,
+          actorUserId: request.user!.id,
+          by: actorOf(request),
+        })
       : form;
     if (!result.ok) {
       return detailPage(reply, (await billing.get(invoice.id))!, { form: 'payment', values: formValues(request.body), errors: result.errors });

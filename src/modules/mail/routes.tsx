@@ -108,10 +108,6 @@ export async function mailRoutes(
     const body = message?.file_name ? await mailer.readFile(message.file_name) : undefined;
     if (!message || !body) return reply.callNotFound();
     // The raw message can hold a reset or set-up link: no cache may keep it.
-    return reply
-      .header('cache-control', 'private, no-store')
-      .header('content-disposition', `attachment; filename="${message.file_name}"`)
-      .type('message/rfc822')
-      .send(body);
+    return reply.header('cache-control', 'private, no-store').header('content-disposition', `attachment; filename="${message.file_name}"`).type('message/rfc822').send(body);
   });
 }

@@ -186,7 +186,11 @@ describe('agency-bundle e-mails admins reword', () => {
     const contactId = await site.addUser(CONTACT);
     const agency = (await site.membership.lifecycle.listLevels()).find((l) => l.name === 'Agency')!;
     // A fixture: the contact's membership moved to the Agency level (as if approved and paid).
-    await site.database.db.updateTable('memberships').set({ level_id: agency.id, organization: 'City of Boulder', expires_at: '2027-01-01T07:00:00.000Z' }).where('user_id', '=', contactId).execute();
+    await site.database.db
+      .updateTable('memberships')
+      .set({ level_id: agency.id, organization: 'City of Boulder', expires_at: '2027-01-01T07:00:00.000Z' })
+      .where('user_id', '=', contactId)
+      .execute();
     const contact = await logIn(site, CONTACT);
     const addPerson = (name: string, email: string) => contact.submit('/account', { name, email }, '/account/bundle/people');
 
@@ -201,7 +205,10 @@ describe('agency-bundle e-mails admins reword', () => {
       text: 'Hi {{name}},\n\n{{added_by}} covers you now. Choose a password within {{valid_for}}:\n{{link}}\n',
     });
     expect(saved.status).toBe(303);
-    expect((await board.submit('/admin/mail/templates/membership.bundle_added', { intent: 'save', subject: 'Covered by {{organization}}', text: 'Hi {{name}}, log in: {{link}}\n' })).status).toBe(303);
+    expect(
+      (await board.submit('/admin/mail/templates/membership.bundle_added', { intent: 'save', subject: 'Covered by {{organization}}', text: 'Hi {{name}}, log in: {{link}}\n' }))
+        .status,
+    ).toBe(303);
 
     // Someone new: the edited set-up e-mail, whose link sets their password.
     let since = smtp.messages.length;
@@ -269,7 +276,10 @@ describe('template rendering', () => {
   it('keeps unknown placeholders as typed, never reads a value as a template, and drops a line whose fields are all empty', () => {
     expect(substitute('Hi {{name}} {{other}}', { name: '{{other}} $& x' })).toBe('Hi {{other}} $& x {{other}}');
     expect(substitute('Hello {{name}}.\nQuestions? Write to {{contact}}.\nBye', { name: 'Pat', contact: '' })).toBe('Hello Pat.\nBye');
-    expect(fillTemplate({ subject: 'About {{reason}}', text: '{{reason}}' }, { reason: 'line one\nline two' })).toEqual({ subject: 'About line one line two', text: 'line one\nline two' });
+    expect(fillTemplate({ subject: 'About {{reason}}', text: '{{reason}}' }, { reason: 'line one\nline two' })).toEqual({
+      subject: 'About line one line two',
+      text: 'line one\nline two',
+    });
   });
 });
 

@@ -99,8 +99,7 @@ const visibilityOptions = [
 
 const MARKDOWN_HINT = (
   <>
-    Write in Markdown: a blank line between paragraphs, <code>## Heading</code> for a heading, <code>- item</code> for a list,{' '}
-    <code>[text](https://address)</code> for a link.
+    Write in Markdown: a blank line between paragraphs, <code>## Heading</code> for a heading, <code>- item</code> for a list, <code>[text](https://address)</code> for a link.
   </>
 );
 
@@ -255,7 +254,13 @@ export function AdminNewsForm(props: { action: string; csrf: string; values: Rec
     <Form action={props.action} csrf={props.csrf} errors={errors}>
       <Field name="title" label="Title" value={values.title} error={errors.title} required maxLength={150} />
       <Field name="slug" label="Web address" value={values.slug} error={errors.slug} hint="Shown after /news/. Leave empty to make one from the title." />
-      <Field name="summary" label="Summary" value={values.summary} error={errors.summary} hint="One or two sentences for the news list and the feed. Leave empty to use the start of the text." />
+      <Field
+        name="summary"
+        label="Summary"
+        value={values.summary}
+        error={errors.summary}
+        hint="One or two sentences for the news list and the feed. Leave empty to use the start of the text."
+      />
       <TextArea name="body" label="Text" value={values.body} error={errors.body} hint={MARKDOWN_HINT} markdown rows={16} required />
       <MarkdownPreview />
       <Select name="visibility" label="Who can see this post" value={values.visibility ?? 'public'} options={visibilityOptions} error={errors.visibility} />

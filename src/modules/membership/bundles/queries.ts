@@ -142,5 +142,4 @@ export const endCoveredMembership = (db: Executor, id: number, now: string) =>
   db.updateTable('memberships').set({ status: 'cancelled', updated_at: now }).where('id', '=', id).execute();
 
 /** Touch the contact's membership first in a transaction, so two additions to one bundle wait for each other (PostgreSQL row lock). */
-export const lockBundle = (db: Executor, bundleId: number, now: string) =>
-  db.updateTable('memberships').set({ updated_at: now }).where('id', '=', bundleId).execute();
+export const lockBundle = (db: Executor, bundleId: number, now: string) => db.updateTable('memberships').set({ updated_at: now }).where('id', '=', bundleId).execute();

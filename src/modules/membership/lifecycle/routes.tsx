@@ -75,10 +75,20 @@ export async function membershipRoutes(app: FastifyInstance, { membership, site,
         return reply.page({
           status: 422,
           title: applicationTitle(level),
-          body: <v.ApplicationForm level={level} csrf={reply.csrfToken()} values={formValues(request.body)} errors={result.errors} fields={memberFields} account={{ email: user.email }} />,
+          body: (
+            <v.ApplicationForm
+              level={level}
+              csrf={reply.csrfToken()}
+              values={formValues(request.body)}
+              errors={result.errors}
+              fields={memberFields}
+              account={{ email: user.email }}
+            />
+          ),
         });
       }
-      if (result.value.status === 'pending_verification') return reply.page({ title: 'Check your e-mail', body: <v.CheckYourEmail address={result.value.email} visitor={false} /> });
+      if (result.value.status === 'pending_verification')
+        return reply.page({ title: 'Check your e-mail', body: <v.CheckYourEmail address={result.value.email} visitor={false} /> });
       reply.setFlash(
         'success',
         result.value.status === 'active' ? `Thank you: your ${level.name} membership is active.` : `Thank you: we have received your application for ${level.name} membership.`,
@@ -115,8 +125,7 @@ export async function membershipRoutes(app: FastifyInstance, { membership, site,
         title: 'This link no longer works',
         body: (
           <p>
-            This link has expired or was already used. If you already confirmed your address, <a href="/login">log in</a> to see your
-            membership.
+            This link has expired or was already used. If you already confirmed your address, <a href="/login">log in</a> to see your membership.
           </p>
         ),
       });
@@ -138,9 +147,7 @@ export async function membershipRoutes(app: FastifyInstance, { membership, site,
 
   // Admin: levels
 
-  app.get('/admin/levels', admin, async (_request, reply) =>
-    reply.page({ title: 'Membership levels', admin: true, body: <v.LevelList levels={await membership.listLevels()} /> }),
-  );
+  app.get('/admin/levels', admin, async (_request, reply) => reply.page({ title: 'Membership levels', admin: true, body: <v.LevelList levels={await membership.listLevels()} /> }));
 
   app.get('/admin/levels/new', admin, async (_request, reply) =>
     reply.page({
@@ -154,7 +161,12 @@ export async function membershipRoutes(app: FastifyInstance, { membership, site,
     const form = parseForm(levelInput, request.body);
     const saved = form.ok ? await membership.saveLevel(null, form.data, actorOf(request)) : form;
     if (!saved.ok) {
-      return reply.page({ status: 422, title: 'New membership level', admin: true, body: <v.LevelForm action="/admin/levels" csrf={reply.csrfToken()} values={formValues(request.body)} errors={saved.errors} /> });
+      return reply.page({
+        status: 422,
+        title: 'New membership level',
+        admin: true,
+        body: <v.LevelForm action="/admin/levels" csrf={reply.csrfToken()} values={formValues(request.body)} errors={saved.errors} />,
+      });
     }
     reply.setFlash('success', 'The level was created.');
     return reply.redirect('/admin/levels', 303);
@@ -163,7 +175,11 @@ export async function membershipRoutes(app: FastifyInstance, { membership, site,
   app.get<{ Params: { id: string } }>('/admin/levels/:id', admin, async (request, reply) => {
     const level = await findById(request.params.id, membership.getLevel);
     if (!level) return reply.callNotFound();
-    return reply.page({ title: `Edit “${level.name}”`, admin: true, body: <v.LevelForm action={`/admin/levels/${level.id}`} csrf={reply.csrfToken()} values={v.levelValues(level)} /> });
+    return reply.page({
+      title: `Edit “${level.name}”`,
+      admin: true,
+      body: <v.LevelForm action={`/admin/levels/${level.id}`} csrf={reply.csrfToken()} values={v.levelValues(level)} />,
+    });
   });
 
   app.post<{ Params: { id: string } }>('/admin/levels/:id', admin, async (request, reply) => {

@@ -24,7 +24,17 @@ import type { FieldValue } from '../fields/service.js';
 import { containsWebAddress, nameText, WEB_ADDRESS_IN_NAME } from './names.js';
 import { saveFieldValues, valuesFor } from '../fields/queries.js';
 
-type Invoice = { id: number; number: number; membership_id: number | null; purpose: InvoicesTable['purpose']; status: InvoicesTable['status']; period_end: string | null; total_cents: number; due_at: string; user_id: number };
+type Invoice = {
+  id: number;
+  number: number;
+  membership_id: number | null;
+  purpose: InvoicesTable['purpose'];
+  status: InvoicesTable['status'];
+  period_end: string | null;
+  total_cents: number;
+  due_at: string;
+  user_id: number;
+};
 
 /**
  * A member's built-in contact details as every form takes them (the application, the profile, the
@@ -212,7 +222,9 @@ export class MembershipService {
       });
     }
     if (input.bundle_size !== null && covered.largest + 1 > input.bundle_size) {
-      return refused({ bundle_size: `An agency membership at this level covers ${covered.largest + 1} people, its contact included. Enter at least ${covered.largest + 1}, or remove people from that agency first.` });
+      return refused({
+        bundle_size: `An agency membership at this level covers ${covered.largest + 1} people, its contact included. Enter at least ${covered.largest + 1}, or remove people from that agency first.`,
+      });
     }
     await this.db.transaction().execute(async (trx) => {
       const before = (await q.findLevel(trx, id))!;
@@ -427,7 +439,13 @@ export class MembershipService {
         const membership = (await q.findMembership(trx, membershipId))!;
         if (input.name !== user.name) await this.accounts.rename(trx, userId, input.name);
         const applicant = { id: userId, name: input.name, email: user.email };
-        await q.insertEvent(trx, { membership_id: membershipId, kind: 'applied', detail: `${current ? 'Applied again' : 'Applied'} for ${level.name}.`, actor_user_id: userId, created_at: at });
+        await q.insertEvent(trx, {
+          membership_id: membershipId,
+          kind: 'applied',
+          detail: `${current ? 'Applied again' : 'Applied'} for ${level.name}.`,
+          actor_user_id: userId,
+          created_at: at,
+        });
         await saveFieldValues(trx, membershipId, fieldValues);
         if (needsLink) {
           const link = await this.accounts.createVerificationLink(trx, userId);
@@ -456,7 +474,13 @@ export class MembershipService {
     timeZone: string,
   ) {
     const period = duesPeriod(level, start, timeZone);
-    const billTo = [user.name, membership.organization, membership.address_line1, membership.address_line2, [membership.city, membership.region, membership.postal_code].filter(Boolean).join(' ')]
+    const billTo = [
+      user.name,
+      membership.organization,
+      membership.address_line1,
+      membership.address_line2,
+      [membership.city, membership.region, membership.postal_code].filter(Boolean).join(' '),
+    ]
       .filter(Boolean)
       .join('\n');
     return this.billing.createInvoice(trx, {
@@ -511,7 +535,13 @@ export class MembershipService {
       }),
     );
     if (invoice.membership_id) {
-      await q.insertEvent(trx, { membership_id: invoice.membership_id, kind: 'invoice_sent', detail: `Invoice ${invoice.number} e-mailed.`, actor_user_id: actorUserId, created_at: iso(this.clock.now()) });
+      await q.insertEvent(trx, {
+        membership_id: invoice.membership_id,
+        kind: 'invoice_sent',
+        detail: `Invoice ${invoice.number} e-mailed.`,
+        actor_user_id: actorUserId,
+        created_at: iso(this.clock.now()),
+      });
     }
   }
 
@@ -537,9 +567,7 @@ export class MembershipService {
       const nothingOwed = !!paid || free.amountCents === 0;
       await this.mailer.queue(trx, await approvedMail(trx, { to: user.email, name: user.name, site: settings.shortName, paid: nothingOwed, link: this.link('/account') }));
       if (paid || free.amountCents === 0) {
-        const source = paid
-          ? { periodEnd: paid.period_end ?? iso(free.periodEnd), because: `invoice ${paid.number}` }
-          : { periodEnd: iso(free.periodEnd), because: 'no dues' };
+        const source = paid ? { periodEnd: paid.period_end ?? iso(free.periodEnd), because: `invoice ${paid.number}` } : { periodEnd: iso(free.periodEnd), because: 'no dues' };
         await this.activate(trx, membership, source, actorUserId);
         await auditMember(trx, by, now, { membershipId, userId: user.id, name: user.name }, 'application.approved', `Approved the application of ${user.name}`, [
           { field: 'Status', before: STATUS_LABELS.pending_approval, after: STATUS_LABELS.active },
@@ -587,7 +615,13 @@ export class MembershipService {
     if (!membership) return;
     const now = iso(this.clock.now());
     if (membership.status === 'pending_approval') {
-      await q.insertEvent(trx, { membership_id: membership.id, kind: 'paid', detail: `Invoice ${invoice.number} paid; waiting for approval.`, actor_user_id: null, created_at: now });
+      await q.insertEvent(trx, {
+        membership_id: membership.id,
+        kind: 'paid',
+        detail: `Invoice ${invoice.number} paid; waiting for approval.`,
+        actor_user_id: null,
+        created_at: now,
+      });
       return;
     }
     if (['awaiting_payment', 'active', 'lapsed'].includes(membership.status)) {
@@ -619,7 +653,15 @@ export class MembershipService {
     });
     await this.mailer.queue(
       trx,
-      await activatedMail(trx, { to: user.email, name: user.name, site: settings.shortName, level: level.name, until: formatDate(until, settings.timeZone), link: this.link('/account'), renewed }),
+      await activatedMail(trx, {
+        to: user.email,
+        name: user.name,
+        site: settings.shortName,
+        level: level.name,
+        until: formatDate(until, settings.timeZone),
+        link: this.link('/account'),
+        renewed,
+      }),
     );
   }
 
