@@ -14,6 +14,8 @@ export default tseslint.config(
     languageOptions: { ecmaVersion: 2023, sourceType: 'module', globals: { ...globals.node } },
     linterOptions: { reportUnusedDisableDirectives: 'error' },
     rules: {
+      // `let { version, dirty } = …` where only one is reassigned later stays one line.
+      'prefer-const': ['error', { destructuring: 'all' }],
       // A leading underscore is the codebase's way to say "deliberately unused" (a parameter kept for its position, a field left out of a rest).
       '@typescript-eslint/no-unused-vars': [
         'error',

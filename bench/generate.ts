@@ -105,7 +105,7 @@ export async function generate(dataDir: string, options: GenerateOptions = {}): 
   const hw = await createHeadworks(config, { clock });
   const rand = prng(20240601);
   const t = makeText(rand);
-  let directory: GenerateSummary['directory'] = { members: 0, email: '', password: '', query: '' };
+  let directory: GenerateSummary['directory'];
   try {
     const used = new Set<string>();
     const unique = (title: string) => {

@@ -294,7 +294,6 @@ describe('backup and restore', { timeout: 300_000 }, () => {
     const source = await freshPlace();
     const { hw, browser } = await siteWithContent(source, { manyMembers: true });
     const stopWriting = keepWriting(hw);
-    let file: string;
     let res: Awaited<ReturnType<typeof cli>>;
     try {
       res = await cli(['backup', source.dataDir], source.env);
@@ -304,7 +303,7 @@ describe('backup and restore', { timeout: 300_000 }, () => {
     expect(res.stderr).toBe('');
     expect(res.code).toBe(0);
     expect(res.stdout).toMatch(/^Backup written to .*headworks-backup-\d{8}-\d{6}\.jsonl\.gz \(\d+ KB\): \d+ rows in \d+ tables, \d+ files of the data folder\.$/m);
-    file = /^Backup written to (\S+) /m.exec(res.stdout)![1]!;
+    const file = /^Backup written to (\S+) /m.exec(res.stdout)![1]!;
     // Only administrators may read it (password hashes, the cookie secret); no half file is left.
     expect(fs.statSync(file).mode & 0o777).toBe(0o600);
     expect(fs.readdirSync(source.dataDir).filter((f) => f.includes('partial'))).toEqual([]);

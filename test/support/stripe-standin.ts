@@ -6,6 +6,7 @@ import Stripe from 'stripe';
 export const STRIPE_SECRET_KEY = 'sk_test_standin0000000000000000';
 export const STRIPE_WEBHOOK_SECRET = 'whsec_standin0000000000000000000000';
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- form-encoded Stripe parameters of any shape, read loosely by a test stand-in
 type Params = Record<string, any>;
 
 export interface ReceivedRequest {
@@ -46,6 +47,7 @@ function parseParams(body: string): Params {
       else node = node[part] ??= {};
     });
   }
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- walks a parsed form of any shape
   const arrays = (v: any): any => {
     if (v === null || typeof v !== 'object') return v;
     const keys = Object.keys(v);

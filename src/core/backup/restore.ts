@@ -71,8 +71,8 @@ export async function restoreBackup(config: Config, file: string, options: { for
   const target = await openTarget(config.database);
   const staging = path.join(config.dataDir, STAGING);
   const staged: { name: string; mode: number }[] = [];
-  let replaced: { table: string; rows: number }[] = [];
-  let migrated: string[] = [];
+  let replaced: { table: string; rows: number }[];
+  let migrated: string[];
   try {
     await target.begin();
     try {

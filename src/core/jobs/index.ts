@@ -20,6 +20,7 @@ export interface JobRun {
   /** Aborted when a heartbeat finds the lease taken over: stop work, commit nothing. */
   signal: AbortSignal;
 }
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- each handler declares its own payload type; `unknown` would refuse them all (parameters are contravariant)
 export type JobHandler = (payload: any, job: JobRun) => Promise<void>;
 
 /** This runner's lease on a job lapsed and another runner claimed it. */

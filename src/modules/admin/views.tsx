@@ -1,4 +1,3 @@
-import type { SiteSettings } from '#core/settings.js';
 import { Checkbox, Field, Form, Select, type FieldErrors } from '#core/views/forms.js';
 
 export interface Overview {

@@ -474,7 +474,7 @@ describe('the member directory', () => {
   });
 
   it('lets active members and admins in, sends visitors to log in and tells lapsed members to renew', async () => {
-    const { site, clock } = await directorySite();
+    const { site } = await directorySite();
     const visitor = await new Client(site.app).get('/directory?q=smith');
     expect(visitor.status).toBe(303);
     expect(visitor.location).toBe('/login?next=%2Fdirectory%3Fq%3Dsmith');
