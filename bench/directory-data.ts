@@ -6,8 +6,8 @@
  * 10,000 members take a few seconds on SQLite. Deterministic: the same seed gives the same people.
  */
 import type { Kysely } from 'kysely';
-import type { DB } from '../src/core/db/schema.js';
-import { refreshDirectoryIndex } from '../src/modules/membership/directory/service.js';
+import type { DB } from '#core/db/schema.js';
+import { refreshDirectoryIndex } from '#modules/membership/directory/service.js';
 
 export interface DirectoryDataOptions {
   /** When the memberships are current (default: now); they run a year from `now` minus a few months. */
@@ -61,7 +61,16 @@ const CITIES = [
   ['Steamboat Springs', '804'],
 ] as const;
 const ORG_KINDS = ['City of', 'Town of', 'Metro Water Recovery', 'Utilities', 'Sanitation District', 'Laboratories', 'Environmental Consulting', 'County of'];
-const TITLES = ['Pretreatment Coordinator', 'Industrial Inspector', 'Environmental Compliance Specialist', 'Laboratory Analyst', 'Permit Writer', 'Sampling Technician', 'Program Manager', 'Consultant'];
+const TITLES = [
+  'Pretreatment Coordinator',
+  'Industrial Inspector',
+  'Environmental Compliance Specialist',
+  'Laboratory Analyst',
+  'Permit Writer',
+  'Sampling Technician',
+  'Program Manager',
+  'Consultant',
+];
 const LEVELS = ['Class A', 'Class B', 'Class C', 'Class D', 'None'];
 
 function prng(seed: number) {
@@ -89,7 +98,14 @@ export async function generateDirectoryMembers(db: Kysely<DB>, count: number, op
   const level = await db.selectFrom('membership_levels').select('id').orderBy('position').orderBy('id').executeTakeFirst();
   if (!level) throw new Error('No membership level: open the site once (it seeds its levels) before generating members.');
   // E-mail addresses carry a run number, so the generator can add members to a database twice.
-  const run = Number((await db.selectFrom('users').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
+  const run = Number(
+    (
+      await db
+        .selectFrom('users')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .executeTakeFirstOrThrow()
+    ).n,
+  );
   const iso = (ms: number) => new Date(ms).toISOString();
   const DAY = 86_400_000;
 
@@ -136,7 +152,10 @@ export async function generateDirectoryMembers(db: Kysely<DB>, count: number, op
           status: active ? ('active' as const) : ('lapsed' as const),
           started: joined,
           expires: active ? joined + 365 * DAY : now.getTime() - Math.floor(rand() * 200 + 40) * DAY,
-          privacy: i === 0 || rand() < 0.75 ? null : { listed: rand() < 0.8 ? 1 : 0, show_email: rand() < 0.7 ? 1 : 0, show_phone: rand() < 0.5 ? 1 : 0, show_address: rand() < 0.2 ? 1 : 0 },
+          privacy:
+            i === 0 || rand() < 0.75
+              ? null
+              : { listed: rand() < 0.8 ? 1 : 0, show_email: rand() < 0.7 ? 1 : 0, show_phone: rand() < 0.5 ? 1 : 0, show_address: rand() < 0.2 ? 1 : 0 },
           cert: pick(LEVELS),
           years: String(1 + Math.floor(rand() * 30)),
         };

@@ -7,11 +7,11 @@
  */
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { createHeadworks } from '../src/app.js';
-import { DAY, type Clock } from '../src/core/clock.js';
-import { loadConfig } from '../src/config.js';
-import { newsInput, pageInput } from '../src/modules/site/service.js';
-import { hashPassword } from '../src/core/auth/passwords.js';
+import { createHeadworks } from '#src/app.js';
+import { DAY, type Clock } from '#core/clock.js';
+import { loadConfig } from '#src/config.js';
+import { newsInput, pageInput } from '#modules/site/service.js';
+import { hashPassword } from '#core/auth/passwords.js';
 import { generateDirectoryMembers } from './directory-data.js';
 
 export interface GenerateOptions {
@@ -105,11 +105,16 @@ export async function generate(dataDir: string, options: GenerateOptions = {}): 
   const hw = await createHeadworks(config, { clock });
   const rand = prng(20240601);
   const t = makeText(rand);
-  let directory: GenerateSummary['directory'] = { members: 0, email: '', password: '', query: '' };
+  let directory: GenerateSummary['directory'];
   try {
     const used = new Set<string>();
     const unique = (title: string) => {
-      let slug = title.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 60).replace(/-+$/g, '');
+      let slug = title
+        .toLowerCase()
+        .replace(/[^a-z0-9]+/g, '-')
+        .replace(/^-+|-+$/g, '')
+        .slice(0, 60)
+        .replace(/-+$/g, '');
       if (used.has(slug)) slug = `${slug}-${used.size}`;
       used.add(slug);
       return slug;

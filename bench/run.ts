@@ -384,7 +384,7 @@ async function main() {
     console.log(
       `\nCold starts: ${coldStarts.map((ms) => fmt(ms)).join(', ')} ms. ` +
         `App memory: ${fmt(idleMemory.rssMb, 1)} MB idle after start, ${fmt(memory.rssMb, 1)} MB after the page loads, ` +
-          `${fmt(memoryAfterDirectory.rssMb, 1)} MB after the directory load (peak ${fmt(memoryAfterDirectory.peakRssMb, 1)} MB).`,
+        `${fmt(memoryAfterDirectory.rssMb, 1)} MB after the directory load (peak ${fmt(memoryAfterDirectory.peakRssMb, 1)} MB).`,
     );
     console.log(
       `Load average (1 min) ${fmt(loadBefore, 2)} before, ${fmt(loadAfter, 2)} after, on ${os.cpus().length} CPUs` +

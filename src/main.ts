@@ -100,7 +100,7 @@ async function main(argv: string[]) {
       const made = await writeBackup(config, rest[0]);
       const kb = Math.max(1, Math.round(made.bytes / 1024));
       console.log(`Backup written to ${made.file} (${kb} KB): ${count(made.rows, 'row')} in ${count(made.tables, 'table')}, ${count(made.files, 'file')} of the data folder.`);
-      console.log('It holds password hashes and the site\'s secrets: keep it where only administrators can read it.');
+      console.log("It holds password hashes and the site's secrets: keep it where only administrators can read it.");
       return 0;
     } catch (err) {
       if (!(err instanceof NothingToBackUp)) throw err;

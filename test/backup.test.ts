@@ -31,11 +31,21 @@ async function tables(hw: Headworks): Promise<Record<string, unknown[]>> {
   const names =
     hw.database.dialect === 'sqlite'
       ? (await sql<{ name: string }>`select name from sqlite_master where type = 'table' and name not like 'sqlite_%' and name not like 'kysely_%'`.execute(db)).rows
-      : (await sql<{ name: string }>`select table_name as name from information_schema.tables where table_schema = current_schema() and table_type = 'BASE TABLE' and table_name not like 'kysely_%'`.execute(db)).rows;
+      : (
+          await sql<{
+            name: string;
+          }>`select table_name as name from information_schema.tables where table_schema = current_schema() and table_type = 'BASE TABLE' and table_name not like 'kysely_%'`.execute(
+            db,
+          )
+        ).rows;
   const out: Record<string, unknown[]> = {};
   for (const { name } of names.sort((a, b) => a.name.localeCompare(b.name))) {
     const columns = (await sql<Record<string, unknown>>`select * from ${sql.table(name)} limit 1`.execute(db)).rows[0];
-    const order = columns ? Object.keys(columns).map((_, i) => String(i + 1)).join(', ') : '1';
+    const order = columns
+      ? Object.keys(columns)
+          .map((_, i) => String(i + 1))
+          .join(', ')
+      : '1';
     out[name] = (await sql.raw<Record<string, unknown>>(`select * from "${name}" order by ${order}`).execute(db)).rows;
   }
   return out;
@@ -66,10 +76,30 @@ async function siteWithContent(place: Place, options: { manyMembers?: boolean } 
     .values({ email: MEMBER.email, name: 'Pat Lee', role: 'member', password_hash: await hashPassword(MEMBER.password), created_at: now, updated_at: now })
     .returning('id')
     .executeTakeFirstOrThrow();
-  const contact = { organization: 'Metro Wastewater', job_title: 'Coordinator', phone: '', address_line1: '1 Main St', address_line2: '', city: 'Denver', region: 'CO', postal_code: '80202' };
+  const contact = {
+    organization: 'Metro Wastewater',
+    job_title: 'Coordinator',
+    phone: '',
+    address_line1: '1 Main St',
+    address_line2: '',
+    city: 'Denver',
+    region: 'CO',
+    postal_code: '80202',
+  };
   const membership = await db
     .insertInto('memberships')
-    .values({ user_id: user.id, level_id: level.id, status: 'active', ...contact, started_at: now, expires_at: now, auto_renew: 0, bundle_id: null, created_at: now, updated_at: now })
+    .values({
+      user_id: user.id,
+      level_id: level.id,
+      status: 'active',
+      ...contact,
+      started_at: now,
+      expires_at: now,
+      auto_renew: 0,
+      bundle_id: null,
+      created_at: now,
+      updated_at: now,
+    })
     .returning('id')
     .executeTakeFirstOrThrow();
   // A dues invoice, linked to the membership as the membership module does.
@@ -88,19 +118,52 @@ async function siteWithContent(place: Place, options: { manyMembers?: boolean } 
     .executeTakeFirstOrThrow();
   const coveredMembership = await db
     .insertInto('memberships')
-    .values({ user_id: covered.id, level_id: level.id, status: 'active', ...contact, started_at: now, expires_at: now, auto_renew: 0, bundle_id: null, created_at: now, updated_at: now })
+    .values({
+      user_id: covered.id,
+      level_id: level.id,
+      status: 'active',
+      ...contact,
+      started_at: now,
+      expires_at: now,
+      auto_renew: 0,
+      bundle_id: null,
+      created_at: now,
+      updated_at: now,
+    })
     .returning('id')
     .executeTakeFirstOrThrow();
   // Enough people between them that the bundle is loaded in a later batch than the member it covers.
   const fillers = await db
     .insertInto('users')
-    .values(Array.from({ length: options.manyMembers ? 520 : 1 }, (_, i) => ({ email: `filler${i}@example.org`, name: `Filler ${i}`, role: 'member' as const, password_hash: null, created_at: now, updated_at: now })))
+    .values(
+      Array.from({ length: options.manyMembers ? 520 : 1 }, (_, i) => ({
+        email: `filler${i}@example.org`,
+        name: `Filler ${i}`,
+        role: 'member' as const,
+        password_hash: null,
+        created_at: now,
+        updated_at: now,
+      })),
+    )
     .returning('id')
     .execute();
   for (let i = 0; i < fillers.length; i += 200) {
     await db
       .insertInto('memberships')
-      .values(fillers.slice(i, i + 200).map((f) => ({ user_id: f.id, level_id: level.id, status: 'active' as const, ...contact, started_at: now, expires_at: now, auto_renew: 0, bundle_id: null, created_at: now, updated_at: now })))
+      .values(
+        fillers.slice(i, i + 200).map((f) => ({
+          user_id: f.id,
+          level_id: level.id,
+          status: 'active' as const,
+          ...contact,
+          started_at: now,
+          expires_at: now,
+          auto_renew: 0,
+          bundle_id: null,
+          created_at: now,
+          updated_at: now,
+        })),
+      )
       .execute();
   }
   const agency = await db
@@ -110,7 +173,18 @@ async function siteWithContent(place: Place, options: { manyMembers?: boolean } 
     .executeTakeFirstOrThrow();
   const bundle = await db
     .insertInto('memberships')
-    .values({ user_id: agency.id, level_id: level.id, status: 'active', ...contact, started_at: now, expires_at: now, auto_renew: 0, bundle_id: null, created_at: now, updated_at: now })
+    .values({
+      user_id: agency.id,
+      level_id: level.id,
+      status: 'active',
+      ...contact,
+      started_at: now,
+      expires_at: now,
+      auto_renew: 0,
+      bundle_id: null,
+      created_at: now,
+      updated_at: now,
+    })
     .returning('id')
     .executeTakeFirstOrThrow();
   await db.updateTable('memberships').set({ bundle_id: bundle.id }).where('id', '=', coveredMembership.id).execute();
@@ -121,7 +195,18 @@ async function siteWithContent(place: Place, options: { manyMembers?: boolean } 
   expect(await db.selectFrom('directory_dirty').selectAll().execute()).toEqual([]);
 
   const settings = await hw.state.getSettings();
-  const saved = await hw.admin.saveSettings({ associationName: settings.associationName, shortName: settings.shortName, tagline: settings.tagline, contactEmail: settings.contactEmail, timeZone: settings.timeZone, removeLogo: false, requireAdminTwoFactor: false }, LOGO);
+  const saved = await hw.admin.saveSettings(
+    {
+      associationName: settings.associationName,
+      shortName: settings.shortName,
+      tagline: settings.tagline,
+      contactEmail: settings.contactEmail,
+      timeZone: settings.timeZone,
+      removeLogo: false,
+      requireAdminTwoFactor: false,
+    },
+    LOGO,
+  );
   expect(saved.ok).toBe(true);
   await hw.mailer.queue(db, { to: MEMBER.email, subject: 'Dues reminder', text: 'Your dues are due.' });
   const browser = new Client(hw.app);
@@ -138,8 +223,14 @@ function keepWriting(hw: Headworks) {
       n += 1;
       const now = hw.clock.now().toISOString();
       await hw.database.db.transaction().execute(async (trx) => {
-        await trx.insertInto('pages').values({ slug: `w-${n}`, title: `W ${n}`, description: '', body_md: '', body_html: '', visibility: 'public', menu_order: null, created_at: now, updated_at: now }).execute();
-        await trx.insertInto('news_posts').values({ slug: `w-${n}`, title: `W ${n}`, summary: '', body_md: '', body_html: '', visibility: 'public', published_at: null, created_at: now, updated_at: now }).execute();
+        await trx
+          .insertInto('pages')
+          .values({ slug: `w-${n}`, title: `W ${n}`, description: '', body_md: '', body_html: '', visibility: 'public', menu_order: null, created_at: now, updated_at: now })
+          .execute();
+        await trx
+          .insertInto('news_posts')
+          .values({ slug: `w-${n}`, title: `W ${n}`, summary: '', body_md: '', body_html: '', visibility: 'public', published_at: null, created_at: now, updated_at: now })
+          .execute();
       });
       await new Promise((r) => setTimeout(r, 2));
     }
@@ -179,7 +270,11 @@ async function schemaBeforeNewestMigration(): Promise<{ newest: string; tables: 
 }
 
 function editBackup(file: string, edit: (lines: string[]) => string[]) {
-  const lines = zlib.gunzipSync(fs.readFileSync(file)).toString('utf8').split('\n').filter((l) => l !== '');
+  const lines = zlib
+    .gunzipSync(fs.readFileSync(file))
+    .toString('utf8')
+    .split('\n')
+    .filter((l) => l !== '');
   fs.writeFileSync(file, zlib.gzipSync(`${edit(lines).join('\n')}\n`));
 }
 
@@ -197,7 +292,6 @@ describe('backup and restore', { timeout: 300_000 }, () => {
     const source = await freshPlace();
     const { hw, browser } = await siteWithContent(source, { manyMembers: true });
     const stopWriting = keepWriting(hw);
-    let file: string;
     let res: Awaited<ReturnType<typeof cli>>;
     try {
       res = await cli(['backup', source.dataDir], source.env);
@@ -207,7 +301,7 @@ describe('backup and restore', { timeout: 300_000 }, () => {
     expect(res.stderr).toBe('');
     expect(res.code).toBe(0);
     expect(res.stdout).toMatch(/^Backup written to .*headworks-backup-\d{8}-\d{6}\.jsonl\.gz \(\d+ KB\): \d+ rows in \d+ tables, \d+ files of the data folder\.$/m);
-    file = /^Backup written to (\S+) /m.exec(res.stdout)![1]!;
+    const file = /^Backup written to (\S+) /m.exec(res.stdout)![1]!;
     // Only administrators may read it (password hashes, the cookie secret); no half file is left.
     expect(fs.statSync(file).mode & 0o777).toBe(0o600);
     expect(fs.readdirSync(source.dataDir).filter((f) => f.includes('partial'))).toEqual([]);
@@ -269,7 +363,17 @@ describe('backup and restore', { timeout: 300_000 }, () => {
       expect(next.id).toBe(Math.max(...(after.invoices as { id: number }[]).map((i) => i.id)) + 1);
       const page = await copy.database.db
         .insertInto('pages')
-        .values({ slug: 'after-restore', title: 'After', description: '', body_md: '', body_html: '', visibility: 'public', menu_order: null, created_at: '2026-01-01T00:00:00.000Z', updated_at: '2026-01-01T00:00:00.000Z' })
+        .values({
+          slug: 'after-restore',
+          title: 'After',
+          description: '',
+          body_md: '',
+          body_html: '',
+          visibility: 'public',
+          menu_order: null,
+          created_at: '2026-01-01T00:00:00.000Z',
+          updated_at: '2026-01-01T00:00:00.000Z',
+        })
         .returning('id')
         .executeTakeFirstOrThrow();
       expect(page.id).toBe(Math.max(...(after.pages as { id: number }[]).map((p) => p.id)) + 1);
@@ -401,7 +505,13 @@ describe('backup and restore', { timeout: 300_000 }, () => {
         row[0] = 9999;
         const count = JSON.parse(lines[end]!) as { rows: number };
         const last = JSON.parse(lines[lines.length - 1]!) as { rows: number };
-        return [...lines.slice(0, end), JSON.stringify(row), JSON.stringify({ ...count, rows: count.rows + 1 }), ...lines.slice(end + 1, -1), JSON.stringify({ ...last, rows: last.rows + 1 })];
+        return [
+          ...lines.slice(0, end),
+          JSON.stringify(row),
+          JSON.stringify({ ...count, rows: count.rows + 1 }),
+          ...lines.slice(end + 1, -1),
+          JSON.stringify({ ...last, rows: last.rows + 1 }),
+        ];
       });
       const res = await cli(['restore', file, '--force'], target.env);
       expect(res.code).toBe(1);

@@ -8,7 +8,7 @@
  */
 import crypto from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { registeredRoutes, type RegisteredRoute } from '../src/core/http/http.js';
+import { registeredRoutes, type RegisteredRoute } from '#core/http/http.js';
 import { Client } from './support/client.js';
 import { TestClock } from './support/clock.js';
 import { startTestSite, type TestSite } from './support/site.js';
@@ -32,8 +32,16 @@ beforeAll(async () => {
   const membershipOf = async (userId: number) => (await site.membership.lifecycle.forUser(userId))!.membership.id;
   const levels = await site.membership.lifecycle.listLevels();
   const agency = levels.find((l) => l.bundle_size)!;
-  await site.database.db.updateTable('memberships').set({ status: 'pending_approval', started_at: null, expires_at: null }).where('id', '=', await membershipOf(patId)).execute();
-  await site.database.db.updateTable('memberships').set({ level_id: agency.id, organization: 'City of Boulder' }).where('id', '=', await membershipOf(caseyId)).execute();
+  await site.database.db
+    .updateTable('memberships')
+    .set({ status: 'pending_approval', started_at: null, expires_at: null })
+    .where('id', '=', await membershipOf(patId))
+    .execute();
+  await site.database.db
+    .updateTable('memberships')
+    .set({ level_id: agency.id, organization: 'City of Boulder' })
+    .where('id', '=', await membershipOf(caseyId))
+    .execute();
   const invoice = await site.database.db.transaction().execute((trx) =>
     site.billing.createInvoice(trx, {
       userId: miaId,
@@ -74,7 +82,12 @@ beforeAll(async () => {
     [visitor, ['/login', '/forgot-password', '/join', `/join/${ids.level}`]],
     [member, ['/account', '/account/password', '/account/profile']],
     [casey, ['/account', '/account/bundle']],
-    [admin, routesOf('GET').filter((u) => u.startsWith('/admin')).map((u) => concrete(u))],
+    [
+      admin,
+      routesOf('GET')
+        .filter((u) => u.startsWith('/admin'))
+        .map((u) => concrete(u)),
+    ],
   ] as const) {
     for (const url of urls) learnForms((await client.get(url)).body);
   }
@@ -164,7 +177,7 @@ function multipartBody(boundary: string, fields: Record<string, string>) {
 async function sweep(who: string, client: Client, skip: (route: RegisteredRoute) => boolean): Promise<Failure[]> {
   const failures: Failure[] = [];
   // A token this client's cookie matches, so each request gets past the CSRF check.
-  const csrf = (await client.get('/login')).status === 200 ? client.csrf() : ((await client.get('/account/password')), client.csrf());
+  const csrf = (await client.get('/login')).status === 200 ? client.csrf() : (await client.get('/account/password'), client.csrf());
   // Deleting and removing last, so the records they take away are there for the other routes.
   const routes = registeredRoutes(site.app)
     .filter((r) => !skip(r))
@@ -181,7 +194,13 @@ async function sweep(who: string, client: Client, skip: (route: RegisteredRoute)
     }
     const url = concrete(route.url);
     if (route.method === 'GET') {
-      for (const query of ['q=a%00b&page=%00', 'q=%1B%5B2J&status=%C2%9B', 'q[a]=b&page[]=1&status[x]=y&next[a]=b&due=zz&sort=%27', 'q=a&q=b&page=-1&page=2&next=//evil.example&due=2026-13-45', `q=${'x'.repeat(5000)}`]) {
+      for (const query of [
+        'q=a%00b&page=%00',
+        'q=%1B%5B2J&status=%C2%9B',
+        'q[a]=b&page[]=1&status[x]=y&next[a]=b&due=zz&sort=%27',
+        'q=a&q=b&page=-1&page=2&next=//evil.example&due=2026-13-45',
+        `q=${'x'.repeat(5000)}`,
+      ]) {
         await attempt(failures, who, `GET ${url}?${query}`, () => client.request('GET', `${url}?${query}`));
       }
       continue;
@@ -213,9 +232,18 @@ async function sweep(who: string, client: Client, skip: (route: RegisteredRoute)
     await post('malformed JSON', { headers: { 'content-type': 'application/json', 'x-csrf-token': csrf }, body: '{"_csrf":' });
     await post('JSON that is not an object', { headers: { 'content-type': 'application/json', 'x-csrf-token': csrf }, body: '"just a string"' });
     await post('multipart without a boundary', { headers: { 'content-type': 'multipart/form-data' }, body: `_csrf=${csrf}` });
-    await post('broken multipart', { headers: { 'content-type': 'multipart/form-data; boundary=zzz' }, body: `--zzz\r\nContent-Disposition: form-data; name="_csrf"\r\n\r\n${csrf}\r\n--zzz\r\nnonsense` });
-    await post('multipart with control characters', { headers: { 'content-type': 'multipart/form-data; boundary=zzz' }, body: multipartBody('zzz', { _csrf: csrf, ...Object.fromEntries(fields.map((f) => [f, 'a\u0000b'])) }) });
-    await post('multipart with empty fields', { headers: { 'content-type': 'multipart/form-data; boundary=zzz' }, body: multipartBody('zzz', { _csrf: csrf, ...Object.fromEntries(fields.map((f) => [f, ''])) }) });
+    await post('broken multipart', {
+      headers: { 'content-type': 'multipart/form-data; boundary=zzz' },
+      body: `--zzz\r\nContent-Disposition: form-data; name="_csrf"\r\n\r\n${csrf}\r\n--zzz\r\nnonsense`,
+    });
+    await post('multipart with control characters', {
+      headers: { 'content-type': 'multipart/form-data; boundary=zzz' },
+      body: multipartBody('zzz', { _csrf: csrf, ...Object.fromEntries(fields.map((f) => [f, 'a\u0000b'])) }),
+    });
+    await post('multipart with empty fields', {
+      headers: { 'content-type': 'multipart/form-data; boundary=zzz' },
+      body: multipartBody('zzz', { _csrf: csrf, ...Object.fromEntries(fields.map((f) => [f, ''])) }),
+    });
     await post('oversized body', { headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `_csrf=${csrf}&${fields[0] ?? 'x'}=${'z'.repeat(1_100_000)}` });
   }
   return failures;

@@ -4,18 +4,20 @@ import { MODULES } from '../src/app.js';
 import { CORE_TABLES } from '../src/core/db/schema.js';
 import { migrationOwners, registerMigrations } from '../src/core/db/migrations/index.js';
 import { sql } from 'kysely';
-import { boundaryViolations, readSources, tablesWritten, type Owners } from './support/boundaries.js';
+import { aliasesOf, boundaryViolations, readSources, tablesWritten, type Owners } from './support/boundaries.js';
+import { readFileSync } from 'node:fs';
 import { startTestSite, type TestSite } from './support/site.js';
 
 const root = path.resolve(import.meta.dirname, '..');
+const aliases = aliasesOf(readFileSync(path.join(root, 'tsconfig.json'), 'utf8'));
 const owners: Owners = { core: CORE_TABLES, modules: Object.fromEntries(MODULES.map((m) => [m.name, m.tables])) };
 
 describe('module boundaries', () => {
   it('holds in the source: modules meet only through index.ts, core imports no module, and each table is written only by its owner', () => {
-    expect(boundaryViolations(readSources(root, ['src']), owners)).toEqual([]);
+    expect(boundaryViolations(readSources(root, ['src']), owners, aliases)).toEqual([]);
   });
 
-  it('would catch a file that reaches inside another module, a core file that imports a module, and a write to a table not owned', () => {
+  it('would catch a file that reaches inside another module (by a relative path or an alias), a core file that imports a module, and a write to a table not owned', () => {
     const files = [
       { path: 'src/modules/billing/index.ts', text: '' },
       { path: 'src/modules/billing/queries.ts', text: '' },
@@ -23,13 +25,17 @@ describe('module boundaries', () => {
       { path: 'src/modules/site/service.ts', text: "import { x } from '../billing/queries.js';\nimport type { B } from '../billing/index.js';" },
       { path: 'src/modules/site/queries.ts', text: "db.updateTable('invoices').set({});\nsql`delete from payments where id = ${id}`;\ndb.insertInto('pages')" },
       { path: 'src/core/thing.ts', text: "import { b } from '../modules/billing/index.js';" },
+      { path: 'src/modules/site/routes.ts', text: "import { x } from '#modules/billing/queries.js';\nimport type { B } from '#modules/billing/index.js';" },
+      { path: 'src/core/other.ts', text: "import { b } from '#modules/billing/index.js';" },
     ];
-    const problems = boundaryViolations(files, { core: [], modules: { site: ['pages'], billing: ['invoices', 'payments'] } });
+    const problems = boundaryViolations(files, { core: [], modules: { site: ['pages'], billing: ['invoices', 'payments'] } }, aliases);
     expect(problems).toEqual([
       'src/modules/site/service.ts: imports src/modules/billing/queries.js, inside src/modules/billing: use src/modules/billing/index.ts',
       'src/modules/site/queries.ts: writes table invoices, which site does not own',
       'src/modules/site/queries.ts: writes table payments, which site does not own',
       'src/core/thing.ts: core imports a module (src/modules/billing/index.js); modules register with core instead',
+      'src/modules/site/routes.ts: imports src/modules/billing/queries.js, inside src/modules/billing: use src/modules/billing/index.ts',
+      'src/core/other.ts: core imports a module (src/modules/billing/index.js); modules register with core instead',
     ]);
   });
 

@@ -29,7 +29,8 @@ describe('the command line', { timeout: 90_000 }, () => {
     const res = await cli(['help'], place.env);
     expect(res.code).toBe(0);
     expect(res.stdout).toContain('Usage: node dist/main.js [command]');
-    for (const command of ['migrate', 'create-admin <e-mail> [name]', 'jobs run', 'backup [file or folder]', 'restore <file> [--force]', 'help']) expect(res.stdout).toContain(command);
+    for (const command of ['migrate', 'create-admin <e-mail> [name]', 'jobs run', 'backup [file or folder]', 'restore <file> [--force]', 'help'])
+      expect(res.stdout).toContain(command);
     // Help touches nothing.
     expect(fs.readdirSync(place.dataDir)).toEqual([]);
   });

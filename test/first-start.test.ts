@@ -3,8 +3,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createHeadworks, type Headworks } from '../src/app.js';
-import { loadConfig, type Config } from '../src/config.js';
+import { createHeadworks, type Headworks } from '#src/app.js';
+import { loadConfig, type Config } from '#src/config.js';
 import { dialectUnderTest } from './support/site.js';
 
 const dirs: string[] = [];
@@ -26,7 +26,10 @@ const TABLES = ['pages', 'news_posts', 'membership_levels', 'settings'] as const
 type Table = (typeof TABLES)[number];
 async function countRows(site: Headworks, table: Table): Promise<number> {
   const { db } = site.database;
-  const row = await db.selectFrom(table as 'pages').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+  const row = await db
+    .selectFrom(table as 'pages')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .executeTakeFirstOrThrow();
   return Number(row.n);
 }
 

@@ -122,13 +122,19 @@ describe('Log in', () => {
 
 describe('Forgot password', () => {
   it('refuses an address that is not one beside the field, keeping what was typed, and sends nothing', async () => {
-    const before = await site.database.db.selectFrom('mail_messages').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    const before = await site.database.db
+      .selectFrom('mail_messages')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow();
     const res = await new Client(site.app).submit('/forgot-password', { email: 'mia@example' });
     expect(res.status).toBe(422);
     expect(fieldError(res.body, 'email')).toBe('Error: Enter an e-mail address in the form name@example.org.');
     expect(inputValue(res.body, 'email')).toBe('mia@example');
     expect(visibleText(res.body)).not.toContain('Check your e-mail');
-    const after = await site.database.db.selectFrom('mail_messages').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    const after = await site.database.db
+      .selectFrom('mail_messages')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow();
     expect(Number(after.n)).toBe(Number(before.n));
   });
 });
@@ -160,7 +166,14 @@ describe('Delete page', () => {
 describe('Edit post', () => {
   it('refuses a post emptied of its text beside the field and keeps the new title', async () => {
     const post = (await site.site.getNews('welcome-to-the-new-website'))!;
-    const res = await board.submit(`/admin/news/${post.id}`, { title: 'Welcome, renamed', slug: post.slug, summary: 'Kept summary', body: ' \n ', visibility: 'public', published: 'on' });
+    const res = await board.submit(`/admin/news/${post.id}`, {
+      title: 'Welcome, renamed',
+      slug: post.slug,
+      summary: 'Kept summary',
+      body: ' \n ',
+      visibility: 'public',
+      published: 'on',
+    });
     expect(res.status).toBe(422);
     expect(fieldError(res.body, 'body')).toBe('Error: Write the text of the post.');
     expect(inputValue(res.body, 'title')).toBe('Welcome, renamed');

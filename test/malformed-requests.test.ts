@@ -14,10 +14,31 @@ describe('malformed requests get a 4xx answer', () => {
   const cases: { name: string; method: 'GET' | 'POST'; url: string; headers?: Record<string, string>; payload?: string | Buffer; expected: number[] }[] = [
     { name: 'broken JSON', method: 'POST', url: '/login', headers: { 'content-type': 'application/json' }, payload: '{"email":', expected: [400] },
     { name: 'unknown content type', method: 'POST', url: '/login', headers: { 'content-type': 'text/x-weird' }, payload: 'x', expected: [415] },
-    { name: 'body over the size limit', method: 'POST', url: '/login', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: `email=${'a'.repeat(1_100_000)}`, expected: [413] },
-    { name: 'broken multipart', method: 'POST', url: '/admin/settings', headers: { 'content-type': 'multipart/form-data; boundary=zzz' }, payload: '--zzz\r\nnonsense', expected: [400, 403] },
+    {
+      name: 'body over the size limit',
+      method: 'POST',
+      url: '/login',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      payload: `email=${'a'.repeat(1_100_000)}`,
+      expected: [413],
+    },
+    {
+      name: 'broken multipart',
+      method: 'POST',
+      url: '/admin/settings',
+      headers: { 'content-type': 'multipart/form-data; boundary=zzz' },
+      payload: '--zzz\r\nnonsense',
+      expected: [400, 403],
+    },
     { name: 'bad percent-encoding in the path', method: 'GET', url: '/%E0%A4%A', expected: [400, 404] },
-    { name: 'repeated form fields', method: 'POST', url: '/login', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: 'email=a&email=b&_csrf=1&_csrf=2', expected: [403] },
+    {
+      name: 'repeated form fields',
+      method: 'POST',
+      url: '/login',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      payload: 'email=a&email=b&_csrf=1&_csrf=2',
+      expected: [403],
+    },
     { name: 'an id that is not a number', method: 'GET', url: '/admin/pages/abc', expected: [303, 404] },
     { name: 'a huge id', method: 'GET', url: '/admin/pages/99999999999999999999', expected: [303, 404] },
     { name: 'an array as page number', method: 'GET', url: '/news?page=1&page=2', expected: [200] },
@@ -40,7 +61,10 @@ describe('malformed requests get a 4xx answer', () => {
       expect([200, 404], `${url} answered ${res.status}`).toContain(res.status);
     }
     await admin.get('/admin/pages/new');
-    const res = await admin.request('POST', '/admin/pages', { headers: { 'content-type': 'application/json' }, body: JSON.stringify({ title: ['a'], body: { x: 1 }, _csrf: admin.csrf() }) });
+    const res = await admin.request('POST', '/admin/pages', {
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ title: ['a'], body: { x: 1 }, _csrf: admin.csrf() }),
+    });
     expect(res.status).toBe(422);
   });
 });
@@ -130,7 +154,14 @@ describe('control characters in what is sent', () => {
     const form = await visitor.get(`/join/${level.id}`);
     const custom = /name="(f_[a-z0-9_]+|field_[a-z0-9_]+|[a-z_]*licence[a-z_]*)"/.exec(form.body)?.[1];
     expect(custom).toBeDefined();
-    const res = await visitor.post(`/join/${level.id}`, { _csrf: visitor.csrf(), name: 'Lee Licence', email: 'lee@example.org', password: 'a long enough password', confirm: 'a long enough password', [custom!]: 'AB\u000012' });
+    const res = await visitor.post(`/join/${level.id}`, {
+      _csrf: visitor.csrf(),
+      name: 'Lee Licence',
+      email: 'lee@example.org',
+      password: 'a long enough password',
+      confirm: 'a long enough password',
+      [custom!]: 'AB\u000012',
+    });
     expect(res.status).toBe(422);
     expect(fieldError(res.body, custom!)).toMatch(/^Error: Remove the invisible control character from/);
     expect(inputValue(res.body, 'name')).toBe('Lee Licence');
@@ -149,7 +180,15 @@ describe('control characters in what is sent', () => {
     const admin = new Client(site.app);
     await admin.logIn('admin@example.org', 'correct horse battery staple');
     await admin.get('/admin/pages/new');
-    const form = await admin.post('/admin/pages', { _csrf: admin.csrf(), title: 'Bell\u0007page', slug: 'bell-page', description: '', body: 'Text I want to keep', visibility: 'public', menu_order: '' });
+    const form = await admin.post('/admin/pages', {
+      _csrf: admin.csrf(),
+      title: 'Bell\u0007page',
+      slug: 'bell-page',
+      description: '',
+      body: 'Text I want to keep',
+      visibility: 'public',
+      menu_order: '',
+    });
     expect(form.status).toBe(422);
     expect(fieldError(form.body, 'title')).toMatch(/^Error: Remove the invisible control character from/);
     expect(inputValue(form.body, 'body')).toBe('Text I want to keep');
@@ -165,7 +204,14 @@ describe('control characters in what is sent', () => {
     expect(await site.site.getPage('json-page')).toBeUndefined();
 
     await admin.get('/admin/settings');
-    const multipart = await admin.postMultipart('/admin/settings', { _csrf: admin.csrf(), associationName: 'CIPCA\u0000', shortName: 'CIPCA', tagline: '', contactEmail: 'office@example.org', timeZone: 'America/Denver' });
+    const multipart = await admin.postMultipart('/admin/settings', {
+      _csrf: admin.csrf(),
+      associationName: 'CIPCA\u0000',
+      shortName: 'CIPCA',
+      tagline: '',
+      contactEmail: 'office@example.org',
+      timeZone: 'America/Denver',
+    });
     expect(multipart.status).toBe(422);
     expect(fieldError(multipart.body, 'associationName')).toMatch(/^Error: Remove the invisible control character from/);
     expect((await site.admin.getSettings()).associationName).not.toContain('\u0000');
@@ -176,14 +222,26 @@ describe('control characters in what is sent', () => {
     await admin.logIn('admin@example.org', 'correct horse battery staple');
     const body = 'Line one\r\n\tIndented — «ünïcödé» 😀\nEnd';
     await admin.get('/admin/pages/new');
-    const res = await admin.post('/admin/pages', { _csrf: admin.csrf(), title: 'Tabs and lines', slug: 'tabs-and-lines', description: '', body, visibility: 'public', menu_order: '' });
+    const res = await admin.post('/admin/pages', {
+      _csrf: admin.csrf(),
+      title: 'Tabs and lines',
+      slug: 'tabs-and-lines',
+      description: '',
+      body,
+      visibility: 'public',
+      menu_order: '',
+    });
     expect(res.status).toBe(303);
     expect((await site.site.getPage('tabs-and-lines'))!.body_md).toContain('«ünïcödé» 😀');
 
     // A PNG holds NUL bytes: an uploaded file is its consumer's business, not refused here.
     const png = Buffer.from('89504e470d0a1a0a0000000d4948445200000001000000010806000000' + '1f15c4890000000d4944415478da63f8cf00000301010018dd8db00000000049454e44ae426082', 'hex');
     await admin.get('/admin/settings');
-    const saved = await admin.postMultipart('/admin/settings', { _csrf: admin.csrf(), associationName: 'CIPCA', shortName: 'CIPCA', tagline: '', contactEmail: 'office@example.org', timeZone: 'America/Denver' }, { logo: { name: 'logo.png', type: 'image/png', body: png } });
+    const saved = await admin.postMultipart(
+      '/admin/settings',
+      { _csrf: admin.csrf(), associationName: 'CIPCA', shortName: 'CIPCA', tagline: '', contactEmail: 'office@example.org', timeZone: 'America/Denver' },
+      { logo: { name: 'logo.png', type: 'image/png', body: png } },
+    );
     expect(saved.status, saved.body.slice(0, 300)).toBe(303);
   });
 });

@@ -1,7 +1,7 @@
 import { Secret, TOTP } from 'otpauth';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Headworks } from '../src/app.js';
-import { hashPassword } from '../src/core/auth/passwords.js';
+import type { Headworks } from '#src/app.js';
+import { hashPassword } from '#core/auth/passwords.js';
 import { Client, inputValue, visibleText } from './support/client.js';
 import { cli, dropPlaces, freshPlace, openSite, type Place } from './support/cli.js';
 

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ComponentChildren } from 'preact';
-import type { Config } from '../config.js';
+import type { Config } from '#src/config.js';
 import type { Sessions } from './auth/sessions.js';
 import type { Clock } from './clock.js';
 import type { Db, Dialect } from './db/index.js';

@@ -13,8 +13,7 @@ const makers: { [K in keyof Secrets]: () => string } = {
   twoFactorKey: () => crypto.randomBytes(32).toString('base64url'),
 };
 
-const complete = (parsed: Partial<Secrets>): parsed is Secrets =>
-  (Object.keys(makers) as (keyof Secrets)[]).every((k) => typeof parsed[k] === 'string' && parsed[k].length >= 32);
+const complete = (parsed: Partial<Secrets>): parsed is Secrets => (Object.keys(makers) as (keyof Secrets)[]).every((k) => typeof parsed[k] === 'string' && parsed[k].length >= 32);
 
 function readSecrets(file: string): Partial<Secrets> | undefined {
   try {

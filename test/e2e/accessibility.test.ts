@@ -27,7 +27,18 @@ const PUBLIC: [path: string, status: number][] = [
 ];
 
 /** The admin screens a volunteer uses most ({about} is the About page's id). */
-const ADMIN_PAGES = ['/admin', '/admin/pages', '/admin/pages/{about}', '/admin/news', '/admin/users', '/admin/mail', '/admin/mail/templates', '/admin/mail/templates/membership.approved', '/admin/settings', '/account'];
+const ADMIN_PAGES = [
+  '/admin',
+  '/admin/pages',
+  '/admin/pages/{about}',
+  '/admin/news',
+  '/admin/users',
+  '/admin/mail',
+  '/admin/mail/templates',
+  '/admin/mail/templates/membership.approved',
+  '/admin/settings',
+  '/account',
+];
 
 let browser: Browser;
 let site: ServedSite;

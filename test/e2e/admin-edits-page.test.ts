@@ -69,7 +69,13 @@ describe('an admin edits a page in the browser', () => {
     // The preview (htmx, under the strict CSP) shows the text as it will look, without saving.
     await page.getByRole('button', { name: 'Preview the text', exact: true }).click();
     await page.locator('#preview h2', { hasText: 'Preview' }).waitFor({ state: 'attached' });
-    expect(await page.locator('#preview').innerText()).toContain(NEW_TEXT.split('\n').at(-1)!.replace(/[*_`#]/g, '').trim().slice(0, 20));
+    expect(await page.locator('#preview').innerText()).toContain(
+      NEW_TEXT.split('\n')
+        .at(-1)!
+        .replace(/[*_`#]/g, '')
+        .trim()
+        .slice(0, 20),
+    );
     await clickAndLoad(page.getByRole('button', { name: 'Save page', exact: true }));
 
     expect(await page.getByRole('status').innerText()).toBe('Your changes were saved and are now on the site.');
@@ -121,7 +127,12 @@ describe('an admin edits a page in the browser', () => {
     const error = page.locator('#title-error');
     expect(await error.innerText()).toBe('Error: Enter a title.');
     expect(await error.isVisible()).toBe(true);
-    expect(await page.locator('.field', { has: page.locator('#title') }).locator('#title-error').count()).toBe(1);
+    expect(
+      await page
+        .locator('.field', { has: page.locator('#title') })
+        .locator('#title-error')
+        .count(),
+    ).toBe(1);
     // What the volunteer typed is still there.
     expect(await title.inputValue()).toBe('');
     expect(await page.getByLabel('Text (optional)', { exact: true }).inputValue()).toBe(typed);

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { recordAudit } from '../../src/core/audit/index.js';
+import { recordAudit } from '#core/audit/index.js';
 import { axeViolations, launchBrowser, logIn, serveTestSite, watchConsole, type ServedSite } from '../support/browser.js';
 import { ADMIN } from '../support/kit.js';
 
@@ -48,7 +48,11 @@ beforeAll(async () => {
       person: { userId: memberId, name: 'Mia Member' },
       changes: [{ field: 'Amount', before: '', after: '$125.00' }],
     });
-    await recordAudit(trx, by, at(12), { action: 'settings.changed', summary: 'Changed the payment keys', changes: [{ field: 'Stripe secret key', before: '', after: '', hidden: true }] });
+    await recordAudit(trx, by, at(12), {
+      action: 'settings.changed',
+      summary: 'Changed the payment keys',
+      changes: [{ field: 'Stripe secret key', before: '', after: '', hidden: true }],
+    });
   });
 });
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { profileInput } from '../../src/modules/membership/directory/service.js';
+import { profileInput } from '#modules/membership/directory/service.js';
 import { axeViolations, clickAndLoad, launchBrowser, logIn, serveTestSite, watchConsole, type ServedSite } from '../support/browser.js';
 import { ADMIN } from '../support/kit.js';
 
@@ -32,7 +32,19 @@ beforeAll(async () => {
     { field_id: fields[1]!.id, value: '2019-03-01' },
     { field_id: fields[2]!.id, value: 'on' },
   ];
-  const details = { organization: 'Metro Water Recovery', job_title: 'Industrial Pretreatment Inspector', phone: '303-555-0199', address_line1: '6450 York Street', city: 'Denver', region: 'CO', postal_code: '80229', show_phone: 'on', show_address: 'on', show_email: 'on', listed: 'on' };
+  const details = {
+    organization: 'Metro Water Recovery',
+    job_title: 'Industrial Pretreatment Inspector',
+    phone: '303-555-0199',
+    address_line1: '6450 York Street',
+    city: 'Denver',
+    region: 'CO',
+    postal_code: '80229',
+    show_phone: 'on',
+    show_address: 'on',
+    show_email: 'on',
+    listed: 'on',
+  };
   await site.membership.directory.saveProfile(mia, profileInput.parse({ name: MEMBER.name, ...details }), values);
   for (let i = 0; i < 30; i++) {
     const id = await site.addUser({ email: `member${i}@example.org`, password: MEMBER.password, name: `Member Number ${i}` });

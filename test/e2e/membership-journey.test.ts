@@ -18,8 +18,24 @@ import { ADMIN } from '../support/kit.js';
  */
 
 // An Associate ($75.00) who pays online, and a Student or retired member ($20.00) who pays by check.
-const PAT = { email: 'pat.inspector@example.org', password: 'a long password for pat', name: 'Pat Inspector', level: 'Associate', dues: '$75.00', organization: 'Clearwater Consulting', city: 'Fort Collins' };
-const ROBIN = { email: 'robin.sampler@example.org', password: 'a long password for robin', name: 'Robin Sampler', level: 'Student or retired', dues: '$20.00', organization: 'Front Range Laboratories', city: 'Golden' };
+const PAT = {
+  email: 'pat.inspector@example.org',
+  password: 'a long password for pat',
+  name: 'Pat Inspector',
+  level: 'Associate',
+  dues: '$75.00',
+  organization: 'Clearwater Consulting',
+  city: 'Fort Collins',
+};
+const ROBIN = {
+  email: 'robin.sampler@example.org',
+  password: 'a long password for robin',
+  name: 'Robin Sampler',
+  level: 'Student or retired',
+  dues: '$20.00',
+  organization: 'Front Range Laboratories',
+  city: 'Golden',
+};
 
 // The clock starts on March 2, 2026, 9 a.m. in Denver: memberships that start now renew on March 2, 2027.
 const START = '2026-03-02T16:00:00.000Z';
@@ -138,7 +154,11 @@ async function payOnline(page: Page, amount: string) {
   expect(session, `a Checkout session at ${page.url()}`).toBeDefined();
   const completed = standin.complete(session!.id);
   const event = signedEvent('checkout.session.completed', completed, { timestamp: Math.floor(clock.now().getTime() / 1000) });
-  const delivery = await fetch(`${site.baseUrl}/stripe/webhook`, { method: 'POST', headers: { 'content-type': 'application/json', 'stripe-signature': event.signature }, body: event.payload });
+  const delivery = await fetch(`${site.baseUrl}/stripe/webhook`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'stripe-signature': event.signature },
+    body: event.payload,
+  });
   expect(delivery.status).toBe(200);
   expect(await delivery.json()).toMatchObject({ outcome: 'paid' });
   await clickAndLoad(page.getByRole('link', { name: 'Back to the association' }));
@@ -195,7 +215,10 @@ async function openApplication(admin: Page, name: string) {
   await admin.getByLabel('Status').selectOption({ label: 'Waiting for approval' });
   await clickAndLoad(admin.getByRole('button', { name: 'Show members' }));
   await expectClean(admin, 'the members waiting for approval');
-  const rows = admin.getByRole('region', { name: /^Members, page/ }).getByRole('row').filter({ hasText: name });
+  const rows = admin
+    .getByRole('region', { name: /^Members, page/ })
+    .getByRole('row')
+    .filter({ hasText: name });
   expect(await rows.count()).toBe(1);
   expect(await rows.innerText()).toContain('Waiting for approval');
   await clickAndLoad(rows.getByRole('link', { name }));
@@ -314,7 +337,10 @@ describe('the membership journey', () => {
     moveTo(-31);
     expect(await newMail(), 'nothing 31 days before').toEqual([]);
     // The invoice each reminder names: the first reminder issues it, the others name it again.
-    const named = new Map<string, Set<string>>([[PAT.email, new Set()], [ROBIN.email, new Set()]]);
+    const named = new Map<string, Set<string>>([
+      [PAT.email, new Set()],
+      [ROBIN.email, new Set()],
+    ]);
     for (const [days, subject] of reminders) {
       moveTo(days);
       const mail = await newMail();

@@ -28,11 +28,25 @@ const SQL_WRITE = /\b(?:insert\s+into|update|delete\s+from)\s+"?([a-z_]+)"?(?=[\
 
 const isExempt = (file: string) => /\.test\.tsx?$/.test(file) || file.includes('/migrations/');
 
-function importsOf(file: SourceFile): string[] {
+/**
+ * Import aliases (decision 0028) as [prefix, folder relative to the repository], from
+ * tsconfig.json's `paths`: `#modules/billing/index.js` is `src/modules/billing/index.js`.
+ */
+export type Aliases = readonly (readonly [prefix: string, folder: string])[];
+
+export function aliasesOf(tsconfigText: string): Aliases {
+  // tsconfig.json is JSON with comments; ours has none inside strings that look like comments.
+  const config = JSON.parse(tsconfigText.replace(/^\s*\/\/.*$/gm, '').replace(/\/\*[\s\S]*?\*\//g, '')) as { compilerOptions?: { paths?: Record<string, string[]> } };
+  return Object.entries(config.compilerOptions?.paths ?? {}).map(([key, [target]]) => [key.replace(/\*$/, ''), path.posix.normalize(target!.replace(/\*$/, ''))] as const);
+}
+
+function importsOf(file: SourceFile, aliases: Aliases): string[] {
   const found: string[] = [];
   for (const m of file.text.matchAll(IMPORT)) {
     const spec = m[1] ?? m[2];
     if (spec?.startsWith('.')) found.push(path.posix.normalize(path.posix.join(path.posix.dirname(file.path), spec)));
+    const alias = spec ? aliases.find(([prefix]) => spec.startsWith(prefix)) : undefined;
+    if (spec && alias) found.push(path.posix.join(alias[1], spec.slice(alias[0].length)));
   }
   return found;
 }
@@ -49,7 +63,7 @@ export function tablesWritten(text: string): string[] {
 
 const withoutExtension = (p: string) => p.replace(/\.(js|ts|tsx)$/, '');
 
-export function boundaryViolations(files: readonly SourceFile[], owners: Owners): string[] {
+export function boundaryViolations(files: readonly SourceFile[], owners: Owners, aliases: Aliases = []): string[] {
   const problems: string[] = [];
   const known = new Set(files.map((f) => withoutExtension(f.path)));
   const hasIndex = (folder: string) => known.has(`${folder}/index`);
@@ -58,7 +72,7 @@ export function boundaryViolations(files: readonly SourceFile[], owners: Owners)
   for (const file of files) {
     if (isExempt(file.path)) continue;
     const from = path.posix.dirname(file.path);
-    for (const target of importsOf(file)) {
+    for (const target of importsOf(file, aliases)) {
       const resolved = withoutExtension(target);
       if (!resolved.startsWith('src/modules/')) continue;
       if (file.path.startsWith('src/core/')) {

@@ -3,7 +3,7 @@ import net from 'node:net';
 import { AxeBuilder } from '@axe-core/playwright';
 import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import { startTestSite, type TestSite } from './site.js';
-import type { Clock } from '../../src/core/clock.js';
+import type { Clock } from '#core/clock.js';
 
 /**
  * Browser tests drive the system's Chromium (the Debian package), never a downloaded one.
@@ -12,23 +12,12 @@ import type { Clock } from '../../src/core/clock.js';
 export async function launchBrowser(): Promise<Browser> {
   const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
   if (!fs.existsSync(executablePath)) {
-    throw new Error(
-      `Chromium was not found at ${executablePath}: install it with \`sudo apt-get install -y chromium\` (Debian/Ubuntu) or set CHROMIUM_PATH`,
-    );
+    throw new Error(`Chromium was not found at ${executablePath}: install it with \`sudo apt-get install -y chromium\` (Debian/Ubuntu) or set CHROMIUM_PATH`);
   }
   return chromium.launch({
     executablePath,
     headless: true,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   });
 }
 

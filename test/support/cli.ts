@@ -6,8 +6,8 @@ import path from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import pg from 'pg';
-import { createHeadworks } from '../../src/app.js';
-import { loadConfig } from '../../src/config.js';
+import { createHeadworks } from '#src/app.js';
+import { loadConfig } from '#src/config.js';
 import { dialectUnderTest } from './site.js';
 
 /**
@@ -17,7 +17,22 @@ import { dialectUnderTest } from './site.js';
  */
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
-const SETTINGS = ['NODE_ENV', 'PORT', 'HOST', 'BASE_URL', 'DATA_DIR', 'DATABASE_URL', 'SMTP_URL', 'MAIL_FROM', 'ADMIN_EMAIL', 'ADMIN_PASSWORD', 'LOG_LEVEL', 'LOG_REQUESTS', 'TRUST_PROXY', 'JOBS_INTERVAL_SECONDS'];
+const SETTINGS = [
+  'NODE_ENV',
+  'PORT',
+  'HOST',
+  'BASE_URL',
+  'DATA_DIR',
+  'DATABASE_URL',
+  'SMTP_URL',
+  'MAIL_FROM',
+  'ADMIN_EMAIL',
+  'ADMIN_PASSWORD',
+  'LOG_LEVEL',
+  'LOG_REQUESTS',
+  'TRUST_PROXY',
+  'JOBS_INTERVAL_SECONDS',
+];
 
 export interface Place {
   env: Record<string, string>;
@@ -66,7 +81,11 @@ export async function dropPlaces() {
 /** Runs src/main.ts through tsx; from another folder tsx must be told where the tsconfig (JSX) is. */
 export function cli(args: string[], env: Record<string, string>, cwd = ROOT): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', TSX, path.join(ROOT, 'src/main.ts'), ...args], { cwd, env: { ...env, TSX_TSCONFIG_PATH: path.join(ROOT, 'tsconfig.json') }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', TSX, path.join(ROOT, 'src/main.ts'), ...args], {
+      cwd,
+      env: { ...env, TSX_TSCONFIG_PATH: path.join(ROOT, 'tsconfig.json') },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));

@@ -80,7 +80,8 @@ export class Client {
   async postMultipart(url: string, fields: Record<string, string>, files: Record<string, { name: string; type?: string; body: Buffer | string }> = {}): Promise<Response> {
     const form = new FormData();
     for (const [k, v] of Object.entries(fields)) form.append(k, v);
-    for (const [k, f] of Object.entries(files)) form.append(k, new Blob([typeof f.body === 'string' ? f.body : new Uint8Array(f.body)], { type: f.type ?? 'application/octet-stream' }), f.name);
+    for (const [k, f] of Object.entries(files))
+      form.append(k, new Blob([typeof f.body === 'string' ? f.body : new Uint8Array(f.body)], { type: f.type ?? 'application/octet-stream' }), f.name);
     const encoded = new Request('http://localhost/', { method: 'POST', body: form });
     const headers: Record<string, string> = { 'content-type': encoded.headers.get('content-type')! };
     if (this.cookies.size) headers.cookie = this.cookieHeader();
@@ -123,7 +124,18 @@ export function fieldError(html: string, field: string): string | undefined {
 /** The value an input shows (what the user typed, kept after an error). */
 export function inputValue(html: string, field: string): string | undefined {
   const input = new RegExp(`<input[^>]*\\bname="${field}"[^>]*>`).exec(html)?.[0];
-  if (input) return /\bvalue="([^"]*)"/.exec(input)?.[1]?.replace(/&amp;/g, '&').replace(/&quot;/g, '"').replace(/&lt;/g, '<');
+  if (input)
+    return /\bvalue="([^"]*)"/
+      .exec(input)?.[1]
+      ?.replace(/&amp;/g, '&')
+      .replace(/&quot;/g, '"')
+      .replace(/&lt;/g, '<');
   const textarea = new RegExp(`<textarea[^>]*\\bname="${field}"[^>]*>([\\s\\S]*?)</textarea>`).exec(html);
-  return textarea ? textarea[1]!.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&amp;/g, '&') : undefined;
+  return textarea
+    ? textarea[1]!
+        .replace(/&lt;/g, '<')
+        .replace(/&gt;/g, '>')
+        .replace(/&quot;/g, '"')
+        .replace(/&amp;/g, '&')
+    : undefined;
 }

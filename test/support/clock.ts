@@ -1,4 +1,4 @@
-import type { Clock } from '../../src/core/clock.js';
+import type { Clock } from '#core/clock.js';
 
 /** A clock tests can move forward. */
 export class TestClock implements Clock {

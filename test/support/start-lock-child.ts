@@ -3,7 +3,7 @@
  * its start work under the SQLite start lock and logs when it enters and leaves it.
  */
 import fs from 'node:fs';
-import { openDatabase } from '../../src/core/db/index.js';
+import { openDatabase } from '#core/db/index.js';
 
 const [file, log, at] = process.argv.slice(2) as [string, string, string];
 const database = await openDatabase({ kind: 'sqlite', file });

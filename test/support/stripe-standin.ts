@@ -6,6 +6,7 @@ import Stripe from 'stripe';
 export const STRIPE_SECRET_KEY = 'sk_test_standin0000000000000000';
 export const STRIPE_WEBHOOK_SECRET = 'whsec_standin0000000000000000000000';
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- form-encoded Stripe parameters of any shape, read loosely by a test stand-in
 type Params = Record<string, any>;
 
 export interface ReceivedRequest {
@@ -46,6 +47,7 @@ function parseParams(body: string): Params {
       else node = node[part] ??= {};
     });
   }
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- walks a parsed form of any shape
   const arrays = (v: any): any => {
     if (v === null || typeof v !== 'object') return v;
     const keys = Object.keys(v);
@@ -105,7 +107,14 @@ export async function startStripeStandin(options: { now: () => Date }): Promise<
       };
       if (setup) {
         const si = next('seti');
-        setupIntents.set(si, { id: si, object: 'setup_intent', status: 'requires_payment_method', customer: session.customer, payment_method: null, metadata: params.setup_intent_data?.metadata ?? {} });
+        setupIntents.set(si, {
+          id: si,
+          object: 'setup_intent',
+          status: 'requires_payment_method',
+          customer: session.customer,
+          payment_method: null,
+          metadata: params.setup_intent_data?.metadata ?? {},
+        });
         session.setup_intent = si;
       }
       sessions.set(id, session);
@@ -157,7 +166,10 @@ export async function startStripeStandin(options: { now: () => Date }): Promise<
     if (method === 'POST' && path === '/v1/refunds') {
       const intent = paymentIntents.get(params.payment_intent);
       if (!intent || intent.status !== 'succeeded') {
-        return { status: 400, body: { error: { type: 'invalid_request_error', code: 'resource_missing', param: 'payment_intent', message: `No such payment_intent: '${params.payment_intent}'` } } };
+        return {
+          status: 400,
+          body: { error: { type: 'invalid_request_error', code: 'resource_missing', param: 'payment_intent', message: `No such payment_intent: '${params.payment_intent}'` } },
+        };
       }
       const left = intent.amount_received - (intent._refunded ?? 0);
       if (left <= 0) {
@@ -231,7 +243,13 @@ export async function startStripeStandin(options: { now: () => Date }): Promise<
       session.status = 'complete';
       if (session.mode === 'setup') {
         const pm = next('pm');
-        paymentMethods.set(pm, { id: pm, object: 'payment_method', type: 'card', customer: session.customer, card: { brand: card.brand, last4: card.last4, exp_month: 12, exp_year: 2030 } });
+        paymentMethods.set(pm, {
+          id: pm,
+          object: 'payment_method',
+          type: 'card',
+          customer: session.customer,
+          card: { brand: card.brand, last4: card.last4, exp_month: 12, exp_year: 2030 },
+        });
         Object.assign(setupIntents.get(session.setup_intent)!, { status: 'succeeded', payment_method: pm });
       } else {
         const pi = next('pi');

@@ -62,7 +62,9 @@ export async function recordAudit(executor: Executor, by: AuditBy | undefined, a
     by === STRIPE
       ? { actor_kind: 'stripe' as const, actor_user_id: null, actor_name: 'Stripe', actor_email: '', ip: null }
       : { actor_kind: 'user' as const, actor_user_id: by.userId, actor_name: by.name, actor_email: by.email, ip: by.ip };
-  const changes = (entry.changes ?? []).map((c) => (c.hidden ? { field: c.field, before: '', after: '', hidden: true } : { field: c.field, before: cut(c.before), after: cut(c.after) }));
+  const changes = (entry.changes ?? []).map((c) =>
+    c.hidden ? { field: c.field, before: '', after: '', hidden: true } : { field: c.field, before: cut(c.before), after: cut(c.after) },
+  );
   await executor
     .insertInto('audit_log')
     .values({

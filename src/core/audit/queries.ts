@@ -34,7 +34,9 @@ export class AuditLog {
   }
 
   async count(filters: AuditFilters): Promise<number> {
-    const row = await filtered(this.db, filters).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirst();
+    const row = await filtered(this.db, filters)
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirst();
     return Number(row?.n ?? 0);
   }
 
@@ -43,7 +45,12 @@ export class AuditLog {
     const rows = await this.db
       .selectFrom('audit_log')
       .select(['actor_kind', 'actor_user_id', 'actor_name', 'actor_email', 'id'])
-      .where('id', 'in', (eb) => eb.selectFrom('audit_log').select((e) => e.fn.max('id').as('id')).groupBy(['actor_kind', 'actor_user_id']))
+      .where('id', 'in', (eb) =>
+        eb
+          .selectFrom('audit_log')
+          .select((e) => e.fn.max('id').as('id'))
+          .groupBy(['actor_kind', 'actor_user_id']),
+      )
       .orderBy('actor_name')
       .execute();
     return rows.map((r) => ({ kind: r.actor_kind, userId: r.actor_user_id, name: r.actor_name, email: r.actor_email }));
@@ -51,13 +58,7 @@ export class AuditLog {
 
   /** The name of a person as the latest entry about them gives it. */
   async personName(userId: number): Promise<string | undefined> {
-    const row = await this.db
-      .selectFrom('audit_log')
-      .select('person_name')
-      .where('person_user_id', '=', userId)
-      .orderBy('id', 'desc')
-      .limit(1)
-      .executeTakeFirst();
+    const row = await this.db.selectFrom('audit_log').select('person_name').where('person_user_id', '=', userId).orderBy('id', 'desc').limit(1).executeTakeFirst();
     return row?.person_name ?? undefined;
   }
 }

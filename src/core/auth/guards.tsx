@@ -53,14 +53,22 @@ export function requireRole(role: Role) {
       return reply.page({
         status: 401,
         title: 'Please log in',
-        body: <p>Your session has ended. <a href="/login">Log in</a> and try again.</p>,
+        body: (
+          <p>
+            Your session has ended. <a href="/login">Log in</a> and try again.
+          </p>
+        ),
       });
     }
     if (role === 'admin' && user.role !== 'admin') {
       return reply.page({
         status: 403,
         title: 'Not allowed',
-        body: <p>This part of the site is for the association's administrators. <a href="/">Go to the home page</a>.</p>,
+        body: (
+          <p>
+            This part of the site is for the association's administrators. <a href="/">Go to the home page</a>.
+          </p>
+        ),
       });
     }
     if (role === 'admin' && (await request.server.adminMustSetUpTwoFactor?.(user))) {
@@ -93,8 +101,8 @@ export async function requireMemberAccess(request: FastifyRequest, reply: Fastif
 export function MembershipNeeded() {
   return (
     <p>
-      This page is for members of the association, and your membership is not active. See <a href="/account">your account</a> to pay
-      or renew, or <a href="/join">become a member</a>.
+      This page is for members of the association, and your membership is not active. See <a href="/account">your account</a> to pay or renew, or{' '}
+      <a href="/join">become a member</a>.
     </p>
   );
 }

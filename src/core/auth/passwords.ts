@@ -31,10 +31,7 @@ const ADVICE = 'A few unrelated words make a strong, memorable password.';
  * the form. The second half, how easy it is to guess for someone who knows the person, needs their
  * details and is checked by `chooseNewPassword` before the password is kept.
  */
-export const newPasswordSchema = z
-  .string()
-  .min(12, `Use at least 12 characters. ${ADVICE}`)
-  .max(200, 'Use at most 200 characters.');
+export const newPasswordSchema = z.string().min(12, `Use at least 12 characters. ${ADVICE}`).max(200, 'Use at most 200 characters.');
 
 /** Whose password it is: their details are the first guesses of anyone who knows them. */
 export interface PasswordOwner {

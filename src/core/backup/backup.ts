@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import zlib from 'node:zlib';
-import type { Config } from '../../config.js';
+import type { Config } from '#src/config.js';
 import { FILE_CHUNK, FORMAT_VERSION, appVersion, defaultFileName, encodeValue, isSkippedDataFile, type Header, type Summary } from './format.js';
 import { openSnapshot } from './snapshot.js';
 
@@ -72,7 +72,13 @@ export async function writeBackup(config: Config, target: string | undefined, no
       if (!gzip.write(`${JSON.stringify(record)}\n`)) await drained();
     };
 
-    const header: Header = { headworks_backup: FORMAT_VERSION, app_version: appVersion(), dialect: config.database.kind, created_at: now.toISOString(), migrations: snapshot.migrations };
+    const header: Header = {
+      headworks_backup: FORMAT_VERSION,
+      app_version: appVersion(),
+      dialect: config.database.kind,
+      created_at: now.toISOString(),
+      migrations: snapshot.migrations,
+    };
     await write(header);
     for (const table of snapshot.tables) {
       const columns = await snapshot.columns(table);

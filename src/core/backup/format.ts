@@ -99,7 +99,8 @@ export function isSkippedDataFile(relative: string, databaseFile: string | undef
   return relative.split(path.sep).includes('.restore-staging');
 }
 
-export const isDatabaseFile = (absolute: string, databaseFile: string) => [databaseFile, `${databaseFile}-wal`, `${databaseFile}-shm`, `${databaseFile}-journal`].includes(absolute);
+export const isDatabaseFile = (absolute: string, databaseFile: string) =>
+  [databaseFile, `${databaseFile}-wal`, `${databaseFile}-shm`, `${databaseFile}-journal`].includes(absolute);
 
 /**
  * A PostgreSQL client for a backup or a restore, connected, reading values as the app does

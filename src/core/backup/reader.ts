@@ -39,9 +39,11 @@ const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typ
 
 /** A data-folder path from a backup must stay inside the data folder. */
 function safeFileName(name: unknown): string {
-  if (typeof name !== 'string' || name === '' || name.includes('\0') || name.includes('\\') || name.startsWith('/')) throw new DamagedBackup(`a file has a name that is not allowed (${JSON.stringify(name)})`);
+  if (typeof name !== 'string' || name === '' || name.includes('\0') || name.includes('\\') || name.startsWith('/'))
+    throw new DamagedBackup(`a file has a name that is not allowed (${JSON.stringify(name)})`);
   const normal = path.posix.normalize(name);
-  if (normal !== name || normal.split('/').some((part) => part === '..' || part === '.' || part === '')) throw new DamagedBackup(`a file has a name that is not allowed (${JSON.stringify(name)})`);
+  if (normal !== name || normal.split('/').some((part) => part === '..' || part === '.' || part === ''))
+    throw new DamagedBackup(`a file has a name that is not allowed (${JSON.stringify(name)})`);
   return name;
 }
 
@@ -72,7 +74,8 @@ export async function* readBackup(file: string): AsyncGenerator<BackupEvent> {
       }
       if (!header) {
         if (!isObject(record) || typeof record.headworks_backup !== 'number') throw new DamagedBackup('it does not start like a Headworks backup');
-        if (record.headworks_backup > FORMAT_VERSION) throw new DamagedBackup(`it was written by a newer version of Headworks (backup format ${record.headworks_backup}; this version reads format ${FORMAT_VERSION})`);
+        if (record.headworks_backup > FORMAT_VERSION)
+          throw new DamagedBackup(`it was written by a newer version of Headworks (backup format ${record.headworks_backup}; this version reads format ${FORMAT_VERSION})`);
         if (!Array.isArray(record.migrations) || !record.migrations.every((m) => typeof m === 'string') || (record.dialect !== 'sqlite' && record.dialect !== 'postgres')) {
           throw new DamagedBackup('its first line is incomplete');
         }
@@ -95,7 +98,8 @@ export async function* readBackup(file: string): AsyncGenerator<BackupEvent> {
       if (current && !('data' in record) && !('file_end' in record)) throw new DamagedBackup(`the file ${current.name} is incomplete`);
       if ('table' in record) {
         if (table || current) throw new DamagedBackup('a table starts inside another part');
-        if (typeof record.table !== 'string' || !Array.isArray(record.columns) || !record.columns.every((c) => typeof c === 'string')) throw new DamagedBackup('a table line is incomplete');
+        if (typeof record.table !== 'string' || !Array.isArray(record.columns) || !record.columns.every((c) => typeof c === 'string'))
+          throw new DamagedBackup('a table line is incomplete');
         if (seenTables.has(record.table)) throw new DamagedBackup(`the table ${record.table} comes twice`);
         seenTables.add(record.table);
         table = { name: record.table, columns: record.columns as string[], count: 0, batch: [] };
@@ -130,7 +134,8 @@ export async function* readBackup(file: string): AsyncGenerator<BackupEvent> {
         current = undefined;
       } else if ('end' in record) {
         if (table) throw new DamagedBackup(`the table ${table.name} has no end`);
-        if (record.tables !== totals.tables || record.rows !== totals.rows || record.files !== totals.files) throw new DamagedBackup('the totals at its end do not match what it holds');
+        if (record.tables !== totals.tables || record.rows !== totals.rows || record.files !== totals.files)
+          throw new DamagedBackup('the totals at its end do not match what it holds');
         ended = true;
         yield { kind: 'end', summary: totals };
       } else {

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Config } from '../../config.js';
+import type { Config } from '#src/config.js';
 import { migrationProvider } from '../db/migrations/index.js';
 import { isDatabaseFile, isSkippedDataFile, type Header, type Summary } from './format.js';
 import { DamagedBackup, readBackup } from './reader.js';
@@ -73,8 +73,8 @@ export async function restoreBackup(config: Config, file: string, options: { for
   const target = await openTarget(config.database);
   const staging = path.join(config.dataDir, STAGING);
   const staged: { name: string; mode: number }[] = [];
-  let replaced: { table: string; rows: number }[] = [];
-  let migrated: string[] = [];
+  let replaced: { table: string; rows: number }[];
+  let migrated: string[];
   try {
     await target.begin();
     try {
@@ -153,7 +153,11 @@ async function load(target: Target, file: string, staging: string, staged: { nam
             }
             return o;
           });
-          for (let i = 0; i < objects.length; i += t.perInsert) await target.db.insertInto(t.name).values(objects.slice(i, i + t.perInsert)).execute();
+          for (let i = 0; i < objects.length; i += t.perInsert)
+            await target.db
+              .insertInto(t.name)
+              .values(objects.slice(i, i + t.perInsert))
+              .execute();
           break;
         }
         case 'table_end': {

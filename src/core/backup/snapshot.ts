@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import type { Config } from '../../config.js';
+import type { Config } from '#src/config.js';
 import { MIGRATOR_TABLES, connectPostgres, dependencyOrder, quoteIdent } from './format.js';
 
 /**
@@ -83,7 +83,11 @@ async function postgresSnapshot(url: string, schema: string | undefined): Promis
   };
   try {
     await client.query('begin isolation level repeatable read read only');
-    const names = (await client.query<{ name: string }>(`select table_name as name from information_schema.tables where table_schema = current_schema() and table_type = 'BASE TABLE' order by 1`)).rows.map((r) => r.name);
+    const names = (
+      await client.query<{ name: string }>(
+        `select table_name as name from information_schema.tables where table_schema = current_schema() and table_type = 'BASE TABLE' order by 1`,
+      )
+    ).rows.map((r) => r.name);
     if (!names.includes('kysely_migration')) throw new NothingToBackUp('The database has no Headworks tables yet: nothing to back up.');
     const migrations = (await client.query<{ name: string }>('select name from kysely_migration order by name')).rows.map((r) => r.name);
     const tables = names.filter((t) => !MIGRATOR_TABLES.has(t));

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely';
-import type { Config } from '../../config.js';
+import type { Config } from '#src/config.js';
 import type { Dialect } from '../db/index.js';
 import { migrationProvider } from '../db/migrations/index.js';
 import { MIGRATOR_TABLES, connectPostgres, quoteIdent } from './format.js';
@@ -71,7 +71,9 @@ function common(db: Kysely<any>, dialect: Dialect, migrationTableSchema: string 
       const query =
         dialect === 'sqlite'
           ? sql<{ name: string }>`select name from pragma_table_info(${table}) order by cid`
-          : sql<{ name: string }>`select column_name as name from information_schema.columns where table_schema = current_schema() and table_name = ${table} order by ordinal_position`;
+          : sql<{
+              name: string;
+            }>`select column_name as name from information_schema.columns where table_schema = current_schema() and table_name = ${table} order by ordinal_position`;
       const rows = (await query.execute(db)).rows.map((r) => r.name);
       return rows.length ? rows : undefined;
     },

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestSite, type TestSite } from '../../../test/support/site.js';
+import { startTestSite, type TestSite } from '#test/support/site.js';
 import { prepared } from './prepared.js';
 
 let site: TestSite;
@@ -17,9 +17,7 @@ beforeAll(async () => {
 });
 afterAll(() => site.close());
 
-const byName = prepared((db, v: { name: string; limit: number }) =>
-  db.selectFrom('users').select(['email']).where('name', '=', v.name).orderBy('email').limit(v.limit),
-);
+const byName = prepared((db, v: { name: string; limit: number }) => db.selectFrom('users').select(['email']).where('name', '=', v.name).orderBy('email').limit(v.limit));
 
 /** The shape changes with the variant: names matching any of `variant` patterns. */
 const byAnyName = prepared((db, v: Record<string, string>, variant) =>

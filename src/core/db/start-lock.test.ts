@@ -26,14 +26,20 @@ const deadPid = () => spawnSync(process.execPath, ['-e', '']).pid!;
 
 describe('the SQLite start lock', () => {
   it.each([
-    ['this process id, another incarnation (killed during start, restarted under the same PID)', () => JSON.stringify({ pid: process.pid, incarnation: 'an-earlier-start', token: 'x' })],
+    [
+      'this process id, another incarnation (killed during start, restarted under the same PID)',
+      () => JSON.stringify({ pid: process.pid, incarnation: 'an-earlier-start', token: 'x' }),
+    ],
     ['this process id alone (written by an older version)', () => String(process.pid)],
     ['a process that is gone', () => JSON.stringify({ pid: deadPid(), incarnation: 'another-process', token: 'x' })],
   ])('takes over at once a lock left by %s', async (_, content) => {
     const { database, lock, dir } = await sqliteSite();
     fs.writeFileSync(lock, content());
     const started = Date.now();
-    expect(await database.exclusive(async () => JSON.parse(fs.readFileSync(lock, 'utf8')) as { pid: number; incarnation: string })).toMatchObject({ pid: process.pid, incarnation: INCARNATION });
+    expect(await database.exclusive(async () => JSON.parse(fs.readFileSync(lock, 'utf8')) as { pid: number; incarnation: string })).toMatchObject({
+      pid: process.pid,
+      incarnation: INCARNATION,
+    });
     expect(Date.now() - started).toBeLessThan(2000);
     // Released, and nothing left beside the database.
     expect(fs.readdirSync(dir).filter((f) => f.includes('start-lock'))).toEqual([]);

@@ -60,12 +60,10 @@ export function parseForm<S extends z.ZodType>(schema: S, body: unknown): FormRe
  * hands a form field holding one to the form's schema, and these helpers refuse it beside the
  * field; input that reaches a schema another way (the command line, an import) is refused too.
  */
-export const controlMessage = (label: string) =>
-  `Remove the invisible control character from ${label} (it often comes with copied text): it cannot be stored.`;
+export const controlMessage = (label: string) => `Remove the invisible control character from ${label} (it often comes with copied text): it cannot be stored.`;
 
 /** A plain string that refuses control characters, for schemas built outside these helpers. */
-export const plainString = (label: string, params?: Parameters<typeof z.string>[0]) =>
-  z.string(params).refine((v) => !hasControlCharacter(v), controlMessage(label));
+export const plainString = (label: string, params?: Parameters<typeof z.string>[0]) => z.string(params).refine((v) => !hasControlCharacter(v), controlMessage(label));
 
 /** Form text inputs: trimmed, with a clear message when empty or too long. */
 export const text = (label: string, max = 200) =>

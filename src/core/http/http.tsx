@@ -4,7 +4,7 @@ import Fastify, { LogController, type FastifyInstance, type FastifyReply, type F
 import cookie from '@fastify/cookie';
 import formbody from '@fastify/formbody';
 import multipart from '@fastify/multipart';
-import type { Config } from '../../config.js';
+import type { Config } from '#src/config.js';
 import type { Sessions, SessionUser } from '../auth/sessions.js';
 import { SESSION_COOKIE, SESSION_TTL_MS } from '../auth/sessions.js';
 import type { Chrome, Flash, PageContext, PageOptions } from '../views/context.js';
@@ -217,12 +217,10 @@ export async function createHttp(deps: HttpDeps): Promise<FastifyInstance> {
   const controlCharacterMessage = (field: string) => (
     <p>
       The form contained a character that cannot be stored (an invisible control character, often brought by copying and pasting) in{' '}
-      {field === 'form' || field === '_csrf' ? 'one of its fields' : `the field "${field}"`}. Go back, type that text again instead of pasting it,
-      and send the form again.
+      {field === 'form' || field === '_csrf' ? 'one of its fields' : `the field "${field}"`}. Go back, type that text again instead of pasting it, and send the form again.
     </p>
   );
-  const refuse = (reply: FastifyReply, what: ComponentChildren) =>
-    reply.page({ status: 400, title: 'That request could not be handled', body: what });
+  const refuse = (reply: FastifyReply, what: ComponentChildren) => reply.page({ status: 400, title: 'That request could not be handled', body: what });
 
   app.addHook('onRequest', async (request, reply) => {
     reply.headers(securityHeaders);
@@ -298,12 +296,7 @@ export async function createHttp(deps: HttpDeps): Promise<FastifyInstance> {
       return reply.page({
         status: 403,
         title: 'This form has expired',
-        body: (
-          <p>
-            For your security, forms can only be sent from a page of this site that is still open in your browser. Go back, reload
-            the page and send the form again.
-          </p>
-        ),
+        body: <p>For your security, forms can only be sent from a page of this site that is still open in your browser. Go back, reload the page and send the form again.</p>,
       });
     }
   });

@@ -5,6 +5,7 @@
  * store any of them, so both dialects refuse them here, at the edge, the same way.
  * See docs/decisions/0024-input-at-the-edge.md.
  */
+// eslint-disable-next-line no-control-regex -- matching control characters is this pattern's whole purpose
 const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 export function hasControlCharacter(value: string): boolean {

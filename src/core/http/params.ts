@@ -1,6 +1,10 @@
 import { z } from 'zod';
 
-const id = z.coerce.number().int().positive().max(2 ** 31 - 1);
+const id = z.coerce
+  .number()
+  .int()
+  .positive()
+  .max(2 ** 31 - 1);
 const pageNumber = z.coerce.number().int().min(1).max(100_000);
 
 /** A numeric id from the URL, or null when it is not one (the route then answers 404). */

@@ -93,7 +93,10 @@ export class Jobs {
     private clock: Clock,
   ) {
     this.register('jobs.cleanup', async () => {
-      await this.db.deleteFrom('jobs').where('done_at', '<', iso(addMs(this.clock.now(), -14 * DAY))).execute();
+      await this.db
+        .deleteFrom('jobs')
+        .where('done_at', '<', iso(addMs(this.clock.now(), -14 * DAY)))
+        .execute();
     });
     this.every('jobs.cleanup', DAY);
   }

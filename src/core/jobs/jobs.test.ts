@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createHeadworks } from '../../app.js';
-import { TestClock } from '../../../test/support/clock.js';
-import { startTestSite, type TestSite } from '../../../test/support/site.js';
+import { createHeadworks } from '#src/app.js';
+import { TestClock } from '#test/support/clock.js';
+import { startTestSite, type TestSite } from '#test/support/site.js';
 import { DAY, HOUR, MINUTE } from '../clock.js';
 import { LEASE_MS } from './index.js';
 

@@ -90,7 +90,9 @@ export class Mailer {
     // Already delivered by an earlier attempt whose bookkeeping failed: do not send twice.
     if (!message || message.status === 'sent') return;
     try {
-      const info = await (await this.getTransport()).sendMail({
+      const info = await (
+        await this.getTransport()
+      ).sendMail({
         from: this.options.from,
         to: message.to_addr,
         subject: message.subject,
@@ -128,7 +130,10 @@ export class Mailer {
         .limit(perPage)
         .offset((page - 1) * perPage)
         .execute(),
-      this.db.selectFrom('mail_messages').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
+      this.db
+        .selectFrom('mail_messages')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .executeTakeFirstOrThrow(),
     ]);
     // A message whose sending process stopped (crash, restart) says so until another takes it over.
     const waiting = messages.some((m) => m.status === 'queued');

@@ -1,9 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Client, visibleText } from '../../../test/support/client.js';
-import { TestClock } from '../../../test/support/clock.js';
-import { startTestSite, type TestSite } from '../../../test/support/site.js';
+import { Client, visibleText } from '#test/support/client.js';
+import { TestClock } from '#test/support/clock.js';
+import { startTestSite, type TestSite } from '#test/support/site.js';
 import { LEASE_MS } from '../jobs/index.js';
 import { linkIn, startSmtp, type SmtpCatcher } from '../../../test/support/smtp.js';
 import { addPeople, ADMIN, logIn, MEMBER } from '../../../test/support/kit.js';

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { TestClock } from '../../../test/support/clock.js';
-import { startTestSite } from '../../../test/support/site.js';
+import { TestClock } from '#test/support/clock.js';
+import { startTestSite } from '#test/support/site.js';
 import { networkKey, takeQuota, takeQuotas } from './quota.js';
 
 const DAY = 86_400_000;

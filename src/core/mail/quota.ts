@@ -13,7 +13,6 @@ export interface Quota {
   windowMs: number;
 }
 
-
 /** Every path that e-mails an address on a stranger's word shares this: at most 3 such e-mails a day to one address. */
 /**
  * The key a network address counts under: an IPv6 address by its /64 (one household or customer
@@ -43,12 +42,21 @@ export const recipientQuota = (address: string): Quota => ({ key: `to:${address.
 export async function takeQuota(trx: Executor, quota: Quota, now: Date): Promise<boolean> {
   const at = iso(now);
   const windowOpen = iso(addMs(now, -quota.windowMs));
-  await trx.insertInto('mail_quotas').values({ key: quota.key, window_start: at, used: 0 }).onConflict((oc) => oc.column('key').doNothing()).execute();
+  await trx
+    .insertInto('mail_quotas')
+    .values({ key: quota.key, window_start: at, used: 0 })
+    .onConflict((oc) => oc.column('key').doNothing())
+    .execute();
   const result = await trx
     .updateTable('mail_quotas')
     .set((eb) => ({
       // A window that has ended starts again with this e-mail.
-      used: eb.case().when('window_start', '<=', windowOpen).then(1).else(eb('used', '+', 1)).end(),
+      used: eb
+        .case()
+        .when('window_start', '<=', windowOpen)
+        .then(1)
+        .else(eb('used', '+', 1))
+        .end(),
       window_start: eb.case().when('window_start', '<=', windowOpen).then(at).else(eb.ref('window_start')).end(),
     }))
     .where('key', '=', quota.key)
@@ -73,8 +81,16 @@ export async function takeQuotas(trx: Executor, quotas: Quota[], now: Date): Pro
 }
 
 const giveBack = (trx: Executor, quota: Quota) =>
-  trx.updateTable('mail_quotas').set((eb) => ({ used: eb('used', '-', 1) })).where('key', '=', quota.key).where('used', '>', 0).execute();
+  trx
+    .updateTable('mail_quotas')
+    .set((eb) => ({ used: eb('used', '-', 1) }))
+    .where('key', '=', quota.key)
+    .where('used', '>', 0)
+    .execute();
 
 /** Forget windows that ended long ago (the hourly clean-up). */
-export const purgeQuotas = (db: Executor, now: Date) => db.deleteFrom('mail_quotas').where('window_start', '<', iso(addMs(now, -2 * DAY))).execute();
-
+export const purgeQuotas = (db: Executor, now: Date) =>
+  db
+    .deleteFrom('mail_quotas')
+    .where('window_start', '<', iso(addMs(now, -2 * DAY)))
+    .execute();

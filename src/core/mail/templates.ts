@@ -49,7 +49,6 @@ export const commonFields = {
 
 export const field = (description: string, sample: string, more: Pick<MergeField, 'required' | 'multiline'> = {}): MergeField => ({ description, sample, ...more });
 
-
 /** Every module's templates by key: the key's first part names the module (`membership.approved`). */
 // eslint-disable-next-line @typescript-eslint/no-empty-object-type
 export interface MailTemplates {}
@@ -79,7 +78,6 @@ export function registerTemplates(templates: readonly TemplateDefinition[]) {
 
 /** Every registered template, in the order the modules listed them. */
 export const allTemplates = (): TemplateDefinition[] => [...byKey.values()];
-
 
 export function templateDefinition(key: string): TemplateDefinition | undefined {
   return byKey.get(key);

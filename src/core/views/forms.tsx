@@ -11,8 +11,7 @@ interface Common {
   required?: boolean;
 }
 
-const describedBy = (name: string, hint: unknown, error: unknown) =>
-  [hint ? `${name}-hint` : '', error ? `${name}-error` : ''].filter(Boolean).join(' ') || undefined;
+const describedBy = (name: string, hint: unknown, error: unknown) => [hint ? `${name}-hint` : '', error ? `${name}-error` : ''].filter(Boolean).join(' ') || undefined;
 
 function Hint({ name, hint }: { name: string; hint?: ComponentChildren }) {
   return hint ? (
@@ -30,9 +29,7 @@ function ErrorText({ name, error }: { name: string; error?: string }) {
   ) : null;
 }
 
-export function Field(
-  props: Common & { type?: string; value?: string | number | null; autocomplete?: string; maxLength?: number; inputMode?: string; accept?: string },
-) {
+export function Field(props: Common & { type?: string; value?: string | number | null; autocomplete?: string; maxLength?: number; inputMode?: string; accept?: string }) {
   const { name, label, error, hint, required, type = 'text', value, autocomplete, maxLength, accept } = props;
   return (
     <div class="field">
@@ -131,24 +128,9 @@ export function ErrorSummary({ errors }: { errors?: FieldErrors }) {
   );
 }
 
-export function Form(props: {
-  action: string;
-  csrf: string;
-  children: ComponentChildren;
-  errors?: FieldErrors;
-  multipart?: boolean;
-  class?: string;
-  label?: string;
-}) {
+export function Form(props: { action: string; csrf: string; children: ComponentChildren; errors?: FieldErrors; multipart?: boolean; class?: string; label?: string }) {
   return (
-    <form
-      method="post"
-      action={props.action}
-      class={props.class ?? 'stack'}
-      enctype={props.multipart ? 'multipart/form-data' : undefined}
-      aria-label={props.label}
-      novalidate
-    >
+    <form method="post" action={props.action} class={props.class ?? 'stack'} enctype={props.multipart ? 'multipart/form-data' : undefined} aria-label={props.label} novalidate>
       <ErrorSummary errors={props.errors} />
       <CsrfField token={props.csrf} />
       {props.children}

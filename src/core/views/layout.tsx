@@ -2,7 +2,6 @@ import type { ComponentChildren } from 'preact';
 import { assetUrl } from '../http/assets.js';
 import type { Chrome, PageContext, PageOptions } from './context.js';
 
-
 const isCurrent = (path: string, href: string) => (href === '/' || href === '/admin' ? path === href : path === href || path.startsWith(`${href}/`));
 /** The admin menu entry for a path: the longest that matches, so /admin/mail/templates is not also "Sent mail". */
 const currentAdminItem = (menu: Chrome['adminMenu'], path: string) =>
@@ -126,8 +125,7 @@ export function Layout({ ctx, page }: { ctx: PageContext; page: PageOptions }) {
               ) : null}
             </p>
             <p class="muted">
-              <a href="/news/feed.xml">News feed (RSS)</a> · <a href="/sitemap.xml">Site map</a> · Runs on Headworks, open-source
-              association software.
+              <a href="/news/feed.xml">News feed (RSS)</a> · <a href="/sitemap.xml">Site map</a> · Runs on Headworks, open-source association software.
             </p>
           </div>
         </footer>

@@ -12,4 +12,3 @@ export function Pagination({ base, page, pages }: { base: string; page: number; 
     </nav>
   );
 }
-

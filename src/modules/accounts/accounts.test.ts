@@ -565,7 +565,7 @@ describe('forgot password', () => {
   });
 });
 
-describe('changing one\'s password', () => {
+describe("changing one's password", () => {
   it('refuses a wrong current password beside the field and keeps the old password', async () => {
     const { site } = await newSite();
     const c = await logIn(site, MEMBER);
@@ -576,7 +576,7 @@ describe('changing one\'s password', () => {
     expect((await tryLogIn(new Client(site.app), MEMBER.email, MEMBER.password)).status).toBe(303);
   });
 
-  it('pauses after as many wrong current passwords as log-in allows, and the pause is the log-in\'s own', async () => {
+  it("pauses after as many wrong current passwords as log-in allows, and the pause is the log-in's own", async () => {
     const { site, clock } = await newSite();
     const c = await logIn(site, MEMBER);
     for (let i = 0; i < 5; i++) {
@@ -854,27 +854,24 @@ describe('where log-in leads', () => {
     expect(res.location).toBe('/account/password');
   });
 
-  it.each(['//evil.example', '/\\evil.example', 'https://evil.example/', '/\t/evil.example', '/\n/evil.example'])(
-    'never leads to another site (next=%j)',
-    async (next) => {
-      const { site } = await newSite();
-      const url = `/login?next=${encodeURIComponent(next)}`;
-      const c = new Client(site.app);
-      const form = await c.get(url);
-      expect(form.status).toBe(200);
-      expect(form.body).not.toContain('evil.example');
-      const res = await c.post(url, { email: MEMBER.email, password: MEMBER.password, _csrf: c.csrf() });
-      expect(res.status).toBe(303);
-      // Where a browser would go: resolved the way browsers resolve a Location header.
-      expect(new URL(res.location!, 'http://localhost:3000').origin).toBe('http://localhost:3000');
-      expect(res.location).toBe('/account');
+  it.each(['//evil.example', '/\\evil.example', 'https://evil.example/', '/\t/evil.example', '/\n/evil.example'])('never leads to another site (next=%j)', async (next) => {
+    const { site } = await newSite();
+    const url = `/login?next=${encodeURIComponent(next)}`;
+    const c = new Client(site.app);
+    const form = await c.get(url);
+    expect(form.status).toBe(200);
+    expect(form.body).not.toContain('evil.example');
+    const res = await c.post(url, { email: MEMBER.email, password: MEMBER.password, _csrf: c.csrf() });
+    expect(res.status).toBe(303);
+    // Where a browser would go: resolved the way browsers resolve a Location header.
+    expect(new URL(res.location!, 'http://localhost:3000').origin).toBe('http://localhost:3000');
+    expect(res.location).toBe('/account');
 
-      // Already logged in, the log-in page redirects at once: also only to this site.
-      const again = await c.get(url);
-      expect(again.status).toBe(303);
-      expect(new URL(again.location!, 'http://localhost:3000').origin).toBe('http://localhost:3000');
-    },
-  );
+    // Already logged in, the log-in page redirects at once: also only to this site.
+    const again = await c.get(url);
+    expect(again.status).toBe(303);
+    expect(new URL(again.location!, 'http://localhost:3000').origin).toBe('http://localhost:3000');
+  });
 
   it('logs in without an error when "next" holds characters a header cannot carry', async () => {
     const { site } = await newSite();
@@ -949,7 +946,12 @@ describe('account e-mails admins reword', () => {
 
     await reword(board, 'accounts.password_reset', 'New {{association}} password for {{name}}', 'Dear {{name}},\n\nPick a new password here ({{valid_for}}):\n{{link}}\n');
     await reword(board, 'accounts.password_changed', '{{association}}: password changed', 'Dear {{name}}, your password changed. Not you? {{link}}\n');
-    await reword(board, 'accounts.admin_invite', 'Join the {{association}} web team', 'Dear {{name}},\n{{inviter}} would like you on the web team. Within {{valid_for}}:\n{{link}}\n');
+    await reword(
+      board,
+      'accounts.admin_invite',
+      'Join the {{association}} web team',
+      'Dear {{name}},\n{{inviter}} would like you on the web team. Within {{valid_for}}:\n{{link}}\n',
+    );
     await reword(board, 'accounts.admin_promoted', 'Promoted by {{inviter}}', 'Dear {{name}}, the admin area: {{link}}\n');
 
     let since = smtp.messages.length;

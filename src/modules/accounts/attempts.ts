@@ -20,7 +20,11 @@ export type CountedAttempt = { ok: true; ids: Map<string, number> } | { ok: fals
  * them when the attempt succeeds. Used by log-in, reset e-mails and two-factor codes.
  */
 export async function countAttempt(db: Executor, now: Date, limits: AttemptLimit[]): Promise<CountedAttempt> {
-  const rows = await q.recordAttempts(db, limits.map((l) => l.key), iso(now));
+  const rows = await q.recordAttempts(
+    db,
+    limits.map((l) => l.key),
+    iso(now),
+  );
   const ids = new Map(rows.map((r) => [r.key, r.id]));
   let minutes = 0;
   for (const limit of limits) {
@@ -32,6 +36,9 @@ export async function countAttempt(db: Executor, now: Date, limits: AttemptLimit
     minutes = Math.max(minutes, Math.ceil((unlock - now.getTime()) / MINUTE), 1);
   }
   if (minutes === 0) return { ok: true, ids };
-  await q.withdrawAttempts(db, rows.map((r) => r.id));
+  await q.withdrawAttempts(
+    db,
+    rows.map((r) => r.id),
+  );
   return { ok: false, minutes };
 }

@@ -16,10 +16,7 @@ export const passwordResetMail = async (executor: Executor, o: { to: string; nam
   ...(await renderTemplate(executor, 'accounts.password_reset', { name: o.name, association: o.site, link: o.link, valid_for: duration(o.hours, 'hour') })),
 });
 
-export const adminInviteMail = async (
-  executor: Executor,
-  o: { to: string; name: string; link: string; site: string; inviter: string; days: number },
-): Promise<OutgoingMail> => ({
+export const adminInviteMail = async (executor: Executor, o: { to: string; name: string; link: string; site: string; inviter: string; days: number }): Promise<OutgoingMail> => ({
   to: o.to,
   ...(await renderTemplate(executor, 'accounts.admin_invite', { name: o.name, association: o.site, inviter: o.inviter, link: o.link, valid_for: duration(o.days, 'day') })),
 });

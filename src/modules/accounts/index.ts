@@ -6,7 +6,7 @@ import { AccountsService } from './service.js';
 
 export type { AccountsService } from './service.js';
 
-declare module '../../core/module.js' {
+declare module '#core/module.js' {
   interface ModuleApis {
     accounts: AccountsService;
   }
@@ -25,8 +25,7 @@ export const accountsModule = defineModule({
       baseUrl: core.config.baseUrl,
       twoFactorKey: core.secrets.twoFactorKey,
     }),
-  routes: (app, { api: accounts, core }) =>
-    accountRoutes(app, { accounts, state: core.state, secureCookies: core.config.secureCookies, accountSections: core.accountSections }),
+  routes: (app, { api: accounts, core }) => accountRoutes(app, { accounts, state: core.state, secureCookies: core.config.secureCookies, accountSections: core.accountSections }),
   templates: ACCOUNTS_TEMPLATES,
   adminMenu: [{ href: '/admin/users', title: 'Users', order: 40 }],
   hooks: ({ api: accounts }) => ({ adminMustSetUpTwoFactor: (user) => accounts.twoFactor.mustSetUp(user) }),

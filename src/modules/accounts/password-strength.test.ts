@@ -38,7 +38,7 @@ describe('the password rule', () => {
 });
 
 describe('every form where a person chooses a password refuses a weak one beside the field', () => {
-  it.each(WEAK)('changing one\'s password: %s', async (_what, password, why) => {
+  it.each(WEAK)("changing one's password: %s", async (_what, password, why) => {
     const site = await newSite();
     const c = await logIn(site, MEMBER);
     const res = await c.submit('/account/password', { current: MEMBER.password, password, confirm: password });
@@ -61,7 +61,7 @@ describe('every form where a person chooses a password refuses a weak one beside
     await new Client(site.app).logIn(MEMBER.email, GOOD);
   });
 
-  it('an administrator\'s set-up link: refuses their own address and name, keeping the name typed', async () => {
+  it("an administrator's set-up link: refuses their own address and name, keeping the name typed", async () => {
     const site = await newSite();
     const admin = await logIn(site, ADMIN);
     const since = smtp.messages.length;

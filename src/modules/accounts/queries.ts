@@ -1,11 +1,9 @@
 import type { Db, Executor } from '../../core/db/index.js';
 import type { LinkPurpose } from './tables.js';
 
-export const findUserByEmail = (db: Executor, email: string) =>
-  db.selectFrom('users').selectAll().where('email', '=', email.toLowerCase()).executeTakeFirst();
+export const findUserByEmail = (db: Executor, email: string) => db.selectFrom('users').selectAll().where('email', '=', email.toLowerCase()).executeTakeFirst();
 
-export const findPerson = (db: Executor, id: number) =>
-  db.selectFrom('users').select(['id', 'name', 'email', 'email_verified_at']).where('id', '=', id).executeTakeFirst();
+export const findPerson = (db: Executor, id: number) => db.selectFrom('users').select(['id', 'name', 'email', 'email_verified_at']).where('id', '=', id).executeTakeFirst();
 
 export const findUserById = (db: Executor, id: number) => db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
 
@@ -20,8 +18,7 @@ export const updateUser = (
   db: Executor,
   id: number,
   values: { name?: string | undefined; role?: 'admin' | 'member'; password_hash?: string; email_verified_at?: string; updated_at: string },
-) =>
-  db.updateTable('users').set(values).where('id', '=', id).execute();
+) => db.updateTable('users').set(values).where('id', '=', id).execute();
 
 /** Which of these (lower-case) addresses already have an account. */
 export async function existingEmails(db: Executor, emails: string[]) {
@@ -53,18 +50,13 @@ export async function countAdmins(db: Executor) {
 }
 
 export const listUsers = (db: Db, limit: number, offset: number) =>
-  db
-    .selectFrom('users')
-    .select(['id', 'email', 'name', 'role', 'created_at', 'password_hash'])
-    .orderBy('role')
-    .orderBy('name')
-    .orderBy('id')
-    .limit(limit)
-    .offset(offset)
-    .execute();
+  db.selectFrom('users').select(['id', 'email', 'name', 'role', 'created_at', 'password_hash']).orderBy('role').orderBy('name').orderBy('id').limit(limit).offset(offset).execute();
 
 export async function countUsers(db: Db) {
-  const row = await db.selectFrom('users').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+  const row = await db
+    .selectFrom('users')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .executeTakeFirstOrThrow();
   return Number(row.n);
 }
 
@@ -119,8 +111,7 @@ export const recentAttempts = (db: Executor, key: string, since: string, limit: 
     .execute();
 
 /** Takes back attempts that must not count (refused while locked, or a successful log-in's). */
-export const withdrawAttempts = (db: Executor, ids: number[]) =>
-  ids.length ? db.deleteFrom('login_failures').where('id', 'in', ids).execute() : Promise.resolve([]);
+export const withdrawAttempts = (db: Executor, ids: number[]) => (ids.length ? db.deleteFrom('login_failures').where('id', 'in', ids).execute() : Promise.resolve([]));
 
 export const clearFailures = (db: Executor, key: string) => db.deleteFrom('login_failures').where('key', '=', key).execute();
 

@@ -1,4 +1,4 @@
-import { actorOf } from '../../core/audit/index.js';
+import { actorOf } from '#core/audit/index.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ComponentChildren } from 'preact';
 import { safeNext, sessionIdOf, userOf } from '../../core/auth/guards.js';
@@ -60,9 +60,7 @@ export async function accountRoutes(app: FastifyInstance, { accounts, state, sec
     return reply.redirect('/', 303);
   });
 
-  app.get('/forgot-password', async (_request, reply) =>
-    reply.page({ title: 'Forgot your password?', body: <v.ForgotForm csrf={reply.csrfToken()} values={{}} /> }),
-  );
+  app.get('/forgot-password', async (_request, reply) => reply.page({ title: 'Forgot your password?', body: <v.ForgotForm csrf={reply.csrfToken()} values={{}} /> }));
 
   app.post('/forgot-password', async (request, reply) => {
     const form = parseForm(forgotInput, request.body);
@@ -99,9 +97,7 @@ export async function accountRoutes(app: FastifyInstance, { accounts, state, sec
       const link = await accounts.findLink(request.params.token, purpose);
       if (!link) return reply.page({ status: 410, title: 'This link no longer works', body: <v.LinkExpired purpose={purpose} /> });
       const form = parseForm(purpose === 'reset' ? resetInput : link.first ? firstAdminInput : setupInput, request.body);
-      const result = form.ok
-        ? await accounts.useLink(request.params.token, purpose, form.data, { userAgent: request.headers['user-agent'] })
-        : form;
+      const result = form.ok ? await accounts.useLink(request.params.token, purpose, form.data, { userAgent: request.headers['user-agent'] }) : form;
       if (!result.ok) {
         const action = `${base}/${request.params.token}`;
         const csrf = reply.csrfToken();

@@ -46,7 +46,13 @@ const samePasswords: [(v: { password: string; confirm?: string }) => boolean, { 
 export const resetInput = z.object(passwordFields).refine(...samePasswords);
 export const setupInput = z.object({ name: text('your name', 120), ...passwordFields }).refine(...samePasswords);
 export const changePasswordInput = z
-  .object({ current: z.string().optional().transform((v) => v ?? ''), ...passwordFields })
+  .object({
+    current: z
+      .string()
+      .optional()
+      .transform((v) => v ?? ''),
+    ...passwordFields,
+  })
   .refine(...samePasswords);
 export const firstAdminInput = z.object({ email: email(), name: text('your name', 120), ...passwordFields }).refine(...samePasswords);
 export const inviteInput = z.object({ email: email(), name: text('their name', 120) });
@@ -139,7 +145,10 @@ export class AccountsService {
     const site = await this.siteName();
     await this.db.transaction().execute(async (trx) => {
       await q.insertToken(trx, { token_hash: sha256(token), user_id: user.id, purpose: 'reset', created_at: iso(now), expires_at: iso(addMs(now, RESET_TTL_MS)) });
-      await this.mailer.queue(trx, await passwordResetMail(trx, { to: user.email, name: user.name, link: this.link(`/reset-password/${token}`), site, hours: RESET_TTL_MS / HOUR }));
+      await this.mailer.queue(
+        trx,
+        await passwordResetMail(trx, { to: user.email, name: user.name, link: this.link(`/reset-password/${token}`), site, hours: RESET_TTL_MS / HOUR }),
+      );
     });
     this.jobs.kick();
   }
@@ -353,7 +362,10 @@ export class AccountsService {
 
   /** Which of these addresses already have an account (inside the caller's transaction when given); at most a few hundred at a time. */
   existingEmails(executor: Executor, emails: string[]): Promise<string[]> {
-    return q.existingEmails(executor, emails.map((e) => e.toLowerCase()));
+    return q.existingEmails(
+      executor,
+      emails.map((e) => e.toLowerCase()),
+    );
   }
 
   /**
@@ -362,7 +374,11 @@ export class AccountsService {
    */
   createImportedAccounts(trx: Executor, people: { email: string; name: string }[]): Promise<{ id: number; email: string }[]> {
     if (people.length === 0) return Promise.resolve([]);
-    return q.insertMemberAccounts(trx, people.map((p) => ({ email: p.email.toLowerCase(), name: p.name })), iso(this.clock.now()));
+    return q.insertMemberAccounts(
+      trx,
+      people.map((p) => ({ email: p.email.toLowerCase(), name: p.name })),
+      iso(this.clock.now()),
+    );
   }
 
   /**

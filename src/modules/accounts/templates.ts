@@ -1,4 +1,4 @@
-import { type MergeField, type TemplateFields, commonFields, defineTemplates, field } from '../../core/mail/templates.js';
+import { type MergeField, type TemplateFields, commonFields, defineTemplates, field } from '#core/mail/templates.js';
 
 /** The accounts e-mails admins can reword (Admin → E-mail templates); emails.ts supplies their merge fields. */
 
@@ -132,7 +132,7 @@ If this was not you, reset your password now and tell the association:
   },
 ]);
 
-declare module '../../core/mail/templates.js' {
+declare module '#core/mail/templates.js' {
   // eslint-disable-next-line @typescript-eslint/no-empty-object-type
   interface MailTemplates extends TemplateFields<typeof ACCOUNTS_TEMPLATES> {}
 }

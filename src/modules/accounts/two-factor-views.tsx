@@ -1,5 +1,5 @@
-import { Field, Form, type FieldErrors } from '../../core/views/forms.js';
-import { formatDate } from '../../core/views/render.js';
+import { Field, Form, type FieldErrors } from '#core/views/forms.js';
+import { formatDate } from '#core/views/render.js';
 import type { Setup, TwoFactorStatus } from './two-factor.js';
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
@@ -24,8 +24,8 @@ export function CodeForm({ csrf, next, errors }: { csrf: string; next: string; e
         </div>
       </Form>
       <p>
-        Lost your phone and your recovery codes? Ask another administrator or the person who runs the site to reset two-factor sign-in
-        for your account. <a href="/login">Start again</a>
+        Lost your phone and your recovery codes? Ask another administrator or the person who runs the site to reset two-factor sign-in for your account.{' '}
+        <a href="/login">Start again</a>
       </p>
     </>
   );
@@ -36,8 +36,8 @@ export function SetupForm({ csrf, setup, errors, code }: { csrf: string; setup: 
   return (
     <>
       <p>
-        With two-factor sign-in, logging in asks for your password and then a code from an authenticator app on your phone (such as
-        Google Authenticator, Microsoft Authenticator, 1Password or Aegis). Someone who learns your password still cannot log in.
+        With two-factor sign-in, logging in asks for your password and then a code from an authenticator app on your phone (such as Google Authenticator, Microsoft Authenticator,
+        1Password or Aegis). Someone who learns your password still cannot log in.
       </p>
       <h2>1. Add the account to your app</h2>
       <p>In your app, choose to add an account and scan this QR code.</p>
@@ -78,8 +78,8 @@ export function RecoveryCodes({ codes, fresh }: { codes: string[]; fresh: boolea
       </div>
       <h2>Your recovery codes</h2>
       <p>
-        If you lose your phone, each of these codes logs you in once instead of a code from the app. <strong>Save them now</strong>{' '}
-        (print them or keep them in a password manager): this page is the only time they are shown.
+        If you lose your phone, each of these codes logs you in once instead of a code from the app. <strong>Save them now</strong> (print them or keep them in a password manager):
+        this page is the only time they are shown.
       </p>
       <ul class="recovery-codes" aria-label="Recovery codes">
         {codes.map((c) => (
@@ -104,13 +104,20 @@ export function TwoFactorOn(props: { csrf: string; status: TwoFactorStatus; time
   return (
     <>
       <p>
-        Two-factor sign-in is <strong>on</strong> for your account{status.enabledAt ? ` since ${formatDate(status.enabledAt, props.timeZone)}` : ''}. You
-        have {plural(status.recoveryLeft, 'unused recovery code')}.
+        Two-factor sign-in is <strong>on</strong> for your account{status.enabledAt ? ` since ${formatDate(status.enabledAt, props.timeZone)}` : ''}. You have{' '}
+        {plural(status.recoveryLeft, 'unused recovery code')}.
       </p>
       <h2>New recovery codes</h2>
       <p>Make a new set of 10 codes if you used several or lost them; the old ones stop working.</p>
       <Form action="/account/two-factor/recovery-codes" csrf={props.csrf} errors={errorsFor('codes')} label="New recovery codes">
-        <Field name="confirmCodes" label="Your password, or a code from your app" type="password" error={errorsFor('codes')?.confirmCodes} autocomplete="current-password" required />
+        <Field
+          name="confirmCodes"
+          label="Your password, or a code from your app"
+          type="password"
+          error={errorsFor('codes')?.confirmCodes}
+          autocomplete="current-password"
+          required
+        />
         <div class="form-actions">
           <button type="submit">Make new recovery codes</button>
         </div>

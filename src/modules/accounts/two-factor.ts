@@ -69,10 +69,7 @@ export interface TwoFactorStatus {
 }
 
 export type SignInResult =
-  | { kind: 'ok'; token: string; user: SessionUser; recovery: boolean; recoveryLeft: number }
-  | { kind: 'wrong' }
-  | { kind: 'locked'; minutes: number }
-  | { kind: 'expired' };
+  { kind: 'ok'; token: string; user: SessionUser; recovery: boolean; recoveryLeft: number } | { kind: 'wrong' } | { kind: 'locked'; minutes: number } | { kind: 'expired' };
 
 type Check = 'ok' | 'wrong' | { locked: number };
 /** A failed check is a wrong answer, or one refused by the limit without being checked. */
@@ -226,7 +223,12 @@ export class TwoFactorService {
       if (!row || (await this.isOn(user.id, trx))) return false;
       // Two requests at once may both find it off: the row's key lets only one insert it.
       if (!(await t.insertTwoFactor(trx, { user_id: user.id, secret: this.seal(secret, `totp:${user.id}`), last_step: step!, enabled_at: now }))) return false;
-      await t.replaceRecoveryCodes(trx, user.id, codes.map((c) => recoveryHash(user.id, c)), now);
+      await t.replaceRecoveryCodes(
+        trx,
+        user.id,
+        codes.map((c) => recoveryHash(user.id, c)),
+        now,
+      );
       await this.mailer.queue(trx, await twoFactorOnMail(trx, { to: row.email, name: row.name, site, link: this.options.link('/forgot-password') }));
       return true;
     });
@@ -243,14 +245,23 @@ export class TwoFactorService {
     const checked = await this.confirm(user, confirm);
     if (checked !== 'ok') return refused({ confirmCodes: this.refusal(checked, 'That is not your password or a current code from your app.') }, codeOf(checked));
     const codes = Array.from({ length: RECOVERY_CODE_COUNT }, newRecoveryCode);
-    await this.db.transaction().execute((trx) => t.replaceRecoveryCodes(trx, user.id, codes.map((c) => recoveryHash(user.id, c)), iso(this.clock.now())));
+    await this.db.transaction().execute((trx) =>
+      t.replaceRecoveryCodes(
+        trx,
+        user.id,
+        codes.map((c) => recoveryHash(user.id, c)),
+        iso(this.clock.now()),
+      ),
+    );
     return ok(codes);
   }
 
   /** Turn two-factor off, after the password or a current code. */
   async disable(user: SessionUser, confirm: string): Promise<Outcome<null>> {
     if (user.role === 'admin' && (await this.requiredForAdmins())) {
-      return refused({ form: 'Two-factor sign-in is required for all administrators, so it cannot be turned off. If you changed phones, make new recovery codes and ask another administrator or the site operator to reset it.' });
+      return refused({
+        form: 'Two-factor sign-in is required for all administrators, so it cannot be turned off. If you changed phones, make new recovery codes and ask another administrator or the site operator to reset it.',
+      });
     }
     const checked = await this.confirm(user, confirm);
     if (checked !== 'ok') return refused({ confirmOff: this.refusal(checked, 'That is not your password or a current code from your app.') }, codeOf(checked));
@@ -298,14 +309,16 @@ export class TwoFactorService {
     let recovery = false;
     let checked: Check;
     try {
-      checked = await this.attempt(link.user_id, () => this.db.transaction().execute(async (trx) => {
-        const now = iso(this.clock.now());
-        recovery = !/^\d{6}$/.test(code);
-        const right = recovery ? await t.useRecoveryCode(trx, link.user_id, recoveryHash(link.user_id, code), now) : await this.useTotp(trx, link.user_id, code);
-        // The link is used in the same transaction as the code, so a second request with it fails.
-        if (right && !(await q.consumeToken(trx, link.id, now))) throw new Expired();
-        return right;
-      }));
+      checked = await this.attempt(link.user_id, () =>
+        this.db.transaction().execute(async (trx) => {
+          const now = iso(this.clock.now());
+          recovery = !/^\d{6}$/.test(code);
+          const right = recovery ? await t.useRecoveryCode(trx, link.user_id, recoveryHash(link.user_id, code), now) : await this.useTotp(trx, link.user_id, code);
+          // The link is used in the same transaction as the code, so a second request with it fails.
+          if (right && !(await q.consumeToken(trx, link.id, now))) throw new Expired();
+          return right;
+        }),
+      );
     } catch (err) {
       if (err instanceof Expired) return { kind: 'expired' };
       throw err;
@@ -337,9 +350,7 @@ export class TwoFactorService {
     const row = await q.findUserById(this.db, user.id);
     const code = given.replace(/\s/g, '');
     // The password is checked (argon2) outside any transaction: SQLite has one connection.
-    return this.attempt(user.id, () =>
-      /^\d{6}$/.test(code) ? this.useTotp(this.db, user.id, code) : verifyPassword(row?.password_hash ?? null, given),
-    );
+    return this.attempt(user.id, () => (/^\d{6}$/.test(code) ? this.useTotp(this.db, user.id, code) : verifyPassword(row?.password_hash ?? null, given)));
   }
 
   /**

@@ -1,7 +1,7 @@
-import type { SessionUser } from '../../core/auth/sessions.js';
-import { Field, Form, type FieldErrors } from '../../core/views/forms.js';
-import { formatDate } from '../../core/views/render.js';
-import { Pagination } from '../../core/views/pagination.js';
+import type { SessionUser } from '#core/auth/sessions.js';
+import { Field, Form, type FieldErrors } from '#core/views/forms.js';
+import { formatDate } from '#core/views/render.js';
+import { Pagination } from '#core/views/pagination.js';
 
 type Values = Record<string, string>;
 
@@ -43,8 +43,7 @@ export function ForgotSent({ address }: { address: string }) {
   return (
     <>
       <p>
-        If an account exists for <strong>{address}</strong>, we have sent it a link to choose a new password. The link works once and
-        expires in one hour.
+        If an account exists for <strong>{address}</strong>, we have sent it a link to choose a new password. The link works once and expires in one hour.
       </p>
       <p>No e-mail after a few minutes? Check your spam folder, or make sure you typed the address you registered with.</p>
       <p>
@@ -90,7 +89,16 @@ export function SetupForm({ csrf, action, email, values, errors }: { csrf: strin
       ) : (
         <>
           <p>You are setting up the site's first administrator account.</p>
-          <Field name="email" label="Your e-mail address" type="email" value={values.email} error={errors?.email} autocomplete="username" hint="You will log in with it, and password-reset links are sent to it." required />
+          <Field
+            name="email"
+            label="Your e-mail address"
+            type="email"
+            value={values.email}
+            error={errors?.email}
+            autocomplete="username"
+            hint="You will log in with it, and password-reset links are sent to it."
+            required
+          />
         </>
       )}
       <Field name="name" label="Your name" value={values.name} error={errors?.name} autocomplete="name" required />
@@ -211,10 +219,7 @@ export function UserList({ users, page, pages, timeZone, twoFactor }: { users: U
 export function InviteForm({ csrf, values, errors }: { csrf: string; values: Values; errors?: FieldErrors }) {
   return (
     <>
-      <p>
-        The person receives an e-mail with a link to choose a password; the link works for 7 days. If they already have an account,
-        they become an administrator at once.
-      </p>
+      <p>The person receives an e-mail with a link to choose a password; the link works for 7 days. If they already have an account, they become an administrator at once.</p>
       <Form action="/admin/users/invite" csrf={csrf} errors={errors} label="Invite an administrator">
         <Field name="name" label="Their name" value={values.name} error={errors?.name} required />
         <Field name="email" label="Their e-mail address" type="email" value={values.email} error={errors?.email} required />

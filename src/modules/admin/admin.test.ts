@@ -99,7 +99,15 @@ describe('overview', () => {
     const text = visibleText(res.body);
     expect(res.body).toContain('<h1>Administration</h1>');
     const db = site.database.db;
-    const count = async (table: 'pages' | 'news_posts' | 'users') => Number((await db.selectFrom(table).select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
+    const count = async (table: 'pages' | 'news_posts' | 'users') =>
+      Number(
+        (
+          await db
+            .selectFrom(table)
+            .select((eb) => eb.fn.countAll().as('n'))
+            .executeTakeFirstOrThrow()
+        ).n,
+      );
     const pages = await count('pages');
     const news = await count('news_posts');
     expect(pages).toBeGreaterThan(1);

@@ -26,7 +26,9 @@ export async function auditRoutes(app: FastifyInstance, { log, state }: Deps) {
     return reply.page({
       title: 'Audit log',
       admin: true,
-      body: <AuditPage rows={rows} total={total} page={page} pages={pages} params={{ ...params, page }} errors={errors} actors={actors} personName={personName} timeZone={timeZone} />,
+      body: (
+        <AuditPage rows={rows} total={total} page={page} pages={pages} params={{ ...params, page }} errors={errors} actors={actors} personName={personName} timeZone={timeZone} />
+      ),
     });
   });
 

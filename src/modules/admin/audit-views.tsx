@@ -1,9 +1,9 @@
-import { parseChanges } from '../../core/audit/index.js';
-import type { AuditRow } from '../../core/audit/queries.js';
-import { FilterActions, MatchCount } from '../../core/views/filters.js';
-import { Field, Select } from '../../core/views/forms.js';
-import { Pagination } from '../../core/views/pagination.js';
-import { formatDateTime } from '../../core/views/render.js';
+import { parseChanges } from '#core/audit/index.js';
+import type { AuditRow } from '#core/audit/queries.js';
+import { FilterActions, MatchCount } from '#core/views/filters.js';
+import { Field, Select } from '#core/views/forms.js';
+import { Pagination } from '#core/views/pagination.js';
+import { formatDateTime } from '#core/views/render.js';
 import { actionLabel, AUDIT_AREAS, AUDIT_PER_PAGE, auditQueryString, type AuditParamErrors, type AuditParams } from './audit.js';
 
 interface Actor {
@@ -43,8 +43,7 @@ function Entry({ row, timeZone }: { row: AuditRow; timeZone: string }) {
   return (
     <li class="audit-entry">
       <p class="audit-head">
-        <strong>{row.summary}</strong>{' '}
-        <span class="badge">{actionLabel(row.action)}</span>
+        <strong>{row.summary}</strong> <span class="badge">{actionLabel(row.action)}</span>
       </p>
       <dl class="audit-meta">
         <div>

@@ -146,7 +146,8 @@ describe('audit log entries', () => {
     const level = (await site.membership.lifecycle.listLevels())[0]!;
     const form = await ada.get(`/admin/levels/${level.id}`);
     const values: Record<string, string> = {};
-    for (const name of ['name', 'description', 'dues', 'renewal_policy', 'renewal_month', 'renewal_day', 'grace_days', 'bundle_size']) values[name] = inputValue(form.body, name) ?? '';
+    for (const name of ['name', 'description', 'dues', 'renewal_policy', 'renewal_month', 'renewal_day', 'grace_days', 'bundle_size'])
+      values[name] = inputValue(form.body, name) ?? '';
     values.renewal_policy = level.renewal_policy;
     if (level.requires_approval) values.requires_approval = 'on';
     if (level.public_can_apply) values.public_can_apply = 'on';
@@ -175,7 +176,19 @@ describe('audit log entries', () => {
     const page = `/admin/members/${id}`;
     const member = { person_user_id: memberId, person_name: MEMBER.name, subject_type: 'membership', subject_id: id };
 
-    const details = { name: MEMBER.name, email: MEMBER.email, organization: 'Metro Water', job_title: '', phone: '303-555-0100', address_line1: '', address_line2: '', city: 'Denver', state: '', postal_code: '', field_license_number: 'IPC-42' };
+    const details = {
+      name: MEMBER.name,
+      email: MEMBER.email,
+      organization: 'Metro Water',
+      job_title: '',
+      phone: '303-555-0100',
+      address_line1: '',
+      address_line2: '',
+      city: 'Denver',
+      state: '',
+      postal_code: '',
+      field_license_number: 'IPC-42',
+    };
     expect((await ada.submit(page, details, `${page}/details`)).status).toBe(303);
     const edited = await latest('member.details_changed');
     expectAda(edited);
@@ -325,7 +338,10 @@ describe('audit log entries', () => {
     // The same for any change: an entry is written in the change's own transaction.
     await expect(
       site.database.db.transaction().execute(async (trx) => {
-        await recordAudit(trx, { userId: adminId, name: ADMIN.name, email: ADMIN.email, ip: '192.0.2.7' }, clock.now().toISOString(), { action: 'settings.changed', summary: 'Never committed' });
+        await recordAudit(trx, { userId: adminId, name: ADMIN.name, email: ADMIN.email, ip: '192.0.2.7' }, clock.now().toISOString(), {
+          action: 'settings.changed',
+          summary: 'Never committed',
+        });
         throw new Error('the change failed');
       }),
     ).rejects.toThrow('the change failed');
@@ -388,13 +404,28 @@ describe('Admin → Audit log', () => {
   it('filters by who, kind of action, dates and member, and pages by 50', async () => {
     const ada = await logIn(site, ADMIN);
     const count = async (url: string) => Number(/(\d+|No) entr(?:y|ies) match/.exec(visibleText((await ada.get(url)).body))?.[1]?.replace('No', '0'));
-    const total = Number((await site.database.db.selectFrom('audit_log').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
+    const total = Number(
+      (
+        await site.database.db
+          .selectFrom('audit_log')
+          .select((eb) => eb.fn.countAll<number>().as('n'))
+          .executeTakeFirstOrThrow()
+      ).n,
+    );
     expect(await count('/admin/audit')).toBe(total);
     expect(await count('/admin/audit?kind=invoice.void')).toBe(1);
     expect(await count('/admin/audit?kind=area:money')).toBe((await entries('invoice.payment')).length + (await entries('invoice.refund')).length + 1 + 1);
     expect(await count('/admin/audit?actor=stripe')).toBe(1);
     expect(await count(`/admin/audit?person=${memberId}`)).toBe(
-      Number((await site.database.db.selectFrom('audit_log').select((eb) => eb.fn.countAll<number>().as('n')).where('person_user_id', '=', memberId).executeTakeFirstOrThrow()).n),
+      Number(
+        (
+          await site.database.db
+            .selectFrom('audit_log')
+            .select((eb) => eb.fn.countAll<number>().as('n'))
+            .where('person_user_id', '=', memberId)
+            .executeTakeFirstOrThrow()
+        ).n,
+      ),
     );
     const mine = visibleText((await ada.get(`/admin/audit?person=${memberId}`)).body);
     expect(mine).toContain(`Showing the changes concerning ${MEMBER.name}.`);
@@ -414,7 +445,10 @@ describe('Admin → Audit log', () => {
     // 60 more entries: the newest 50 on page 1.
     await site.database.db.transaction().execute(async (trx) => {
       for (let n = 1; n <= 60; n++) {
-        await recordAudit(trx, { userId: adminId, name: ADMIN.name, email: ADMIN.email, ip: '127.0.0.1' }, new Date(Date.UTC(2026, 2, 5, 0, n)).toISOString(), { action: 'member.note_added', summary: `Bulk note ${n}` });
+        await recordAudit(trx, { userId: adminId, name: ADMIN.name, email: ADMIN.email, ip: '127.0.0.1' }, new Date(Date.UTC(2026, 2, 5, 0, n)).toISOString(), {
+          action: 'member.note_added',
+          summary: `Bulk note ${n}`,
+        });
       }
     });
     const first = visibleText((await ada.get('/admin/audit?kind=member.note_added')).body);
@@ -433,7 +467,10 @@ describe('Admin → Audit log', () => {
     expect(res.status).toBe(200);
     expect(res.headers['content-type']).toContain('text/csv');
     expect(res.headers['content-disposition']).toMatch(/attachment; filename="audit-log-\d{4}-\d{2}-\d{2}\.csv"/);
-    const lines = res.body.replace(/^\uFEFF/, '').trim().split('\r\n');
+    const lines = res.body
+      .replace(/^\uFEFF/, '')
+      .trim()
+      .split('\r\n');
     expect(lines[0]).toBe('time_utc,time,who,from_address,action,summary,subject,member,changes');
     expect(lines).toHaveLength(2);
     expect(lines[1]).toContain(`Ada Admin <${ADMIN.email}>,127.0.0.1,Invoice voided,Voided invoice`);

@@ -1,8 +1,8 @@
 import { stringify } from 'csv-stringify/sync';
-import { parseChanges, type Change } from '../../core/audit/index.js';
-import type { AuditFilters, AuditLog, AuditRow } from '../../core/audit/queries.js';
-import { startOfDay } from '../../core/time.js';
-import { formatDateTime } from '../../core/views/render.js';
+import { parseChanges, type Change } from '#core/audit/index.js';
+import type { AuditFilters, AuditLog, AuditRow } from '#core/audit/queries.js';
+import { startOfDay } from '#core/time.js';
+import { formatDateTime } from '#core/views/render.js';
 
 /** The kinds of action the log holds, by area, in the words the page uses. Unknown actions show as written. */
 export const AUDIT_AREAS: { key: string; label: string; actions: Record<string, string> }[] = [

@@ -1,13 +1,13 @@
-import { AuditLog } from '../../core/audit/queries.js';
-import { defineModule } from '../../core/module.js';
-import type { SiteSettings } from '../../core/settings.js';
+import { AuditLog } from '#core/audit/queries.js';
+import { defineModule } from '#core/module.js';
+import type { SiteSettings } from '#core/settings.js';
 import { auditRoutes } from './audit-routes.js';
 import { adminRoutes } from './routes.js';
 import { AdminService } from './service.js';
 
 export type { AdminService } from './service.js';
 
-declare module '../../core/module.js' {
+declare module '#core/module.js' {
   interface ModuleApis {
     admin: AdminService;
   }

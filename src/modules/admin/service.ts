@@ -2,15 +2,15 @@ import crypto from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
-import { changesOf, recordAudit, type Actor } from '../../core/audit/index.js';
-import type { Clock } from '../../core/clock.js';
-import { checkbox, optionalText, text } from '../../core/http/forms.js';
-import { ok, refused, type Outcome } from '../../core/result.js';
-import type { SiteSettings, SiteState } from '../../core/settings.js';
-import type { Db } from '../../core/db/index.js';
-import type { Mailer } from '../../core/mail/index.js';
-import type { AccountsService } from '../accounts/index.js';
-import type { SiteService } from '../site/index.js';
+import { changesOf, recordAudit, type Actor } from '#core/audit/index.js';
+import type { Clock } from '#core/clock.js';
+import { checkbox, optionalText, text } from '#core/http/forms.js';
+import { ok, refused, type Outcome } from '#core/result.js';
+import type { SiteSettings, SiteState } from '#core/settings.js';
+import type { Db } from '#core/db/index.js';
+import type { Mailer } from '#core/mail/index.js';
+import type { AccountsService } from '#modules/accounts/index.js';
+import type { SiteService } from '#modules/site/index.js';
 import type { Overview } from './views.js';
 
 /** What the overview counts, from the modules that own it. */
@@ -35,9 +35,7 @@ export const settingsInput = z.object({
     .optional()
     .transform((v) => v ?? '')
     .refine((v) => v === '' || z.email().safeParse(v).success, 'Enter an e-mail address in the form name@example.org, or leave it empty.'),
-  timeZone: z
-    .string({ error: 'Choose a time zone.' })
-    .refine((v) => TIME_ZONES.has(v), 'Choose a time zone from the list, such as America/Denver.'),
+  timeZone: z.string({ error: 'Choose a time zone.' }).refine((v) => TIME_ZONES.has(v), 'Choose a time zone from the list, such as America/Denver.'),
   removeLogo: checkbox(),
   requireAdminTwoFactor: checkbox(),
 });
@@ -122,7 +120,12 @@ export class AdminService {
       await this.state.saveSettings(trx, values);
       const changes = changesOf<SiteSettings>(before, { ...before, ...values }, SETTING_LABELS);
       if (changes.length) {
-        await recordAudit(trx, by, this.clock.now().toISOString(), { action: 'settings.changed', summary: 'Changed the settings', subject: { type: 'settings', label: 'Settings' }, changes });
+        await recordAudit(trx, by, this.clock.now().toISOString(), {
+          action: 'settings.changed',
+          summary: 'Changed the settings',
+          subject: { type: 'settings', label: 'Settings' },
+          changes,
+        });
       }
       version = await this.state.bump(trx);
     });

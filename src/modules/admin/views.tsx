@@ -1,5 +1,4 @@
-import type { SiteSettings } from '../../core/settings.js';
-import { Checkbox, Field, Form, Select, type FieldErrors } from '../../core/views/forms.js';
+import { Checkbox, Field, Form, Select, type FieldErrors } from '#core/views/forms.js';
 
 export interface Overview {
   pages: number;
@@ -63,7 +62,14 @@ export function SettingsForm(props: { csrf: string; values: Record<string, strin
         ) : (
           <p class="muted">No logo yet; the site shows the association's name.</p>
         )}
-        <Field name="logo" label="Upload a new logo" type="file" accept="image/png,image/jpeg,image/webp,image/gif" error={errors.logo} hint="PNG, JPEG, WebP or GIF, up to 2 MB. A wide image about 96 pixels high looks best." />
+        <Field
+          name="logo"
+          label="Upload a new logo"
+          type="file"
+          accept="image/png,image/jpeg,image/webp,image/gif"
+          error={errors.logo}
+          hint="PNG, JPEG, WebP or GIF, up to 2 MB. A wide image about 96 pixels high looks best."
+        />
         {props.logoUrl ? <Checkbox name="removeLogo" label="Remove the logo" checked={values.removeLogo === 'on'} /> : null}
       </fieldset>
       <fieldset>

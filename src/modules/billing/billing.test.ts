@@ -1,9 +1,9 @@
 import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Client, fieldError, inputValue, visibleText } from '../../../test/support/client.js';
-import { TestClock } from '../../../test/support/clock.js';
-import { startTestSite, type TestSite } from '../../../test/support/site.js';
-import { formatMoney, parseMoney } from '../../core/money.js';
+import { Client, fieldError, inputValue, visibleText } from '#test/support/client.js';
+import { TestClock } from '#test/support/clock.js';
+import { startTestSite, type TestSite } from '#test/support/site.js';
+import { formatMoney, parseMoney } from '#core/money.js';
 import type { InvoiceLineInput, NewInvoice } from './service.js';
 import * as kit from '../../../test/support/kit.js';
 

@@ -1,4 +1,4 @@
-import { defineModule } from '../../core/module.js';
+import { defineModule } from '#core/module.js';
 import { BILLING_TEMPLATES } from './templates.js';
 import { billingRoutes } from './routes.js';
 import { stripeRoutes } from './stripe-routes.js';
@@ -14,7 +14,7 @@ export type { CardSaved, InvoicePaid } from './events.js';
 /** Invoices and payments, and card payments through Stripe when it is set up (null otherwise). */
 export type BillingApi = BillingService & { readonly stripe: StripePayments | null };
 
-declare module '../../core/module.js' {
+declare module '#core/module.js' {
   interface ModuleApis {
     billing: BillingApi;
   }

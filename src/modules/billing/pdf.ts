@@ -1,6 +1,6 @@
-import { formatMoney } from '../../core/money.js';
-import type { SiteSettings } from '../../core/settings.js';
-import { formatDate } from '../../core/views/render.js';
+import { formatMoney } from '#core/money.js';
+import type { SiteSettings } from '#core/settings.js';
+import { formatDate } from '#core/views/render.js';
 import { PAYMENT_METHODS } from './labels.js';
 import type { InvoiceLineRow, InvoiceRow, PaymentRow } from './queries.js';
 
@@ -8,7 +8,6 @@ export type InvoiceForPdf = InvoiceRow & {
   lines: Pick<InvoiceLineRow, 'description' | 'quantity' | 'unit_cents' | 'amount_cents'>[];
   payments: Pick<PaymentRow, 'kind' | 'method' | 'amount_cents' | 'reference' | 'created_at'>[];
 };
-
 
 /** The invoice's status as printed: what a treasurer looks for first. */
 export function statusLine(invoice: Pick<InvoiceRow, 'status' | 'paid_at' | 'due_at'>, timeZone: string): string {
@@ -48,7 +47,13 @@ export async function invoicePdf(invoice: InvoiceForPdf, settings: SiteSettings)
   const left = doc.page.margins.left;
   const width = doc.page.width - doc.page.margins.left - doc.page.margins.right;
   const bottom = () => doc.page.height - doc.page.margins.bottom;
-  const rule = (y: number) => doc.moveTo(left, y).lineTo(left + width, y).lineWidth(0.5).strokeColor('#888888').stroke();
+  const rule = (y: number) =>
+    doc
+      .moveTo(left, y)
+      .lineTo(left + width, y)
+      .lineWidth(0.5)
+      .strokeColor('#888888')
+      .stroke();
 
   // Letterhead: who sends the invoice.
   doc.font('Helvetica-Bold').fontSize(15).text(settings.associationName, left, doc.y, { width });
@@ -60,7 +65,10 @@ export async function invoicePdf(invoice: InvoiceForPdf, settings: SiteSettings)
 
   // Which invoice, and when.
   const top = doc.y;
-  doc.font('Helvetica-Bold').fontSize(20).text(`Invoice ${invoice.number}`, left, top, { width: width * 0.5 });
+  doc
+    .font('Helvetica-Bold')
+    .fontSize(20)
+    .text(`Invoice ${invoice.number}`, left, top, { width: width * 0.5 });
   const headingEnd = doc.y;
   doc.font('Helvetica').fontSize(10);
   doc.text(`Issued ${formatDate(invoice.issued_at, tz)}`, left + width * 0.5, top, { width: width * 0.5, align: 'right' });
@@ -91,7 +99,10 @@ export async function invoicePdf(invoice: InvoiceForPdf, settings: SiteSettings)
     doc.x = left;
     doc.y = y + height + 6;
   };
-  row(cols.map((c) => c.title), 'Helvetica-Bold');
+  row(
+    cols.map((c) => c.title),
+    'Helvetica-Bold',
+  );
   rule(doc.y - 3);
   for (const line of invoice.lines) {
     row([line.description, String(line.quantity), formatMoney(line.unit_cents), formatMoney(line.amount_cents)], 'Helvetica');

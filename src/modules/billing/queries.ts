@@ -25,8 +25,7 @@ export async function nextInvoiceNumber(trx: Transaction<DB>): Promise<number> {
   return Number(row.value);
 }
 
-export const insertInvoice = (db: Executor, invoice: Insertable<InvoicesTable>) =>
-  db.insertInto('invoices').values(invoice).returningAll().executeTakeFirstOrThrow();
+export const insertInvoice = (db: Executor, invoice: Insertable<InvoicesTable>) => db.insertInto('invoices').values(invoice).returningAll().executeTakeFirstOrThrow();
 
 export const insertLines = (db: Executor, lines: Insertable<InvoiceLinesTable>[]) => db.insertInto('invoice_lines').values(lines).execute();
 
@@ -87,11 +86,9 @@ export const eventsOf = (db: Executor, invoiceIds: number[]) =>
         .orderBy('invoice_events.id')
         .execute();
 
-export const findPaymentByExternalId = (db: Executor, externalId: string) =>
-  db.selectFrom('payments').selectAll().where('external_id', '=', externalId).executeTakeFirst();
+export const findPaymentByExternalId = (db: Executor, externalId: string) => db.selectFrom('payments').selectAll().where('external_id', '=', externalId).executeTakeFirst();
 
-export const insertPayment = (db: Executor, payment: Insertable<PaymentsTable>) =>
-  db.insertInto('payments').values(payment).returningAll().executeTakeFirstOrThrow();
+export const insertPayment = (db: Executor, payment: Insertable<PaymentsTable>) => db.insertInto('payments').values(payment).returningAll().executeTakeFirstOrThrow();
 
 /** One invoice's history entries of one kind, oldest first. */
 export const eventsOfAction = (db: Executor, invoiceId: number, action: string) =>
@@ -104,11 +101,7 @@ export const listForUser = (db: Executor, userId: number) =>
 
 /** A page of invoices for admins, newest first, with whom each is for. */
 export function listInvoices(db: Db, options: { status?: InvoiceStatus; limit: number; offset: number }) {
-  let q = db
-    .selectFrom('invoices')
-    .innerJoin('users', 'users.id', 'invoices.user_id')
-    .selectAll('invoices')
-    .select(['users.name as user_name', 'users.email as user_email']);
+  let q = db.selectFrom('invoices').innerJoin('users', 'users.id', 'invoices.user_id').selectAll('invoices').select(['users.name as user_name', 'users.email as user_email']);
   if (options.status) q = q.where('invoices.status', '=', options.status);
   return q.orderBy('invoices.number', 'desc').limit(options.limit).offset(options.offset).execute();
 }

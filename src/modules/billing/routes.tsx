@@ -1,4 +1,4 @@
-import { actorOf } from '../../core/audit/index.js';
+import { actorOf } from '#core/audit/index.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { userOf } from '../../core/auth/guards.js';
@@ -39,8 +39,7 @@ const voidInput = z.object({ reason: text('the reason', 500) });
 const isStatus = (value: unknown): value is InvoiceStatus => typeof value === 'string' && Object.hasOwn(INVOICE_STATUSES, value);
 
 /** The refund form's fields carry a prefix, so they can share the page with the payment form. */
-const asRefundErrors = (errors: FieldErrors): FieldErrors =>
-  Object.fromEntries(Object.entries(errors).map(([k, message]) => [k === 'form' ? k : `refund_${k}`, message]));
+const asRefundErrors = (errors: FieldErrors): FieldErrors => Object.fromEntries(Object.entries(errors).map(([k, message]) => [k === 'form' ? k : `refund_${k}`, message]));
 
 interface Deps {
   billing: BillingService;

@@ -200,7 +200,10 @@ export class BillingService {
       created_at: now,
       updated_at: now,
     });
-    await q.insertLines(trx, lines.map((l) => ({ ...l, invoice_id: invoice.id })));
+    await q.insertLines(
+      trx,
+      lines.map((l) => ({ ...l, invoice_id: invoice.id })),
+    );
     await q.insertEvent(trx, {
       invoice_id: invoice.id,
       action: 'issued',
@@ -212,7 +215,15 @@ export class BillingService {
   }
 
   /** An audit log entry about an invoice, naming the member it is for. */
-  private async audit(trx: Transaction<DB>, by: AuditBy | undefined, now: string, invoice: InvoiceRow, action: string, summary: string, changes: { field: string; before: string; after: string }[]) {
+  private async audit(
+    trx: Transaction<DB>,
+    by: AuditBy | undefined,
+    now: string,
+    invoice: InvoiceRow,
+    action: string,
+    summary: string,
+    changes: { field: string; before: string; after: string }[],
+  ) {
     if (!by) return;
     const payer = await q.findInvoiceWithUser(trx, invoice.id);
     await recordAudit(trx, by, now, {

@@ -10,7 +10,16 @@ export const findCustomer = (db: Executor, userId: number) => db.selectFrom('str
 export const insertCustomer = (db: Executor, row: { user_id: number; customer_id: string; now: string }) =>
   db
     .insertInto('stripe_customers')
-    .values({ user_id: row.user_id, customer_id: row.customer_id, payment_method_id: null, card_label: '', card_session_id: null, card_session_created: null, created_at: row.now, updated_at: row.now })
+    .values({
+      user_id: row.user_id,
+      customer_id: row.customer_id,
+      payment_method_id: null,
+      card_label: '',
+      card_session_id: null,
+      card_session_created: null,
+      created_at: row.now,
+      updated_at: row.now,
+    })
     .onConflict((oc) => oc.column('user_id').doNothing())
     .execute();
 
@@ -25,7 +34,13 @@ export async function saveCard(
 ) {
   const result = await db
     .updateTable('stripe_customers')
-    .set({ payment_method_id: card.payment_method_id, card_label: card.card_label, card_session_id: card.session_id, card_session_created: card.session_created, updated_at: card.now })
+    .set({
+      payment_method_id: card.payment_method_id,
+      card_label: card.card_label,
+      card_session_id: card.session_id,
+      card_session_created: card.session_created,
+      updated_at: card.now,
+    })
     .where('user_id', '=', card.user_id)
     .where('customer_id', '=', card.customer_id)
     .where((eb) => eb.or([eb('card_session_id', 'is', null), eb('card_session_id', '!=', card.session_id)]))

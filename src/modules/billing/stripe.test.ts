@@ -46,7 +46,12 @@ async function member(site: TestSite, email = 'sam@example.org') {
 }
 
 const deliver = (site: TestSite, e: { payload: string; signature?: string }, contentType = 'application/json') =>
-  site.app.inject({ method: 'POST', url: '/stripe/webhook', headers: { 'content-type': contentType, ...(e.signature ? { 'stripe-signature': e.signature } : {}) }, payload: e.payload });
+  site.app.inject({
+    method: 'POST',
+    url: '/stripe/webhook',
+    headers: { 'content-type': contentType, ...(e.signature ? { 'stripe-signature': e.signature } : {}) },
+    payload: e.payload,
+  });
 
 const now = (clock: TestClock) => Math.floor(clock.now().getTime() / 1000);
 
@@ -155,9 +160,18 @@ describe('paying an invoice online', () => {
     const second = await deliver(site, signedEvent('checkout.session.completed', completed, { timestamp: now(clock) - 30 }));
     expect(second.json()).toMatchObject({ outcome: 'already recorded' });
     // An expired-session event arriving late is not one we act on.
-    expect((await deliver(site, signedEvent('checkout.session.expired', { ...completed, status: 'expired' }, { timestamp: now(clock) }))).json()).toMatchObject({ outcome: 'ignored' });
+    expect((await deliver(site, signedEvent('checkout.session.expired', { ...completed, status: 'expired' }, { timestamp: now(clock) }))).json()).toMatchObject({
+      outcome: 'ignored',
+    });
     // Nor is a "completed but not paid yet" copy of the session (a delayed payment method).
-    expect((await deliver(site, signedEvent('checkout.session.completed', { ...completed, id: 'cs_other', payment_status: 'unpaid', payment_intent: 'pi_other' }, { timestamp: now(clock) }))).json()).toMatchObject({
+    expect(
+      (
+        await deliver(
+          site,
+          signedEvent('checkout.session.completed', { ...completed, id: 'cs_other', payment_status: 'unpaid', payment_intent: 'pi_other' }, { timestamp: now(clock) }),
+        )
+      ).json(),
+    ).toMatchObject({
       outcome: 'ignored',
     });
 
@@ -223,7 +237,10 @@ describe('paying an invoice online', () => {
     const res = await deliver(site, signedEvent('customer.created', { id: 'cus_1', object: 'customer' }, { timestamp: now(clock) }));
     expect(res.statusCode).toBe(200);
     expect(res.json()).toMatchObject({ outcome: 'ignored' });
-    const stray = await deliver(site, signedEvent('payment_intent.succeeded', { id: 'pi_1', object: 'payment_intent', amount_received: 100, currency: 'usd', metadata: {} }, { timestamp: now(clock) }));
+    const stray = await deliver(
+      site,
+      signedEvent('payment_intent.succeeded', { id: 'pi_1', object: 'payment_intent', amount_received: 100, currency: 'usd', metadata: {} }, { timestamp: now(clock) }),
+    );
     expect(stray.json()).toMatchObject({ outcome: 'ignored' });
   });
 });
@@ -303,7 +320,9 @@ describe('a card payment the invoice can no longer take', () => {
     const detail = (await site.billing.get(invoice.id))!;
     expect(detail.status).toBe('void');
     expect(detail.payments).toEqual([]);
-    expect(detail.events.at(-1)!.detail).toBe(`A card payment of $50.00 (${completed.payment_intent}) arrived after the invoice was voided; it was refunded automatically (Stripe refund ${refund!.id}).`);
+    expect(detail.events.at(-1)!.detail).toBe(
+      `A card payment of $50.00 (${completed.payment_intent}) arrived after the invoice was voided; it was refunded automatically (Stripe refund ${refund!.id}).`,
+    );
     const mail = await mailFor(site, 'pat@example.org', since);
     expect(mail.map((m) => m.subject)).toEqual(['Your card payment of $50.00 to CIPCA was refunded']);
     expect(mail[0]!.text).toContain('for invoice 1, which is void.');
@@ -492,7 +511,14 @@ describe('automatic renewal', () => {
     const [charge, ...others] = charges(standin);
     expect(others).toEqual([]);
     const card = await site.billing.stripe!.savedCard(userId);
-    expect(charge!.params).toMatchObject({ amount: '5000', currency: 'usd', customer: card!.customerId, payment_method: card!.paymentMethodId, off_session: 'true', confirm: 'true' });
+    expect(charge!.params).toMatchObject({
+      amount: '5000',
+      currency: 'usd',
+      customer: card!.customerId,
+      payment_method: card!.paymentMethodId,
+      off_session: 'true',
+      confirm: 'true',
+    });
     expect(charge!.idempotencyKey).toBeTruthy();
     const mine = (await site.membership.lifecycle.forUser(userId))!;
     expect(mine.membership.status).toBe('active');

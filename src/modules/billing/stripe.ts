@@ -41,11 +41,17 @@ export type WebhookResult =
   | { ok: true; outcome: 'refused'; detail: string };
 
 export type ChargeResult =
-  | { kind: 'paid'; paymentIntentId: string; payment: Outcome<PaymentOutcome> }
-  | { kind: 'declined'; message: string; paymentIntentId: string | null }
-  | { kind: 'no card' };
+  { kind: 'paid'; paymentIntentId: string; payment: Outcome<PaymentOutcome> } | { kind: 'declined'; message: string; paymentIntentId: string | null } | { kind: 'no card' };
 
-const BRANDS: Record<string, string> = { visa: 'Visa', mastercard: 'Mastercard', amex: 'American Express', discover: 'Discover', diners: 'Diners Club', jcb: 'JCB', unionpay: 'UnionPay' };
+const BRANDS: Record<string, string> = {
+  visa: 'Visa',
+  mastercard: 'Mastercard',
+  amex: 'American Express',
+  discover: 'Discover',
+  diners: 'Diners Club',
+  jcb: 'JCB',
+  unionpay: 'UnionPay',
+};
 
 const cardLabel = (card: { brand?: string | null; last4?: string | null } | null | undefined) =>
   card?.last4 ? `${BRANDS[card.brand ?? ''] ?? 'Card'} ending ${card.last4}` : 'Saved card';
@@ -183,7 +189,9 @@ export class StripePayments {
     if (!card) return { kind: 'no card' };
     let intent: Stripe.PaymentIntent;
     try {
-      intent = await (await this.stripe()).paymentIntents.create(
+      intent = await (
+        await this.stripe()
+      ).paymentIntents.create(
         {
           amount: input.amountCents,
           currency: 'usd',
@@ -291,7 +299,9 @@ export class StripePayments {
     if (noted) return { ok: true, outcome: 'already refunded' };
     let refund: Stripe.Refund | null;
     try {
-      refund = await (await this.stripe()).refunds.create({ payment_intent: paymentIntentId, metadata: { invoice_id: String(invoiceId) } }, { idempotencyKey: `refund-${paymentIntentId}` });
+      refund = await (
+        await this.stripe()
+      ).refunds.create({ payment_intent: paymentIntentId, metadata: { invoice_id: String(invoiceId) } }, { idempotencyKey: `refund-${paymentIntentId}` });
     } catch (err) {
       // Refunded before (from the dashboard, or by us longer ago than Stripe keeps idempotency keys).
       if ((err as { code?: string }).code === 'charge_already_refunded') refund = null;

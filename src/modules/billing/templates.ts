@@ -1,4 +1,4 @@
-import { type TemplateFields, commonFields, defineTemplates, field } from '../../core/mail/templates.js';
+import { type TemplateFields, commonFields, defineTemplates, field } from '#core/mail/templates.js';
 
 /** The billing e-mails admins can reword (Admin → E-mail templates); emails.ts supplies their merge fields. */
 
@@ -33,7 +33,7 @@ Questions? Write to {{contact}}.
   },
 ]);
 
-declare module '../../core/mail/templates.js' {
+declare module '#core/mail/templates.js' {
   // eslint-disable-next-line @typescript-eslint/no-empty-object-type
   interface MailTemplates extends TemplateFields<typeof BILLING_TEMPLATES> {}
 }

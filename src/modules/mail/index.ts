@@ -5,7 +5,7 @@ import { MailTemplateService } from './template-service.js';
 
 export type { MailTemplateService } from './template-service.js';
 
-declare module '../../core/module.js' {
+declare module '#core/module.js' {
   interface ModuleApis {
     mail: MailTemplateService;
   }

@@ -1,4 +1,4 @@
-import { actorOf } from '../../core/audit/index.js';
+import { actorOf } from '#core/audit/index.js';
 import type { FastifyInstance } from 'fastify';
 import { userOf } from '../../core/auth/guards.js';
 import type { Mailer } from '../../core/mail/index.js';
@@ -6,7 +6,7 @@ import { findById, parsePageNumber } from '../../core/http/params.js';
 import type { SiteState } from '../../core/settings.js';
 import { formValues, parseForm } from '../../core/http/forms.js';
 import { templateInput, type MailTemplateService } from './template-service.js';
-import { templateDefinition } from '../../core/mail/templates.js';
+import { templateDefinition } from '#core/mail/templates.js';
 import { TemplateEditor, TemplateList } from './template-views.js';
 import { MailList, MailMessage } from './views.js';
 
@@ -107,10 +107,6 @@ export async function mailRoutes(
     const body = message?.file_name ? await mailer.readFile(message.file_name) : undefined;
     if (!message || !body) return reply.callNotFound();
     // The raw message can hold a reset or set-up link: no cache may keep it.
-    return reply
-      .header('cache-control', 'private, no-store')
-      .header('content-disposition', `attachment; filename="${message.file_name}"`)
-      .type('message/rfc822')
-      .send(body);
+    return reply.header('cache-control', 'private, no-store').header('content-disposition', `attachment; filename="${message.file_name}"`).type('message/rfc822').send(body);
   });
 }

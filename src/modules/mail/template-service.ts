@@ -5,7 +5,16 @@ import type { Db, Executor } from '../../core/db/index.js';
 import { text } from '../../core/http/forms.js';
 import { ok, refused, type Outcome } from '../../core/result.js';
 import { deleteOverride, findOverride, listOverrideKeys, saveOverride } from './template-queries.js';
-import { fillTemplate, missingRequired, sampleValues, templateDefinition, allTemplates, templateSource, unknownPlaceholders, type TemplateDefinition } from '../../core/mail/templates.js';
+import {
+  fillTemplate,
+  missingRequired,
+  sampleValues,
+  templateDefinition,
+  allTemplates,
+  templateSource,
+  unknownPlaceholders,
+  type TemplateDefinition,
+} from '#core/mail/templates.js';
 
 export const SUBJECT_MAX = 200;
 export const TEXT_MAX = 10_000;
@@ -21,7 +30,10 @@ export const templateInput = z.object({
 });
 export type TemplateInput = z.output<typeof templateInput>;
 
-const listFields = (d: TemplateDefinition) => Object.keys(d.fields).map((f) => `{{${f}}}`).join(', ');
+const listFields = (d: TemplateDefinition) =>
+  Object.keys(d.fields)
+    .map((f) => `{{${f}}}`)
+    .join(', ');
 
 /** The rules of the admins' e-mail templates: which exist, what an edit may contain, restoring a default. */
 export class MailTemplateService {
@@ -80,7 +92,13 @@ export class MailTemplateService {
       if (input.subject === definition.subject && input.text === definition.text) await deleteOverride(trx, key);
       else await saveOverride(trx, { key, subject: input.subject, text_body: input.text, updated_at: now, updated_by: actorUserId });
       const changes = changesOf(before, { subject: input.subject, text: input.text }, { subject: 'Subject', text: 'Text' });
-      if (changes.length) await recordAudit(trx, by, now, { action: 'mail.template_changed', summary: `Changed the e-mail template “${definition.name}”`, subject: { type: 'mail_template', label: definition.name }, changes });
+      if (changes.length)
+        await recordAudit(trx, by, now, {
+          action: 'mail.template_changed',
+          summary: `Changed the e-mail template “${definition.name}”`,
+          subject: { type: 'mail_template', label: definition.name },
+          changes,
+        });
     });
     return ok(null);
   }
@@ -93,7 +111,13 @@ export class MailTemplateService {
       const before = await this.wording(trx, definition);
       await deleteOverride(trx, key);
       const changes = changesOf(before, { subject: definition.subject, text: definition.text }, { subject: 'Subject', text: 'Text' });
-      if (changes.length) await recordAudit(trx, by, now, { action: 'mail.template_restored', summary: `Restored the default wording of “${definition.name}”`, subject: { type: 'mail_template', label: definition.name }, changes });
+      if (changes.length)
+        await recordAudit(trx, by, now, {
+          action: 'mail.template_restored',
+          summary: `Restored the default wording of “${definition.name}”`,
+          subject: { type: 'mail_template', label: definition.name },
+          changes,
+        });
     });
     return true;
   }

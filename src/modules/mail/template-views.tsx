@@ -1,6 +1,6 @@
-import { ActionButton, Field, Form, TextArea, type FieldErrors } from '../../core/views/forms.js';
-import { formatDateTime } from '../../core/views/render.js';
-import type { TemplateDefinition } from '../../core/mail/templates.js';
+import { ActionButton, Field, Form, TextArea, type FieldErrors } from '#core/views/forms.js';
+import { formatDateTime } from '#core/views/render.js';
+import type { TemplateDefinition } from '#core/mail/templates.js';
 
 type TemplateRow = { key: string; name: string; description: string; edited: boolean };
 
@@ -18,8 +18,8 @@ export function TemplateList({ templates }: { templates: TemplateRow[] }) {
   return (
     <>
       <p>
-        The e-mails the site sends by itself. Reword any of them; <code>{'{{name}}'}</code> and the other merge fields are filled in for
-        each person. An e-mail you have not edited uses the default text.
+        The e-mails the site sends by itself. Reword any of them; <code>{'{{name}}'}</code> and the other merge fields are filled in for each person. An e-mail you have not edited
+        uses the default text.
       </p>
       {groups
         .filter((g) => g.rows.length)
@@ -92,7 +92,15 @@ export function TemplateEditor(props: {
       </p>
       <Form action={action} csrf={props.csrf} errors={props.errors} label={`Edit the e-mail: ${d.name}`}>
         <Field name="subject" label="Subject" value={props.values.subject} error={e.subject} maxLength={200} required />
-        <TextArea name="text" label="Text" value={props.values.text} error={e.text} rows={16} required hint="Plain text, sent as typed. Merge fields are written in double braces, for example {{name}}. A line whose merge fields are all empty for someone is left out of their e-mail." />
+        <TextArea
+          name="text"
+          label="Text"
+          value={props.values.text}
+          error={e.text}
+          rows={16}
+          required
+          hint="Plain text, sent as typed. Merge fields are written in double braces, for example {{name}}. A line whose merge fields are all empty for someone is left out of their e-mail."
+        />
         <div class="form-actions">
           <button type="submit" name="intent" value="save">
             Save the e-mail

@@ -176,7 +176,10 @@ describe('agency-bundle e-mails admins reword', () => {
       text: 'Hi {{name}},\n\n{{added_by}} covers you now. Choose a password within {{valid_for}}:\n{{link}}\n',
     });
     expect(saved.status).toBe(303);
-    expect((await board.submit('/admin/mail/templates/membership.bundle_added', { intent: 'save', subject: 'Covered by {{organization}}', text: 'Hi {{name}}, log in: {{link}}\n' })).status).toBe(303);
+    expect(
+      (await board.submit('/admin/mail/templates/membership.bundle_added', { intent: 'save', subject: 'Covered by {{organization}}', text: 'Hi {{name}}, log in: {{link}}\n' }))
+        .status,
+    ).toBe(303);
 
     // Someone new: the edited set-up e-mail, whose link sets their password.
     let since = smtp.messages.length;
@@ -244,7 +247,10 @@ describe('template rendering', () => {
   it('keeps unknown placeholders as typed, never reads a value as a template, and drops a line whose fields are all empty', () => {
     expect(substitute('Hi {{name}} {{other}}', { name: '{{other}} $& x' })).toBe('Hi {{other}} $& x {{other}}');
     expect(substitute('Hello {{name}}.\nQuestions? Write to {{contact}}.\nBye', { name: 'Pat', contact: '' })).toBe('Hello Pat.\nBye');
-    expect(fillTemplate({ subject: 'About {{reason}}', text: '{{reason}}' }, { reason: 'line one\nline two' })).toEqual({ subject: 'About line one line two', text: 'line one\nline two' });
+    expect(fillTemplate({ subject: 'About {{reason}}', text: '{{reason}}' }, { reason: 'line one\nline two' })).toEqual({
+      subject: 'About line one line two',
+      text: 'line one\nline two',
+    });
   });
 });
 

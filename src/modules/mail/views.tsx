@@ -1,7 +1,7 @@
 import type { Selectable } from 'kysely';
-import type { MailMessagesTable } from '../../core/db/schema.js';
-import { Pagination } from '../../core/views/pagination.js';
-import { formatDateTime } from '../../core/views/render.js';
+import type { MailMessagesTable } from '#core/db/schema.js';
+import { Pagination } from '#core/views/pagination.js';
+import { formatDateTime } from '#core/views/render.js';
 
 type Message = Selectable<MailMessagesTable>;
 
@@ -25,8 +25,8 @@ export function MailList(props: {
     <>
       {props.mode === 'file' ? (
         <p class="flash info">
-          No mail server is set (SMTP_URL), so messages are not delivered: each is saved as a file in <code>{props.folder}</code> and
-          listed here, where you can read it and follow its links.
+          No mail server is set (SMTP_URL), so messages are not delivered: each is saved as a file in <code>{props.folder}</code> and listed here, where you can read it and follow
+          its links.
         </p>
       ) : (
         <p>Every message the site has sent, newest first.</p>
@@ -75,11 +75,7 @@ function Linked({ text, baseUrl }: { text: string; baseUrl: string }) {
   const parts = text.split(/(https?:\/\/[^\s<>"]+)/g);
   // The base must end where the host does: http://localhost:3000.evil.example is not this site.
   const ours = (url: string) => url.startsWith(baseUrl) && (url.length === baseUrl.length || '/?#'.includes(url[baseUrl.length]!));
-  return (
-    <pre class="mail-body">
-      {parts.map((part, i) => (i % 2 === 1 && ours(part) ? <a href={part}>{part}</a> : part))}
-    </pre>
-  );
+  return <pre class="mail-body">{parts.map((part, i) => (i % 2 === 1 && ours(part) ? <a href={part}>{part}</a> : part))}</pre>;
 }
 
 export function MailMessage({ message, timeZone, baseUrl }: { message: Message & { resuming: boolean }; timeZone: string; baseUrl: string }) {
@@ -97,8 +93,8 @@ export function MailMessage({ message, timeZone, baseUrl }: { message: Message &
         </dd>
       </dl>
       <p class="flash info">
-        Links in a message act for the person it was sent to: opening a password link here would log this browser in as them.
-        To help someone who did not receive their e-mail, copy the link and send it to them.
+        Links in a message act for the person it was sent to: opening a password link here would log this browser in as them. To help someone who did not receive their e-mail, copy
+        the link and send it to them.
       </p>
       <Linked text={message.text_body} baseUrl={baseUrl} />
       <p>

@@ -22,7 +22,15 @@ export async function membershipAccountSection({ api, core, needs }: ModuleConte
   const csrf = reply.csrfToken();
   return (
     <>
-      <MembershipSection membership={mine.membership} level={mine.level} invoices={mine.invoices} timeZone={settings.timeZone} csrf={csrf} canRenew={canRenew} payOnline={payOnline} />
+      <MembershipSection
+        membership={mine.membership}
+        level={mine.level}
+        invoices={mine.invoices}
+        timeZone={settings.timeZone}
+        csrf={csrf}
+        canRenew={canRenew}
+        payOnline={payOnline}
+      />
       {bundle ? <BundleSection state={bundle} csrf={csrf} /> : null}
       {coveredBy ? <CoveredNote contact={coveredBy} /> : null}
       <DirectoryAccountSection />

@@ -27,7 +27,7 @@ export interface MembershipApi {
   autoRenewal: AutoRenewal | null;
 }
 
-declare module '../../core/module.js' {
+declare module '#core/module.js' {
   interface ModuleApis {
     membership: MembershipApi;
   }

@@ -1,11 +1,14 @@
-import { type MergeField, type TemplateFields, commonFields, defineTemplates, field } from '../../core/mail/templates.js';
+import { type MergeField, type TemplateFields, commonFields, defineTemplates, field } from '#core/mail/templates.js';
 
 /** The membership e-mails admins can reword (Admin → E-mail templates); emails.ts supplies their merge fields. */
 
 // The fields of the agency-bundle e-mails.
 const bundle = {
   name: { description: "the person's full name", sample: 'Pat Inspector' },
-  added_by: { description: "who added them: the agency's contact, or the administrator who did it for the agency (\"Your agency's contact\" when the name holds a web address)", sample: 'Casey Contact' },
+  added_by: {
+    description: 'who added them: the agency\'s contact, or the administrator who did it for the agency ("Your agency\'s contact" when the name holds a web address)',
+    sample: 'Casey Contact',
+  },
   organization: { description: 'the name of the agency ("their agency" when none is set, or it holds a web address)', sample: 'City of Boulder' },
 } satisfies Record<string, MergeField>;
 
@@ -101,7 +104,12 @@ Your dues are paid, so your membership is active now.
     key: 'membership.rejected',
     name: 'Application not approved',
     description: 'Sent when the board does not approve an application, with the reason the admin typed.',
-    fields: { name: commonFields.name, association: commonFields.association, reason: field('the reason the admin gave', 'We could not confirm your enrollment.', { multiline: true }), contact: commonFields.contact },
+    fields: {
+      name: commonFields.name,
+      association: commonFields.association,
+      reason: field('the reason the admin gave', 'We could not confirm your enrollment.', { multiline: true }),
+      contact: commonFields.contact,
+    },
     subject: 'Your {{association}} membership application',
     text: `Hello {{name}},
 
@@ -116,7 +124,13 @@ Questions? Write to {{contact}}.
     key: 'membership.activated',
     name: 'Membership active (welcome)',
     description: 'Sent when a new membership starts: the dues are paid (the payment receipt), or the level has none.',
-    fields: { name: commonFields.name, association: commonFields.association, level: commonFields.level, date: field('the last day of the membership period', 'July 1, 2027'), link: commonFields.link },
+    fields: {
+      name: commonFields.name,
+      association: commonFields.association,
+      level: commonFields.level,
+      date: field('the last day of the membership period', 'July 1, 2027'),
+      link: commonFields.link,
+    },
     subject: 'Welcome to {{association}}: your membership is active',
     text: `Hello {{name}},
 
@@ -130,7 +144,13 @@ Log in to see the members' pages and your account:
     key: 'membership.renewed',
     name: 'Membership renewed',
     description: 'Sent when a membership is renewed: the renewal dues are paid (the payment receipt).',
-    fields: { name: commonFields.name, association: commonFields.association, level: commonFields.level, date: field('the last day of the new membership period', 'July 1, 2028'), link: commonFields.link },
+    fields: {
+      name: commonFields.name,
+      association: commonFields.association,
+      level: commonFields.level,
+      date: field('the last day of the new membership period', 'July 1, 2028'),
+      link: commonFields.link,
+    },
     subject: 'Your {{association}} membership is renewed',
     text: `Hello {{name}},
 
@@ -365,7 +385,7 @@ Questions? Write to {{contact}}.
   },
 ]);
 
-declare module '../../core/mail/templates.js' {
+declare module '#core/mail/templates.js' {
   // eslint-disable-next-line @typescript-eslint/no-empty-object-type
   interface MailTemplates extends TemplateFields<typeof MEMBERSHIP_TEMPLATES> {}
 }

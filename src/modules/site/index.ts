@@ -1,11 +1,11 @@
-import { defineModule } from '../../core/module.js';
+import { defineModule } from '#core/module.js';
 import { siteRoutes } from './routes.js';
 import { seedSettings } from './seed-content.js';
 import { SiteService } from './service.js';
 
 export type { SiteService } from './service.js';
 
-declare module '../../core/module.js' {
+declare module '#core/module.js' {
   interface ModuleApis {
     site: SiteService;
   }

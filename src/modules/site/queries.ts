@@ -28,11 +28,9 @@ export const listMenuPages = (db: Db, includeMembers: boolean) => {
   return q.orderBy('menu_order').orderBy('title').execute();
 };
 
-export const listPublicPages = (db: Db) =>
-  db.selectFrom('pages').select(['slug', 'updated_at']).where('visibility', '=', 'public').orderBy('slug').execute();
+export const listPublicPages = (db: Db) => db.selectFrom('pages').select(['slug', 'updated_at']).where('visibility', '=', 'public').orderBy('slug').execute();
 
-export const insertPage = (db: Executor, page: PageWrite & { created_at: string }) =>
-  db.insertInto('pages').values(page).returning('id').executeTakeFirstOrThrow();
+export const insertPage = (db: Executor, page: PageWrite & { created_at: string }) => db.insertInto('pages').values(page).returning('id').executeTakeFirstOrThrow();
 
 export const updatePage = (db: Executor, id: number, page: Partial<PageWrite>) => db.updateTable('pages').set(page).where('id', '=', id).execute();
 
@@ -73,8 +71,7 @@ export const listAllNews = (db: Db) =>
     .orderBy('id', 'desc')
     .execute();
 
-export const insertNews = (db: Executor, post: NewsWrite & { created_at: string }) =>
-  db.insertInto('news_posts').values(post).returning('id').executeTakeFirstOrThrow();
+export const insertNews = (db: Executor, post: NewsWrite & { created_at: string }) => db.insertInto('news_posts').values(post).returning('id').executeTakeFirstOrThrow();
 
 export const updateNews = (db: Executor, id: number, post: Partial<NewsWrite>) => db.updateTable('news_posts').set(post).where('id', '=', id).execute();
 

@@ -134,9 +134,7 @@ export async function siteRoutes(app: FastifyInstance, { site, state, baseUrl }:
   app.get('/sitemap.xml', async (_request, reply) => {
     const xml = await site.cached('sitemap.xml', async () => {
       const entries = await site.sitemapEntries();
-      const urls = entries
-        .map((e) => `<url><loc>${xmlEscape(baseUrl + e.path)}</loc>${e.updated ? `<lastmod>${e.updated.slice(0, 10)}</lastmod>` : ''}</url>`)
-        .join('\n');
+      const urls = entries.map((e) => `<url><loc>${xmlEscape(baseUrl + e.path)}</loc>${e.updated ? `<lastmod>${e.updated.slice(0, 10)}</lastmod>` : ''}</url>`).join('\n');
       return `<?xml version="1.0" encoding="UTF-8"?>\n<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n${urls}\n</urlset>\n`;
     });
     return reply.type('application/xml; charset=utf-8').send(xml);
@@ -254,7 +252,15 @@ export async function siteRoutes(app: FastifyInstance, { site, state, baseUrl }:
         status: 422,
         title: 'Delete page',
         admin: true,
-        body: <v.ConfirmDelete what={`the page “${page.title}”`} action={`/admin/pages/${page.id}/delete`} csrf={reply.csrfToken()} back={`/admin/pages/${page.id}`} errors={result.errors} />,
+        body: (
+          <v.ConfirmDelete
+            what={`the page “${page.title}”`}
+            action={`/admin/pages/${page.id}/delete`}
+            csrf={reply.csrfToken()}
+            back={`/admin/pages/${page.id}`}
+            errors={result.errors}
+          />
+        ),
       });
     }
     reply.setFlash('success', `The page “${page.title}” was deleted.`);
@@ -264,9 +270,7 @@ export async function siteRoutes(app: FastifyInstance, { site, state, baseUrl }:
   app.post('/admin/preview', async (request, reply) => {
     const body = formValues(request.body).body ?? '';
     const html = await renderMarkdown(body.slice(0, 100_000));
-    return reply
-      .type('text/html; charset=utf-8')
-      .send(renderFragment(<v.PreviewFragment html={html} empty={body.trim() === ''} />));
+    return reply.type('text/html; charset=utf-8').send(renderFragment(<v.PreviewFragment html={html} empty={body.trim() === ''} />));
   });
 
   // Admin: news

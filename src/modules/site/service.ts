@@ -1,21 +1,38 @@
 import type { Transaction } from 'kysely';
 import { z } from 'zod';
-import { changesOf, recordAudit, type Actor } from '../../core/audit/index.js';
-import { iso, type Clock } from '../../core/clock.js';
-import type { Db } from '../../core/db/index.js';
-import type { DB } from '../../core/db/schema.js';
-import { checkbox, optionalText, text } from '../../core/http/forms.js';
-import { markdownToText, renderMarkdown } from '../../core/markdown.js';
-import { ok, refused, type Outcome } from '../../core/result.js';
-import type { SiteState } from '../../core/settings.js';
-import type { MenuItem } from '../../core/views/context.js';
+import { changesOf, recordAudit, type Actor } from '#core/audit/index.js';
+import { iso, type Clock } from '#core/clock.js';
+import type { Db } from '#core/db/index.js';
+import type { DB } from '#core/db/schema.js';
+import { checkbox, optionalText, text } from '#core/http/forms.js';
+import { markdownToText, renderMarkdown } from '#core/markdown.js';
+import { ok, refused, type Outcome } from '#core/result.js';
+import type { SiteState } from '#core/settings.js';
+import type { MenuItem } from '#core/views/context.js';
 import * as q from './queries.js';
 import { seedNews, seedPages } from './seed-content.js';
 
 /** Addresses the application itself answers; a page may not take them. */
 export const RESERVED_SLUGS = new Set([
-  'admin', 'login', 'logout', 'account', 'news', 'assets', 'uploads', 'healthz', 'sitemap.xml', 'robots.txt',
-  'forgot-password', 'reset-password', 'setup', 'api', 'members-area', 'events', 'forum', 'library', 'directory',
+  'admin',
+  'login',
+  'logout',
+  'account',
+  'news',
+  'assets',
+  'uploads',
+  'healthz',
+  'sitemap.xml',
+  'robots.txt',
+  'forgot-password',
+  'reset-password',
+  'setup',
+  'api',
+  'members-area',
+  'events',
+  'forum',
+  'library',
+  'directory',
 ]);
 
 export const HOME_SLUG = 'home';
@@ -43,7 +60,11 @@ export const pageInput = z.object({
   title: text('a title', 150),
   slug: slugField.optional().transform((v) => v ?? ''),
   description: optionalText('the description', 300),
-  body: z.string().max(100_000, 'The text is too long (at most 100,000 characters).').optional().transform((v) => v ?? ''),
+  body: z
+    .string()
+    .max(100_000, 'The text is too long (at most 100,000 characters).')
+    .optional()
+    .transform((v) => v ?? ''),
   visibility: z.enum(['public', 'members'], { error: 'Choose who can see the page.' }),
   menu_order: z
     .string()
@@ -158,7 +179,12 @@ export class SiteService {
       if (id !== null) await q.updatePage(trx, id, row);
       const changes = changesOf<typeof row>(existing ?? {}, row, PAGE_LABELS, { format: { menu_order: (v) => (v === null || v === undefined ? 'not in the menu' : String(v)) } });
       if (changes.length) {
-        await recordAudit(trx, by, now, { action: existing ? 'page.changed' : 'page.created', summary: `${existing ? 'Changed' : 'Added'} the page ${row.title}`, subject: { type: 'page', id: saved, label: row.title }, changes });
+        await recordAudit(trx, by, now, {
+          action: existing ? 'page.changed' : 'page.created',
+          summary: `${existing ? 'Changed' : 'Added'} the page ${row.title}`,
+          subject: { type: 'page', id: saved, label: row.title },
+          changes,
+        });
       }
       return saved;
     });
@@ -171,7 +197,12 @@ export class SiteService {
     if (page.slug === HOME_SLUG) return refused({ form: 'The home page cannot be deleted; edit it instead.' });
     await this.change(async (trx) => {
       await q.deletePage(trx, id);
-      await recordAudit(trx, by, iso(this.clock.now()), { action: 'page.deleted', summary: `Deleted the page ${page.title}`, subject: { type: 'page', id, label: page.title }, changes: [{ field: 'Address', before: `/${page.slug}`, after: '' }] });
+      await recordAudit(trx, by, iso(this.clock.now()), {
+        action: 'page.deleted',
+        summary: `Deleted the page ${page.title}`,
+        subject: { type: 'page', id, label: page.title },
+        changes: [{ field: 'Address', before: `/${page.slug}`, after: '' }],
+      });
     });
     return ok(null);
   }
@@ -221,7 +252,12 @@ export class SiteService {
       if (id !== null) await q.updateNews(trx, id, row);
       const changes = changesOf<typeof row>(existing ?? {}, row, NEWS_LABELS, { format: { published_at: (v) => (v ? 'published' : 'draft') } });
       if (changes.length) {
-        await recordAudit(trx, by, now, { action: existing ? 'news.changed' : 'news.created', summary: `${existing ? 'Changed' : 'Added'} the news post ${row.title}`, subject: { type: 'news', id: saved, label: row.title }, changes });
+        await recordAudit(trx, by, now, {
+          action: existing ? 'news.changed' : 'news.created',
+          summary: `${existing ? 'Changed' : 'Added'} the news post ${row.title}`,
+          subject: { type: 'news', id: saved, label: row.title },
+          changes,
+        });
       }
       return saved;
     });
@@ -233,7 +269,12 @@ export class SiteService {
     if (!post) return refused({ form: 'This post no longer exists.' }, 'not_found');
     await this.change(async (trx) => {
       await q.deleteNews(trx, id);
-      await recordAudit(trx, by, iso(this.clock.now()), { action: 'news.deleted', summary: `Deleted the news post ${post.title}`, subject: { type: 'news', id, label: post.title }, changes: [{ field: 'Address', before: `/news/${post.slug}`, after: '' }] });
+      await recordAudit(trx, by, iso(this.clock.now()), {
+        action: 'news.deleted',
+        summary: `Deleted the news post ${post.title}`,
+        subject: { type: 'news', id, label: post.title },
+        changes: [{ field: 'Address', before: `/news/${post.slug}`, after: '' }],
+      });
     });
     return ok(null);
   }

@@ -1,7 +1,7 @@
-import type { SiteSettings } from '../../core/settings.js';
-import { Field, Form, Select, TextArea, Checkbox, type FieldErrors } from '../../core/views/forms.js';
-import { formatDate, formatDateTime, trustedHtml } from '../../core/views/render.js';
-import { Pagination } from '../../core/views/pagination.js';
+import type { SiteSettings } from '#core/settings.js';
+import { Field, Form, Select, TextArea, Checkbox, type FieldErrors } from '#core/views/forms.js';
+import { formatDate, formatDateTime, trustedHtml } from '#core/views/render.js';
+import { Pagination } from '#core/views/pagination.js';
 import type { NewsRow, PageRow } from './queries.js';
 
 function Prose({ html }: { html: string }) {
@@ -99,8 +99,7 @@ const visibilityOptions = [
 
 const MARKDOWN_HINT = (
   <>
-    Write in Markdown: a blank line between paragraphs, <code>## Heading</code> for a heading, <code>- item</code> for a list,{' '}
-    <code>[text](https://address)</code> for a link.
+    Write in Markdown: a blank line between paragraphs, <code>## Heading</code> for a heading, <code>- item</code> for a list, <code>[text](https://address)</code> for a link.
   </>
 );
 
@@ -255,7 +254,13 @@ export function AdminNewsForm(props: { action: string; csrf: string; values: Rec
     <Form action={props.action} csrf={props.csrf} errors={errors}>
       <Field name="title" label="Title" value={values.title} error={errors.title} required maxLength={150} />
       <Field name="slug" label="Web address" value={values.slug} error={errors.slug} hint="Shown after /news/. Leave empty to make one from the title." />
-      <Field name="summary" label="Summary" value={values.summary} error={errors.summary} hint="One or two sentences for the news list and the feed. Leave empty to use the start of the text." />
+      <Field
+        name="summary"
+        label="Summary"
+        value={values.summary}
+        error={errors.summary}
+        hint="One or two sentences for the news list and the feed. Leave empty to use the start of the text."
+      />
       <TextArea name="body" label="Text" value={values.body} error={errors.body} hint={MARKDOWN_HINT} markdown rows={16} required />
       <MarkdownPreview />
       <Select name="visibility" label="Who can see this post" value={values.visibility ?? 'public'} options={visibilityOptions} error={errors.visibility} />

@@ -321,7 +321,10 @@ describe("a member's page", () => {
     for (const path of ['/admin/members/999999', '/admin/members/abc', '/admin/members/1e3', '/admin/members/-1']) expect((await board.get(path)).status, path).toBe(404);
     await board.get(`/admin/members/${id}`);
     for (const action of ['details', 'level', 'renewal', 'suspend', 'reinstate', 'notes']) {
-      expect((await board.post(`/admin/members/999999/${action}`, { _csrf: board.csrf(), note: 'x', level_id: '1', months: '1', name: 'x', email: 'x@example.org' })).status, action).toBe(404);
+      expect(
+        (await board.post(`/admin/members/999999/${action}`, { _csrf: board.csrf(), note: 'x', level_id: '1', months: '1', name: 'x', email: 'x@example.org' })).status,
+        action,
+      ).toBe(404);
       expect((await board.post(`/admin/members/${id}/${action}`, { note: 'x' })).status, action).toBe(403);
     }
   });
@@ -360,11 +363,33 @@ describe('CSV export', () => {
     expect(res.headers['content-type']).toBe('text/csv; charset=utf-8');
     expect(res.headers['content-disposition']).toBe('attachment; filename="members-2026-03-02.csv"');
     const rows = parse(res.body, { bom: true, columns: true }) as Record<string, string>[];
-    expect(Object.keys(rows[0]!)).toEqual(['name', 'email', 'organization', 'job_title', 'phone', 'address_line1', 'address_line2', 'city', 'state', 'postal_code', 'level', 'status', 'renewal_date', 'joined_date']);
+    expect(Object.keys(rows[0]!)).toEqual([
+      'name',
+      'email',
+      'organization',
+      'job_title',
+      'phone',
+      'address_line1',
+      'address_line2',
+      'city',
+      'state',
+      'postal_code',
+      'level',
+      'status',
+      'renewal_date',
+      'joined_date',
+    ]);
     expect(rows.map((r) => r.email)).toEqual(['eve@example.org', 'ann@example.org']);
     const ann = rows.find((r) => r.email === 'ann@example.org')!;
     // March 12, 2026 at 9 a.m. in Denver; joined 100 days before March 2.
-    expect(ann).toMatchObject({ name: 'Ann Active', organization: 'City of Boulder', level: 'Individual', status: 'Active', renewal_date: '2026-03-12', joined_date: '2025-11-22' });
+    expect(ann).toMatchObject({
+      name: 'Ann Active',
+      organization: 'City of Boulder',
+      level: 'Individual',
+      status: 'Active',
+      renewal_date: '2026-03-12',
+      joined_date: '2025-11-22',
+    });
     const eve = rows.find((r) => r.email === 'eve@example.org')!;
     // A spreadsheet would run this as a formula: it gets an apostrophe.
     expect(eve.name).toBe(`'=HYPERLINK("http://evil")`);
@@ -510,7 +535,15 @@ describe('CSV import', () => {
     expect(ann).toMatchObject({ name: 'Ann Import', role: 'member', password_hash: null });
     const annDetail = (await site.membership.lifecycle.forUser(ann.id))!;
     expect(annDetail.level.name).toBe('Individual');
-    expect(annDetail.membership).toMatchObject({ status: 'active', expires_at: '2027-01-31T07:00:00.000Z', organization: 'City of Denver', job_title: 'Inspector', address_line2: 'Suite 2', region: 'CO', postal_code: '80202' });
+    expect(annDetail.membership).toMatchObject({
+      status: 'active',
+      expires_at: '2027-01-31T07:00:00.000Z',
+      organization: 'City of Denver',
+      job_title: 'Inspector',
+      address_line2: 'Suite 2',
+      region: 'CO',
+      postal_code: '80202',
+    });
     const bo = (await site.membership.lifecycle.forUser((await site.accounts.findUserByEmail('bo@example.org'))!.id))!;
     expect(bo.membership.status).toBe('lapsed');
     expect(bo.level.name).toBe('Associate');
@@ -553,7 +586,8 @@ describe('CSV import', () => {
     expect((await board.post(`${url}/confirm`, { _csrf: board.csrf() })).status).toBe(303);
     await site.jobs.runDue();
     expect(await site.accounts.findUserByEmail('ann@example.org')).toBeUndefined();
-    for (const path of ['/admin/members/import/999999', '/admin/members/import/abc', '/admin/members/import/999999/progress']) expect((await board.get(path)).status, path).toBe(404);
+    for (const path of ['/admin/members/import/999999', '/admin/members/import/abc', '/admin/members/import/999999/progress'])
+      expect((await board.get(path)).status, path).toBe(404);
     expect((await board.post('/admin/members/import/999999/confirm', { _csrf: board.csrf() })).status).toBe(404);
   });
 
@@ -577,7 +611,10 @@ describe('CSV import', () => {
       body: JSON.stringify({ _csrf: board.csrf(), name: ['a'], email: { x: 1 } }),
     });
     expect(json.status).toBe(422);
-    const renewal = await board.request('POST', `/admin/members/${id}/renewal`, { headers: { 'content-type': 'application/json' }, body: JSON.stringify({ _csrf: board.csrf(), months: [1, 2] }) });
+    const renewal = await board.request('POST', `/admin/members/${id}/renewal`, {
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ _csrf: board.csrf(), months: [1, 2] }),
+    });
     expect(renewal.status).toBe(422);
   });
 
@@ -586,7 +623,9 @@ describe('CSV import', () => {
     const levels = ['Individual', 'Agency', 'Associate', 'Student or retired'];
     const lines = [HEADER];
     for (let i = 1; i <= 10_000; i++) {
-      lines.push(`Member ${i},member${i}@example.org,${levels[i % 4]},${i % 10 ? 'active' : 'lapsed'},2027-0${(i % 9) + 1}-15,Utility ${i % 37},Inspector,303-555-${String(i).padStart(4, '0')},${i} Main St,,Denver,CO,80202`);
+      lines.push(
+        `Member ${i},member${i}@example.org,${levels[i % 4]},${i % 10 ? 'active' : 'lapsed'},2027-0${(i % 9) + 1}-15,Utility ${i % 37},Inspector,303-555-${String(i).padStart(4, '0')},${i} Main St,,Denver,CO,80202`,
+      );
     }
     const started = performance.now();
     const res = await uploadMembers(board, lines.join('\n'));

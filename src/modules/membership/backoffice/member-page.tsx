@@ -12,7 +12,20 @@ type Values = Record<string, string>;
 /** A member's page (/admin/members/:id): details, the application decision, invoices, history. */
 export function MemberDetail(props: {
   detail: {
-    membership: { id: number; user_id: number; status: MembershipStatus; organization: string; job_title: string; phone: string; address_line1: string; address_line2: string; city: string; region: string; postal_code: string; expires_at: string | null };
+    membership: {
+      id: number;
+      user_id: number;
+      status: MembershipStatus;
+      organization: string;
+      job_title: string;
+      phone: string;
+      address_line1: string;
+      address_line2: string;
+      city: string;
+      region: string;
+      postal_code: string;
+      expires_at: string | null;
+    };
     level: Level;
     user: { name: string; email: string; email_verified_at: string | null };
     events: { kind: string; detail: string; created_at: string; actor_name: string | null }[];
@@ -46,7 +59,16 @@ export function MemberDetail(props: {
         <dt>Phone</dt>
         <dd>{membership.phone || '—'}</dd>
         <dt>Address</dt>
-        <dd>{address.length ? address.map((line) => <>{line}<br /></>) : '—'}</dd>
+        <dd>
+          {address.length
+            ? address.map((line) => (
+                <>
+                  {line}
+                  <br />
+                </>
+              ))
+            : '—'}
+        </dd>
       </dl>
       {membership.status === 'pending_approval' ? (
         <section aria-labelledby="decide" class="card">
@@ -92,4 +114,3 @@ export function MemberDetail(props: {
     </>
   );
 }
-

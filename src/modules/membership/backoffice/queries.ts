@@ -29,10 +29,7 @@ const joined = sql<string>`coalesce(memberships.started_at, memberships.created_
 const likePattern = (words: string) => `%${words.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 
 function filtered(db: Executor, f: MemberFilters) {
-  let q = db
-    .selectFrom('memberships')
-    .innerJoin('users', 'users.id', 'memberships.user_id')
-    .innerJoin('membership_levels', 'membership_levels.id', 'memberships.level_id');
+  let q = db.selectFrom('memberships').innerJoin('users', 'users.id', 'memberships.user_id').innerJoin('membership_levels', 'membership_levels.id', 'memberships.level_id');
   if (f.status) q = q.where('memberships.status', '=', f.status);
   if (f.levelId) q = q.where('memberships.level_id', '=', f.levelId);
   if (f.due) q = q.where('memberships.expires_at', '>=', f.due.from).where('memberships.expires_at', '<', f.due.before);
@@ -119,8 +116,5 @@ export function exportMembers(db: Executor, f: MemberFilters) {
 
 /** The stored member field values of every member the filters match (in no particular order). */
 export function exportFieldValues(db: Executor, f: MemberFilters) {
-  return filtered(db, f)
-    .innerJoin('member_field_values as fv', 'fv.membership_id', 'memberships.id')
-    .select(['fv.membership_id', 'fv.field_id', 'fv.value'])
-    .execute();
+  return filtered(db, f).innerJoin('member_field_values as fv', 'fv.membership_id', 'memberships.id').select(['fv.membership_id', 'fv.field_id', 'fv.value']).execute();
 }

@@ -83,11 +83,7 @@ export async function adminMemberRoutes(app: FastifyInstance, { members, state, 
 
   app.get('/admin/members.csv', async (request, reply) => {
     const { csv, fileName } = await members.exportCsv(parseListParams(request.query).params);
-    return reply
-      .header('cache-control', 'private, no-store')
-      .header('content-disposition', `attachment; filename="${fileName}"`)
-      .type('text/csv; charset=utf-8')
-      .send(csv);
+    return reply.header('cache-control', 'private, no-store').header('content-disposition', `attachment; filename="${fileName}"`).type('text/csv; charset=utf-8').send(csv);
   });
 
   // A member's page and what admins do there
@@ -117,7 +113,16 @@ export async function adminMemberRoutes(app: FastifyInstance, { members, state, 
             <>
               {bundle ? <AdminBundleSection bundle={bundle} csrf={csrf} errors={failedOf('bundle')?.errors} values={failedOf('bundle')?.values} /> : null}
               {detail.fields.length ? <MemberFieldValues fields={detail.fields} values={detail.fieldValues} /> : null}
-              <MemberActions membership={detail.membership} user={detail.user} levels={levels} timeZone={settings.timeZone} csrf={csrf} failed={failed} fields={detail.fields} fieldValues={detail.fieldValues} />
+              <MemberActions
+                membership={detail.membership}
+                user={detail.user}
+                levels={levels}
+                timeZone={settings.timeZone}
+                csrf={csrf}
+                failed={failed}
+                fields={detail.fields}
+                fieldValues={detail.fieldValues}
+              />
             </>
           }
         />
@@ -158,7 +163,13 @@ export async function adminMemberRoutes(app: FastifyInstance, { members, state, 
   }
 
   // The built-in details and the member fields are checked together by the service (saveDetails).
-  memberAction('details', 'details', z.record(z.string(), z.string()), (id, input, actor, by) => members.saveDetails(id, input, actor, by), () => 'The details were saved.');
+  memberAction(
+    'details',
+    'details',
+    z.record(z.string(), z.string()),
+    (id, input, actor, by) => members.saveDetails(id, input, actor, by),
+    () => 'The details were saved.',
+  );
   // The application decision (membership/service.ts): the reason for a rejection is e-mailed to the applicant.
   memberAction(
     'approve',
@@ -167,8 +178,20 @@ export async function adminMemberRoutes(app: FastifyInstance, { members, state, 
     (id, _input, actor, by) => membership.approve(id, actor, by),
     (v) => (v === 'active' ? 'Approved: the dues were already paid, so the membership is active.' : 'Approved: the membership starts when the dues are paid.'),
   );
-  memberAction('reject', 'reject', rejectInput, (id, input, actor, by) => membership.reject(id, actor, input.reason, by), () => 'The application was rejected and the applicant was told why.');
-  memberAction('level', 'level', levelChangeInput, (id, input, actor, by) => members.changeLevel(id, input.level_id, actor, by), () => 'The level was changed.');
+  memberAction(
+    'reject',
+    'reject',
+    rejectInput,
+    (id, input, actor, by) => membership.reject(id, actor, input.reason, by),
+    () => 'The application was rejected and the applicant was told why.',
+  );
+  memberAction(
+    'level',
+    'level',
+    levelChangeInput,
+    (id, input, actor, by) => members.changeLevel(id, input.level_id, actor, by),
+    () => 'The level was changed.',
+  );
   memberAction(
     'renewal',
     'renewal',
@@ -176,7 +199,13 @@ export async function adminMemberRoutes(app: FastifyInstance, { members, state, 
     (id, input, actor, by) => members.changeRenewalDate(id, input, actor, by),
     (v) => `The renewal date was changed.${v.reactivated ? ' The membership is active again.' : ''}`,
   );
-  memberAction('suspend', 'suspend', suspendInput, (id, input, actor, by) => members.suspend(id, input.suspend_reason, actor, by), () => 'The membership is suspended: members-only pages are closed to this member.');
+  memberAction(
+    'suspend',
+    'suspend',
+    suspendInput,
+    (id, input, actor, by) => members.suspend(id, input.suspend_reason, actor, by),
+    () => 'The membership is suspended: members-only pages are closed to this member.',
+  );
   memberAction(
     'reinstate',
     'suspend',
@@ -204,7 +233,13 @@ export async function adminMemberRoutes(app: FastifyInstance, { members, state, 
     reply.setFlash(result.ok ? 'success' : 'error', result.ok ? `${result.value.name} is no longer covered by the agency membership.` : (result.errors.form ?? 'That did not work. Try again.'));
     return reply.redirect(`/admin/members/${id}`, 303);
   });
-  memberAction('notes', 'note', noteInput, (id, input, actor, by) => members.addNote(id, input.note, actor, by), () => 'The note was added to the history.');
+  memberAction(
+    'notes',
+    'note',
+    noteInput,
+    (id, input, actor, by) => members.addNote(id, input.note, actor, by),
+    () => 'The note was added to the history.',
+  );
 
   // Imports
 
@@ -228,7 +263,8 @@ export async function adminMemberRoutes(app: FastifyInstance, { members, state, 
     const [view, settings] = await Promise.all([findImport(request.params.id), state.getSettings()]);
     if (!view) return reply.callNotFound();
     const running = view.batch.status === 'queued' || view.batch.status === 'running';
-    const title = view.batch.status === 'invalid' ? 'Problems in the file' : view.batch.status === 'ready' ? 'Check and confirm the import' : running ? 'Importing members' : 'Member import';
+    const title =
+      view.batch.status === 'invalid' ? 'Problems in the file' : view.batch.status === 'ready' ? 'Check and confirm the import' : running ? 'Importing members' : 'Member import';
     return reply.page({ title, admin: true, body: <ImportPage view={view} csrf={reply.csrfToken()} timeZone={settings.timeZone} /> });
   });
 
@@ -236,7 +272,10 @@ export async function adminMemberRoutes(app: FastifyInstance, { members, state, 
   app.get<Id>('/admin/members/import/:id/progress', async (request, reply) => {
     const view = await findImport(request.params.id);
     if (!view) return reply.callNotFound();
-    return reply.header('cache-control', 'private, no-store').type('text/html; charset=utf-8').send(renderFragment(<ImportProgress batch={view.batch} resuming={view.resuming} />));
+    return reply
+      .header('cache-control', 'private, no-store')
+      .type('text/html; charset=utf-8')
+      .send(renderFragment(<ImportProgress batch={view.batch} resuming={view.resuming} />));
   });
 
   app.post<Id>('/admin/members/import/:id/confirm', async (request, reply) => {

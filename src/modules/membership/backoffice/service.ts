@@ -32,10 +32,30 @@ export const PER_PAGE = 50;
 /** What the list's query string may hold; anything malformed is dropped, never an error page. */
 const listQuery = z.object({
   status: z.preprocess(blankIsUnset, z.enum(STATUSES).optional()).catch(undefined),
-  level: z.preprocess(blankIsUnset, z.coerce.number().int().positive().max(2 ** 31 - 1).optional()).catch(undefined),
+  level: z
+    .preprocess(
+      blankIsUnset,
+      z.coerce
+        .number()
+        .int()
+        .positive()
+        .max(2 ** 31 - 1)
+        .optional(),
+    )
+    .catch(undefined),
   due: z.unknown().optional(),
   q: z.preprocess(blankIsUnset, z.string().trim().max(100).optional()).catch(undefined),
-  field: z.preprocess(blankIsUnset, z.coerce.number().int().positive().max(2 ** 31 - 1).optional()).catch(undefined),
+  field: z
+    .preprocess(
+      blankIsUnset,
+      z.coerce
+        .number()
+        .int()
+        .positive()
+        .max(2 ** 31 - 1)
+        .optional(),
+    )
+    .catch(undefined),
   value: z.preprocess(blankIsUnset, z.string().trim().max(200).optional()).catch(undefined),
   sort: z.enum(['name', 'renewal', 'joined']).catch('joined'),
   dir: z.enum(['asc', 'desc']).optional().catch(undefined),
@@ -114,17 +134,30 @@ export const detailsInput = z.object({
 export type DetailsInput = z.output<typeof detailsInput>;
 
 export const levelChangeInput = z.object({
-  level_id: z.coerce.number({ error: 'Choose a level.' }).int('Choose a level.').positive('Choose a level.').max(2 ** 31 - 1, 'Choose a level.'),
+  level_id: z.coerce
+    .number({ error: 'Choose a level.' })
+    .int('Choose a level.')
+    .positive('Choose a level.')
+    .max(2 ** 31 - 1, 'Choose a level.'),
 });
 
 export const renewalInput = z
   .object({
-    renewal_date: z.string().trim().optional().transform((v) => v ?? ''),
-    months: z.string().trim().optional().transform((v) => v ?? ''),
+    renewal_date: z
+      .string()
+      .trim()
+      .optional()
+      .transform((v) => v ?? ''),
+    months: z
+      .string()
+      .trim()
+      .optional()
+      .transform((v) => v ?? ''),
   })
   .superRefine((v, ctx) => {
     if (v.renewal_date === '' && v.months === '') ctx.addIssue({ code: 'custom', path: ['renewal_date'], message: 'Choose the new renewal date, or a number of months to add.' });
-    if (v.renewal_date !== '' && !dateToInstant(v.renewal_date, 'UTC')) ctx.addIssue({ code: 'custom', path: ['renewal_date'], message: 'Enter a real date, for example 2027-06-30.' });
+    if (v.renewal_date !== '' && !dateToInstant(v.renewal_date, 'UTC'))
+      ctx.addIssue({ code: 'custom', path: ['renewal_date'], message: 'Enter a real date, for example 2027-06-30.' });
     if (v.months !== '' && !(/^\d{1,2}$/.test(v.months) && Number(v.months) >= 1 && Number(v.months) <= 60)) {
       ctx.addIssue({ code: 'custom', path: ['months'], message: 'Enter a whole number of months from 1 to 60.' });
     }
@@ -285,7 +318,13 @@ export class AdminMembersService {
         const field = fields.find((f) => f.id === v.field_id);
         return field && !same(storedValue.get(v.field_id) ?? '', v.value, field.type) ? [{ value: v, label: field.label, type: field.type }] : [];
       });
-      const AUDIT_LABELS: [keyof DetailsInput, string][] = [['email', 'E-mail address'], ...labels.map(([k, label]): [keyof DetailsInput, string] => [k, k === 'address_line1' ? 'Address line 1' : k === 'address_line2' ? 'Address line 2' : label[0]!.toUpperCase() + label.slice(1)])];
+      const AUDIT_LABELS: [keyof DetailsInput, string][] = [
+        ['email', 'E-mail address'],
+        ...labels.map(([k, label]): [keyof DetailsInput, string] => [
+          k,
+          k === 'address_line1' ? 'Address line 1' : k === 'address_line2' ? 'Address line 2' : label[0]!.toUpperCase() + label.slice(1),
+        ]),
+      ];
       const auditChanges: Change[] = [
         ...AUDIT_LABELS.filter(([k]) => before[k] !== input[k]).map(([k, field]) => ({ field, before: before[k], after: input[k] })),
         ...fieldChanges.map((c) => ({ field: c.label, before: displayValue(c.type, storedValue.get(c.value.field_id) ?? ''), after: displayValue(c.type, c.value.value) })),
@@ -297,9 +336,27 @@ export class AdminMembersService {
           await this.accounts.changeIdentity(trx, m.user_id, { name: input.name, email: input.email });
           const { name: _name, email: _email, ...membershipValues } = input;
           await q.updateMembership(trx, m.id, { ...membershipValues, updated_at: now });
-          await fq.saveFieldValues(trx, m.id, fieldChanges.map((c) => c.value));
-          await q.insertEvent(trx, { membership_id: m.id, kind: 'details_changed', detail: `Details changed: ${changed.join(', ')}.`, actor_user_id: actorUserId, created_at: now });
-          await auditMember(trx, by, now, { membershipId: m.id, userId: m.user_id, name: input.name }, 'member.details_changed', `Changed the details of ${input.name}`, auditChanges);
+          await fq.saveFieldValues(
+            trx,
+            m.id,
+            fieldChanges.map((c) => c.value),
+          );
+          await q.insertEvent(trx, {
+            membership_id: m.id,
+            kind: 'details_changed',
+            detail: `Details changed: ${changed.join(', ')}.`,
+            actor_user_id: actorUserId,
+            created_at: now,
+          });
+          await auditMember(
+            trx,
+            by,
+            now,
+            { membershipId: m.id, userId: m.user_id, name: input.name },
+            'member.details_changed',
+            `Changed the details of ${input.name}`,
+            auditChanges,
+          );
         });
       } catch (err) {
         // Two accounts given one address at the same moment: the unique e-mail decides.
@@ -321,7 +378,13 @@ export class AdminMembersService {
         const allowed = await checkLevelChange(trx, m, to, now);
         if (!allowed.ok) return allowed;
         await q.updateMembership(trx, m.id, { level_id: to.id, updated_at: now });
-        await q.insertEvent(trx, { membership_id: m.id, kind: 'level_changed', detail: `Level changed from ${from?.name ?? 'another level'} to ${to.name}.`, actor_user_id: actorUserId, created_at: now });
+        await q.insertEvent(trx, {
+          membership_id: m.id,
+          kind: 'level_changed',
+          detail: `Level changed from ${from?.name ?? 'another level'} to ${to.name}.`,
+          actor_user_id: actorUserId,
+          created_at: now,
+        });
         await followLevelChange(trx, m, to, actorUserId, now);
         await this.audit(trx, by, now, m, 'member.level_changed', (name) => `Changed the level of ${name}`, [{ field: 'Level', before: from?.name ?? '', after: to.name }]);
         return ok(null);
@@ -426,5 +489,4 @@ export class AdminMembersService {
       return ok(null);
     });
   }
-
 }

@@ -222,7 +222,15 @@ export function MemberActions(props: {
       <Panel id="details" title="Edit details" open={failed?.action === 'details'}>
         <Form action={`${base}/details`} csrf={csrf} errors={errorsOf('details')} label="Edit details">
           <Field name="name" label="Full name" value={details.name} error={e('details').name} required />
-          <Field name="email" label="E-mail address" type="email" value={details.email} error={e('details').email} hint="They log in with it. A new address must be confirmed again." required />
+          <Field
+            name="email"
+            label="E-mail address"
+            type="email"
+            value={details.email}
+            error={e('details').email}
+            hint="They log in with it. A new address must be confirmed again."
+            required
+          />
           <Field name="organization" label="Organization" value={details.organization} error={e('details').organization} />
           <Field name="job_title" label="Job title" value={details.job_title} error={e('details').job_title} />
           <Field name="phone" label="Phone" type="tel" value={details.phone} error={e('details').phone} />
@@ -292,7 +300,13 @@ export function MemberActions(props: {
         <Panel id="suspend" title="Suspend" open={failed?.action === 'suspend'}>
           <Form action={`${base}/suspend`} csrf={csrf} errors={errorsOf('suspend')} label="Suspend the membership">
             <p>A suspended member keeps the account but cannot see members-only pages until reinstated. Nothing is e-mailed.</p>
-            <TextArea name="suspend_reason" label="Reason (for the history; the member does not see it)" value={typed('suspend', {}).suspend_reason} error={e('suspend').suspend_reason} rows={2} />
+            <TextArea
+              name="suspend_reason"
+              label="Reason (for the history; the member does not see it)"
+              value={typed('suspend', {}).suspend_reason}
+              error={e('suspend').suspend_reason}
+              rows={2}
+            />
             <div class="form-actions">
               <button type="submit" class="danger">
                 Suspend

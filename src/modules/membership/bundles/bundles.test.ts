@@ -369,7 +369,9 @@ describe('agency bundles for admins', () => {
 
     // A larger agency level: everyone moves with the contact.
     expect((await board.submit(`/admin/members/${cm}`, { level_id: String(large) }, `/admin/members/${cm}/level`)).status).toBe(303);
-    expect(visibleText((await board.get(`/admin/members/${cm}`)).body)).toContain('This Large agency membership covers up to 10 people, its contact included: 4 of 10 places used.');
+    expect(visibleText((await board.get(`/admin/members/${cm}`)).body)).toContain(
+      'This Large agency membership covers up to 10 people, its contact included: 4 of 10 places used.',
+    );
     expect(visibleText((await person.get('/account')).body)).toContain('Level Large agency');
     expect((await person.get('/members')).status).toBe(200);
 

@@ -13,7 +13,15 @@ interface Deps {
 const TITLE = 'People covered by your agency membership';
 
 const notYours = (reply: FastifyReply) =>
-  reply.page({ status: 404, title: 'Not found', body: <p>You do not manage an agency membership. Your membership is on <a href="/account">your account page</a>.</p> });
+  reply.page({
+    status: 404,
+    title: 'Not found',
+    body: (
+      <p>
+        You do not manage an agency membership. Your membership is on <a href="/account">your account page</a>.
+      </p>
+    ),
+  });
 
 /** What the contact reads after adding someone; it says so when no e-mail went (too many today), and what the person can do instead. */
 export function addedMessage(email: string, added: { created: boolean; emailed: boolean }): string {

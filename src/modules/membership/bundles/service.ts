@@ -169,7 +169,13 @@ export class BundleService {
           setup = await this.accounts.createSetupLink(trx, userId);
         }
         const name = existing?.name ?? input.name;
-        await q.insertEvent(trx, { membership_id: bundle.id, kind: 'bundle_added', detail: `Added ${name} (${input.email}) to the agency membership.`, actor_user_id: actorUserId, created_at: now });
+        await q.insertEvent(trx, {
+          membership_id: bundle.id,
+          kind: 'bundle_added',
+          detail: `Added ${name} (${input.email}) to the agency membership.`,
+          actor_user_id: actorUserId,
+          created_at: now,
+        });
         await this.auditBundle(trx, by, now, bundle, { userId, name, email: input.email }, 'added');
         // A contact's additions e-mail other people: they count against the address's and the contact's quotas; an admin's do not.
         const quotas = who === 'contact' ? [recipientQuota(input.email), contactQuota(actorUserId)] : [];
@@ -215,7 +221,14 @@ export class BundleService {
   }
 
   /** An audit log entry (core/audit) for an admin's change to an agency's bundle, about the person added or removed. */
-  private async auditBundle(trx: Executor, by: Actor | undefined, now: string, bundle: { id: number; user_id: number; organization: string }, person: { userId: number; name: string; email: string }, what: 'added' | 'removed') {
+  private async auditBundle(
+    trx: Executor,
+    by: Actor | undefined,
+    now: string,
+    bundle: { id: number; user_id: number; organization: string },
+    person: { userId: number; name: string; email: string },
+    what: 'added' | 'removed',
+  ) {
     if (!by) return;
     const contact = await this.accounts.person(trx, bundle.user_id);
     const agency = bundle.organization || contact?.name || `membership ${bundle.id}`;
@@ -261,7 +274,9 @@ const coveringBundle = async (db: Executor, m: MembershipRef) =>
 export async function checkLevelChange(trx: Executor, m: MembershipRef, to: { name: string; bundle_size: number | null }, now: string): Promise<Outcome<null>> {
   const covering = await coveringBundle(trx, m);
   if (covering) {
-    return refused({ level_id: `This membership is part of the agency membership of ${covering.name} and has its level. To change it, first remove the person from that agency membership (on this page).` });
+    return refused({
+      level_id: `This membership is part of the agency membership of ${covering.name} and has its level. To change it, first remove the person from that agency membership (on this page).`,
+    });
   }
   await q.lockBundle(trx, m.id, now);
   const used = (await bq.countCovered(trx, m.id)) + 1;
@@ -298,7 +313,13 @@ export async function followLevelChange(trx: Executor, m: { id: number }, to: { 
     });
   }
   const names = covered.map((p) => `${p.name} (${p.email})`).join(', ');
-  await q.insertEvent(trx, { membership_id: m.id, kind: 'bundle_removed', detail: `Coverage ended for ${names}: the ${to.name} level covers one person.`, actor_user_id: actorUserId, created_at: now });
+  await q.insertEvent(trx, {
+    membership_id: m.id,
+    kind: 'bundle_removed',
+    detail: `Coverage ended for ${names}: the ${to.name} level covers one person.`,
+    actor_user_id: actorUserId,
+    created_at: now,
+  });
 }
 
 /** Before an admin moves the renewal date (`field`: the form's field): refused for a covered person, whose membership lasts as long as the agency's. */

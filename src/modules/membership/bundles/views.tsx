@@ -1,4 +1,4 @@
-import { ActionButton, Field, Form, type FieldErrors } from '../../../core/views/forms.js';
+import { ActionButton, Field, Form, type FieldErrors } from '#core/views/forms.js';
 import type { AdminBundle } from './service.js';
 
 interface Covered {
@@ -42,8 +42,8 @@ export function BundleSection(props: { state: BundleState; csrf: string; values?
     <section aria-labelledby="bundle-title" class="card">
       <h2 id="bundle-title">People covered by your agency membership</h2>
       <p>
-        Your {state.bundle.level_name} membership covers up to {state.size} people, you included. Each person you add gets members' access
-        for as long as your membership is active, and loses it when you remove them or your membership lapses.
+        Your {state.bundle.level_name} membership covers up to {state.size} people, you included. Each person you add gets members' access for as long as your membership is active,
+        and loses it when you remove them or your membership lapses.
       </p>
       {state.covered.length === 0 ? (
         <p>You have not added anyone yet.</p>
@@ -59,7 +59,16 @@ export function BundleSection(props: { state: BundleState; csrf: string; values?
         <Form action="/account/bundle/people" csrf={csrf} errors={props.errors} label="Add a person">
           <h3>Add a person</h3>
           <Field name="name" label="Name" value={values.name} error={e.name} autocomplete="off" required />
-          <Field name="email" label="E-mail address" type="email" value={values.email} error={e.email} autocomplete="off" hint="We will e-mail them how to log in: someone new gets a link to set up their account." required />
+          <Field
+            name="email"
+            label="E-mail address"
+            type="email"
+            value={values.email}
+            error={e.email}
+            autocomplete="off"
+            hint="We will e-mail them how to log in: someone new gets a link to set up their account."
+            required
+          />
           <div class="form-actions">
             <button type="submit">Add a person</button>
           </div>
@@ -77,8 +86,8 @@ export function CoveredNote({ contact }: { contact: { name: string; organization
     <section aria-labelledby="covered-title" class="card">
       <h2 id="covered-title">Agency membership</h2>
       <p>
-        Your membership is part of the agency membership {contact.organization ? `of ${contact.organization} ` : ''}managed by {contact.name}. It lasts as
-        long as theirs; ask them about renewal.
+        Your membership is part of the agency membership {contact.organization ? `of ${contact.organization} ` : ''}managed by {contact.name}. It lasts as long as theirs; ask them
+        about renewal.
       </p>
     </section>
   );

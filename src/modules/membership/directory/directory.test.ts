@@ -126,9 +126,21 @@ describe('admins define member fields', () => {
     const dup = await board.submit(`/admin/fields/${since!.id}`, { label: 'CERTIFICATION LEVEL', type: 'date', visibility: 'admins' });
     expect(fieldError(dup.body, 'label')).toMatch(/already a field called/);
 
-    const edit = await board.submit(`/admin/fields/${level!.id}`, { label: 'Operator certification', type: 'choice', choices: 'Class A\nClass B', visibility: 'everyone', position: '5' });
+    const edit = await board.submit(`/admin/fields/${level!.id}`, {
+      label: 'Operator certification',
+      type: 'choice',
+      choices: 'Class A\nClass B',
+      visibility: 'everyone',
+      position: '5',
+    });
     expect(edit.status).toBe(303);
-    expect(await site.membership.fields.get(level!.id)).toMatchObject({ key: 'certification_level', label: 'Operator certification', required: 0, visibility: 'everyone', position: 5 });
+    expect(await site.membership.fields.get(level!.id)).toMatchObject({
+      key: 'certification_level',
+      label: 'Operator certification',
+      required: 0,
+      visibility: 'everyone',
+      position: 5,
+    });
 
     // Once members have answered, the kind of answer cannot change.
     await addMember(site, 'a@example.org', { name: 'A' }, [{ field_id: level!.id, value: 'Class A' }]);
@@ -233,7 +245,18 @@ describe('a member edits their profile and privacy', () => {
 
     const good = await mia.submit(
       '/account/profile',
-      profile({ name: 'Mia Rivera', organization: 'Metro Water Recovery', job_title: 'Inspector', phone: '303-555-0199', city: 'Denver', region: 'CO', field_certification_level: 'Class A', field_on_the_board: 'on', show_phone: 'on', show_email: '' }),
+      profile({
+        name: 'Mia Rivera',
+        organization: 'Metro Water Recovery',
+        job_title: 'Inspector',
+        phone: '303-555-0199',
+        city: 'Denver',
+        region: 'CO',
+        field_certification_level: 'Class A',
+        field_on_the_board: 'on',
+        show_phone: 'on',
+        show_email: '',
+      }),
     );
     expect(good.status).toBe(303);
     const after = await mia.get('/account/profile');
@@ -286,11 +309,35 @@ describe('the member directory', () => {
     const { site, clock } = await newSite({ at: JULY_2, admins: [ADMIN] });
     const cert = await defineField(site, { label: 'Certification level', type: 'choice', choices: 'Class A\nClass B', visibility: 'members' });
     const secret = await defineField(site, { label: 'Internal note', type: 'text', visibility: 'admins' });
-    await addMember(site, 'ana@example.org', { name: 'Ana Núñez', organization: 'City of Boulder', job_title: 'Pretreatment Coordinator', city: 'Boulder', region: 'CO', phone: '303-555-0101', address_line1: '1 Water St', postal_code: '80301' }, [
-      { field_id: cert.id, value: 'Class A' },
-      { field_id: secret.id, value: 'Owes a call back' },
-    ]);
-    await addMember(site, 'ben@example.org', { name: 'Ben Smith', organization: 'Metro Water Recovery', city: 'Denver', region: 'CO', phone: '720-555-0102', show_phone: 'on', show_address: 'on', address_line1: '6450 York St', postal_code: '80229' });
+    await addMember(
+      site,
+      'ana@example.org',
+      {
+        name: 'Ana Núñez',
+        organization: 'City of Boulder',
+        job_title: 'Pretreatment Coordinator',
+        city: 'Boulder',
+        region: 'CO',
+        phone: '303-555-0101',
+        address_line1: '1 Water St',
+        postal_code: '80301',
+      },
+      [
+        { field_id: cert.id, value: 'Class A' },
+        { field_id: secret.id, value: 'Owes a call back' },
+      ],
+    );
+    await addMember(site, 'ben@example.org', {
+      name: 'Ben Smith',
+      organization: 'Metro Water Recovery',
+      city: 'Denver',
+      region: 'CO',
+      phone: '720-555-0102',
+      show_phone: 'on',
+      show_address: 'on',
+      address_line1: '6450 York St',
+      postal_code: '80229',
+    });
     await addMember(site, 'cal@example.org', { name: 'Cal Smithers', organization: 'Colorado Labs', city: 'Fort Collins', region: 'CO' });
     await addMember(site, 'dee@example.org', { name: 'Dee Hidden', organization: 'City of Boulder', city: 'Boulder', listed: '' });
     await addMember(site, 'eve@example.org', { name: 'Eve Lapsed', organization: 'City of Boulder', city: 'Boulder' });
@@ -352,7 +399,11 @@ describe('the member directory', () => {
     expect(directoryNames((await mia.get('/directory?q=eve')).body)).toEqual(['Eve Lapsed']);
 
     // A membership past its renewal date stays listed through the grace period (30 days), then not.
-    await db.updateTable('memberships').set({ expires_at: new Date(clock.now().getTime() - 10 * DAY).toISOString() }).where('user_id', '=', eve!.id).execute();
+    await db
+      .updateTable('memberships')
+      .set({ expires_at: new Date(clock.now().getTime() - 10 * DAY).toISOString() })
+      .where('user_id', '=', eve!.id)
+      .execute();
     expect(directoryNames((await mia.get('/directory?q=eve')).body)).toEqual(['Eve Lapsed']);
     clock.advance(25 * DAY);
     expect(directoryNames((await mia.get('/directory?q=eve')).body)).toEqual([]);
@@ -402,7 +453,7 @@ describe('the member directory', () => {
   });
 
   it('lets active members and admins in, sends visitors to log in and tells lapsed members to renew', async () => {
-    const { site, clock } = await directorySite();
+    const { site } = await directorySite();
     const visitor = await new Client(site.app).get('/directory?q=smith');
     expect(visitor.status).toBe(303);
     expect(visitor.location).toBe('/login?next=%2Fdirectory%3Fq%3Dsmith');
@@ -423,7 +474,14 @@ describe('the member directory', () => {
 
   it('answers odd requests without an error', async () => {
     const { mia } = await directorySite();
-    for (const url of ['/directory?q=a&q=b', '/directory?page=-1', '/directory?page=abc', `/directory?q=${'x'.repeat(5000)}`, '/directory?q=%F0%9F%92%A7', '/directory?q=%25_%5C']) {
+    for (const url of [
+      '/directory?q=a&q=b',
+      '/directory?page=-1',
+      '/directory?page=abc',
+      `/directory?q=${'x'.repeat(5000)}`,
+      '/directory?q=%F0%9F%92%A7',
+      '/directory?q=%25_%5C',
+    ]) {
       const res = await mia.get(url);
       expect(res.status, url).toBe(200);
     }

@@ -97,8 +97,7 @@ async function reindex(trx: Executor, ids: number[]) {
   const entries = rows.map((r) => ({
     membership_id: r.id,
     sort_name: sortName(r.name),
-    visible_until:
-      r.status === 'active' && r.expires_at && flag(r.listed, PRIVACY_DEFAULTS.listed) ? iso(new Date(new Date(r.expires_at).getTime() + r.grace_days * DAY)) : null,
+    visible_until: r.status === 'active' && r.expires_at && flag(r.listed, PRIVACY_DEFAULTS.listed) ? iso(new Date(new Date(r.expires_at).getTime() + r.grace_days * DAY)) : null,
     card: JSON.stringify(cardOf(r, fieldsOf.get(r.id) ?? [])),
   }));
   const terms = rows.flatMap((r) => [...new Set(searchWords(`${r.name} ${r.organization} ${r.city}`))].map((term) => ({ term, membership_id: r.id })));

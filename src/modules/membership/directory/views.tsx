@@ -1,6 +1,6 @@
-import { Checkbox, Field, Form, type FieldErrors } from '../../../core/views/forms.js';
-import { Pagination } from '../../../core/views/pagination.js';
-import { renderFragment, trustedHtml } from '../../../core/views/render.js';
+import { Checkbox, Field, Form, type FieldErrors } from '#core/views/forms.js';
+import { Pagination } from '#core/views/pagination.js';
+import { renderFragment, trustedHtml } from '#core/views/render.js';
 import { PER_PAGE, type DirectoryCard, type Privacy } from './service.js';
 import { fieldFormValues, type MemberField } from '../fields/index.js';
 import { MemberDetailsFields } from '../lifecycle/index.js';
@@ -9,7 +9,17 @@ type Values = Record<string, string>;
 
 /** What the profile form shows first: the stored profile, as form values. */
 export function profileValues(
-  profile: { name: string; organization: string; job_title: string; phone: string; address_line1: string; address_line2: string; city: string; region: string; postal_code: string },
+  profile: {
+    name: string;
+    organization: string;
+    job_title: string;
+    phone: string;
+    address_line1: string;
+    address_line2: string;
+    city: string;
+    region: string;
+    postal_code: string;
+  },
   privacy: Privacy,
   fields: MemberField[],
   stored: { field_id: number; value: string }[],
@@ -38,8 +48,7 @@ export function ProfileForm({ csrf, email, fields, values, errors }: { csrf: str
   return (
     <>
       <p>
-        What you enter here is on your membership record. Whether other members see it in the <a href="/directory">member directory</a> is
-        up to you, below.
+        What you enter here is on your membership record. Whether other members see it in the <a href="/directory">member directory</a> is up to you, below.
       </p>
       <Form action="/account/profile" csrf={csrf} errors={errors} label="My profile">
         <fieldset>
@@ -53,8 +62,8 @@ export function ProfileForm({ csrf, email, fields, values, errors }: { csrf: str
         <fieldset>
           <legend>In the member directory</legend>
           <p class="hint">
-            Only members with an active membership can open the directory. A listing shows your name, organization, job title, city and
-            state{fields.some((f) => f.visibility !== 'admins') ? ', and the answers above that the board shares with members' : ''}.
+            Only members with an active membership can open the directory. A listing shows your name, organization, job title, city and state
+            {fields.some((f) => f.visibility !== 'admins') ? ', and the answers above that the board shares with members' : ''}.
           </p>
           <Checkbox name="listed" label="List me in the member directory" checked={values.listed === 'on'} />
           <Checkbox name="show_email" label="Show my e-mail address to members" checked={values.show_email === 'on'} />

@@ -52,7 +52,10 @@ async function valuesOf(site: TestSite, membershipId: number) {
 const membershipIdOf = async (site: TestSite, email: string) => (await membershipOf(site, email))?.membership.id;
 
 async function count(site: TestSite, table: 'users' | 'member_field_values') {
-  const row = await site.database.db.selectFrom(table).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+  const row = await site.database.db
+    .selectFrom(table)
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .executeTakeFirstOrThrow();
   return Number(row.n);
 }
 
@@ -85,7 +88,9 @@ describe("member fields on a member's page", () => {
     const shown = await board.get(page);
     expect(shown.status).toBe(200);
     const text = visibleText(shown.body);
-    expect(text).toContain('Member fields License number (seen by admins only) CO-123 Region (seen by members) Front Range Certified (seen by everyone) Yes Certified since (seen by members) —');
+    expect(text).toContain(
+      'Member fields License number (seen by admins only) CO-123 Region (seen by members) Front Range Certified (seen by everyone) Yes Certified since (seen by members) —',
+    );
     // The "Edit details" form holds them, as stored.
     expect(inputValue(shown.body, 'field_license_number')).toBe('CO-123');
     expect(selected(shown.body, 'field_region')).toBe('Front Range');
@@ -100,13 +105,21 @@ describe("member fields on a member's page", () => {
     expect(await valuesOf(site, id)).toEqual({ license_number: 'CO-456', region: 'Western Slope', certified: 'off', certified_since: '2024-05-01' });
     const after = visibleText((await board.get(page)).body);
     expect(after).toContain('The details were saved.');
-    expect(after).toContain('License number (seen by admins only) CO-456 Region (seen by members) Western Slope Certified (seen by everyone) No Certified since (seen by members) May 1, 2024');
+    expect(after).toContain(
+      'License number (seen by admins only) CO-456 Region (seen by members) Western Slope Certified (seen by everyone) No Certified since (seen by members) May 1, 2024',
+    );
     expect(after).toContain('Details changed: organization, state, License number, Region, Certified, Certified since. (Board Admin)');
 
     // Only member fields changed: still one history entry naming them; nothing changed: none.
     await board.submit(page, { ...DETAILS, field_license_number: 'CO-456', field_region: '', field_certified_since: '2024-05-01' }, `${page}/details`);
     await board.submit(page, { ...DETAILS, field_license_number: 'CO-456', field_region: '', field_certified_since: '2024-05-01' }, `${page}/details`);
-    const history = await site.database.db.selectFrom('membership_events').select('detail').where('membership_id', '=', id).where('kind', '=', 'details_changed').orderBy('id').execute();
+    const history = await site.database.db
+      .selectFrom('membership_events')
+      .select('detail')
+      .where('membership_id', '=', id)
+      .where('kind', '=', 'details_changed')
+      .orderBy('id')
+      .execute();
     expect(history.map((h) => h.detail)).toEqual(['Details changed: organization, state, License number, Region, Certified, Certified since.', 'Details changed: Region.']);
     expect(await valuesOf(site, id)).toEqual({ license_number: 'CO-456', certified: 'off', certified_since: '2024-05-01' });
 
@@ -122,7 +135,15 @@ describe("member fields on a member's page", () => {
 
     const bad = await board.submit(
       page,
-      { ...DETAILS, name: 'Kept Name', email: 'not-an-address', field_license_number: '  ', field_region: 'Eastern Plains', field_certified: 'on', field_certified_since: '2026-02-30' },
+      {
+        ...DETAILS,
+        name: 'Kept Name',
+        email: 'not-an-address',
+        field_license_number: '  ',
+        field_region: 'Eastern Plains',
+        field_certified: 'on',
+        field_certified_since: '2026-02-30',
+      },
       `${page}/details`,
     );
     expect(bad.status).toBe(422);
@@ -175,7 +196,22 @@ describe('member fields in the CSV export', () => {
     expect(res.status).toBe(200);
     const rows = parse(res.body, { bom: true, columns: true }) as Record<string, string>[];
     expect(Object.keys(rows[0]!)).toEqual([
-      ...['name', 'email', 'organization', 'job_title', 'phone', 'address_line1', 'address_line2', 'city', 'state', 'postal_code', 'level', 'status', 'renewal_date', 'joined_date'],
+      ...[
+        'name',
+        'email',
+        'organization',
+        'job_title',
+        'phone',
+        'address_line1',
+        'address_line2',
+        'city',
+        'state',
+        'postal_code',
+        'level',
+        'status',
+        'renewal_date',
+        'joined_date',
+      ],
       ...FIELD_COLUMNS,
     ]);
     const cells = (r: Record<string, string>) => FIELD_COLUMNS.map((c) => r[c]);
@@ -255,9 +291,13 @@ describe('member fields in the CSV import', () => {
 
     // A required field without a column; two columns for one field.
     const missing = await board.get(await upload(board, `${HEADER},field_region\nAnn,ann@example.org,Individual,active,2027-01-31,Front Range\n`));
-    expect(problemsIn(missing.body)).toEqual([['1', 'field_license_number', 'The member field “License number” is required, but the first row has no “field_license_number” column for it.']]);
+    expect(problemsIn(missing.body)).toEqual([
+      ['1', 'field_license_number', 'The member field “License number” is required, but the first row has no “field_license_number” column for it.'],
+    ]);
     const twice = await board.get(await upload(board, `${HEADER},field_license_number,License number\nAnn,ann@example.org,Individual,active,2027-01-31,CO-1,CO-1\n`));
-    expect(problemsIn(twice.body)).toEqual([['1', 'License number', 'The columns “field_license_number” and “License number” are both for the member field “License number”. Keep one and delete the other.']]);
+    expect(problemsIn(twice.body)).toEqual([
+      ['1', 'License number', 'The columns “field_license_number” and “License number” are both for the member field “License number”. Keep one and delete the other.'],
+    ]);
   });
 
   it('imports the member field values of a clean file with the members', async () => {

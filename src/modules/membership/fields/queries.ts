@@ -6,8 +6,7 @@ export const listFields = (db: Executor) => db.selectFrom('member_fields').selec
 
 export const findField = (db: Executor, id: number) => db.selectFrom('member_fields').selectAll().where('id', '=', id).executeTakeFirst();
 
-export const insertField = (db: Executor, values: Insertable<MemberFieldsTable>) =>
-  db.insertInto('member_fields').values(values).returning('id').executeTakeFirstOrThrow();
+export const insertField = (db: Executor, values: Insertable<MemberFieldsTable>) => db.insertInto('member_fields').values(values).returning('id').executeTakeFirstOrThrow();
 
 export const updateField = (db: Executor, id: number, values: Updateable<MemberFieldsTable>) => db.updateTable('member_fields').set(values).where('id', '=', id).execute();
 
@@ -41,7 +40,11 @@ export async function saveFieldValues(db: Executor, membershipId: number, values
 
 /** Many new values at once (a member import), a few hundred rows a statement so no database's limit on parameters is reached. */
 export async function insertValues(db: Executor, rows: { membership_id: number; field_id: number; value: string }[]) {
-  for (let i = 0; i < rows.length; i += 500) await db.insertInto('member_field_values').values(rows.slice(i, i + 500)).execute();
+  for (let i = 0; i < rows.length; i += 500)
+    await db
+      .insertInto('member_field_values')
+      .values(rows.slice(i, i + 500))
+      .execute();
 }
 
 /** The stored values of some memberships, with their field, in the fields' order; optionally only fields of some visibilities. */

@@ -22,7 +22,12 @@ export async function fieldRoutes(app: FastifyInstance, { fields }: Deps) {
     const form = parseForm(fieldInput, request.body);
     const saved = form.ok ? await fields.save(null, form.data, actorOf(request)) : form;
     if (!saved.ok) {
-      return reply.page({ status: 422, title: 'New member field', admin: true, body: <fv.FieldForm action="/admin/fields" csrf={reply.csrfToken()} values={formValues(request.body)} errors={saved.errors} /> });
+      return reply.page({
+        status: 422,
+        title: 'New member field',
+        admin: true,
+        body: <fv.FieldForm action="/admin/fields" csrf={reply.csrfToken()} values={formValues(request.body)} errors={saved.errors} />,
+      });
     }
     reply.setFlash('success', "The field was created. It now appears on the application form and on each member's profile.");
     return reply.redirect('/admin/fields', 303);

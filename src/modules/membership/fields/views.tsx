@@ -1,4 +1,4 @@
-import { Checkbox, Field, Form, Select, TextArea, type FieldErrors } from '../../../core/views/forms.js';
+import { Checkbox, Field, Form, Select, TextArea, type FieldErrors } from '#core/views/forms.js';
 import { choicesOf, FIELD_TYPES, inputName, MAX_TEXT, VISIBILITY, type MemberField } from './service.js';
 
 type Values = Record<string, string>;
@@ -38,7 +38,9 @@ export function customFieldInputs(fields: MemberField[], values: Values, errors?
           />
         );
       case 'date':
-        return <Field name={name} label={field.label} type="date" value={values[name]} error={e[name]} required={field.required === 1} hint={`For example 2026-03-15. ${seenBy}`} />;
+        return (
+          <Field name={name} label={field.label} type="date" value={values[name]} error={e[name]} required={field.required === 1} hint={`For example 2026-03-15. ${seenBy}`} />
+        );
       default:
         return <Field name={name} label={field.label} value={values[name]} error={e[name]} required={field.required === 1} maxLength={MAX_TEXT} hint={seenBy} />;
     }
@@ -51,8 +53,8 @@ export function FieldList({ fields }: { fields: MemberField[] }) {
   return (
     <>
       <p>
-        Ask members more than the built-in name, e-mail, organization, job title, phone and address. Member fields appear on the
-        application form and on each member's profile; the ones members may see also appear in the member directory.
+        Ask members more than the built-in name, e-mail, organization, job title, phone and address. Member fields appear on the application form and on each member's profile; the
+        ones members may see also appear in the member directory.
       </p>
       <p>
         <a class="button" href="/admin/fields/new">
@@ -116,7 +118,11 @@ export function FieldForm({ action, csrf, values, errors, fieldKey }: { action: 
         label="Label"
         value={values.label}
         error={e.label}
-        hint={fieldKey ? `What members read beside the field. Its key, ${fieldKey}, stays the same when you rename it.` : 'What members read beside the field, e.g. “Certification level”.'}
+        hint={
+          fieldKey
+            ? `What members read beside the field. Its key, ${fieldKey}, stays the same when you rename it.`
+            : 'What members read beside the field, e.g. “Certification level”.'
+        }
         required
       />
       <Select name="type" label="Kind of answer" value={values.type ?? 'text'} options={FIELD_TYPES} error={e.type} />
@@ -130,7 +136,14 @@ export function FieldForm({ action, csrf, values, errors, fieldKey }: { action: 
       />
       <Checkbox name="required" label="Members must answer this field" checked={values.required === 'on'} error={e.required} />
       <Select name="visibility" label="Who may see the answers" value={values.visibility ?? 'admins'} options={VISIBILITY} error={e.visibility} />
-      <Field name="position" label="Position" type="number" value={values.position} error={e.position} hint="Fields are shown in this order. Leave empty to put a new field last." />
+      <Field
+        name="position"
+        label="Position"
+        type="number"
+        value={values.position}
+        error={e.position}
+        hint="Fields are shown in this order. Leave empty to put a new field last."
+      />
       <div class="form-actions">
         <button type="submit">Save field</button>
         <a class="button secondary" href="/admin/fields">

@@ -154,6 +154,7 @@ export function notCsvReason(bytes: Buffer): string | null {
  * (what stray bytes of other encodings become) and the non-characters U+FFFE/U+FFFF. PostgreSQL
  * refuses NUL outright, so a file must never be called clean with one in it.
  */
+// eslint-disable-next-line no-control-regex -- matching control characters is this pattern's whole purpose
 const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\uFFFE\uFFFF]/;
 
 const codePoint = (ch: string) => `U+${ch.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
@@ -246,9 +247,7 @@ const CHECKBOX_WORDS = new Map<string, 'on' | 'off'>([
 function fieldProblem(field: MemberField, problem: FieldValueProblem, raw: string): string {
   switch (problem) {
     case 'missing':
-      return field.type === 'choice'
-        ? `“${field.label}” is required: choose one of ${choicesOf(field).join(', ')}.`
-        : `“${field.label}” is required, but this cell is empty.`;
+      return field.type === 'choice' ? `“${field.label}” is required: choose one of ${choicesOf(field).join(', ')}.` : `“${field.label}” is required, but this cell is empty.`;
     case 'not_ticked':
       return `“${field.label}” is required to be ticked: write yes.`;
     case 'not_a_choice':
@@ -285,10 +284,7 @@ function readFieldCell(field: MemberField, raw: string, choices: Map<string, str
  * Read and check an import file: rows ready to import, and every problem found, in every cell of
  * the whole file. Works in slices that yield to other requests (a 50,000-row file takes seconds).
  */
-export async function parseImport(
-  file: string | DecodedCsv,
-  options: { levels: { id: number; name: string }[]; timeZone: string; fields?: MemberField[] },
-): Promise<ParsedImport> {
+export async function parseImport(file: string | DecodedCsv, options: { levels: { id: number; name: string }[]; timeZone: string; fields?: MemberField[] }): Promise<ParsedImport> {
   const { text, brokenUtf8 } = typeof file === 'string' ? { text: file, brokenUtf8: false } : file;
   const breathe = slicer();
   const problems: ImportProblem[] = [];
@@ -352,7 +348,8 @@ export async function parseImport(
     if (field) {
       const column = records[0]!.record[i]!.trim();
       const seen = fieldColumns.get(field.id);
-      if (seen) problems.push({ line: 1, column, message: `The columns “${seen.column}” and “${column}” are both for the member field “${field.label}”. Keep one and delete the other.` });
+      if (seen)
+        problems.push({ line: 1, column, message: `The columns “${seen.column}” and “${column}” are both for the member field “${field.label}”. Keep one and delete the other.` });
       else fieldColumns.set(field.id, { field, index: i, column, choices: new Map(choicesOf(field).map((c) => [c.toLowerCase(), c])) });
       return;
     }
@@ -364,7 +361,12 @@ export async function parseImport(
     else columnIndex.set(name, i);
   });
   for (const name of REQUIRED) {
-    if (!columnIndex.has(name)) problems.push({ line: 1, column: name, message: `The first row has no “${name}” column. The first row must name the columns: ${IMPORT_COLUMNS.join(',')} (name, email and level are required).` });
+    if (!columnIndex.has(name))
+      problems.push({
+        line: 1,
+        column: name,
+        message: `The first row has no “${name}” column. The first row must name the columns: ${IMPORT_COLUMNS.join(',')} (name, email and level are required).`,
+      });
   }
   for (const f of fields) {
     if (f.required && !fieldColumns.has(f.id)) {
@@ -406,7 +408,8 @@ export async function parseImport(
     };
 
     const extra = r.record.slice(header.length).filter((c) => c.trim() !== '');
-    if (extra.length > 0) problem('', `This row has ${r.record.length} cells but the first row names only ${header.length} columns. A comma inside a value needs quotation marks around the value.`);
+    if (extra.length > 0)
+      problem('', `This row has ${r.record.length} cells but the first row names only ${header.length} columns. A comma inside a value needs quotation marks around the value.`);
 
     const name = cell('name');
     if (name === '') problem('name', 'The name is missing.');
@@ -475,7 +478,12 @@ export async function parseImport(
   }
   if (total === 0) problems.push({ line: 0, column: '', message: 'The file has a header row but no members under it.' });
   if (total > MAX_IMPORT_ROWS) {
-    return { rows: [], problems: [{ line: 0, column: '', message: `The file has ${total} members; import at most ${MAX_IMPORT_ROWS} at a time. Split it into smaller files.` }], total, ignoredColumns };
+    return {
+      rows: [],
+      problems: [{ line: 0, column: '', message: `The file has ${total} members; import at most ${MAX_IMPORT_ROWS} at a time. Split it into smaller files.` }],
+      total,
+      ignoredColumns,
+    };
   }
   return { rows, problems, total, ignoredColumns };
 }
@@ -493,7 +501,22 @@ export interface ExportRow extends MemberContact {
   joined_at: string;
 }
 
-export const EXPORT_HEADER = ['name', 'email', 'organization', 'job_title', 'phone', 'address_line1', 'address_line2', 'city', 'state', 'postal_code', 'level', 'status', 'renewal_date', 'joined_date'];
+export const EXPORT_HEADER = [
+  'name',
+  'email',
+  'organization',
+  'job_title',
+  'phone',
+  'address_line1',
+  'address_line2',
+  'city',
+  'state',
+  'postal_code',
+  'level',
+  'status',
+  'renewal_date',
+  'joined_date',
+];
 
 /**
  * A spreadsheet runs a cell that starts with = + - or @ as a formula: such a value (a name someone

@@ -29,7 +29,10 @@ async function countImported(site: TestSite) {
 
 /** n clean rows; line numbers in the file are the index + 2. */
 function rows(n: number, level = (_i: number) => 'Individual') {
-  return Array.from({ length: n }, (_, i) => `Member ${i + 1},member${i + 1}@example.org,${level(i + 1)},active,2027-01-31,Utility ${i % 37},Inspector,303-555-0100,${i + 1} Main St,,Denver,CO,80202`);
+  return Array.from(
+    { length: n },
+    (_, i) => `Member ${i + 1},member${i + 1}@example.org,${level(i + 1)},active,2027-01-31,Utility ${i % 37},Inspector,303-555-0100,${i + 1} Main St,,Denver,CO,80202`,
+  );
 }
 
 /** Upload and confirm a clean file; returns the import's page address. */
@@ -58,10 +61,26 @@ describe('the check reads every cell of the whole file', () => {
     const page = await board.get(res.location!);
     expect(visibleText(page.body)).toContain('Nothing was imported. The file has 4 problems in its 200 rows.');
     expect(problemsIn(page.body)).toEqual([
-      ['121', 'organization', 'Character 5 of this cell is an invisible control character, U+0000 (a zero byte, NUL), that has no place in text. Delete it in the spreadsheet (it often comes from copying out of another program) and save the file again.'],
-      ['151', 'city', 'Character 4 of this cell is an invisible control character, U+0007, that has no place in text. Delete it in the spreadsheet (it often comes from copying out of another program) and save the file again.'],
-      ['181', 'notes', 'Character 1 of this cell is an invisible control character, U+001B, that has no place in text. Delete it in the spreadsheet (it often comes from copying out of another program) and save the file again.'],
-      ['192', 'job_title', 'Character 4 of this cell is an invisible control character, U+007F, that has no place in text. Delete it in the spreadsheet (it often comes from copying out of another program) and save the file again.'],
+      [
+        '121',
+        'organization',
+        'Character 5 of this cell is an invisible control character, U+0000 (a zero byte, NUL), that has no place in text. Delete it in the spreadsheet (it often comes from copying out of another program) and save the file again.',
+      ],
+      [
+        '151',
+        'city',
+        'Character 4 of this cell is an invisible control character, U+0007, that has no place in text. Delete it in the spreadsheet (it often comes from copying out of another program) and save the file again.',
+      ],
+      [
+        '181',
+        'notes',
+        'Character 1 of this cell is an invisible control character, U+001B, that has no place in text. Delete it in the spreadsheet (it often comes from copying out of another program) and save the file again.',
+      ],
+      [
+        '192',
+        'job_title',
+        'Character 4 of this cell is an invisible control character, U+007F, that has no place in text. Delete it in the spreadsheet (it often comes from copying out of another program) and save the file again.',
+      ],
     ]);
     expect(page.body).not.toContain('Confirm: import');
     await site.jobs.runDue();
@@ -72,7 +91,11 @@ describe('the check reads every cell of the whole file', () => {
     const { board } = await newSiteWithBoard();
     const res = await uploadMembers(board, `${HEADER}\nAnn\u0000,ann@example.org,Individual,active,2027-01-31\n`);
     expect(problemsIn((await board.get(res.location!)).body)).toEqual([
-      ['2', 'name', 'Character 4 of this cell is an invisible control character, U+0000 (a zero byte, NUL), that has no place in text. Delete it in the spreadsheet (it often comes from copying out of another program) and save the file again.'],
+      [
+        '2',
+        'name',
+        'Character 4 of this cell is an invisible control character, U+0000 (a zero byte, NUL), that has no place in text. Delete it in the spreadsheet (it often comes from copying out of another program) and save the file again.',
+      ],
     ]);
   });
 
@@ -184,7 +207,11 @@ function onFence(site: TestSite, act: (call: number, executor: Executor, real: (
 async function batchOf(site: TestSite, url: string) {
   const id = Number(/(\d+)$/.exec(url)![1]);
   const batch = await site.database.db.selectFrom('member_import_batches').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
-  const staged = await site.database.db.selectFrom('member_import_rows').select((eb) => eb.fn.countAll<number>().as('n')).where('batch_id', '=', id).executeTakeFirstOrThrow();
+  const staged = await site.database.db
+    .selectFrom('member_import_rows')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('batch_id', '=', id)
+    .executeTakeFirstOrThrow();
   return { status: batch.status, staged: Number(staged.n) };
 }
 

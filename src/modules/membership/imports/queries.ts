@@ -40,7 +40,16 @@ export async function moveImportBatch(
   db: Executor,
   id: number,
   from: MemberImportStatus[],
-  values: Partial<{ status: MemberImportStatus; done: number; error_count: number; errors: string; failure: string | null; confirmed_by: number; confirmed_at: string; finished_at: string | null }> & {
+  values: Partial<{
+    status: MemberImportStatus;
+    done: number;
+    error_count: number;
+    errors: string;
+    failure: string | null;
+    confirmed_by: number;
+    confirmed_at: string;
+    finished_at: string | null;
+  }> & {
     updated_at: string;
   },
 ) {
@@ -70,8 +79,7 @@ export const nextImportRows = (db: Executor, batchId: number, limit: number, pub
     .limit(limit)
     .execute();
 
-export const markImportRows = (db: Executor, ids: number[], published: 0 | 1) =>
-  db.updateTable('member_import_rows').set({ published }).where('id', 'in', ids).execute();
+export const markImportRows = (db: Executor, ids: number[], published: 0 | 1) => db.updateTable('member_import_rows').set({ published }).where('id', 'in', ids).execute();
 
 export const deleteImportRows = (db: Executor, ids: number[]) => db.deleteFrom('member_import_rows').where('id', 'in', ids).execute();
 

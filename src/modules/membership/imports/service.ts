@@ -97,11 +97,17 @@ export class MemberImports {
     // Addresses that already have an account (a member, an applicant, an admin).
     const taken = new Set<string>();
     for (let i = 0; i < rows.length; i += this.chunk) {
-      for (const address of await this.accounts.existingEmails(this.db, rows.slice(i, i + this.chunk).map((r) => r.email))) taken.add(address);
+      for (const address of await this.accounts.existingEmails(
+        this.db,
+        rows.slice(i, i + this.chunk).map((r) => r.email),
+      ))
+        taken.add(address);
       await breathe();
     }
     if (taken.size > 0) {
-      for (const r of rows) if (taken.has(r.email)) problems.push({ line: r.line, column: 'email', message: 'There is already an account with this e-mail address (a member, an applicant or an admin).' });
+      for (const r of rows)
+        if (taken.has(r.email))
+          problems.push({ line: r.line, column: 'email', message: 'There is already an account with this e-mail address (a member, an applicant or an admin).' });
       rows = rows.filter((r) => !taken.has(r.email));
     }
     const order = (c: string) => ['', 'name', 'email', 'level', 'status', 'renewal_date'].indexOf(c) >>> 0;
@@ -157,8 +163,16 @@ export class MemberImports {
     if (!batch || !from.includes(batch.status) || !rowsLeft) return refused({ form: 'This file was already imported, cancelled or found to have problems.' });
     const now = iso(this.clock.now());
     const problems: ImportProblem[] = [
-      ...(await iq.importRowsWithAccounts(this.db, batchId)).map((r) => ({ line: r.line, column: 'email', message: 'Since the preview, someone got an account with this e-mail address.' })),
-      ...(await iq.importRowsWithArchivedLevel(this.db, batchId)).map((r) => ({ line: r.line, column: 'level', message: `Since the preview, the level “${r.name}” was archived.` })),
+      ...(await iq.importRowsWithAccounts(this.db, batchId)).map((r) => ({
+        line: r.line,
+        column: 'email',
+        message: 'Since the preview, someone got an account with this e-mail address.',
+      })),
+      ...(await iq.importRowsWithArchivedLevel(this.db, batchId)).map((r) => ({
+        line: r.line,
+        column: 'level',
+        message: `Since the preview, the level “${r.name}” was archived.`,
+      })),
     ].sort((a, b) => a.line - b.line);
     if (problems.length > 0) {
       await this.db.transaction().execute(async (trx) => {
@@ -225,7 +239,7 @@ export class MemberImports {
         await iq.setImportProgress(this.db, batchId, 0, iso(this.clock.now()));
         await this.db.transaction().execute(async (trx) => {
           let done = 0;
-          for (let n; (n = await this.publishChunk(trx, context)) > 0; ) {
+          for (let n; (n = await this.publishChunk(trx, context)) > 0;) {
             done += n;
             await iq.setImportProgress(this.db, batchId, done, iso(this.clock.now()));
           }
@@ -312,7 +326,12 @@ export class MemberImports {
     const stored = await iq.nextImportRows(trx, c.batchId, this.chunk);
     if (stored.length === 0) return 0;
     const rows = stored.map((s) => JSON.parse(s.data) as ImportRow);
-    const taken = new Set(await this.accounts.existingEmails(trx, rows.map((r) => r.email)));
+    const taken = new Set(
+      await this.accounts.existingEmails(
+        trx,
+        rows.map((r) => r.email),
+      ),
+    );
     if (taken.size > 0) {
       throw new RowsRefused(
         rows
@@ -320,7 +339,10 @@ export class MemberImports {
           .map((r) => ({ line: r.line, column: 'email', message: 'Someone got an account with this e-mail address while the file was being imported.' })),
       );
     }
-    const users = await this.accounts.createImportedAccounts(trx, rows.map((r) => ({ email: r.email, name: r.name })));
+    const users = await this.accounts.createImportedAccounts(
+      trx,
+      rows.map((r) => ({ email: r.email, name: r.name })),
+    );
     const userIds = new Map(users.map((u) => [u.email, u.id]));
     const memberships = await q.insertImportedMemberships(
       trx,
@@ -360,7 +382,11 @@ export class MemberImports {
         created_at: now,
       })),
     );
-    await iq.markImportRows(trx, stored.map((s) => s.id), 1);
+    await iq.markImportRows(
+      trx,
+      stored.map((s) => s.id),
+      1,
+    );
     if (!this.postgres) await iq.addImported(trx, c.batchId, stored.length, now);
     return stored.length;
   }

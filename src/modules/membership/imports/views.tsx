@@ -1,5 +1,5 @@
-import { ActionButton, Field, Form, type FieldErrors } from '../../../core/views/forms.js';
-import { formatDateTime } from '../../../core/views/render.js';
+import { ActionButton, Field, Form, type FieldErrors } from '#core/views/forms.js';
+import { formatDateTime } from '#core/views/render.js';
 import { MAX_IMPORT_BYTES, type ImportView } from './service.js';
 import { fieldColumn, IMPORT_COLUMNS } from './csv.js';
 import { choicesOf, type MemberField } from '../fields/index.js';
@@ -25,19 +25,19 @@ export function ImportUploadPage({ csrf, errors, fields = [] }: { csrf: string; 
   return (
     <>
       <p>
-        Add many members at once from a spreadsheet saved as a CSV file. Nothing is imported until you have seen a preview and
-        confirmed it; a file with any problem is not imported at all.
+        Add many members at once from a spreadsheet saved as a CSV file. Nothing is imported until you have seen a preview and confirmed it; a file with any problem is not imported
+        at all.
       </p>
       <h2>What the file must look like</h2>
       <ul>
         <li>
-          The first row names the columns: <code>{IMPORT_COLUMNS.join(',')}</code>. The columns <strong>name</strong>,{' '}
-          <strong>email</strong> and <strong>level</strong> are required; the others may be left out or empty.
+          The first row names the columns: <code>{IMPORT_COLUMNS.join(',')}</code>. The columns <strong>name</strong>, <strong>email</strong> and <strong>level</strong> are
+          required; the others may be left out or empty.
         </li>
         <li>One member per row. Each e-mail address may appear once, and must not belong to someone who already has an account.</li>
         <li>
-          <strong>level</strong> is the name of a membership level exactly as on the Levels page. <strong>status</strong> is active,
-          lapsed, suspended or cancelled (empty means active).
+          <strong>level</strong> is the name of a membership level exactly as on the Levels page. <strong>status</strong> is active, lapsed, suspended or cancelled (empty means
+          active).
         </li>
         <li>
           <strong>renewal_date</strong> is written YYYY-MM-DD, for example 2027-01-31; an active member needs one.
@@ -54,10 +54,7 @@ export function ImportUploadPage({ csrf, errors, fields = [] }: { csrf: string; 
             </ul>
           </li>
         ) : null}
-        <li>
-          Imported members get an account without a password and are not e-mailed. Tell them to use “Forgot your password?” on the
-          log-in page to choose one.
-        </li>
+        <li>Imported members get an account without a password and are not e-mailed. Tell them to use “Forgot your password?” on the log-in page to choose one.</li>
       </ul>
       <p>
         Tip: the <a href="/admin/members.csv">CSV download of the member list</a> has these columns, so it can serve as a template.
@@ -86,8 +83,8 @@ export function ImportProgress({ batch, resuming = false }: { batch: ImportView[
     <div id="import-progress" class="card" {...(running ? { 'hx-get': `${url}/progress`, 'hx-trigger': 'every 2s', 'hx-swap': 'outerHTML' } : {})}>
       <div class="field">
         <label for="import-progress-bar">
-          {running ? 'Importing members' : batch.status === 'done' ? 'Import finished' : 'Not imported'}: {batch.status === 'done' ? batch.done : processed} of{' '}
-          {batch.total} ({percent}%)
+          {running ? 'Importing members' : batch.status === 'done' ? 'Import finished' : 'Not imported'}: {batch.status === 'done' ? batch.done : processed} of {batch.total} (
+          {percent}%)
         </label>
         <progress id="import-progress-bar" max={batch.total || 1} value={batch.status === 'done' ? batch.total || 1 : processed}>
           {percent}%
@@ -95,8 +92,7 @@ export function ImportProgress({ batch, resuming = false }: { batch: ImportView[
       </div>
       {running && resuming ? (
         <p class="flash info" role="status">
-          Resuming — the process running this import stopped; it will go on shortly. Nothing is lost: every member in the file is
-          imported, or none.
+          Resuming — the process running this import stopped; it will go on shortly. Nothing is lost: every member in the file is imported, or none.
         </p>
       ) : null}
       {running ? (
@@ -136,11 +132,7 @@ function ProblemTable({ problems }: { problems: ImportView['problems'] }) {
 export function ImportPage({ view, csrf, timeZone }: { view: ImportView; csrf: string; timeZone: string }) {
   const { batch, problems, ignoredColumns, byLevel, resuming } = view;
   const url = `/admin/members/import/${batch.id}`;
-  const ignored = ignoredColumns.length ? (
-    <p class="flash info">
-      These columns are not imported: {ignoredColumns.map((c) => `“${c}”`).join(', ')}.
-    </p>
-  ) : null;
+  const ignored = ignoredColumns.length ? <p class="flash info">These columns are not imported: {ignoredColumns.map((c) => `“${c}”`).join(', ')}.</p> : null;
   const uploaded = (
     <p class="muted">
       Uploaded {formatDateTime(batch.created_at, timeZone)}
@@ -156,8 +148,8 @@ export function ImportPage({ view, csrf, timeZone }: { view: ImportView; csrf: s
             <p>
               <strong>
                 Nothing was imported. The file has {problems.length === 1 ? 'one problem' : `${problems.length} problems`}
-                {batch.total ? ` in its ${batch.total} ${batch.total === 1 ? 'row' : 'rows'}` : ''}. Correct {problems.length === 1 ? 'it' : 'them'} in the
-                spreadsheet, save it as CSV again and upload it.
+                {batch.total ? ` in its ${batch.total} ${batch.total === 1 ? 'row' : 'rows'}` : ''}. Correct {problems.length === 1 ? 'it' : 'them'} in the spreadsheet, save it as
+                CSV again and upload it.
               </strong>
             </p>
           </div>
@@ -214,8 +206,7 @@ export function ImportPage({ view, csrf, timeZone }: { view: ImportView; csrf: s
           {uploaded}
           <div class="error-summary" role="alert">
             <p>
-              <strong>Not imported: {batch.failure}.</strong> Nothing from this file was imported; every member the import had added was
-              taken out again.
+              <strong>Not imported: {batch.failure}.</strong> Nothing from this file was imported; every member the import had added was taken out again.
             </p>
           </div>
           {problems.length > 0 ? (

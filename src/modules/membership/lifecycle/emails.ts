@@ -52,7 +52,13 @@ export const activatedMail = async (
   o: { to: string; name: string; site: string; level: string; until: string; link: string; renewed: boolean },
 ): Promise<OutgoingMail> => ({
   to: o.to,
-  ...(await renderTemplate(executor, o.renewed ? 'membership.renewed' : 'membership.activated', { name: o.name, association: o.site, level: o.level, date: o.until, link: o.link })),
+  ...(await renderTemplate(executor, o.renewed ? 'membership.renewed' : 'membership.activated', {
+    name: o.name,
+    association: o.site,
+    level: o.level,
+    date: o.until,
+    link: o.link,
+  })),
 });
 
 export const invoiceMail = async (

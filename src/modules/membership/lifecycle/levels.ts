@@ -115,7 +115,7 @@ export function duesPeriod(level: Level, start: Date, timeZone: string): { perio
     let end = startOfDay(year, level.renewal_month, level.renewal_day, timeZone);
     if (end.getTime() <= start.getTime()) end = startOfDay(year + 1, level.renewal_month, level.renewal_day, timeZone);
     // Pro-rated by whole days of the association's calendar, counting the day of joining.
-    const days = (a: Date, b: Date) => Math.round((dayNumber(b, timeZone) - dayNumber(a, timeZone)));
+    const days = (a: Date, b: Date) => Math.round(dayNumber(b, timeZone) - dayNumber(a, timeZone));
     const amountCents = level.prorate ? Math.round((level.dues_cents * days(start, end)) / days(addYears(end, -1, timeZone), end)) : level.dues_cents;
     return { periodStart: start, periodEnd: end, amountCents };
   }

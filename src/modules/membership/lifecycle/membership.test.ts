@@ -255,7 +255,17 @@ describe('applications the board approves', () => {
     expect(fieldError(empty.body, 'reason')).toBe('Error: Enter the reason the applicant will read.');
     // The whole member's page comes back: the decision and every other panel, nothing else in error.
     const page = visibleText(empty.body);
-    for (const panel of ['Decide on this application', 'Approve', 'Manage this member', 'Edit details', 'Change level', 'Extend the renewal date', 'Suspend', 'Add a note', 'History']) {
+    for (const panel of [
+      'Decide on this application',
+      'Approve',
+      'Manage this member',
+      'Edit details',
+      'Change level',
+      'Extend the renewal date',
+      'Suspend',
+      'Add a note',
+      'History',
+    ]) {
       expect(page, panel).toContain(panel);
     }
     expect(fieldError(empty.body, 'note')).toBeUndefined();
@@ -376,19 +386,31 @@ describe('admins define levels', () => {
   it('creates a level and refuses bad dues or an incomplete fixed renewal date beside the fields', async () => {
     const { site } = await newSite();
     const board = await admin(site);
-    const bad = await board.submit('/admin/levels/new', { name: 'Lifetime', dues: '12.345', renewal_policy: 'fixed_date', renewal_month: '', renewal_day: '31', grace_days: '30' }, '/admin/levels');
+    const bad = await board.submit(
+      '/admin/levels/new',
+      { name: 'Lifetime', dues: '12.345', renewal_policy: 'fixed_date', renewal_month: '', renewal_day: '31', grace_days: '30' },
+      '/admin/levels',
+    );
     expect(bad.status).toBe(422);
     expect(fieldError(bad.body, 'dues')).toMatch(/dollars and cents/);
     expect(fieldError(bad.body, 'renewal_month')).toMatch(/Choose the month/);
     expect(inputValue(bad.body, 'name')).toBe('Lifetime');
 
-    const feb = await board.submit('/admin/levels/new', { name: 'Odd', dues: '10', renewal_policy: 'fixed_date', renewal_month: '2', renewal_day: '30', grace_days: '0' }, '/admin/levels');
+    const feb = await board.submit(
+      '/admin/levels/new',
+      { name: 'Odd', dues: '10', renewal_policy: 'fixed_date', renewal_month: '2', renewal_day: '30', grace_days: '0' },
+      '/admin/levels',
+    );
     expect(fieldError(feb.body, 'renewal_day')).toMatch(/does not have that many days/);
 
     const dup = await board.submit('/admin/levels/new', { name: 'Individual', dues: '10', renewal_policy: 'anniversary', grace_days: '0' }, '/admin/levels');
     expect(fieldError(dup.body, 'name')).toMatch(/already a level called/);
 
-    const good = await board.submit('/admin/levels/new', { name: 'Sustaining', dues: '$1,000', renewal_policy: 'anniversary', grace_days: '15', public_can_apply: 'on' }, '/admin/levels');
+    const good = await board.submit(
+      '/admin/levels/new',
+      { name: 'Sustaining', dues: '$1,000', renewal_policy: 'anniversary', grace_days: '15', public_can_apply: 'on' },
+      '/admin/levels',
+    );
     expect(good.status).toBe(303);
     expect(visibleText((await new Client(site.app).get('/join')).body)).toContain('$1,000.00 a year');
   });

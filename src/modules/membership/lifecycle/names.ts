@@ -1,4 +1,4 @@
-import { text } from '../../../core/http/forms.js';
+import { text } from '#core/http/forms.js';
 
 /**
  * Names typed by the public or a member reach other people: in e-mails the site sends (an agency

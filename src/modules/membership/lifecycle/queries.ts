@@ -42,7 +42,10 @@ export const updateLevel = (db: Executor, id: number, input: LevelInput, now: st
     .execute();
 
 export async function countLevels(db: Executor) {
-  const row = await db.selectFrom('membership_levels').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+  const row = await db
+    .selectFrom('membership_levels')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .executeTakeFirstOrThrow();
   return Number(row.n);
 }
 

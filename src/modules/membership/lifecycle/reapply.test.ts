@@ -112,7 +112,13 @@ describe('applying again with an account', () => {
     expect((await applicant.get('/members')).status).toBe(200);
 
     const events = await history(site, again.membership.id);
-    const order = ['rejected: Application not approved', 'applied: Applied again for Associate.', 'invoice_sent: Invoice 2 e-mailed.', 'approved: Application approved.', 'active: Membership active until'];
+    const order = [
+      'rejected: Application not approved',
+      'applied: Applied again for Associate.',
+      'invoice_sent: Invoice 2 e-mailed.',
+      'approved: Application approved.',
+      'active: Membership active until',
+    ];
     let at = -1;
     for (const entry of order) {
       const next = events.findIndex((e, i) => i > at && e.startsWith(entry));
@@ -142,7 +148,9 @@ describe('applying again with an account', () => {
   it('keeps an answer the board has since taken off a field’s choices when the person applies again', async () => {
     const { site } = await newSite();
     const board = await logIn(site, ADMIN.email, ADMIN.password);
-    expect((await board.submit('/admin/fields/new', { label: 'Lab type', type: 'choice', choices: 'Municipal\nPrivate', visibility: 'members' }, '/admin/fields')).status).toBe(303);
+    expect((await board.submit('/admin/fields/new', { label: 'Lab type', type: 'choice', choices: 'Municipal\nPrivate', visibility: 'members' }, '/admin/fields')).status).toBe(
+      303,
+    );
     const applicant = new Client(site.app);
     const since = smtp.messages.length;
     const associate = await levelId(site, 'Associate');
@@ -164,7 +172,11 @@ describe('applying again with an account', () => {
     const { site } = await newSite();
     const contactId = await site.addUser(CONTACT);
     const agency = await levelId(site, 'Agency');
-    await site.database.db.updateTable('memberships').set({ level_id: agency, organization: 'City of Boulder', expires_at: '2027-01-01T07:00:00.000Z' }).where('user_id', '=', contactId).execute();
+    await site.database.db
+      .updateTable('memberships')
+      .set({ level_id: agency, organization: 'City of Boulder', expires_at: '2027-01-01T07:00:00.000Z' })
+      .where('user_id', '=', contactId)
+      .execute();
     const contact = await logIn(site, CONTACT.email, CONTACT.password);
 
     // Covered, then removed (they changed employer).
@@ -247,7 +259,11 @@ describe('applying again with an account', () => {
     const form = await board.get(`/join/${individual}`);
     expect(inputValue(form.body, 'name')).toBe('Board Admin');
     expect(visibleText(form.body)).toContain('More about you License number');
-    const bad = await board.post(`/join/${individual}`, { ...details({ name: '', organization: 'Keep me', postal_code: 'x'.repeat(21) }), field_license_number: '', _csrf: board.csrf() });
+    const bad = await board.post(`/join/${individual}`, {
+      ...details({ name: '', organization: 'Keep me', postal_code: 'x'.repeat(21) }),
+      field_license_number: '',
+      _csrf: board.csrf(),
+    });
     expect(bad.status).toBe(422);
     expect(fieldError(bad.body, 'name')).toBe('Error: Enter your full name.');
     expect(fieldError(bad.body, 'postal_code')).toMatch(/at most 20 characters/);
@@ -304,8 +320,8 @@ describe('applying again with an account', () => {
   });
 });
 
-describe('strangers cannot use up a signed-in person\'s own confirmation e-mails', () => {
-  it('still sends the owner their link after strangers used up the address\'s daily e-mails', async () => {
+describe("strangers cannot use up a signed-in person's own confirmation e-mails", () => {
+  it("still sends the owner their link after strangers used up the address's daily e-mails", async () => {
     const { site } = await newSite();
     const [user] = await site.accounts.createImportedAccounts(site.database.db, [{ email: 'owner.unproven@example.org', name: 'Olive Owner' }]);
     const individual = await levelId(site, 'Individual');

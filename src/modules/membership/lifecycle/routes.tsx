@@ -9,7 +9,7 @@ import { fieldFormValues, parseCustomFields, type MemberFieldsService } from '..
 import { levelInput, type Level } from './levels.js';
 import { applicationInput, liveMembershipMessage, reapplicationInput, type MembershipService } from './service.js';
 import * as v from './views.js';
-import { warmPasswordCheck } from '../../../core/auth/passwords.js';
+import { warmPasswordCheck } from '#core/auth/passwords.js';
 
 interface Deps {
   membership: MembershipService;
@@ -74,10 +74,20 @@ export async function membershipRoutes(app: FastifyInstance, { membership, site,
         return reply.page({
           status: 422,
           title: applicationTitle(level),
-          body: <v.ApplicationForm level={level} csrf={reply.csrfToken()} values={formValues(request.body)} errors={result.errors} fields={memberFields} account={{ email: user.email }} />,
+          body: (
+            <v.ApplicationForm
+              level={level}
+              csrf={reply.csrfToken()}
+              values={formValues(request.body)}
+              errors={result.errors}
+              fields={memberFields}
+              account={{ email: user.email }}
+            />
+          ),
         });
       }
-      if (result.value.status === 'pending_verification') return reply.page({ title: 'Check your e-mail', body: <v.CheckYourEmail address={result.value.email} visitor={false} /> });
+      if (result.value.status === 'pending_verification')
+        return reply.page({ title: 'Check your e-mail', body: <v.CheckYourEmail address={result.value.email} visitor={false} /> });
       reply.setFlash(
         'success',
         result.value.status === 'active' ? `Thank you: your ${level.name} membership is active.` : `Thank you: we have received your application for ${level.name} membership.`,
@@ -114,8 +124,7 @@ export async function membershipRoutes(app: FastifyInstance, { membership, site,
         title: 'This link no longer works',
         body: (
           <p>
-            This link has expired or was already used. If you already confirmed your address, <a href="/login">log in</a> to see your
-            membership.
+            This link has expired or was already used. If you already confirmed your address, <a href="/login">log in</a> to see your membership.
           </p>
         ),
       });
@@ -153,7 +162,12 @@ export async function membershipRoutes(app: FastifyInstance, { membership, site,
     const form = parseForm(levelInput, request.body);
     const saved = form.ok ? await membership.saveLevel(null, form.data, actorOf(request)) : form;
     if (!saved.ok) {
-      return reply.page({ status: 422, title: 'New membership level', admin: true, body: <v.LevelForm action="/admin/levels" csrf={reply.csrfToken()} values={formValues(request.body)} errors={saved.errors} /> });
+      return reply.page({
+        status: 422,
+        title: 'New membership level',
+        admin: true,
+        body: <v.LevelForm action="/admin/levels" csrf={reply.csrfToken()} values={formValues(request.body)} errors={saved.errors} />,
+      });
     }
     reply.setFlash('success', 'The level was created.');
     return reply.redirect('/admin/levels', 303);
@@ -162,7 +176,11 @@ export async function membershipRoutes(app: FastifyInstance, { membership, site,
   app.get<{ Params: { id: string } }>('/admin/levels/:id', async (request, reply) => {
     const level = await findById(request.params.id, membership.getLevel);
     if (!level) return reply.callNotFound();
-    return reply.page({ title: `Edit “${level.name}”`, admin: true, body: <v.LevelForm action={`/admin/levels/${level.id}`} csrf={reply.csrfToken()} values={v.levelValues(level)} /> });
+    return reply.page({
+      title: `Edit “${level.name}”`,
+      admin: true,
+      body: <v.LevelForm action={`/admin/levels/${level.id}`} csrf={reply.csrfToken()} values={v.levelValues(level)} />,
+    });
   });
 
   app.post<{ Params: { id: string } }>('/admin/levels/:id', async (request, reply) => {

@@ -212,7 +212,9 @@ export class MembershipService {
       });
     }
     if (input.bundle_size !== null && covered.largest + 1 > input.bundle_size) {
-      return refused({ bundle_size: `An agency membership at this level covers ${covered.largest + 1} people, its contact included. Enter at least ${covered.largest + 1}, or remove people from that agency first.` });
+      return refused({
+        bundle_size: `An agency membership at this level covers ${covered.largest + 1} people, its contact included. Enter at least ${covered.largest + 1}, or remove people from that agency first.`,
+      });
     }
     await this.db.transaction().execute(async (trx) => {
       const before = (await q.findLevel(trx, id))!;
@@ -425,7 +427,13 @@ export class MembershipService {
         const membership = (await q.findMembership(trx, membershipId))!;
         if (input.name !== user.name) await this.accounts.rename(trx, userId, input.name);
         const applicant = { id: userId, name: input.name, email: user.email };
-        await q.insertEvent(trx, { membership_id: membershipId, kind: 'applied', detail: `${current ? 'Applied again' : 'Applied'} for ${level.name}.`, actor_user_id: userId, created_at: at });
+        await q.insertEvent(trx, {
+          membership_id: membershipId,
+          kind: 'applied',
+          detail: `${current ? 'Applied again' : 'Applied'} for ${level.name}.`,
+          actor_user_id: userId,
+          created_at: at,
+        });
         await saveFieldValues(trx, membershipId, fieldValues);
         if (needsLink) {
           const link = await this.accounts.createVerificationLink(trx, userId);
@@ -454,7 +462,13 @@ export class MembershipService {
     timeZone: string,
   ) {
     const period = duesPeriod(level, start, timeZone);
-    const billTo = [user.name, membership.organization, membership.address_line1, membership.address_line2, [membership.city, membership.region, membership.postal_code].filter(Boolean).join(' ')]
+    const billTo = [
+      user.name,
+      membership.organization,
+      membership.address_line1,
+      membership.address_line2,
+      [membership.city, membership.region, membership.postal_code].filter(Boolean).join(' '),
+    ]
       .filter(Boolean)
       .join('\n');
     const invoice = await this.billing.createInvoice(trx, {
@@ -605,7 +619,13 @@ export class MembershipService {
     if (!membership) return;
     const now = iso(this.clock.now());
     if (membership.status === 'pending_approval') {
-      await q.insertEvent(trx, { membership_id: membership.id, kind: 'paid', detail: `Invoice ${invoice.number} paid; waiting for approval.`, actor_user_id: null, created_at: now });
+      await q.insertEvent(trx, {
+        membership_id: membership.id,
+        kind: 'paid',
+        detail: `Invoice ${invoice.number} paid; waiting for approval.`,
+        actor_user_id: null,
+        created_at: now,
+      });
       return;
     }
     const from = ['awaiting_payment', 'active', 'lapsed'] as const;
@@ -650,7 +670,15 @@ export class MembershipService {
     if (!changed) return false;
     await this.mailer.queue(
       trx,
-      await activatedMail(trx, { to: user.email, name: user.name, site: settings.shortName, level: level.name, until: formatDate(until, settings.timeZone), link: this.link('/account'), renewed }),
+      await activatedMail(trx, {
+        to: user.email,
+        name: user.name,
+        site: settings.shortName,
+        level: level.name,
+        until: formatDate(until, settings.timeZone),
+        link: this.link('/account'),
+        renewed,
+      }),
     );
     return true;
   }

@@ -138,7 +138,13 @@ describe('e-mail sent on a stranger’s word is limited (finding 4)', () => {
   it('refuses names with web or e-mail addresses beside the field: application, profile, agency form', async () => {
     const { site, contact, individual } = await newSite();
     const since = smtp.messages.length;
-    for (const name of ['Your account is suspended, verify at http://evil.example/x', 'Go to www.evil.example', 'Verify at evil.com', 'evil.example/verify', 'write to help@evil.example']) {
+    for (const name of [
+      'Your account is suspended, verify at http://evil.example/x',
+      'Go to www.evil.example',
+      'Verify at evil.com',
+      'evil.example/verify',
+      'write to help@evil.example',
+    ]) {
       const res = await apply(site, individual, 'pat@example.org', { name });
       expect(res.status, name).toBe(422);
       expect(fieldError(res.body, 'name'), name).toBe(NAME_REFUSED);
@@ -168,7 +174,18 @@ describe('e-mail sent on a stranger’s word is limited (finding 4)', () => {
     await board.logIn(ADMIN.email, ADMIN.password);
     const membershipId = (await site.membership.lifecycle.forUser(contactId))!.membership.id;
     const page = `/admin/members/${membershipId}`;
-    const fields = { name: CONTACT.name, email: CONTACT.email, organization: 'Boulder.gov Utilities', job_title: '', phone: '', address_line1: '', address_line2: '', city: '', region: '', postal_code: '' };
+    const fields = {
+      name: CONTACT.name,
+      email: CONTACT.email,
+      organization: 'Boulder.gov Utilities',
+      job_title: '',
+      phone: '',
+      address_line1: '',
+      address_line2: '',
+      city: '',
+      region: '',
+      postal_code: '',
+    };
     expect((await board.submit(page, fields, `${page}/details`)).status).toBe(303);
     expect((await site.membership.lifecycle.forUser(contactId))!.membership.organization).toBe('Boulder.gov Utilities');
     const since = smtp.messages.length;
@@ -190,7 +207,7 @@ describe('e-mail sent on a stranger’s word is limited (finding 4)', () => {
 });
 
 describe('an agency contact cannot take over accounts (finding 5)', () => {
-  it("refuses an administrator and an invited one, in the words used for anyone they may not add, and the invitation still works", async () => {
+  it('refuses an administrator and an invited one, in the words used for anyone they may not add, and the invitation still works', async () => {
     const { site, contact } = await newSite();
     await site.addUser(MEMBER);
     const board = new Client(site.app);
@@ -215,7 +232,7 @@ describe('an agency contact cannot take over accounts (finding 5)', () => {
     expect((await nora.get('/admin')).status).toBe(200);
   });
 
-  it("never ends the links of a person who has an account: their set-up and reset links keep working", async () => {
+  it('never ends the links of a person who has an account: their set-up and reset links keep working', async () => {
     const { site, contact } = await newSite();
     const since = smtp.messages.length;
     expect((await addPerson(contact, 'Pat Inspector', 'pat@boulder.example.org')).status).toBe(303);

@@ -29,11 +29,7 @@ export function JoinPage({ introHtml, levels, signedIn, canApply = false }: { in
       {introHtml ? <div class="prose" dangerouslySetInnerHTML={{ __html: trustedHtml(introHtml) }} /> : null}
       {signedIn ? (
         <p class="flash info">
-          {canApply ? (
-            <>You are logged in. Choose a level to apply with your account: your details are filled in for you. </>
-          ) : (
-            <>You are logged in. </>
-          )}
+          {canApply ? <>You are logged in. Choose a level to apply with your account: your details are filled in for you. </> : <>You are logged in. </>}
           Your membership, invoices and renewal are on <a href="/account">your account page</a>.
         </p>
       ) : null}
@@ -89,8 +85,7 @@ export function ApplicationForm({
         </p>
       ) : (
         <p>
-          Already have an account? <a href={`/login?next=${encodeURIComponent(`/join/${level.id}`)}`}>Log in</a> instead: you can see your membership, or apply
-          with that account.
+          Already have an account? <a href={`/login?next=${encodeURIComponent(`/join/${level.id}`)}`}>Log in</a> instead: you can see your membership, or apply with that account.
         </p>
       )}
       <Form action={`/join/${level.id}`} csrf={csrf} errors={errors} label={`Apply for ${level.name}`}>
@@ -99,8 +94,25 @@ export function ApplicationForm({
           <Field name="name" label="Full name" value={values.name} error={e.name} autocomplete="name" required />
           {account ? null : (
             <>
-              <Field name="email" label="E-mail address" type="email" value={values.email} error={e.email} autocomplete="email" hint="We will send a link to confirm it." required />
-              <Field name="password" label="Choose a password" type="password" error={e.password} autocomplete="new-password" hint="At least 12 characters. You will log in with your e-mail address and this password." required />
+              <Field
+                name="email"
+                label="E-mail address"
+                type="email"
+                value={values.email}
+                error={e.email}
+                autocomplete="email"
+                hint="We will send a link to confirm it."
+                required
+              />
+              <Field
+                name="password"
+                label="Choose a password"
+                type="password"
+                error={e.password}
+                autocomplete="new-password"
+                hint="At least 12 characters. You will log in with your e-mail address and this password."
+                required
+              />
               <Field name="confirm" label="Type the password again" type="password" error={e.confirm} autocomplete="new-password" required />
             </>
           )}
@@ -134,7 +146,14 @@ export function MemberDetailsFields({ values, errors: e, fields }: { values: Val
     <>
       <fieldset>
         <legend>Work</legend>
-        <Field name="organization" label="Organization" value={values.organization} error={e.organization} autocomplete="organization" hint="Your city, utility, company or school." />
+        <Field
+          name="organization"
+          label="Organization"
+          value={values.organization}
+          error={e.organization}
+          autocomplete="organization"
+          hint="Your city, utility, company or school."
+        />
         <Field name="job_title" label="Job title" value={values.job_title} error={e.job_title} autocomplete="organization-title" />
         <Field name="phone" label="Phone" type="tel" value={values.phone} error={e.phone} autocomplete="tel" />
       </fieldset>
@@ -165,12 +184,12 @@ export function CheckYourEmail({ address, visitor = true }: { address: string; v
   return (
     <>
       <p>
-        Thank you! We have sent a message to <strong>{address}</strong>. Open the link in it to confirm your address; you will then see
-        your invoice and how to pay it.{visitor ? ' If this address already has an account with us, the message tells you how to log in instead.' : ''}
+        Thank you! We have sent a message to <strong>{address}</strong>. Open the link in it to confirm your address; you will then see your invoice and how to pay it.
+        {visitor ? ' If this address already has an account with us, the message tells you how to log in instead.' : ''}
       </p>
       <p>
-        No e-mail after a few minutes? Check your spam folder. The link works for 3 days. Please do not apply again today: we send only a
-        few messages a day to one address. If nothing arrives, write to the association's office.
+        No e-mail after a few minutes? Check your spam folder. The link works for 3 days. Please do not apply again today: we send only a few messages a day to one address. If
+        nothing arrives, write to the association's office.
       </p>
     </>
   );
@@ -369,10 +388,29 @@ export function LevelForm({ action, csrf, values, errors }: { action: string; cs
         <Select name="renewal_policy" label="Memberships renew" value={values.renewal_policy ?? 'anniversary'} options={policyOptions} error={e.renewal_policy} />
         <Select name="renewal_month" label="Renewal month (fixed date only)" value={values.renewal_month ?? ''} options={monthOptions} error={e.renewal_month} />
         <Field name="renewal_day" label="Renewal day of the month (fixed date only)" type="number" value={values.renewal_day} error={e.renewal_day} />
-        <Checkbox name="prorate" label="Pro-rate the first year's dues (fixed date only)" checked={values.prorate === 'on'} hint="Someone joining halfway through the year pays half." />
-        <Field name="grace_days" label="Grace period after the renewal date (days)" type="number" value={values.grace_days ?? '30'} error={e.grace_days} hint="Unpaid members keep access this many days, then lapse." />
+        <Checkbox
+          name="prorate"
+          label="Pro-rate the first year's dues (fixed date only)"
+          checked={values.prorate === 'on'}
+          hint="Someone joining halfway through the year pays half."
+        />
+        <Field
+          name="grace_days"
+          label="Grace period after the renewal date (days)"
+          type="number"
+          value={values.grace_days ?? '30'}
+          error={e.grace_days}
+          hint="Unpaid members keep access this many days, then lapse."
+        />
       </fieldset>
-      <Field name="bundle_size" label="People covered (agency bundles only)" type="number" value={values.bundle_size} error={e.bundle_size} hint="Leave empty for a membership of one person." />
+      <Field
+        name="bundle_size"
+        label="People covered (agency bundles only)"
+        type="number"
+        value={values.bundle_size}
+        error={e.bundle_size}
+        hint="Leave empty for a membership of one person."
+      />
       <div class="form-actions">
         <button type="submit">Save level</button>
         <a class="button secondary" href="/admin/levels">

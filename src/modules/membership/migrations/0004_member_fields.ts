@@ -52,7 +52,10 @@ const TRIGGERS: TriggerSpec[] = [
   {
     name: 'directory_field',
     table: 'member_fields',
-    events: [{ kind: 'update', columns: ['label', 'type', 'visibility', 'position'] }, { kind: 'delete', before: true }],
+    events: [
+      { kind: 'update', columns: ['label', 'type', 'visibility', 'position'] },
+      { kind: 'delete', before: true },
+    ],
     ids: (row) => `select membership_id from member_field_values where field_id = ${row}.id`,
   },
 ];
@@ -167,7 +170,8 @@ export function memberFields(dialect: Dialect) {
     },
     async down(db: Kysely<any>) {
       for (const trigger of TRIGGERS) {
-        for (const event of trigger.events) await sql.raw(pg ? `drop trigger if exists ${trigger.name}_${event.kind} on ${trigger.table}` : `drop trigger if exists ${trigger.name}_${event.kind}`).execute(db);
+        for (const event of trigger.events)
+          await sql.raw(pg ? `drop trigger if exists ${trigger.name}_${event.kind} on ${trigger.table}` : `drop trigger if exists ${trigger.name}_${event.kind}`).execute(db);
         if (pg) await sql.raw(`drop function if exists ${trigger.name}()`).execute(db);
       }
       for (const table of ['directory_dirty', 'directory_terms', 'directory_cards', 'directory_index', 'member_privacy', 'member_field_values', 'member_fields']) {

@@ -10,7 +10,10 @@ import type { Dialect } from '../../../core/db/index.js';
 export function importPublish(_dialect: Dialect) {
   return {
     async up(db: Kysely<any>) {
-      await db.schema.alterTable('member_import_rows').addColumn('published', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+      await db.schema
+        .alterTable('member_import_rows')
+        .addColumn('published', 'integer', (c) => c.notNull().defaultTo(0))
+        .execute();
       // The next rows to publish (or to take back) without reading past the ones already done.
       await db.schema.createIndex('member_import_rows_next').on('member_import_rows').columns(['batch_id', 'published', 'line']).execute();
     },

@@ -15,7 +15,15 @@ const renewing = (db: Executor) =>
     .where('memberships.bundle_id', 'is', null)
     .where('memberships.expires_at', 'is not', null);
 
-const member = ['memberships.id', 'memberships.user_id', 'memberships.level_id', 'memberships.expires_at', 'users.name', 'users.email', 'membership_levels.name as level_name'] as const;
+const member = [
+  'memberships.id',
+  'memberships.user_id',
+  'memberships.level_id',
+  'memberships.expires_at',
+  'users.name',
+  'users.email',
+  'membership_levels.name as level_name',
+] as const;
 
 /** Memberships renewing automatically by `until` whose current cycle has had no notice yet. */
 export const dueForNotice = (db: Executor, until: string, limit: number) =>
@@ -61,7 +69,11 @@ export const cycleOf = (db: Executor, membershipId: number, periodStart: string)
   db.selectFrom('auto_renewals').selectAll().where('membership_id', '=', membershipId).where('period_start', '=', periodStart).executeTakeFirst();
 
 /** Update a cycle that is still waiting for its charge; false when another run finished it. */
-export async function updateOpenCycle(db: Executor, id: number, values: Partial<Pick<AutoRenewalRow, 'status' | 'detail' | 'invoice_id' | 'attempted_at' | 'payment_intent_id'>> & { updated_at: string }) {
+export async function updateOpenCycle(
+  db: Executor,
+  id: number,
+  values: Partial<Pick<AutoRenewalRow, 'status' | 'detail' | 'invoice_id' | 'attempted_at' | 'payment_intent_id'>> & { updated_at: string },
+) {
   const result = await db.updateTable('auto_renewals').set(values).where('id', '=', id).where('status', '=', 'notice_sent').executeTakeFirst();
   return Number(result.numUpdatedRows) === 1;
 }

@@ -208,9 +208,25 @@ export class AutoRenewal {
       const date = formatDate(chargeDue, settings.timeZone);
       await this.mailer.queue(
         trx,
-        await chargeNoticeMail(trx, { to: due.email, name: due.name, site: settings.shortName, level: due.level_name, amount: formatMoney(amount), card: card!.label, date, link: this.link('/account'), contact: settings.contactEmail }),
+        await chargeNoticeMail(trx, {
+          to: due.email,
+          name: due.name,
+          site: settings.shortName,
+          level: due.level_name,
+          amount: formatMoney(amount),
+          card: card!.label,
+          date,
+          link: this.link('/account'),
+          contact: settings.contactEmail,
+        }),
       );
-      await q.insertEvent(trx, { membership_id: due.id, kind: 'auto_renewal_notice', detail: `Told the member that ${formatMoney(amount)} will be charged to their ${card!.label} on ${date}.`, actor_user_id: null, created_at: at });
+      await q.insertEvent(trx, {
+        membership_id: due.id,
+        kind: 'auto_renewal_notice',
+        detail: `Told the member that ${formatMoney(amount)} will be charged to their ${card!.label} on ${date}.`,
+        actor_user_id: null,
+        created_at: at,
+      });
     });
   }
 
@@ -218,7 +234,13 @@ export class AutoRenewal {
     const membership = (await q.findMembership(this.db, due.id))!;
     const level = (await q.findLevel(this.db, due.level_id))!;
     const period = duesPeriod(level, new Date(due.expires_at), settings.timeZone);
-    const billTo = [due.name, membership.organization, membership.address_line1, membership.address_line2, [membership.city, membership.region, membership.postal_code].filter(Boolean).join(' ')]
+    const billTo = [
+      due.name,
+      membership.organization,
+      membership.address_line1,
+      membership.address_line2,
+      [membership.city, membership.region, membership.postal_code].filter(Boolean).join(' '),
+    ]
       .filter(Boolean)
       .join('\n');
     const now = iso(this.clock.now());
@@ -262,7 +284,12 @@ export class AutoRenewal {
     }
     if (!invoice) throw new Error('no renewal invoice');
     if (invoice.status !== 'unpaid' || invoice.balanceCents <= 0) {
-      await aq.updateOpenCycle(this.db, cycle.id, { status: 'not_needed', detail: `Invoice ${invoice.number} is ${invoice.status}.`, invoice_id: invoice.id, updated_at: iso(now) });
+      await aq.updateOpenCycle(this.db, cycle.id, {
+        status: 'not_needed',
+        detail: `Invoice ${invoice.number} is ${invoice.status}.`,
+        invoice_id: invoice.id,
+        updated_at: iso(now),
+      });
       return;
     }
     if (invoice.balanceCents > cycle.amount_cents) {
@@ -287,8 +314,15 @@ export class AutoRenewal {
     const at = iso(this.clock.now());
     if (!result.payment.ok) {
       const problem = Object.values(result.payment.errors).join(' ');
-      await aq.updateOpenCycle(this.db, cycle.id, { status: 'failed', detail: `Charged (${result.paymentIntentId}) but not recorded: ${problem}`, payment_intent_id: result.paymentIntentId, updated_at: at });
-      throw new Error(`Stripe charged ${result.paymentIntentId} but billing refused it: ${problem} The payment's webhook refunds it by itself when the invoice was already paid or void; otherwise refund it from the Stripe dashboard.`);
+      await aq.updateOpenCycle(this.db, cycle.id, {
+        status: 'failed',
+        detail: `Charged (${result.paymentIntentId}) but not recorded: ${problem}`,
+        payment_intent_id: result.paymentIntentId,
+        updated_at: at,
+      });
+      throw new Error(
+        `Stripe charged ${result.paymentIntentId} but billing refused it: ${problem} The payment's webhook refunds it by itself when the invoice was already paid or void; otherwise refund it from the Stripe dashboard.`,
+      );
     }
     await this.db.transaction().execute(async (trx) => {
       if (await aq.updateOpenCycle(trx, cycle.id, { status: 'charged', payment_intent_id: result.paymentIntentId, updated_at: at })) {
@@ -303,11 +337,33 @@ export class AutoRenewal {
     });
   }
 
-  private async fail(due: Due, cycle: aq.AutoRenewalRow, reason: string, invoice: InvoiceDetail | null, settings: SiteSettings, o: { mail: boolean; paymentIntentId?: string | null }) {
+  private async fail(
+    due: Due,
+    cycle: aq.AutoRenewalRow,
+    reason: string,
+    invoice: InvoiceDetail | null,
+    settings: SiteSettings,
+    o: { mail: boolean; paymentIntentId?: string | null },
+  ) {
     const at = iso(this.clock.now());
     await this.db.transaction().execute(async (trx) => {
-      if (!(await aq.updateOpenCycle(trx, cycle.id, { status: 'failed', detail: reason, invoice_id: invoice?.id ?? cycle.invoice_id, payment_intent_id: o.paymentIntentId ?? null, updated_at: at }))) return;
-      await q.insertEvent(trx, { membership_id: due.id, kind: 'auto_renewal_failed', detail: `Automatic renewal did not go through: ${reason}`, actor_user_id: null, created_at: at });
+      if (
+        !(await aq.updateOpenCycle(trx, cycle.id, {
+          status: 'failed',
+          detail: reason,
+          invoice_id: invoice?.id ?? cycle.invoice_id,
+          payment_intent_id: o.paymentIntentId ?? null,
+          updated_at: at,
+        }))
+      )
+        return;
+      await q.insertEvent(trx, {
+        membership_id: due.id,
+        kind: 'auto_renewal_failed',
+        detail: `Automatic renewal did not go through: ${reason}`,
+        actor_user_id: null,
+        created_at: at,
+      });
       if (o.mail) {
         // Off, so the card is not tried again and the ordinary renewal reminders reach the member.
         if (await q.setAutoRenew(trx, due.id, false, at)) {

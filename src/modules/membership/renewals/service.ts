@@ -36,34 +36,35 @@ declare module '../../../core/jobs/index.js' {
 
 /** "-30, -7, 0, 7" → [-30, -7, 0, 7]: whole days, sorted, each once. */
 export const reminderDaysInput = z.object({
-  reminder_days: z
-    .string({ error: 'Enter the days to send reminders, e.g. -30, -7, 0, 7.' })
-    .transform((text, ctx) => {
-      // A minus sign pasted from a word processor is a minus too.
-      const parts = text.replace(/\u2212/g, '-').split(/[,;\s]+/).filter(Boolean);
-      if (parts.length === 0) {
-        ctx.addIssue({ code: 'custom', message: 'Enter at least one day, e.g. -30, -7, 0, 7.' });
+  reminder_days: z.string({ error: 'Enter the days to send reminders, e.g. -30, -7, 0, 7.' }).transform((text, ctx) => {
+    // A minus sign pasted from a word processor is a minus too.
+    const parts = text
+      .replace(/\u2212/g, '-')
+      .split(/[,;\s]+/)
+      .filter(Boolean);
+    if (parts.length === 0) {
+      ctx.addIssue({ code: 'custom', message: 'Enter at least one day, e.g. -30, -7, 0, 7.' });
+      return z.NEVER;
+    }
+    const days: number[] = [];
+    for (const part of parts) {
+      if (!/^[+-]?\d{1,4}$/.test(part)) {
+        ctx.addIssue({ code: 'custom', message: `“${part.slice(0, 20)}” is not a number of days. Write whole numbers separated by commas, e.g. -30, -7, 0, 7.` });
         return z.NEVER;
       }
-      const days: number[] = [];
-      for (const part of parts) {
-        if (!/^[+-]?\d{1,4}$/.test(part)) {
-          ctx.addIssue({ code: 'custom', message: `“${part.slice(0, 20)}” is not a number of days. Write whole numbers separated by commas, e.g. -30, -7, 0, 7.` });
-          return z.NEVER;
-        }
-        const n = Number(part);
-        if (Math.abs(n) > MAX_DAYS) {
-          ctx.addIssue({ code: 'custom', message: `${n} is too far from the renewal date: use days from -${MAX_DAYS} to ${MAX_DAYS}.` });
-          return z.NEVER;
-        }
-        if (!days.includes(n)) days.push(n);
-      }
-      if (days.length > MAX_REMINDERS) {
-        ctx.addIssue({ code: 'custom', message: `Choose at most ${MAX_REMINDERS} reminders.` });
+      const n = Number(part);
+      if (Math.abs(n) > MAX_DAYS) {
+        ctx.addIssue({ code: 'custom', message: `${n} is too far from the renewal date: use days from -${MAX_DAYS} to ${MAX_DAYS}.` });
         return z.NEVER;
       }
-      return days.sort((a, b) => a - b);
-    }),
+      if (!days.includes(n)) days.push(n);
+    }
+    if (days.length > MAX_REMINDERS) {
+      ctx.addIssue({ code: 'custom', message: `Choose at most ${MAX_REMINDERS} reminders.` });
+      return z.NEVER;
+    }
+    return days.sort((a, b) => a - b);
+  }),
 });
 
 export const formatReminderDays = (days: number[]) => days.join(', ');
@@ -170,7 +171,10 @@ export class RenewalService {
     const earliest = Math.min(...days);
     // Members who chose automatic renewal by card are told and charged by the auto-renewal job.
     const candidates = (await rq.activeRenewingBy(this.db, iso(addMs(now, -earliest * DAY)))).filter((m) => m.dues_cents > 0 && !m.auto_renew);
-    const sent = await rq.remindersOf(this.db, candidates.map((m) => m.id));
+    const sent = await rq.remindersOf(
+      this.db,
+      candidates.map((m) => m.id),
+    );
     for (const m of candidates) {
       const offset = reminderDue(m.expires_at, days, now);
       if (offset === null) continue;
@@ -178,7 +182,11 @@ export class RenewalService {
       await attempt(() => this.remind(m, offset, now, settings), 'reminded');
     }
     if (done.reminded || done.lapsed) this.jobs.kick();
-    if (failures.length) throw new AggregateError(failures, `Renewals: ${failures.length} member(s) failed (${String((failures[0] as Error)?.message ?? failures[0])}); done: ${JSON.stringify(done)}`);
+    if (failures.length)
+      throw new AggregateError(
+        failures,
+        `Renewals: ${failures.length} member(s) failed (${String((failures[0] as Error)?.message ?? failures[0])}); done: ${JSON.stringify(done)}`,
+      );
     return done;
   }
 
@@ -209,7 +217,13 @@ export class RenewalService {
             contact: settings.contactEmail,
           }),
         );
-        await q.insertEvent(trx, { membership_id: m.id, kind: 'reminder_sent', detail: `Renewal reminder e-mailed (${describeReminderDays([offset])}).`, actor_user_id: null, created_at: iso(now) });
+        await q.insertEvent(trx, {
+          membership_id: m.id,
+          kind: 'reminder_sent',
+          detail: `Renewal reminder e-mailed (${describeReminderDays([offset])}).`,
+          actor_user_id: null,
+          created_at: iso(now),
+        });
         return true;
       });
     });
@@ -296,7 +310,13 @@ export class RenewalService {
     const renewalDate = membership.expires_at!;
     const start = membership.status === 'lapsed' ? now : new Date(renewalDate);
     const period = duesPeriod(level, start, timeZone);
-    const billTo = [user.name, membership.organization, membership.address_line1, membership.address_line2, [membership.city, membership.region, membership.postal_code].filter(Boolean).join(' ')]
+    const billTo = [
+      user.name,
+      membership.organization,
+      membership.address_line1,
+      membership.address_line2,
+      [membership.city, membership.region, membership.postal_code].filter(Boolean).join(' '),
+    ]
       .filter(Boolean)
       .join('\n');
     const invoice = await this.billing.createInvoice(trx, {
@@ -353,11 +373,16 @@ export class RenewalService {
       const opensAt = await this.renewalOpensAt(membership, level);
       if (opensAt === null) {
         return refused({
-          form: level.dues_cents === 0 && membership.status === 'active' ? 'Your membership has no dues: it renews by itself.' : 'Your membership cannot be renewed here. Please contact the association.',
+          form:
+            level.dues_cents === 0 && membership.status === 'active'
+              ? 'Your membership has no dues: it renews by itself.'
+              : 'Your membership cannot be renewed here. Please contact the association.',
         });
       }
       if (opensAt > now.getTime()) {
-        return refused({ form: `Your membership is paid through ${formatDate(membership.expires_at!, settings.timeZone)}. You can renew from ${formatDate(iso(new Date(opensAt)), settings.timeZone)}.` });
+        return refused({
+          form: `Your membership is paid through ${formatDate(membership.expires_at!, settings.timeZone)}. You can renew from ${formatDate(iso(new Date(opensAt)), settings.timeZone)}.`,
+        });
       }
       const open = await this.openRenewalInvoice(membership.id, userId, membership.expires_at!);
       if (open.paid) return refused({ form: 'Your renewal is already paid. Thank you!' });

@@ -1,4 +1,4 @@
-import { Field, Form, type FieldErrors } from '../../../core/views/forms.js';
+import { Field, Form, type FieldErrors } from '#core/views/forms.js';
 import { describeReminderDays } from './service.js';
 
 /** The admins' renewal settings: on which days reminders go out. */
@@ -7,13 +7,12 @@ export function RenewalSettingsForm(props: { csrf: string; current: number[]; va
   return (
     <>
       <p>
-        Each member with dues to pay gets a reminder by e-mail on these days, counted from their renewal date. The first reminder also
-        issues their renewal invoice. A member who has not paid by the end of their level's grace period lapses: they can no longer see
-        the members-only pages, but keep their account and history, and can renew at any time from their account page.
+        Each member with dues to pay gets a reminder by e-mail on these days, counted from their renewal date. The first reminder also issues their renewal invoice. A member who
+        has not paid by the end of their level's grace period lapses: they can no longer see the members-only pages, but keep their account and history, and can renew at any time
+        from their account page.
       </p>
       <p>
-        Reminders now go out: <strong>{describeReminderDays(props.current)}</strong>. Grace periods are set for each{' '}
-        <a href="/admin/levels">membership level</a>.
+        Reminders now go out: <strong>{describeReminderDays(props.current)}</strong>. Grace periods are set for each <a href="/admin/levels">membership level</a>.
       </p>
       <Form action="/admin/renewals" csrf={props.csrf} errors={props.errors} label="Renewal reminders">
         <Field
