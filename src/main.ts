@@ -1,9 +1,9 @@
 import path from 'node:path';
 import { createHeadworks } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
-import { writeBackup } from './core/backup/backup.js';
-import { RestoreRefused, RestoreStopped, restoreBackup } from './core/backup/restore.js';
-import { NothingToBackUp } from './core/backup/snapshot.js';
+import { writeBackup } from '#core/backup/backup.js';
+import { RestoreRefused, RestoreStopped, restoreBackup } from '#core/backup/restore.js';
+import { NothingToBackUp } from '#core/backup/snapshot.js';
 
 const HELP = `Headworks — association website and membership system
 

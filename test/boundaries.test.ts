@@ -1,8 +1,8 @@
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MODULES } from '../src/app.js';
-import { CORE_TABLES } from '../src/core/db/schema.js';
-import { migrationOwners, registerMigrations } from '../src/core/db/migrations/index.js';
+import { MODULES } from '#src/app.js';
+import { CORE_TABLES } from '#core/db/schema.js';
+import { migrationOwners, registerMigrations } from '#core/db/migrations/index.js';
 import { sql } from 'kysely';
 import { aliasesOf, boundaryViolations, readSources, tablesWritten, type Owners } from './support/boundaries.js';
 import { readFileSync } from 'node:fs';

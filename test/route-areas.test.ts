@@ -6,11 +6,11 @@
  */
 import type { FastifyRequest } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { userOf } from '../src/core/auth/guards.js';
-import type { SessionUser } from '../src/core/auth/sessions.js';
-import { areaOf } from '../src/core/http/areas.js';
-import { registeredRoutes } from '../src/core/http/http.js';
-import { refused } from '../src/core/result.js';
+import { userOf } from '#core/auth/guards.js';
+import type { SessionUser } from '#core/auth/sessions.js';
+import { areaOf } from '#core/http/areas.js';
+import { registeredRoutes } from '#core/http/http.js';
+import { refused } from '#core/result.js';
 import { Client, visibleText } from './support/client.js';
 import { TestClock } from './support/clock.js';
 import { startTestSite, type TestSite } from './support/site.js';

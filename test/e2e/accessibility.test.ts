@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { seedNews, seedPages } from '../../src/modules/site/seed-content.js';
+import { seedNews, seedPages } from '#modules/site/seed-content.js';
 import { axeViolations, clickAndLoad, cspViolations, launchBrowser, logIn, mainText, serveTestSite, watchConsole, watchCsp, type ServedSite } from '../support/browser.js';
 import { ADMIN } from '../support/kit.js';
 

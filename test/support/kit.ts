@@ -1,6 +1,6 @@
 import type { ParsedMail } from 'mailparser';
 import { expect, onTestFinished } from 'vitest';
-import type { MembershipStatus } from '../../src/modules/membership/index.js';
+import type { MembershipStatus } from '#modules/membership/index.js';
 import { Client } from './client.js';
 import { TestClock } from './clock.js';
 import { insertMembership, startTestSite, type TestSite } from './site.js';

@@ -2,11 +2,11 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createHeadworks, type Headworks } from '../../src/app.js';
-import { hashPassword } from '../../src/core/auth/passwords.js';
-import { loadConfig, type Config } from '../../src/config.js';
-import type { Clock } from '../../src/core/clock.js';
-import type { MembershipStatus } from '../../src/modules/membership/index.js';
+import { createHeadworks, type Headworks } from '#src/app.js';
+import { hashPassword } from '#core/auth/passwords.js';
+import { loadConfig, type Config } from '#src/config.js';
+import type { Clock } from '#core/clock.js';
+import type { MembershipStatus } from '#modules/membership/index.js';
 
 export const dialectUnderTest = process.env.DATABASE_URL?.startsWith('postgres') ? 'postgres' : 'sqlite';
 

@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type Transaction } from 'kysely';
-import type { Config } from '../../config.js';
+import type { Config } from '#src/config.js';
 import { migrationProvider } from './migrations/index.js';
 import type { DB } from './schema.js';
 import { withStatementCache } from './sqlite-statements.js';

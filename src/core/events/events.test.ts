@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { TestClock } from '../../../test/support/clock.js';
-import { startTestSite, type TestSite } from '../../../test/support/site.js';
+import { TestClock } from '#test/support/clock.js';
+import { startTestSite, type TestSite } from '#test/support/site.js';
 import { Events } from './index.js';
 
 /** Events of this test only (the site's own `DomainEvents` are every module's). */

@@ -5,8 +5,8 @@ import { Client, visibleText } from '#test/support/client.js';
 import { TestClock } from '#test/support/clock.js';
 import { startTestSite, type TestSite } from '#test/support/site.js';
 import { LEASE_MS } from '../jobs/index.js';
-import { linkIn, startSmtp, type SmtpCatcher } from '../../../test/support/smtp.js';
-import { addPeople, ADMIN, logIn, MEMBER } from '../../../test/support/kit.js';
+import { linkIn, startSmtp, type SmtpCatcher } from '#test/support/smtp.js';
+import { addPeople, ADMIN, logIn, MEMBER } from '#test/support/kit.js';
 
 
 const cleanups: (() => Promise<void>)[] = [];

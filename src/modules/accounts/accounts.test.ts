@@ -1,11 +1,11 @@
 import type { ParsedMail } from 'mailparser';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
-import { createHeadworks } from '../../app.js';
-import { Client, fieldError, inputValue, visibleText, type Response } from '../../../test/support/client.js';
-import * as kit from '../../../test/support/kit.js';
-import { ADMIN, logIn, MEMBER } from '../../../test/support/kit.js';
-import type { TestSite } from '../../../test/support/site.js';
-import { linkIn, startSmtp, type SmtpCatcher } from '../../../test/support/smtp.js';
+import { createHeadworks } from '#src/app.js';
+import { Client, fieldError, inputValue, visibleText, type Response } from '#test/support/client.js';
+import * as kit from '#test/support/kit.js';
+import { ADMIN, logIn, MEMBER } from '#test/support/kit.js';
+import type { TestSite } from '#test/support/site.js';
+import { linkIn, startSmtp, type SmtpCatcher } from '#test/support/smtp.js';
 
 const WRONG_LOGIN = 'That e-mail address and password do not match an account. Check both and try again.';
 const MINUTE = 60_000;

@@ -1,5 +1,5 @@
-import { addMs, iso, MINUTE } from '../../core/clock.js';
-import type { Executor } from '../../core/db/index.js';
+import { addMs, iso, MINUTE } from '#core/clock.js';
+import type { Executor } from '#core/db/index.js';
 import * as q from './queries.js';
 
 /** One limit an attempt is counted against: at most `max` attempts under `key` within `windowMs`. */

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Client, visibleText } from '../../../test/support/client.js';
-import * as kit from '../../../test/support/kit.js';
-import { logIn, MEMBER, resetLink } from '../../../test/support/kit.js';
-import { startSmtp, type SmtpCatcher } from '../../../test/support/smtp.js';
+import { Client, visibleText } from '#test/support/client.js';
+import * as kit from '#test/support/kit.js';
+import { logIn, MEMBER, resetLink } from '#test/support/kit.js';
+import { startSmtp, type SmtpCatcher } from '#test/support/smtp.js';
 
 
 let smtp: SmtpCatcher;

@@ -1,6 +1,6 @@
-import type { Executor } from '../../core/db/index.js';
-import type { OutgoingMail } from '../../core/mail/index.js';
-import { renderTemplate } from '../../core/mail/templates.js';
+import type { Executor } from '#core/db/index.js';
+import type { OutgoingMail } from '#core/mail/index.js';
+import { renderTemplate } from '#core/mail/templates.js';
 
 /**
  * The account e-mails. Their wording is a template admins can edit (modules/mail/templates.ts,

@@ -1,5 +1,5 @@
 import { twoFactor } from './migrations/0010_two_factor.js';
-import { defineModule } from '../../core/module.js';
+import { defineModule } from '#core/module.js';
 import { ACCOUNTS_TEMPLATES } from './templates.js';
 import { accountRoutes } from './routes.js';
 import { AccountsService } from './service.js';

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Client, fieldError, inputValue, visibleText } from '../../../test/support/client.js';
-import * as kit from '../../../test/support/kit.js';
-import { ADMIN, logIn, resetLink } from '../../../test/support/kit.js';
-import { linkIn, startSmtp, type SmtpCatcher } from '../../../test/support/smtp.js';
-import { passwordWeakness } from '../../core/auth/passwords.js';
+import { Client, fieldError, inputValue, visibleText } from '#test/support/client.js';
+import * as kit from '#test/support/kit.js';
+import { ADMIN, logIn, resetLink } from '#test/support/kit.js';
+import { linkIn, startSmtp, type SmtpCatcher } from '#test/support/smtp.js';
+import { passwordWeakness } from '#core/auth/passwords.js';
 
 const MEMBER = { email: 'margaret.okafor@cityofboulder.example.org', password: 'members only password', name: 'Margaret Okafor' };
 const GOOD = 'rivers carry quiet lanterns';

@@ -1,4 +1,4 @@
-import type { Db, Executor } from '../../core/db/index.js';
+import type { Db, Executor } from '#core/db/index.js';
 import type { LinkPurpose } from './tables.js';
 
 export const findUserByEmail = (db: Executor, email: string) => db.selectFrom('users').selectAll().where('email', '=', email.toLowerCase()).executeTakeFirst();

@@ -1,12 +1,12 @@
 import { actorOf } from '#core/audit/index.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ComponentChildren } from 'preact';
-import { safeNext, sessionIdOf, userOf } from '../../core/auth/guards.js';
-import { warmPasswordCheck } from '../../core/auth/passwords.js';
-import { formValues, parseForm } from '../../core/http/forms.js';
-import type { FieldErrors } from '../../core/views/forms.js';
-import { parsePageNumber } from '../../core/http/params.js';
-import type { SiteState } from '../../core/settings.js';
+import { safeNext, sessionIdOf, userOf } from '#core/auth/guards.js';
+import { warmPasswordCheck } from '#core/auth/passwords.js';
+import { formValues, parseForm } from '#core/http/forms.js';
+import type { FieldErrors } from '#core/views/forms.js';
+import { parsePageNumber } from '#core/http/params.js';
+import type { SiteState } from '#core/settings.js';
 import { changePasswordInput, firstAdminInput, forgotInput, inviteInput, loginInput, resetInput, setupInput, type AccountsService } from './service.js';
 import * as v from './views.js';
 import { toCodeStep, twoFactorRoutes } from './two-factor-routes.js';

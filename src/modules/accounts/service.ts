@@ -1,15 +1,15 @@
 import { z } from 'zod';
-import { recordAudit, type Actor } from '../../core/audit/index.js';
-import { addMs, DAY, HOUR, iso, MINUTE, type Clock } from '../../core/clock.js';
-import { chooseNewPassword, newPasswordSchema, verifyPassword } from '../../core/auth/passwords.js';
-import type { Sessions, SessionUser } from '../../core/auth/sessions.js';
-import type { Db, Executor } from '../../core/db/index.js';
-import { email, text } from '../../core/http/forms.js';
-import type { Jobs } from '../../core/jobs/index.js';
-import type { Mailer } from '../../core/mail/index.js';
-import { ok, refused, type Outcome } from '../../core/result.js';
-import { randomToken, sha256 } from '../../core/secrets.js';
-import type { SiteState } from '../../core/settings.js';
+import { recordAudit, type Actor } from '#core/audit/index.js';
+import { addMs, DAY, HOUR, iso, MINUTE, type Clock } from '#core/clock.js';
+import { chooseNewPassword, newPasswordSchema, verifyPassword } from '#core/auth/passwords.js';
+import type { Sessions, SessionUser } from '#core/auth/sessions.js';
+import type { Db, Executor } from '#core/db/index.js';
+import { email, text } from '#core/http/forms.js';
+import type { Jobs } from '#core/jobs/index.js';
+import type { Mailer } from '#core/mail/index.js';
+import { ok, refused, type Outcome } from '#core/result.js';
+import { randomToken, sha256 } from '#core/secrets.js';
+import type { SiteState } from '#core/settings.js';
 import { countAttempt } from './attempts.js';
 import { adminInviteMail, passwordChangedMail, passwordResetMail, promotedMail } from './emails.js';
 import * as q from './queries.js';
@@ -24,7 +24,7 @@ export const VERIFY_TTL_MS = 3 * DAY;
 /** At most this many reset e-mails per address per hour, so the form cannot flood an inbox. */
 const MAX_RESETS_PER_HOUR = 3;
 
-declare module '../../core/jobs/index.js' {
+declare module '#core/jobs/index.js' {
   interface JobPayloads {
     'accounts.cleanup': null;
   }

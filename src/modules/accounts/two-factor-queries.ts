@@ -1,4 +1,4 @@
-import type { Executor } from '../../core/db/index.js';
+import type { Executor } from '#core/db/index.js';
 
 // Two-factor sign-in: the secret, the recovery codes, and the count of code attempts.
 

@@ -1,9 +1,9 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { safeNext, userOf } from '../../core/auth/guards.js';
-import { parseForm } from '../../core/http/forms.js';
-import type { SiteState } from '../../core/settings.js';
-import type { Refused } from '../../core/result.js';
-import type { FieldErrors } from '../../core/views/forms.js';
+import { safeNext, userOf } from '#core/auth/guards.js';
+import { parseForm } from '#core/http/forms.js';
+import type { SiteState } from '#core/settings.js';
+import type { Refused } from '#core/result.js';
+import type { FieldErrors } from '#core/views/forms.js';
 import type { AccountsService } from './service.js';
 import { ALREADY_ON, codeInput, newCodesInput, setupInput, SIGN_IN_TTL_MS, turnOffInput, type Setup } from './two-factor.js';
 import * as v from './two-factor-views.js';

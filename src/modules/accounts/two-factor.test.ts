@@ -1,11 +1,11 @@
 import { Secret, TOTP } from 'otpauth';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Client, fieldError, inputValue, visibleText } from '../../../test/support/client.js';
-import type { TestClock } from '../../../test/support/clock.js';
-import * as kit from '../../../test/support/kit.js';
-import { ADMIN, logIn, mailFor, MEMBER, resetLink } from '../../../test/support/kit.js';
-import type { TestSite } from '../../../test/support/site.js';
-import { startSmtp, type SmtpCatcher } from '../../../test/support/smtp.js';
+import { Client, fieldError, inputValue, visibleText } from '#test/support/client.js';
+import type { TestClock } from '#test/support/clock.js';
+import * as kit from '#test/support/kit.js';
+import { ADMIN, logIn, mailFor, MEMBER, resetLink } from '#test/support/kit.js';
+import type { TestSite } from '#test/support/site.js';
+import { startSmtp, type SmtpCatcher } from '#test/support/smtp.js';
 import { MAX_CODE_FAILURES } from './two-factor.js';
 
 /**

@@ -1,10 +1,10 @@
 import crypto from 'node:crypto';
 import zlib from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Client, fieldError, inputValue, visibleText } from '../../../test/support/client.js';
-import { TestClock } from '../../../test/support/clock.js';
-import { addPeople, ADMIN, logIn, MEMBER } from '../../../test/support/kit.js';
-import { startTestSite, type TestSite } from '../../../test/support/site.js';
+import { Client, fieldError, inputValue, visibleText } from '#test/support/client.js';
+import { TestClock } from '#test/support/clock.js';
+import { addPeople, ADMIN, logIn, MEMBER } from '#test/support/kit.js';
+import { startTestSite, type TestSite } from '#test/support/site.js';
 
 const SEEDED_NAME = 'Colorado Industrial Pretreatment Coordinators Association';
 

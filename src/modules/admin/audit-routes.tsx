@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
-import type { AuditLog } from '../../core/audit/queries.js';
-import type { SiteState } from '../../core/settings.js';
+import type { AuditLog } from '#core/audit/queries.js';
+import type { SiteState } from '#core/settings.js';
 import { AUDIT_PER_PAGE, auditCsv, parseAuditParams } from './audit.js';
 import { AuditPage } from './audit-views.js';
 

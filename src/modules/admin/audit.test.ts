@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Client, inputValue, visibleText } from '../../../test/support/client.js';
-import { TestClock } from '../../../test/support/clock.js';
-import { logIn } from '../../../test/support/kit.js';
-import { startTestSite, type TestSite } from '../../../test/support/site.js';
-import { recordAudit, STRIPE } from '../../core/audit/index.js';
+import { Client, inputValue, visibleText } from '#test/support/client.js';
+import { TestClock } from '#test/support/clock.js';
+import { logIn } from '#test/support/kit.js';
+import { startTestSite, type TestSite } from '#test/support/site.js';
+import { recordAudit, STRIPE } from '#core/audit/index.js';
 
 const ADMIN = { email: 'ada@example.org', password: 'correct horse battery staple', name: 'Ada Admin' };
 const OTTO = { email: 'otto@example.org', password: 'another admin password', name: 'Otto Outgoing' };

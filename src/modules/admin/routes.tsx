@@ -1,9 +1,9 @@
 import type { FastifyInstance } from 'fastify';
-import { actorOf } from '../../core/audit/index.js';
-import { userOf } from '../../core/auth/guards.js';
-import { formValues, parseForm } from '../../core/http/forms.js';
-import type { SiteSettings } from '../../core/settings.js';
-import type { FieldErrors } from '../../core/views/forms.js';
+import { actorOf } from '#core/audit/index.js';
+import { userOf } from '#core/auth/guards.js';
+import { formValues, parseForm } from '#core/http/forms.js';
+import type { SiteSettings } from '#core/settings.js';
+import type { FieldErrors } from '#core/views/forms.js';
 import { settingsInput, timeZones, type AdminService } from './service.js';
 import { AdminOverview, SettingsForm } from './views.js';
 

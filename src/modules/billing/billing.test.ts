@@ -5,7 +5,7 @@ import { TestClock } from '#test/support/clock.js';
 import { startTestSite, type TestSite } from '#test/support/site.js';
 import { formatMoney, parseMoney } from '#core/money.js';
 import type { InvoiceLineInput, NewInvoice } from './service.js';
-import * as kit from '../../../test/support/kit.js';
+import * as kit from '#test/support/kit.js';
 
 const ADMIN = { email: 'treasurer@example.org', password: 'correct horse battery staple', name: 'Tess Treasurer' };
 const MEMBER = { email: 'mia@example.org', password: 'members only password', name: 'Mia Member' };

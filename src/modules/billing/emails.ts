@@ -1,7 +1,7 @@
 import type { InvoiceStatus } from './tables.js';
-import type { Executor } from '../../core/db/index.js';
-import type { OutgoingMail } from '../../core/mail/index.js';
-import { renderTemplate } from '../../core/mail/templates.js';
+import type { Executor } from '#core/db/index.js';
+import type { OutgoingMail } from '#core/mail/index.js';
+import { renderTemplate } from '#core/mail/templates.js';
 
 /**
  * The billing e-mails. Their wording is a template admins can edit (modules/mail/templates.ts);

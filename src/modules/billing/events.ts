@@ -34,7 +34,7 @@ export interface CardSaved {
   turnOnAutoRenew: boolean;
 }
 
-declare module '../../core/events/index.js' {
+declare module '#core/events/index.js' {
   interface DomainEvents {
     'invoice.paid': InvoicePaid;
     'invoice.voided': InvoiceVoided;

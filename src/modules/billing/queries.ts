@@ -1,6 +1,6 @@
 import type { Insertable, Selectable, Transaction } from 'kysely';
-import type { Db, Executor } from '../../core/db/index.js';
-import type { DB } from '../../core/db/schema.js';
+import type { Db, Executor } from '#core/db/index.js';
+import type { DB } from '#core/db/schema.js';
 import type { InvoiceEventsTable, InvoiceLinesTable, InvoiceStatus, InvoicesTable, PaymentsTable } from './tables.js';
 
 export type InvoiceRow = Selectable<InvoicesTable>;

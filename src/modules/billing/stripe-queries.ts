@@ -1,6 +1,6 @@
 import type { Selectable } from 'kysely';
 import type { StripeCustomersTable } from './tables.js';
-import type { Executor } from '../../core/db/index.js';
+import type { Executor } from '#core/db/index.js';
 
 export type StripeCustomerRow = Selectable<StripeCustomersTable>;
 

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
-import { userOf } from '../../core/auth/guards.js';
-import { findById } from '../../core/http/params.js';
+import { userOf } from '#core/auth/guards.js';
+import { findById } from '#core/http/params.js';
 import type { StripePayments } from './stripe.js';
 
 interface Deps {

@@ -1,14 +1,14 @@
 import type { ParsedMail } from 'mailparser';
 import Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
-import { ConfigError, loadConfig } from '../../config.js';
-import { DAY, HOUR } from '../../core/clock.js';
-import { Client, visibleText } from '../../../test/support/client.js';
-import { TestClock } from '../../../test/support/clock.js';
-import { startTestSite, type TestSite } from '../../../test/support/site.js';
-import { linkIn, startSmtp, type SmtpCatcher } from '../../../test/support/smtp.js';
-import { signedEvent, startStripeStandin, type StripeStandin } from '../../../test/support/stripe-standin.js';
-import * as kit from '../../../test/support/kit.js';
+import { ConfigError, loadConfig } from '#src/config.js';
+import { DAY, HOUR } from '#core/clock.js';
+import { Client, visibleText } from '#test/support/client.js';
+import { TestClock } from '#test/support/clock.js';
+import { startTestSite, type TestSite } from '#test/support/site.js';
+import { linkIn, startSmtp, type SmtpCatcher } from '#test/support/smtp.js';
+import { signedEvent, startStripeStandin, type StripeStandin } from '#test/support/stripe-standin.js';
+import * as kit from '#test/support/kit.js';
 
 const PASSWORD = 'a long member password';
 

@@ -1,5 +1,5 @@
 import type { Generated } from 'kysely';
-import type { Timestamp } from '../../core/db/schema.js';
+import type { Timestamp } from '#core/db/schema.js';
 
 /** The billing module's tables (owned in its manifest's `tables`); times are ISO-8601 UTC strings, flags 0/1 integers. */
 
@@ -70,7 +70,7 @@ export interface StripeCustomersTable {
   updated_at: Timestamp;
 }
 
-declare module '../../core/db/schema.js' {
+declare module '#core/db/schema.js' {
   interface DB {
     counters: CountersTable;
     invoices: InvoicesTable;

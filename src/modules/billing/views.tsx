@@ -1,8 +1,8 @@
 import type { InvoiceStatus } from './tables.js';
-import { formatMoney } from '../../core/money.js';
-import { Field, Form, Select, TextArea, type FieldErrors } from '../../core/views/forms.js';
-import { Pagination } from '../../core/views/pagination.js';
-import { formatDate, formatDateTime } from '../../core/views/render.js';
+import { formatMoney } from '#core/money.js';
+import { Field, Form, Select, TextArea, type FieldErrors } from '#core/views/forms.js';
+import { Pagination } from '#core/views/pagination.js';
+import { formatDate, formatDateTime } from '#core/views/render.js';
 import { INVOICE_STATUSES, PAYMENT_METHODS } from './labels.js';
 import type { InvoiceRow } from './queries.js';
 import type { InvoiceDetail } from './service.js';

@@ -1,5 +1,5 @@
 import { mailTemplates } from './migrations/0008_mail_templates.js';
-import { defineModule } from '../../core/module.js';
+import { defineModule } from '#core/module.js';
 import { mailRoutes } from './routes.js';
 import { MailTemplateService } from './template-service.js';
 

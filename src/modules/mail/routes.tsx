@@ -1,10 +1,10 @@
 import { actorOf } from '#core/audit/index.js';
 import type { FastifyInstance } from 'fastify';
-import { userOf } from '../../core/auth/guards.js';
-import type { Mailer } from '../../core/mail/index.js';
-import { findById, parsePageNumber } from '../../core/http/params.js';
-import type { SiteState } from '../../core/settings.js';
-import { formValues, parseForm } from '../../core/http/forms.js';
+import { userOf } from '#core/auth/guards.js';
+import type { Mailer } from '#core/mail/index.js';
+import { findById, parsePageNumber } from '#core/http/params.js';
+import type { SiteState } from '#core/settings.js';
+import { formValues, parseForm } from '#core/http/forms.js';
 import { templateInput, type MailTemplateService } from './template-service.js';
 import { templateDefinition } from '#core/mail/templates.js';
 import { TemplateEditor, TemplateList } from './template-views.js';

@@ -1,4 +1,4 @@
-import type { Timestamp } from '../../core/db/schema.js';
+import type { Timestamp } from '#core/db/schema.js';
 
 /** The mail module's tables (owned in its manifest's `tables`); times are ISO-8601 UTC strings, flags 0/1 integers. */
 
@@ -11,7 +11,7 @@ export interface MailTemplatesTable {
   updated_by: number | null;
 }
 
-declare module '../../core/db/schema.js' {
+declare module '#core/db/schema.js' {
   interface DB {
     mail_templates: MailTemplatesTable;
   }

@@ -1,4 +1,4 @@
-import type { Executor } from '../../core/db/index.js';
+import type { Executor } from '#core/db/index.js';
 
 /** SQL of the admins' e-mail templates (mail_templates: one row per template an admin edited). */
 

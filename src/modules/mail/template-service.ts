@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import { changesOf, recordAudit, type Actor } from '../../core/audit/index.js';
-import { iso, type Clock } from '../../core/clock.js';
-import type { Db, Executor } from '../../core/db/index.js';
-import { text } from '../../core/http/forms.js';
-import { ok, refused, type Outcome } from '../../core/result.js';
+import { changesOf, recordAudit, type Actor } from '#core/audit/index.js';
+import { iso, type Clock } from '#core/clock.js';
+import type { Db, Executor } from '#core/db/index.js';
+import { text } from '#core/http/forms.js';
+import { ok, refused, type Outcome } from '#core/result.js';
 import { deleteOverride, findOverride, listOverrideKeys, saveOverride } from './template-queries.js';
 import {
   fillTemplate,

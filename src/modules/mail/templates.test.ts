@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Client, fieldError, inputValue, visibleText } from '../../../test/support/client.js';
-import * as kit from '../../../test/support/kit.js';
-import { ADMIN, agencyContact, applyAndConfirm, JULY_2, logIn, mailFor, membershipOf } from '../../../test/support/kit.js';
-import type { TestSite } from '../../../test/support/site.js';
-import { linkIn, startSmtp, type SmtpCatcher } from '../../../test/support/smtp.js';
-import { fillTemplate, missingRequired, renderTemplate, sampleValues, substitute, templateDefinition, allTemplates, unknownPlaceholders } from '../../core/mail/templates.js';
+import { Client, fieldError, inputValue, visibleText } from '#test/support/client.js';
+import * as kit from '#test/support/kit.js';
+import { ADMIN, agencyContact, applyAndConfirm, JULY_2, logIn, mailFor, membershipOf } from '#test/support/kit.js';
+import type { TestSite } from '#test/support/site.js';
+import { linkIn, startSmtp, type SmtpCatcher } from '#test/support/smtp.js';
+import { fillTemplate, missingRequired, renderTemplate, sampleValues, substitute, templateDefinition, allTemplates, unknownPlaceholders } from '#core/mail/templates.js';
 
 const MEMBER = { email: 'member@example.org', password: 'a long member password', name: 'Mo Member' };
 const PASSWORD = 'a long applicant password';

@@ -1,6 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { userOf } from '../../core/auth/guards.js';
-import type { ModuleContext } from '../../core/module.js';
+import { userOf } from '#core/auth/guards.js';
+import type { ModuleContext } from '#core/module.js';
 import { AutoRenewalSection } from './renewals/index.js';
 import { BundleSection, CoveredNote } from './bundles/index.js';
 import { DirectoryAccountSection } from './directory/index.js';

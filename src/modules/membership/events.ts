@@ -56,7 +56,7 @@ export interface MembershipReinstated extends MembershipEvent {
   actorUserId: number | null;
 }
 
-declare module '../../core/events/index.js' {
+declare module '#core/events/index.js' {
   interface DomainEvents {
     'membership.activated': MembershipActivated;
     'membership.renewed': MembershipRenewed;

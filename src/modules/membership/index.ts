@@ -2,7 +2,7 @@ import { renewals } from './migrations/0003_renewals.js';
 import { memberFields } from './migrations/0004_member_fields.js';
 import { memberAdmin } from './migrations/0005_member_admin.js';
 import { importPublish } from './migrations/0011_import_publish.js';
-import { defineModule } from '../../core/module.js';
+import { defineModule } from '#core/module.js';
 import { MEMBERSHIP_TEMPLATES } from './templates.js';
 import { membershipAccountSection } from './account-section.js';
 import { adminMemberRoutes, AdminMembersService } from './backoffice/index.js';

@@ -1,5 +1,5 @@
 import type { Generated } from 'kysely';
-import type { Timestamp } from '../../core/db/schema.js';
+import type { Timestamp } from '#core/db/schema.js';
 
 /** The membership module's tables (owned in its manifest's `tables`); times are ISO-8601 UTC strings, flags 0/1 integers. */
 
@@ -212,7 +212,7 @@ export interface DirectoryDirtyTable {
   membership_id: number;
 }
 
-declare module '../../core/db/schema.js' {
+declare module '#core/db/schema.js' {
   interface DB {
     membership_levels: MembershipLevelsTable;
     memberships: MembershipsTable;

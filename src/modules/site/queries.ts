@@ -1,5 +1,5 @@
 import type { Selectable } from 'kysely';
-import type { Db, Executor } from '../../core/db/index.js';
+import type { Db, Executor } from '#core/db/index.js';
 import type { NewsPostsTable, PagesTable } from './tables.js';
 
 export type PageRow = Selectable<PagesTable>;

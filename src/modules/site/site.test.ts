@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Client, fieldError, inputValue, visibleText } from '../../../test/support/client.js';
-import { addPeople, ADMIN, logIn, MEMBER } from '../../../test/support/kit.js';
-import { startTestSite, type TestSite } from '../../../test/support/site.js';
+import { Client, fieldError, inputValue, visibleText } from '#test/support/client.js';
+import { addPeople, ADMIN, logIn, MEMBER } from '#test/support/kit.js';
+import { startTestSite, type TestSite } from '#test/support/site.js';
 
 let site: TestSite;
 

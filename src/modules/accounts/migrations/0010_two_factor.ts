@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
-import type { Dialect } from '../../../core/db/index.js';
-import { columnTypes } from '../../../core/db/migrations/types.js';
+import type { Dialect } from '#core/db/index.js';
+import { columnTypes } from '#core/db/migrations/types.js';
 
 /**
  * Two-factor sign-in (accounts module): a user's TOTP secret, encrypted with a key from

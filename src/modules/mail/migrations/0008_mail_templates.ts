@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
-import type { Dialect } from '../../../core/db/index.js';
-import { columnTypes } from '../../../core/db/migrations/types.js';
+import type { Dialect } from '#core/db/index.js';
+import { columnTypes } from '#core/db/migrations/types.js';
 
 /**
  * Admins' own wording of the automated e-mails (mail module). A row exists only for a template an

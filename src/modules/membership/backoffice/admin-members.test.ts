@@ -1,8 +1,8 @@
 import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
-import { Client, fieldError, inputValue, visibleText } from '../../../../test/support/client.js';
-import { addMember, ADMIN, countUsers, levelId, logIn, membershipOf, newSiteWithBoard, uploadMembers } from '../../../../test/support/kit.js';
-import type { TestSite } from '../../../../test/support/site.js';
+import { Client, fieldError, inputValue, visibleText } from '#test/support/client.js';
+import { addMember, ADMIN, countUsers, levelId, logIn, membershipOf, newSiteWithBoard, uploadMembers } from '#test/support/kit.js';
+import type { TestSite } from '#test/support/site.js';
 
 const MEMBER_PASSWORD = 'a long member password';
 const DAY = 86_400_000;

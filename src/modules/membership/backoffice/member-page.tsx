@@ -1,8 +1,8 @@
 import type { ComponentChildren } from 'preact';
 import type { MembershipStatus } from '../tables.js';
-import { formatMoney } from '../../../core/money.js';
-import { ActionButton, Form, TextArea, type FieldErrors } from '../../../core/views/forms.js';
-import { formatDate, formatDateTime } from '../../../core/views/render.js';
+import { formatMoney } from '#core/money.js';
+import { ActionButton, Form, TextArea, type FieldErrors } from '#core/views/forms.js';
+import { formatDate, formatDateTime } from '#core/views/render.js';
 import type { Level } from '../lifecycle/index.js';
 import { STATUS_LABELS } from '../lifecycle/index.js';
 import type { InvoiceSummary } from '../lifecycle/index.js';

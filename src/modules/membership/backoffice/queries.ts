@@ -1,6 +1,6 @@
 import { sql, type SqlBool } from 'kysely';
 import type { MembershipStatus } from '../tables.js';
-import type { Executor } from '../../../core/db/index.js';
+import type { Executor } from '#core/db/index.js';
 
 /**
  * The SQL of the admins' member screens: the filtered list (and its CSV) and the edits of a member's

@@ -1,14 +1,14 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { z } from 'zod';
-import { actorOf, type Actor } from '../../../core/audit/index.js';
-import { userOf } from '../../../core/auth/guards.js';
+import { actorOf, type Actor } from '#core/audit/index.js';
+import { userOf } from '#core/auth/guards.js';
 import type { MembershipStatus } from '../tables.js';
-import { formValues, parseForm } from '../../../core/http/forms.js';
-import { parseId } from '../../../core/http/params.js';
-import type { Outcome } from '../../../core/result.js';
-import type { SiteState } from '../../../core/settings.js';
-import type { FieldErrors } from '../../../core/views/forms.js';
-import { renderFragment } from '../../../core/views/render.js';
+import { formValues, parseForm } from '#core/http/forms.js';
+import { parseId } from '#core/http/params.js';
+import type { Outcome } from '#core/result.js';
+import type { SiteState } from '#core/settings.js';
+import type { FieldErrors } from '#core/views/forms.js';
+import { renderFragment } from '#core/views/render.js';
 import {
   levelChangeInput,
   noteInput,

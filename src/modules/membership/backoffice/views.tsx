@@ -1,12 +1,12 @@
 import type { ComponentChildren } from 'preact';
 import type { MemberContact, MembershipStatus } from '../tables.js';
-import { FilterActions, MatchCount } from '../../../core/views/filters.js';
-import { ActionButton, Field, Form, Select, TextArea, type FieldErrors } from '../../../core/views/forms.js';
-import { Pagination } from '../../../core/views/pagination.js';
-import { formatDate } from '../../../core/views/render.js';
+import { FilterActions, MatchCount } from '#core/views/filters.js';
+import { ActionButton, Field, Form, Select, TextArea, type FieldErrors } from '#core/views/forms.js';
+import { Pagination } from '#core/views/pagination.js';
+import { formatDate } from '#core/views/render.js';
 import { DEFAULT_DIR, listQueryString, PER_PAGE, type ListParams } from './service.js';
 import type { MemberSort } from './queries.js';
-import { isoDay } from '../../../core/time.js';
+import { isoDay } from '#core/time.js';
 import { displayValue, fieldFormValues, type MemberField } from '../fields/index.js';
 import { customFieldInputs } from '../fields/index.js';
 import type { Level } from '../lifecycle/index.js';

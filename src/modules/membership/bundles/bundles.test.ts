@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Client, fieldError, inputValue, visibleText } from '../../../../test/support/client.js';
-import { ADMIN, agencyContact, JULY_2, logIn, mailFor, membershipOf, newSite } from '../../../../test/support/kit.js';
-import type { TestSite } from '../../../../test/support/site.js';
-import { linkIn, startSmtp, type SmtpCatcher } from '../../../../test/support/smtp.js';
+import { Client, fieldError, inputValue, visibleText } from '#test/support/client.js';
+import { ADMIN, agencyContact, JULY_2, logIn, mailFor, membershipOf, newSite } from '#test/support/kit.js';
+import type { TestSite } from '#test/support/site.js';
+import { linkIn, startSmtp, type SmtpCatcher } from '#test/support/smtp.js';
 
 const DAY = 86_400_000;
 const CONTACT = { email: 'contact@boulder.example.org', password: 'the agency contact password', name: 'Casey Contact' };

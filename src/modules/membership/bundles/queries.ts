@@ -1,4 +1,4 @@
-import type { Executor } from '../../../core/db/index.js';
+import type { Executor } from '#core/db/index.js';
 
 /** The SQL of agency bundles: the contact's membership (`bundle_id` null, a level with a bundle size) and the memberships it covers. */
 

@@ -1,8 +1,8 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import { userOf } from '../../../core/auth/guards.js';
-import { formValues, parseForm } from '../../../core/http/forms.js';
-import { parseId } from '../../../core/http/params.js';
-import type { FieldErrors } from '../../../core/views/forms.js';
+import { userOf } from '#core/auth/guards.js';
+import { formValues, parseForm } from '#core/http/forms.js';
+import { parseId } from '#core/http/params.js';
+import type { FieldErrors } from '#core/views/forms.js';
 import { bundlePersonInput, type BundleService } from './service.js';
 import { BundleSection } from './views.js';
 

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { generateDirectoryMembers } from '../../../../bench/directory-data.js';
-import { DAY } from '../../../core/clock.js';
-import { Client, fieldError, inputValue, visibleText } from '../../../../test/support/client.js';
-import { ADMIN, JULY_2, logIn, newSite } from '../../../../test/support/kit.js';
-import type { TestSite } from '../../../../test/support/site.js';
+import { DAY } from '#core/clock.js';
+import { Client, fieldError, inputValue, visibleText } from '#test/support/client.js';
+import { ADMIN, JULY_2, logIn, newSite } from '#test/support/kit.js';
+import type { TestSite } from '#test/support/site.js';
 import { DirectoryService, profileInput, searchWords } from './service.js';
 import { deriveKey, isCalendarDate, parseCustomFields, type MemberField } from '../fields/index.js';
 

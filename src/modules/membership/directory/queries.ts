@@ -1,7 +1,7 @@
-import { prepared } from '../../../core/db/prepared.js';
-import { randomToken } from '../../../core/secrets.js';
-import type { Executor } from '../../../core/db/index.js';
-import { appValueKey, setAppValue } from '../../../core/settings.js';
+import { prepared } from '#core/db/prepared.js';
+import { randomToken } from '#core/secrets.js';
+import type { Executor } from '#core/db/index.js';
+import { appValueKey, setAppValue } from '#core/settings.js';
 
 // Each statement stays well under both dialects' limits on bound values.
 const CHUNK = 1000;

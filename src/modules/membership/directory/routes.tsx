@@ -1,9 +1,9 @@
 import type { FastifyInstance } from 'fastify';
-import { requireMemberAccess, userOf } from '../../../core/auth/guards.js';
-import { formValues, parseForm } from '../../../core/http/forms.js';
-import { parsePageNumber } from '../../../core/http/params.js';
-import { refused } from '../../../core/result.js';
-import type { FieldErrors } from '../../../core/views/forms.js';
+import { requireMemberAccess, userOf } from '#core/auth/guards.js';
+import { formValues, parseForm } from '#core/http/forms.js';
+import { parsePageNumber } from '#core/http/params.js';
+import { refused } from '#core/result.js';
+import type { FieldErrors } from '#core/views/forms.js';
 import { profileInput, type DirectoryService } from './service.js';
 import * as dv from './views.js';
 import { parseCustomFields } from '../fields/index.js';

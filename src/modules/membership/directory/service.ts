@@ -1,10 +1,10 @@
 import { z } from 'zod';
-import { DAY, iso, type Clock } from '../../../core/clock.js';
-import type { Db } from '../../../core/db/index.js';
-import { checkbox, text } from '../../../core/http/forms.js';
-import type { Executor } from '../../../core/db/index.js';
-import { ok, refused, type Outcome } from '../../../core/result.js';
-import type { AccountsService } from '../../accounts/index.js';
+import { DAY, iso, type Clock } from '#core/clock.js';
+import type { Db } from '#core/db/index.js';
+import { checkbox, text } from '#core/http/forms.js';
+import type { Executor } from '#core/db/index.js';
+import { ok, refused, type Outcome } from '#core/result.js';
+import type { AccountsService } from '#modules/accounts/index.js';
 import { DirectoryMemory } from './memory.js';
 import * as dq from './queries.js';
 import { DIRECTORY_VISIBILITIES, displayValue, type FieldValue, type MemberFieldsService } from '../fields/index.js';

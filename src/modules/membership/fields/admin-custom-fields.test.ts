@@ -1,8 +1,8 @@
 import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
-import { Client, fieldError, inputValue, visibleText } from '../../../../test/support/client.js';
-import { logIn, membershipOf, newSiteWithBoard, uploadMembers } from '../../../../test/support/kit.js';
-import type { TestSite } from '../../../../test/support/site.js';
+import { Client, fieldError, inputValue, visibleText } from '#test/support/client.js';
+import { logIn, membershipOf, newSiteWithBoard, uploadMembers } from '#test/support/kit.js';
+import type { TestSite } from '#test/support/site.js';
 
 /** Member fields (fields.ts) on the admins' member screens: a member's page, the CSV export and the CSV import. */
 

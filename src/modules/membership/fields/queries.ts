@@ -1,6 +1,6 @@
 import type { Insertable, Updateable } from 'kysely';
 import type { MemberFieldsTable, MemberFieldVisibility } from '../tables.js';
-import type { Executor } from '../../../core/db/index.js';
+import type { Executor } from '#core/db/index.js';
 
 export const listFields = (db: Executor) => db.selectFrom('member_fields').selectAll().orderBy('position').orderBy('id').execute();
 

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
-import { actorOf } from '../../../core/audit/index.js';
-import { formValues, parseForm } from '../../../core/http/forms.js';
-import { findById } from '../../../core/http/params.js';
+import { actorOf } from '#core/audit/index.js';
+import { formValues, parseForm } from '#core/http/forms.js';
+import { findById } from '#core/http/params.js';
 import { fieldInput, type MemberFieldsService } from './service.js';
 import * as fv from './views.js';
 

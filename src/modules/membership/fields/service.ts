@@ -1,14 +1,14 @@
 import { z } from 'zod';
 import type { Selectable } from 'kysely';
-import { changesOf, recordAudit, type Actor } from '../../../core/audit/index.js';
-import { iso, type Clock } from '../../../core/clock.js';
-import type { Db } from '../../../core/db/index.js';
-import type { Executor } from '../../../core/db/index.js';
+import { changesOf, recordAudit, type Actor } from '#core/audit/index.js';
+import { iso, type Clock } from '#core/clock.js';
+import type { Db } from '#core/db/index.js';
+import type { Executor } from '#core/db/index.js';
 import type { MemberFieldsTable, MemberFieldType, MemberFieldVisibility } from '../tables.js';
-import { checkbox, controlMessage, formValues, text } from '../../../core/http/forms.js';
-import { flaggedFields } from '../../../core/http/input-guard.js';
-import { ok, refused, type Outcome } from '../../../core/result.js';
-import type { FieldErrors } from '../../../core/views/forms.js';
+import { checkbox, controlMessage, formValues, text } from '#core/http/forms.js';
+import { flaggedFields } from '#core/http/input-guard.js';
+import { ok, refused, type Outcome } from '#core/result.js';
+import type { FieldErrors } from '#core/views/forms.js';
 import * as q from './queries.js';
 
 /**

@@ -1,8 +1,8 @@
 import { Parser } from 'csv-parse';
 import { stringify } from 'csv-stringify/sync';
 import type { MemberContact, MembershipStatus } from '../tables.js';
-import { email as emailSchema } from '../../../core/http/forms.js';
-import { dateToInstant, isoDay, parseCalendarDate } from '../../../core/time.js';
+import { email as emailSchema } from '#core/http/forms.js';
+import { dateToInstant, isoDay, parseCalendarDate } from '#core/time.js';
 import { checkFieldValue, choicesOf, inputName, MAX_TEXT as MAX_TEXT_LENGTH, type FieldValue, type FieldValueProblem, type MemberField } from '../fields/index.js';
 import { STATUS_LABELS } from '../lifecycle/index.js';
 

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { Client, visibleText } from '../../../../test/support/client.js';
-import { ADMIN, countUsers, newSiteWithBoard, uploadMembers } from '../../../../test/support/kit.js';
-import type { TestSite } from '../../../../test/support/site.js';
-import type { Executor } from '../../../core/db/index.js';
-import { LEASE_MS, type JobHandler } from '../../../core/jobs/index.js';
+import { Client, visibleText } from '#test/support/client.js';
+import { ADMIN, countUsers, newSiteWithBoard, uploadMembers } from '#test/support/kit.js';
+import type { TestSite } from '#test/support/site.js';
+import type { Executor } from '#core/db/index.js';
+import { LEASE_MS, type JobHandler } from '#core/jobs/index.js';
 
 /**
  * Member imports hold under faults: every cell of the whole file is checked (control characters,

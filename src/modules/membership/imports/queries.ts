@@ -1,5 +1,5 @@
 import type { MemberContact, MemberImportStatus, MembershipStatus } from '../tables.js';
-import type { Executor } from '../../../core/db/index.js';
+import type { Executor } from '#core/db/index.js';
 
 /**
  * The SQL of member imports: the checked file (`member_import_batches`), its staged rows

@@ -1,14 +1,14 @@
 import { PostgresAdapter, type Transaction } from 'kysely';
-import { recordAudit, type Actor } from '../../../core/audit/index.js';
-import { addMs, DAY, iso, type Clock } from '../../../core/clock.js';
-import type { Db, Executor } from '../../../core/db/index.js';
-import type { DB } from '../../../core/db/schema.js';
-import { LeaseLost, type JobRun, type Jobs } from '../../../core/jobs/index.js';
-import { ok, refused, type Outcome } from '../../../core/result.js';
-import type { SiteState } from '../../../core/settings.js';
+import { recordAudit, type Actor } from '#core/audit/index.js';
+import { addMs, DAY, iso, type Clock } from '#core/clock.js';
+import type { Db, Executor } from '#core/db/index.js';
+import type { DB } from '#core/db/schema.js';
+import { LeaseLost, type JobRun, type Jobs } from '#core/jobs/index.js';
+import { ok, refused, type Outcome } from '#core/result.js';
+import type { SiteState } from '#core/settings.js';
 import type { MemberImportStatus } from '../tables.js';
-import { formatDate } from '../../../core/views/render.js';
-import type { AccountsService } from '../../accounts/index.js';
+import { formatDate } from '#core/views/render.js';
+import type { AccountsService } from '#modules/accounts/index.js';
 import * as iq from './queries.js';
 import { decodeCsv, notCsvReason, parseImport, slicer, type ImportProblem, type ImportRow } from './csv.js';
 import { fieldQueries as fq } from '../fields/index.js';
@@ -25,7 +25,7 @@ const SQLITE_CHUNK = 100;
 const POSTGRES_CHUNK = 500;
 const IMPORT_JOB = 'membership.import';
 
-declare module '../../../core/jobs/index.js' {
+declare module '#core/jobs/index.js' {
   interface JobPayloads {
     /** Publish a confirmed import batch (member_import_batches.id). */
     'membership.import': { batchId: number };

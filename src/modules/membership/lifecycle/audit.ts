@@ -1,5 +1,5 @@
-import { recordAudit, type AuditBy, type Change } from '../../../core/audit/index.js';
-import type { Executor } from '../../../core/db/index.js';
+import { recordAudit, type AuditBy, type Change } from '#core/audit/index.js';
+import type { Executor } from '#core/db/index.js';
 
 /**
  * An audit log entry about a member (core/audit), written in the caller's transaction; the

@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { parseMoney } from '../../../core/money.js';
-import { checkbox, optionalText, text } from '../../../core/http/forms.js';
-import { addYears, calendarDate, startOfDay } from '../../../core/time.js';
+import { parseMoney } from '#core/money.js';
+import { checkbox, optionalText, text } from '#core/http/forms.js';
+import { addYears, calendarDate, startOfDay } from '#core/time.js';
 import type { MembershipLevelsTable } from '../tables.js';
 import type { Selectable } from 'kysely';
 

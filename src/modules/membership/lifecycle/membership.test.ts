@@ -1,9 +1,9 @@
 import type { ParsedMail } from 'mailparser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Client, fieldError, inputValue, visibleText } from '../../../../test/support/client.js';
-import type { TestSite } from '../../../../test/support/site.js';
-import { linkIn, startSmtp, type SmtpCatcher } from '../../../../test/support/smtp.js';
-import * as kit from '../../../../test/support/kit.js';
+import { Client, fieldError, inputValue, visibleText } from '#test/support/client.js';
+import type { TestSite } from '#test/support/site.js';
+import { linkIn, startSmtp, type SmtpCatcher } from '#test/support/smtp.js';
+import * as kit from '#test/support/kit.js';
 
 const ADMIN = { email: 'board@example.org', password: 'correct horse battery staple', name: 'Board Admin' };
 const PASSWORD = 'a long applicant password';

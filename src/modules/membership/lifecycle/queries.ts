@@ -1,8 +1,8 @@
 import type { Selectable } from 'kysely';
-import type { Db } from '../../../core/db/index.js';
-import { prepared } from '../../../core/db/prepared.js';
+import type { Db } from '#core/db/index.js';
+import { prepared } from '#core/db/prepared.js';
 import type { MemberContact, MembershipInvoicesTable, MembershipStatus, MembershipsTable } from '../tables.js';
-import type { Executor } from '../../../core/db/index.js';
+import type { Executor } from '#core/db/index.js';
 import type { LevelInput } from './levels.js';
 
 export type MembershipRow = Selectable<MembershipsTable>;

@@ -1,10 +1,10 @@
 import type { FastifyInstance } from 'fastify';
-import { actorOf } from '../../../core/audit/index.js';
-import { userOf } from '../../../core/auth/guards.js';
-import { formValues, parseForm } from '../../../core/http/forms.js';
-import { findById } from '../../../core/http/params.js';
-import { refused } from '../../../core/result.js';
-import type { SiteService } from '../../site/index.js';
+import { actorOf } from '#core/audit/index.js';
+import { userOf } from '#core/auth/guards.js';
+import { formValues, parseForm } from '#core/http/forms.js';
+import { findById } from '#core/http/params.js';
+import { refused } from '#core/result.js';
+import type { SiteService } from '#modules/site/index.js';
 import { fieldFormValues, parseCustomFields, type MemberFieldsService } from '../fields/index.js';
 import { levelInput, type Level } from './levels.js';
 import { applicationInput, liveMembershipMessage, reapplicationInput, type MembershipService } from './service.js';

@@ -1,7 +1,7 @@
 import type { Transaction } from 'kysely';
-import type { DB } from '../../../core/db/schema.js';
+import type { DB } from '#core/db/schema.js';
 import type { MembershipStatus } from '../tables.js';
-import type { DomainEvents, Events } from '../../../core/events/index.js';
+import type { DomainEvents, Events } from '#core/events/index.js';
 import * as q from './queries.js';
 
 type MembershipEventName = Extract<keyof DomainEvents, `membership.${string}`>;

@@ -1,9 +1,9 @@
 import type { ParsedMail } from 'mailparser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Client, fieldError, inputValue, visibleText } from '../../../../test/support/client.js';
-import type { TestSite } from '../../../../test/support/site.js';
-import { linkIn, startSmtp, type SmtpCatcher } from '../../../../test/support/smtp.js';
-import * as kit from '../../../../test/support/kit.js';
+import { Client, fieldError, inputValue, visibleText } from '#test/support/client.js';
+import type { TestSite } from '#test/support/site.js';
+import { linkIn, startSmtp, type SmtpCatcher } from '#test/support/smtp.js';
+import * as kit from '#test/support/kit.js';
 
 /**
  * The e-mail the site sends on a stranger's word (issue 7, findings 4, 5 and 6; decision 0025):

@@ -1,11 +1,11 @@
-import { formatMoney } from '../../../core/money.js';
-import { Checkbox, Field, Form, Select, TextArea, type FieldErrors } from '../../../core/views/forms.js';
-import { ActionButton } from '../../../core/views/forms.js';
-import { Pagination } from '../../../core/views/pagination.js';
-import { formatDate, trustedHtml } from '../../../core/views/render.js';
-import type { InvoiceStatus } from '../../billing/index.js';
+import { formatMoney } from '#core/money.js';
+import { Checkbox, Field, Form, Select, TextArea, type FieldErrors } from '#core/views/forms.js';
+import { ActionButton } from '#core/views/forms.js';
+import { Pagination } from '#core/views/pagination.js';
+import { formatDate, trustedHtml } from '#core/views/render.js';
+import type { InvoiceStatus } from '#modules/billing/index.js';
 import type { MembershipStatus } from '../tables.js';
-import { INVOICE_STATUSES } from '../../billing/index.js';
+import { INVOICE_STATUSES } from '#modules/billing/index.js';
 import { describeRenewal, type Level } from './levels.js';
 import type { MemberField } from '../fields/index.js';
 import { customFieldInputs } from '../fields/index.js';

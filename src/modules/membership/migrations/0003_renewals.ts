@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
-import type { Dialect } from '../../../core/db/index.js';
-import { columnTypes } from '../../../core/db/migrations/types.js';
+import type { Dialect } from '#core/db/index.js';
+import { columnTypes } from '#core/db/migrations/types.js';
 
 /**
  * Renewals: the renewal invoice of each membership's cycle (one per renewal date), and every

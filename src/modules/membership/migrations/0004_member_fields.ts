@@ -1,6 +1,6 @@
 import { sql, type Kysely } from 'kysely';
-import type { Dialect } from '../../../core/db/index.js';
-import { columnTypes } from '../../../core/db/migrations/types.js';
+import type { Dialect } from '#core/db/index.js';
+import { columnTypes } from '#core/db/migrations/types.js';
 
 /**
  * Member fields the board defines (and each member's values), members' directory privacy, and the

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
-import type { Dialect } from '../../../core/db/index.js';
-import { columnTypes } from '../../../core/db/migrations/types.js';
+import type { Dialect } from '#core/db/index.js';
+import { columnTypes } from '#core/db/migrations/types.js';
 
 /**
  * Member imports: an uploaded CSV file is checked into a batch (its errors, or its rows waiting

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { Dialect } from '../../../core/db/index.js';
+import type { Dialect } from '#core/db/index.js';
 
 /**
  * Member imports publish their staged rows all or none (docs/decisions/0020-job-leases.md, and

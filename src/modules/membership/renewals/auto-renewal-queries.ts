@@ -1,6 +1,6 @@
 import type { NotNull, Selectable } from 'kysely';
 import type { AutoRenewalsTable } from '../tables.js';
-import type { Executor } from '../../../core/db/index.js';
+import type { Executor } from '#core/db/index.js';
 
 export type AutoRenewalRow = Selectable<AutoRenewalsTable>;
 

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { userOf } from '../../../core/auth/guards.js';
+import { userOf } from '#core/auth/guards.js';
 import type { AutoRenewal } from './auto-renewal.js';
 
 interface Deps {

@@ -1,16 +1,16 @@
 import type { Transaction } from 'kysely';
-import { addMs, DAY, HOUR, iso, type Clock } from '../../../core/clock.js';
-import type { Db } from '../../../core/db/index.js';
-import type { DB } from '../../../core/db/schema.js';
-import type { Jobs } from '../../../core/jobs/index.js';
-import type { Mailer } from '../../../core/mail/index.js';
-import { formatMoney } from '../../../core/money.js';
-import { ok, refused, type Outcome } from '../../../core/result.js';
-import type { SiteSettings, SiteState } from '../../../core/settings.js';
-import { calendarDate, startOfDay } from '../../../core/time.js';
-import { formatDate } from '../../../core/views/render.js';
-import type { BillingService, CardSaved, InvoiceDetail } from '../../billing/index.js';
-import type { StripePayments } from '../../billing/index.js';
+import { addMs, DAY, HOUR, iso, type Clock } from '#core/clock.js';
+import type { Db } from '#core/db/index.js';
+import type { DB } from '#core/db/schema.js';
+import type { Jobs } from '#core/jobs/index.js';
+import type { Mailer } from '#core/mail/index.js';
+import { formatMoney } from '#core/money.js';
+import { ok, refused, type Outcome } from '#core/result.js';
+import type { SiteSettings, SiteState } from '#core/settings.js';
+import { calendarDate, startOfDay } from '#core/time.js';
+import { formatDate } from '#core/views/render.js';
+import type { BillingService, CardSaved, InvoiceDetail } from '#modules/billing/index.js';
+import type { StripePayments } from '#modules/billing/index.js';
 import * as aq from './auto-renewal-queries.js';
 import { chargeFailedMail, chargeNoticeMail } from './auto-renewal-emails.js';
 import { duesPeriod, type Level } from '../lifecycle/index.js';
@@ -19,7 +19,7 @@ import * as rq from './queries.js';
 
 export const AUTO_RENEWAL_JOB = 'membership.auto-renewal';
 
-declare module '../../../core/jobs/index.js' {
+declare module '#core/jobs/index.js' {
   interface JobPayloads {
     'membership.auto-renewal': null;
   }

@@ -1,6 +1,6 @@
-import type { OutgoingMail } from '../../../core/mail/index.js';
-import type { Executor } from '../../../core/db/index.js';
-import { renderTemplate } from '../../../core/mail/templates.js';
+import type { OutgoingMail } from '#core/mail/index.js';
+import type { Executor } from '#core/db/index.js';
+import { renderTemplate } from '#core/mail/templates.js';
 
 /**
  * The renewal e-mails: what is owed, by when, and where to renew. Their wording is a template

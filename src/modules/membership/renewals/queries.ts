@@ -1,6 +1,6 @@
 import type { NotNull } from 'kysely';
-import type { Db } from '../../../core/db/index.js';
-import type { Executor } from '../../../core/db/index.js';
+import type { Db } from '#core/db/index.js';
+import type { Executor } from '#core/db/index.js';
 
 /** Active memberships (not covered by a bundle) whose renewal date is at or before `until`, with their level. */
 export const activeRenewingBy = (db: Db, until: string) =>

@@ -1,11 +1,11 @@
 import type { ParsedMail } from 'mailparser';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
-import { createHeadworks } from '../../../app.js';
-import { Client, fieldError, inputValue, visibleText } from '../../../../test/support/client.js';
-import type { TestClock } from '../../../../test/support/clock.js';
-import type { TestSite } from '../../../../test/support/site.js';
-import { linkIn, startSmtp, type SmtpCatcher } from '../../../../test/support/smtp.js';
-import * as kit from '../../../../test/support/kit.js';
+import { createHeadworks } from '#src/app.js';
+import { Client, fieldError, inputValue, visibleText } from '#test/support/client.js';
+import type { TestClock } from '#test/support/clock.js';
+import type { TestSite } from '#test/support/site.js';
+import { linkIn, startSmtp, type SmtpCatcher } from '#test/support/smtp.js';
+import * as kit from '#test/support/kit.js';
 
 const ADMIN = { email: 'board@example.org', password: 'correct horse battery staple', name: 'Board Admin' };
 const MEMBER = { email: 'pat@example.org', password: 'a long member password', name: 'Pat Member' };

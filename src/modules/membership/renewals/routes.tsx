@@ -1,8 +1,8 @@
 import type { FastifyInstance } from 'fastify';
-import { actorOf } from '../../../core/audit/index.js';
-import { userOf } from '../../../core/auth/guards.js';
-import { formValues, parseForm } from '../../../core/http/forms.js';
-import { formatMoney } from '../../../core/money.js';
+import { actorOf } from '#core/audit/index.js';
+import { userOf } from '#core/auth/guards.js';
+import { formValues, parseForm } from '#core/http/forms.js';
+import { formatMoney } from '#core/money.js';
 import { formatReminderDays, reminderDaysInput, type RenewalService } from './service.js';
 import { RenewalSettingsForm } from './views.js';
 

@@ -1,18 +1,18 @@
 import { z } from 'zod';
 import type { Transaction } from 'kysely';
-import { recordAudit, type Actor } from '../../../core/audit/index.js';
-import { addMs, DAY, HOUR, iso, type Clock } from '../../../core/clock.js';
-import type { Db } from '../../../core/db/index.js';
-import type { Events } from '../../../core/events/index.js';
-import type { DB } from '../../../core/db/schema.js';
-import type { Jobs } from '../../../core/jobs/index.js';
-import type { Mailer } from '../../../core/mail/index.js';
-import { formatMoney } from '../../../core/money.js';
-import { ok, refused, type Outcome } from '../../../core/result.js';
-import type { SiteSettings, SiteState } from '../../../core/settings.js';
-import { formatDate } from '../../../core/views/render.js';
-import type { AccountsService } from '../../accounts/index.js';
-import type { BillingService, InvoiceRow } from '../../billing/index.js';
+import { recordAudit, type Actor } from '#core/audit/index.js';
+import { addMs, DAY, HOUR, iso, type Clock } from '#core/clock.js';
+import type { Db } from '#core/db/index.js';
+import type { Events } from '#core/events/index.js';
+import type { DB } from '#core/db/schema.js';
+import type { Jobs } from '#core/jobs/index.js';
+import type { Mailer } from '#core/mail/index.js';
+import { formatMoney } from '#core/money.js';
+import { ok, refused, type Outcome } from '#core/result.js';
+import type { SiteSettings, SiteState } from '#core/settings.js';
+import { formatDate } from '#core/views/render.js';
+import type { AccountsService } from '#modules/accounts/index.js';
+import type { BillingService, InvoiceRow } from '#modules/billing/index.js';
 import { duesPeriod, type Level } from '../lifecycle/index.js';
 import { lifecycleQueries as q } from '../lifecycle/index.js';
 import { changeStatus } from '../lifecycle/index.js';
@@ -28,7 +28,7 @@ const MAX_DAYS = 365;
 const RENEWAL_WINDOW_DAYS = 30;
 const JOB = 'membership.renewals';
 
-declare module '../../../core/jobs/index.js' {
+declare module '#core/jobs/index.js' {
   interface JobPayloads {
     'membership.renewals': null;
   }
