@@ -104,7 +104,12 @@ async function siteWithContent(place: Place, options: { manyMembers?: boolean } 
     .executeTakeFirstOrThrow();
   // A dues invoice, linked to the membership as the membership module does.
   const invoice = await db.transaction().execute(async (trx) => {
-    const issued = await hw.billing.createInvoice(trx, { userId: user.id, billTo: 'Pat Lee\nMetro Wastewater', lines: [{ description: 'Dues', quantity: 1, unitCents: 5000 }], dueAt: new Date() });
+    const issued = await hw.billing.createInvoice(trx, {
+      userId: user.id,
+      billTo: 'Pat Lee\nMetro Wastewater',
+      lines: [{ description: 'Dues', quantity: 1, unitCents: 5000 }],
+      dueAt: new Date(),
+    });
     await trx.insertInto('membership_invoices').values({ invoice_id: issued.id, membership_id: membership.id, period_start: now, period_end: now }).execute();
     return issued;
   });
@@ -259,7 +264,10 @@ async function schemaBeforeNewestMigration(): Promise<{ newest: string; tables: 
     const tables = new Map<string, string[]>();
     const references = new Map<string, Set<string>>();
     for (const t of await db.introspection.getTables()) {
-      tables.set(t.name, t.columns.map((c) => c.name));
+      tables.set(
+        t.name,
+        t.columns.map((c) => c.name),
+      );
       references.set(t.name, new Set((await sql<{ table: string }>`select "table" from pragma_foreign_key_list(${t.name})`.execute(db)).rows.map((r) => r.table)));
     }
     return { newest, tables, references };
@@ -356,9 +364,11 @@ describe('backup and restore', { timeout: 300_000 }, () => {
 
       // New rows get new ids and the next invoice number.
       const user = await copy.accounts.findUserByEmail(MEMBER.email);
-      const next = await copy.database.db.transaction().execute((trx) =>
-        copy.billing.createInvoice(trx, { userId: user!.id, billTo: 'Pat Lee', lines: [{ description: 'Workshop', quantity: 1, unitCents: 2500 }], dueAt: new Date() }),
-      );
+      const next = await copy.database.db
+        .transaction()
+        .execute((trx) =>
+          copy.billing.createInvoice(trx, { userId: user!.id, billTo: 'Pat Lee', lines: [{ description: 'Workshop', quantity: 1, unitCents: 2500 }], dueAt: new Date() }),
+        );
       expect(next.number).toBe(Math.max(...(after.invoices as { number: number }[]).map((i) => i.number)) + 1);
       expect(next.id).toBe(Math.max(...(after.invoices as { id: number }[]).map((i) => i.id)) + 1);
       const page = await copy.database.db
@@ -571,7 +581,10 @@ describe('backup and restore', { timeout: 300_000 }, () => {
       const h = JSON.parse(lines[0]!) as { migrations: string[] };
       const out = [JSON.stringify({ ...h, migrations: h.migrations.filter((m) => m !== older.newest) })];
       let rows = 0;
-      const kept = dependencyOrder([...blocks.keys()].filter((t) => older.tables.has(t)), older.references);
+      const kept = dependencyOrder(
+        [...blocks.keys()].filter((t) => older.tables.has(t)),
+        older.references,
+      );
       for (const table of kept) {
         const { columns, rows: values } = blocks.get(table)!;
         const known = older.tables.get(table)!;

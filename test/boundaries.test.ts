@@ -40,7 +40,11 @@ describe('module boundaries', () => {
   });
 
   it('finds writes in raw SQL as well as in the query builder', () => {
-    expect(tablesWritten('sql`UPDATE memberships SET status = 1`; sql`insert into "jobs" (a) values (1)`; db.deleteFrom(\'users\')').sort()).toEqual(['jobs', 'memberships', 'users']);
+    expect(tablesWritten('sql`UPDATE memberships SET status = 1`; sql`insert into "jobs" (a) values (1)`; db.deleteFrom(\'users\')').sort()).toEqual([
+      'jobs',
+      'memberships',
+      'users',
+    ]);
   });
 });
 

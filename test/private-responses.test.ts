@@ -5,7 +5,6 @@ import { Client } from './support/client.js';
 import { startTestSite } from './support/site.js';
 import { addPeople, ADMIN, logIn, MEMBER } from './support/kit.js';
 
-
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
   while (cleanups.length) await cleanups.pop()!();

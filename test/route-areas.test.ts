@@ -63,7 +63,17 @@ describe('every route under /admin and /account is guarded by its address', () =
   it('sends a stranger to log in from every /admin and /account page, and refuses their forms', async () => {
     const routes = [...routesIn('admin'), ...routesIn('member')];
     // Every module's pages are there: the walk cannot pass by finding nothing.
-    for (const url of ['/admin', '/admin/members/1', '/admin/invoices/1', '/admin/mail/templates', '/admin/pages', '/admin/audit', '/account', '/account/two-factor', '/account/profile']) {
+    for (const url of [
+      '/admin',
+      '/admin/members/1',
+      '/admin/invoices/1',
+      '/admin/mail/templates',
+      '/admin/pages',
+      '/admin/audit',
+      '/account',
+      '/account/two-factor',
+      '/account/profile',
+    ]) {
       expect(routes.map((r) => r.url)).toContain(url);
     }
     expect(routes.length).toBeGreaterThan(60);

@@ -9,7 +9,6 @@ import { ADMIN } from '../support/kit.js';
  * no sideways scrolling, long values wrapped. Screenshots go to SCREENSHOT_DIR when it is set.
  */
 
-
 let browser: Browser;
 let site: ServedSite;
 let memberId: number;

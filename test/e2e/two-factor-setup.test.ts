@@ -12,7 +12,6 @@ import { ADMIN } from '../support/kit.js';
  * Screenshots go to SCREENSHOT_DIR when it is set.
  */
 
-
 let browser: Browser;
 let site: ServedSite;
 

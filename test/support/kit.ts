@@ -103,7 +103,10 @@ export async function membershipOf(site: TestSite, email: string) {
 }
 
 export async function countUsers(site: TestSite): Promise<number> {
-  const row = await site.database.db.selectFrom('users').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+  const row = await site.database.db
+    .selectFrom('users')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .executeTakeFirstOrThrow();
   return Number(row.n);
 }
 

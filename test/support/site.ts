@@ -58,7 +58,13 @@ export async function startTestSite(options: { env?: Record<string, string>; clo
         .executeTakeFirstOrThrow();
       if ((user.role ?? 'member') === 'member' && user.membership !== false) {
         const level = await hw.database.db.selectFrom('membership_levels').select('id').orderBy('position').executeTakeFirstOrThrow();
-        await insertMembership(hw, { user_id: row.id, level_id: level.id, status: 'active', started_at: now, expires_at: new Date(hw.clock.now().getTime() + 365 * 86_400_000).toISOString() });
+        await insertMembership(hw, {
+          user_id: row.id,
+          level_id: level.id,
+          status: 'active',
+          started_at: now,
+          expires_at: new Date(hw.clock.now().getTime() + 365 * 86_400_000).toISOString(),
+        });
       }
       return row.id;
     },

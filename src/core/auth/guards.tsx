@@ -27,7 +27,8 @@ export function safeNext(next: unknown): string {
  * shown to a visitor as if they were someone.
  */
 export function userOf(request: FastifyRequest): SessionUser {
-  if (!request.user) throw new Error(`userOf: ${request.method} ${request.routeOptions.url ?? request.url} has no signed-in user; only routes under /account and /admin are guarded`);
+  if (!request.user)
+    throw new Error(`userOf: ${request.method} ${request.routeOptions.url ?? request.url} has no signed-in user; only routes under /account and /admin are guarded`);
   return request.user;
 }
 

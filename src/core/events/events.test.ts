@@ -29,7 +29,14 @@ describe('domain events', () => {
     const seen: string[] = [];
     events.on('order.placed', async (trx, order) => {
       // The emitter's write is visible here, not yet committed: the same transaction.
-      seen.push(`first saw ${await trx.selectFrom('settings').select('value').where('key', '=', '_order').executeTakeFirst().then((r) => r?.value)}`);
+      seen.push(
+        `first saw ${await trx
+          .selectFrom('settings')
+          .select('value')
+          .where('key', '=', '_order')
+          .executeTakeFirst()
+          .then((r) => r?.value)}`,
+      );
       await trx.insertInto('settings').values({ key: '_handled', value: order.note }).execute();
     });
     events.on('order.placed', async (_trx, order) => {
@@ -45,7 +52,9 @@ describe('domain events', () => {
 
     expect(seen).toEqual(['first saw placed', 'second got order 7']);
     expect(await setting('_handled')).toBe('two boxes');
-    expect(await outbox()).toEqual([{ name: 'order.placed', payload: JSON.stringify({ orderId: 7, note: 'two boxes' }), created_at: '2026-03-02T16:10:00.000Z', published_at: null }]);
+    expect(await outbox()).toEqual([
+      { name: 'order.placed', payload: JSON.stringify({ orderId: 7, note: 'two boxes' }), created_at: '2026-03-02T16:10:00.000Z', published_at: null },
+    ]);
   });
 
   it('rolls everything back when a handler throws: the change, the other handlers’ writes and the outbox row', async () => {

@@ -279,7 +279,9 @@ export class Jobs {
    * runner stopped (a crash, a restart), and another runner will take it over shortly.
    */
   async lapsed<N extends JobName>(type: N, payload: JobPayloads[N]): Promise<boolean> {
-    return !!(await this.lapsedJobs(type).where('payload', '=', JSON.stringify(payload ?? null)).executeTakeFirst());
+    return !!(await this.lapsedJobs(type)
+      .where('payload', '=', JSON.stringify(payload ?? null))
+      .executeTakeFirst());
   }
 
   /** Unfinished jobs of a type whose lease ran out before they finished: the one meaning of "lapsed". */

@@ -8,7 +8,6 @@ import { LEASE_MS } from '../jobs/index.js';
 import { linkIn, startSmtp, type SmtpCatcher } from '#test/support/smtp.js';
 import { addPeople, ADMIN, logIn, MEMBER } from '#test/support/kit.js';
 
-
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
   while (cleanups.length) await cleanups.pop()!();

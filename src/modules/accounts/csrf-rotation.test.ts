@@ -4,7 +4,6 @@ import * as kit from '#test/support/kit.js';
 import { logIn, MEMBER, resetLink } from '#test/support/kit.js';
 import { startSmtp, type SmtpCatcher } from '#test/support/smtp.js';
 
-
 let smtp: SmtpCatcher;
 beforeAll(async () => {
   smtp = await startSmtp();

@@ -78,7 +78,7 @@ describe('every form where a person chooses a password refuses a weak one beside
     expect((await nora.submit(link, { name: 'Nora Newcombe', password: GOOD, confirm: GOOD })).status).toBe(303);
   });
 
-  it('the first administrator\'s one-time link: refuses the address typed in the same form', async () => {
+  it("the first administrator's one-time link: refuses the address typed in the same form", async () => {
     const { site } = await kit.newSite({ smtp });
     const { setupLink } = (await site.accounts.ensureFirstAdmin()) as { setupLink: string };
     const link = new URL(setupLink).pathname;
@@ -92,7 +92,9 @@ describe('every form where a person chooses a password refuses a weak one beside
 
   it('ADMIN_PASSWORD at start: a weak one stops the start with the reason', async () => {
     const { site } = await kit.newSite({ smtp });
-    await expect(site.accounts.ensureFirstAdmin({ email: 'chair@example.org', password: 'passwordpassword' })).rejects.toThrow(/^ADMIN_PASSWORD: This password is too easy to guess/);
+    await expect(site.accounts.ensureFirstAdmin({ email: 'chair@example.org', password: 'passwordpassword' })).rejects.toThrow(
+      /^ADMIN_PASSWORD: This password is too easy to guess/,
+    );
     await expect(site.accounts.ensureFirstAdmin({ email: 'chair@example.org', password: 'chair@example.org' })).rejects.toThrow(/built from your name or e-mail address/);
     expect(await site.accounts.findUserByEmail('chair@example.org')).toBeUndefined();
     expect(await site.accounts.ensureFirstAdmin({ email: 'chair@example.org', password: GOOD })).toEqual({ created: 'chair@example.org' });

@@ -34,8 +34,7 @@ export const insertMemberAccounts = (db: Executor, users: { email: string; name:
     .returning(['id', 'email'])
     .execute();
 
-export const deleteMemberAccounts = (db: Executor, emails: string[]) =>
-  db.deleteFrom('users').where('email', 'in', emails).where('role', '=', 'member').execute();
+export const deleteMemberAccounts = (db: Executor, emails: string[]) => db.deleteFrom('users').where('email', 'in', emails).where('role', '=', 'member').execute();
 
 export const updateIdentity = (db: Executor, id: number, values: { name: string; email: string; email_verified_at?: null; updated_at: string }) =>
   db.updateTable('users').set(values).where('id', '=', id).execute();

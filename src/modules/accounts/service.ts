@@ -230,7 +230,10 @@ export class AccountsService {
     const attempt = await countAttempt(this.db, this.clock.now(), [{ key: accountKey, max: MAX_FAILURES_PER_ACCOUNT, windowMs: LOGIN_WINDOW_MS }]);
     if (!attempt.ok) {
       const when = attempt.minutes === 1 ? '1 minute' : `${attempt.minutes} minutes`;
-      return refused({ current: `Too many failed attempts. For your security, password checks are paused for this account: try again in ${when}, or reset your password.` }, 'rate_limited');
+      return refused(
+        { current: `Too many failed attempts. For your security, password checks are paused for this account: try again in ${when}, or reset your password.` },
+        'rate_limited',
+      );
     }
     // A wrong password leaves the attempt counted: it is the failure.
     if (!(await verifyPassword(row.password_hash, current))) return refused({ current: 'That is not your current password.' });

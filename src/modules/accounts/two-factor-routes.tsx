@@ -84,7 +84,9 @@ export async function twoFactorRoutes(app: FastifyInstance, { accounts, state, s
       return reply.page({
         status: answer,
         title: 'Two-factor sign-in',
-        body: <v.TwoFactorOn csrf={reply.csrfToken()} status={status} timeZone={settings.timeZone} required={required && user.role === 'admin'} errors={errors} action={o.action} />,
+        body: (
+          <v.TwoFactorOn csrf={reply.csrfToken()} status={status} timeZone={settings.timeZone} required={required && user.role === 'admin'} errors={errors} action={o.action} />
+        ),
       });
     }
     const setup = o.setup ?? (await twoFactor.setup(user))!;

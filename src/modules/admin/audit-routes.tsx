@@ -11,7 +11,6 @@ interface Deps {
 
 /** Admin → Audit log: read only. No route edits or deletes an entry. */
 export async function auditRoutes(app: FastifyInstance, { log, state }: Deps) {
-
   app.get('/admin/audit', async (request, reply) => {
     const { timeZone } = await state.getSettings();
     const { params, filters, errors } = parseAuditParams(request.query, timeZone);

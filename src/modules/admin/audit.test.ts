@@ -112,7 +112,12 @@ describe('audit log entries', () => {
     const ada = await logIn(site, ADMIN);
     const issue = () =>
       site.database.db.transaction().execute((trx) =>
-        site.billing.createInvoice(trx, { userId: memberId, billTo: MEMBER.name, lines: [{ description: 'Spring workshop', quantity: 1, unitCents: 12500 }], dueAt: new Date('2026-04-01T06:00:00Z') }),
+        site.billing.createInvoice(trx, {
+          userId: memberId,
+          billTo: MEMBER.name,
+          lines: [{ description: 'Spring workshop', quantity: 1, unitCents: 12500 }],
+          dueAt: new Date('2026-04-01T06:00:00Z'),
+        }),
       );
     const invoice = await issue();
     const page = `/admin/invoices/${invoice.id}`;
@@ -309,19 +314,31 @@ describe('audit log entries', () => {
 
   it('records Stripe’s payments with Stripe as the actor', async () => {
     const invoice = await site.database.db.transaction().execute((trx) =>
-      site.billing.createInvoice(trx, { userId: memberId, billTo: MEMBER.name, lines: [{ description: 'Field day', quantity: 1, unitCents: 4000 }], dueAt: new Date('2026-04-01T06:00:00Z') }),
+      site.billing.createInvoice(trx, {
+        userId: memberId,
+        billTo: MEMBER.name,
+        lines: [{ description: 'Field day', quantity: 1, unitCents: 4000 }],
+        dueAt: new Date('2026-04-01T06:00:00Z'),
+      }),
     );
     const paid = await site.billing.recordPayment(invoice.id, { method: 'card', amountCents: 4000, reference: 'Card', externalId: 'pi_audit_1', actorUserId: null, by: STRIPE });
     expect(paid.ok).toBe(true);
     const row = await latest('invoice.payment');
     expect(row).toMatchObject({ actor_kind: 'stripe', actor_name: 'Stripe', actor_user_id: null, ip: null, person_user_id: memberId });
     const ada = await logIn(site, ADMIN);
-    expect(visibleText((await ada.get('/admin/audit?actor=stripe')).body)).toContain(`Recorded a payment of $40.00 on invoice ${invoice.number} (${MEMBER.name}) Payment recorded When Mar 2, 2026, 9:00 AM MST Who Stripe (automatic) From —`);
+    expect(visibleText((await ada.get('/admin/audit?actor=stripe')).body)).toContain(
+      `Recorded a payment of $40.00 on invoice ${invoice.number} (${MEMBER.name}) Payment recorded When Mar 2, 2026, 9:00 AM MST Who Stripe (automatic) From —`,
+    );
   });
 
   it('leaves no entry when the change is rolled back', async () => {
     const invoice = await site.database.db.transaction().execute((trx) =>
-      site.billing.createInvoice(trx, { userId: memberId, billTo: MEMBER.name, lines: [{ description: 'Manual', quantity: 1, unitCents: 3000 }], dueAt: new Date('2026-04-01T06:00:00Z') }),
+      site.billing.createInvoice(trx, {
+        userId: memberId,
+        billTo: MEMBER.name,
+        lines: [{ description: 'Manual', quantity: 1, unitCents: 3000 }],
+        dueAt: new Date('2026-04-01T06:00:00Z'),
+      }),
     );
     const before = (await entries('invoice.payment')).length;
     const ada = await logIn(site, ADMIN);

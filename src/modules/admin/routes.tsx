@@ -13,7 +13,6 @@ interface Deps {
 }
 
 export async function adminRoutes(app: FastifyInstance, deps: Deps) {
-
   app.get('/admin', async (_request, reply) => reply.page({ title: 'Administration', admin: true, body: <AdminOverview o={await deps.admin.overview()} /> }));
 
   const settingsPage = async (csrf: string, values: Record<string, string>, errors?: FieldErrors) => {

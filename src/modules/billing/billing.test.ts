@@ -31,7 +31,10 @@ beforeAll(async () => {
   site.events.on('invoice.paid', async (trx, paid) => {
     paidCalls.push(paid.invoiceId);
     const { status } = await trx.selectFrom('invoices').select('status').where('id', '=', paid.invoiceId).executeTakeFirstOrThrow();
-    await trx.insertInto('settings').values({ key: `_test_paid_${paid.invoiceId}`, value: status }).execute();
+    await trx
+      .insertInto('settings')
+      .values({ key: `_test_paid_${paid.invoiceId}`, value: status })
+      .execute();
     if (failPaidHandler) throw new Error('The membership could not be extended');
   });
 });

@@ -47,7 +47,6 @@ interface Deps {
 }
 
 export async function billingRoutes(app: FastifyInstance, { billing, state }: Deps) {
-
   async function detailPage(reply: FastifyReply, invoice: InvoiceDetail, form?: v.FormState) {
     const settings = await state.getSettings();
     return reply.page({
@@ -103,7 +102,13 @@ export async function billingRoutes(app: FastifyInstance, { billing, state }: De
     if (!invoice) return reply.callNotFound();
     const form = parseForm(paymentInput, request.body);
     const result = form.ok
-      ? await billing.recordPayment(invoice.id, { method: form.data.method, amountCents: form.data.amount, reference: form.data.reference, actorUserId: userOf(request).id, by: actorOf(request) })
+      ? await billing.recordPayment(invoice.id, {
+          method: form.data.method,
+          amountCents: form.data.amount,
+          reference: form.data.reference,
+          actorUserId: userOf(request).id,
+          by: actorOf(request),
+        })
       : form;
     if (!result.ok) {
       return detailPage(reply, (await billing.get(invoice.id))!, { form: 'payment', values: formValues(request.body), errors: result.errors });

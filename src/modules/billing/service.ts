@@ -330,7 +330,14 @@ export class BillingService {
       let current = invoice;
       if (paidNow) {
         current = await q.updateInvoice(trx, invoice.id, { status: 'paid', paid_at: now, updated_at: now });
-        const paid: InvoicePaid = { invoiceId: current.id, number: current.number, userId: current.user_id, totalCents: current.total_cents, currency: current.currency, paidAt: now };
+        const paid: InvoicePaid = {
+          invoiceId: current.id,
+          number: current.number,
+          userId: current.user_id,
+          totalCents: current.total_cents,
+          currency: current.currency,
+          paidAt: now,
+        };
         await this.events.emit(trx, 'invoice.paid', paid);
       }
       return { invoice: current, payment, paidNow, alreadyRecorded: false };

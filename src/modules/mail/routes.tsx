@@ -14,7 +14,6 @@ export async function mailRoutes(
   app: FastifyInstance,
   { mailer, state, baseUrl, templates }: { mailer: Mailer; state: SiteState; baseUrl: string; templates: MailTemplateService },
 ) {
-
   app.get('/admin/mail/templates', async (_request, reply) => {
     return reply.page({ title: 'E-mail templates', admin: true, body: <TemplateList templates={await templates.list()} /> });
   });

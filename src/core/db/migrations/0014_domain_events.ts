@@ -86,8 +86,14 @@ export function domainEvents(dialect: Dialect) {
       await sqliteWithoutForeignKeys(db, () => steps(db));
     },
     async down(db: Kysely<any>) {
-      await db.schema.alterTable('invoices').addColumn('membership_id', 'integer', (c) => c.references('memberships.id').onDelete('set null')).execute();
-      await db.schema.alterTable('invoices').addColumn('purpose', 'text', (c) => c.notNull().defaultTo('other')).execute();
+      await db.schema
+        .alterTable('invoices')
+        .addColumn('membership_id', 'integer', (c) => c.references('memberships.id').onDelete('set null'))
+        .execute();
+      await db.schema
+        .alterTable('invoices')
+        .addColumn('purpose', 'text', (c) => c.notNull().defaultTo('other'))
+        .execute();
       await db.schema.alterTable('invoices').addColumn('period_start', t.timestamp).execute();
       await db.schema.alterTable('invoices').addColumn('period_end', t.timestamp).execute();
       await sql`

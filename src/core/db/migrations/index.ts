@@ -25,7 +25,9 @@ const CORE_MIGRATIONS: Migrations = {
   '0014_domain_events': domainEvents,
 };
 
-const registered = new Map<string, { owner: string; make: (dialect: Dialect) => Migration }>(Object.entries(CORE_MIGRATIONS).map(([name, make]) => [name, { owner: 'core', make }]));
+const registered = new Map<string, { owner: string; make: (dialect: Dialect) => Migration }>(
+  Object.entries(CORE_MIGRATIONS).map(([name, make]) => [name, { owner: 'core', make }]),
+);
 
 /**
  * Add a module's migrations to the one list every database runs. Names are global and run in the

@@ -557,7 +557,11 @@ describe('CSV import', () => {
     expect(await site.database.db.selectFrom('member_import_rows').selectAll().execute()).toEqual([]);
 
     // An imported member with an active membership may use members-only pages once they set a password.
-    await site.database.db.updateTable('users').set({ password_hash: (await site.database.db.selectFrom('users').select('password_hash').where('email', '=', ADMIN.email).executeTakeFirstOrThrow()).password_hash }).where('id', '=', ann.id).execute();
+    await site.database.db
+      .updateTable('users')
+      .set({ password_hash: (await site.database.db.selectFrom('users').select('password_hash').where('email', '=', ADMIN.email).executeTakeFirstOrThrow()).password_hash })
+      .where('id', '=', ann.id)
+      .execute();
     const annClient = await logIn(site, { email: 'ann@example.org', password: ADMIN.password });
     expect((await annClient.get('/members')).status).toBe(200);
   });

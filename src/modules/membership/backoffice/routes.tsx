@@ -9,14 +9,7 @@ import type { Outcome } from '#core/result.js';
 import type { SiteState } from '#core/settings.js';
 import type { FieldErrors } from '#core/views/forms.js';
 import { renderFragment } from '#core/views/render.js';
-import {
-  levelChangeInput,
-  noteInput,
-  parseListParams,
-  renewalInput,
-  suspendInput,
-  type AdminMembersService,
-} from './service.js';
+import { levelChangeInput, noteInput, parseListParams, renewalInput, suspendInput, type AdminMembersService } from './service.js';
 import { ImportPage, ImportProgress, ImportUploadPage } from '../imports/index.js';
 import { MemberActions, MemberFieldValues, MemberListPage, type ActionName } from './views.js';
 import { adminBundlePersonInput, type AdminBundle, type BundleService } from '../bundles/index.js';
@@ -54,7 +47,6 @@ function formGone(action: ActionName, status: MembershipStatus, bundle: AdminBun
 
 /** The admins' member screens: the list and its CSV, a member's page and its actions, imports. */
 export async function adminMemberRoutes(app: FastifyInstance, { members, state, membership, bundles }: Deps) {
-
   // The list
 
   app.get('/admin/members', async (request, reply) => {
@@ -230,7 +222,10 @@ export async function adminMemberRoutes(app: FastifyInstance, { members, state, 
     const person = parseId(request.params.person);
     if (id === null || person === null || !(await members.detail(id))) return reply.callNotFound();
     const result = await bundles.adminRemove(id, person, userOf(request).id, actorOf(request));
-    reply.setFlash(result.ok ? 'success' : 'error', result.ok ? `${result.value.name} is no longer covered by the agency membership.` : (result.errors.form ?? 'That did not work. Try again.'));
+    reply.setFlash(
+      result.ok ? 'success' : 'error',
+      result.ok ? `${result.value.name} is no longer covered by the agency membership.` : (result.errors.form ?? 'That did not work. Try again.'),
+    );
     return reply.redirect(`/admin/members/${id}`, 303);
   });
   memberAction(
@@ -250,7 +245,13 @@ export async function adminMemberRoutes(app: FastifyInstance, { members, state, 
   app.post('/admin/members/import', async (request, reply) => {
     const file = (request.body as Record<string, unknown> | undefined)?.file;
     const result = await members.imports.check(Buffer.isBuffer(file) ? file : undefined, userOf(request).id);
-    if (!result.ok) return reply.page({ status: 422, title: 'Import members', admin: true, body: <ImportUploadPage csrf={reply.csrfToken()} fields={await members.imports.fields()} errors={result.errors} /> });
+    if (!result.ok)
+      return reply.page({
+        status: 422,
+        title: 'Import members',
+        admin: true,
+        body: <ImportUploadPage csrf={reply.csrfToken()} fields={await members.imports.fields()} errors={result.errors} />,
+      });
     return reply.redirect(`/admin/members/import/${result.value}`, 303);
   });
 

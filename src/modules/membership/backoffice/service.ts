@@ -414,7 +414,10 @@ export class AdminMembersService {
             to: 'active',
             set: { expires_at: iso(until) },
             history: { kind: 'renewal_date_changed', detail, actorUserId },
-            event: { name: 'membership.renewed', payload: { membershipId: m.id, userId: m.user_id, levelId: m.level_id, previousExpiresAt: m.expires_at, expiresAt: iso(until), invoiceId: null, actorUserId } },
+            event: {
+              name: 'membership.renewed',
+              payload: { membershipId: m.id, userId: m.user_id, levelId: m.level_id, previousExpiresAt: m.expires_at, expiresAt: iso(until), invoiceId: null, actorUserId },
+            },
             at: now,
           });
           if (!changed) return false;

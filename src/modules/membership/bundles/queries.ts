@@ -95,4 +95,3 @@ export async function coveredAtLevel(db: Executor, levelId: number) {
   const counts = rows.map((r) => Number(r.n));
   return { total: counts.reduce((a, b) => a + b, 0), largest: Math.max(0, ...counts) };
 }
-

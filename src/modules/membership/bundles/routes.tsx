@@ -31,7 +31,6 @@ export function addedMessage(email: string, added: { created: boolean; emailed: 
 
 /** /account/bundle…: the contact of an agency membership adds and removes the people it covers. */
 export async function bundleRoutes(app: FastifyInstance, { bundles }: Deps) {
-
   const page = async (reply: FastifyReply, userId: number, status: number, values?: Record<string, string>, errors?: FieldErrors) => {
     const state = await bundles.forContact(userId);
     if (!state) return notYours(reply);

@@ -247,7 +247,13 @@ export class BundleService {
       const person = await bq.findCovered(trx, bundleId, membershipId);
       if (!person) return refused({ form: WORDS[who].notCovered });
       await q.endCoveredMembership(trx, person.id, now);
-      await q.insertEvent(trx, { membership_id: bundleId, kind: 'bundle_removed', detail: `Removed ${person.name} (${person.email}) from the agency membership.`, actor_user_id: actorUserId, created_at: now });
+      await q.insertEvent(trx, {
+        membership_id: bundleId,
+        kind: 'bundle_removed',
+        detail: `Removed ${person.name} (${person.email}) from the agency membership.`,
+        actor_user_id: actorUserId,
+        created_at: now,
+      });
       await q.insertEvent(trx, { membership_id: person.id, kind: 'cancelled', detail: WORDS[who].removed, actor_user_id: actorUserId, created_at: now });
       if (by) {
         const bundle = (await bq.findBundleById(trx, bundleId)) ?? { id: bundleId, user_id: 0, organization: '' };

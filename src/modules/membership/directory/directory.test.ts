@@ -278,7 +278,9 @@ describe('a member edits their profile and privacy', () => {
     const level = await defineField(site, { label: 'Certification level', type: 'choice', choices: 'Class A\nClass B', visibility: 'members' });
     const miaId = await addMember(site, 'mia@example.org', { name: 'Mia Member' }, [{ field_id: level.id, value: 'Class B' }]);
     const board = await logIn(site, ADMIN);
-    expect((await board.submit(`/admin/fields/${level.id}`, { label: 'Certification level', type: 'choice', choices: 'Grade 1\nGrade 2', visibility: 'members' })).status).toBe(303);
+    expect((await board.submit(`/admin/fields/${level.id}`, { label: 'Certification level', type: 'choice', choices: 'Grade 1\nGrade 2', visibility: 'members' })).status).toBe(
+      303,
+    );
 
     const mia = await memberClient(site, 'mia@example.org');
     const page = await mia.get('/account/profile');

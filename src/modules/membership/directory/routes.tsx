@@ -14,7 +14,6 @@ interface Deps {
 
 /** /account/profile (a member's profile and privacy), /directory. */
 export async function directoryRoutes(app: FastifyInstance, { directory }: Deps) {
-
   // A member's profile and privacy
 
   app.get('/account/profile', async (request, reply) => {

@@ -319,7 +319,12 @@ describe('member fields in the CSV import', () => {
     expect(await valuesOf(site, ann)).toEqual({ license_number: 'CO-1', region: 'Front Range', certified: 'on', certified_since: '2024-05-01' });
     expect((await site.membership.lifecycle.detail(ann))!.membership.region).toBe('CO');
     expect(await valuesOf(site, (await membershipIdOf(site, 'bo@example.org'))!)).toEqual({ license_number: '=B2', certified: 'off' });
-    expect(await valuesOf(site, (await membershipIdOf(site, 'cy@example.org'))!)).toEqual({ license_number: 'CO-3', region: 'Western Slope', certified: 'off', certified_since: '2020-02-29' });
+    expect(await valuesOf(site, (await membershipIdOf(site, 'cy@example.org'))!)).toEqual({
+      license_number: 'CO-3',
+      region: 'Western Slope',
+      certified: 'off',
+      certified_since: '2020-02-29',
+    });
     // The admin sees them on the member's page.
     expect(visibleText((await board.get(`/admin/members/${ann}`)).body)).toContain('License number (seen by admins only) CO-1 Region (seen by members) Front Range');
   });

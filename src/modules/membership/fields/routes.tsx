@@ -11,7 +11,6 @@ interface Deps {
 
 /** /admin/fields: the board's member fields. */
 export async function fieldRoutes(app: FastifyInstance, { fields }: Deps) {
-
   app.get('/admin/fields', async (_request, reply) => reply.page({ title: 'Member fields', admin: true, body: <fv.FieldList fields={await fields.list()} /> }));
 
   app.get('/admin/fields/new', async (_request, reply) =>

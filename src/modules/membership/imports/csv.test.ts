@@ -17,16 +17,39 @@ const read = (text: string, fields: MemberField[] = []) => parseImport(text, { l
 const HEADER = 'name,email,level,renewal_date';
 
 function field(overrides: Partial<MemberField>): MemberField {
-  return { id: 1, key: 'license', label: 'License number', type: 'text', choices: '', required: 0, visibility: 'admins', position: 0, created_at: '', updated_at: '', ...overrides };
+  return {
+    id: 1,
+    key: 'license',
+    label: 'License number',
+    type: 'text',
+    choices: '',
+    required: 0,
+    visibility: 'admins',
+    position: 0,
+    created_at: '',
+    updated_at: '',
+    ...overrides,
+  };
 }
 
 describe('a clean file', () => {
   it('gives one row per member, with the level, an active status and the renewal date at the start of that day in Denver', async () => {
-    const parsed = await read(`${HEADER},organization,state\nAda Lovelace,Ada@Example.org,Individual,2027-01-31,City of Pueblo,CO\nGrace Hopper,grace@example.org,agency,1/1/2028,,\n`);
+    const parsed = await read(
+      `${HEADER},organization,state\nAda Lovelace,Ada@Example.org,Individual,2027-01-31,City of Pueblo,CO\nGrace Hopper,grace@example.org,agency,1/1/2028,,\n`,
+    );
     expect(parsed.problems).toEqual([]);
     expect(parsed.total).toBe(2);
     expect(parsed.rows).toMatchObject([
-      { line: 2, name: 'Ada Lovelace', email: 'ada@example.org', level_id: 1, status: 'active', expires_at: '2027-01-31T07:00:00.000Z', organization: 'City of Pueblo', region: 'CO' },
+      {
+        line: 2,
+        name: 'Ada Lovelace',
+        email: 'ada@example.org',
+        level_id: 1,
+        status: 'active',
+        expires_at: '2027-01-31T07:00:00.000Z',
+        organization: 'City of Pueblo',
+        region: 'CO',
+      },
       { line: 3, name: 'Grace Hopper', email: 'grace@example.org', level_id: 2, status: 'active', expires_at: '2028-01-01T07:00:00.000Z', organization: '' },
     ]);
   });
@@ -39,7 +62,9 @@ describe('a clean file', () => {
   });
 
   it('reads the statuses by their label, and lets a member who is not active go without a renewal date', async () => {
-    const parsed = await read('name,email,level,status,renewal_date\nA,a@example.org,Individual,Lapsed,2026-12-31\nB,b@example.org,Individual,canceled,\nC,c@example.org,Individual,SUSPENDED,\n');
+    const parsed = await read(
+      'name,email,level,status,renewal_date\nA,a@example.org,Individual,Lapsed,2026-12-31\nB,b@example.org,Individual,canceled,\nC,c@example.org,Individual,SUSPENDED,\n',
+    );
     expect(parsed.problems).toEqual([]);
     expect(parsed.rows.map((r) => [r.status, r.expires_at])).toEqual([
       ['lapsed', '2026-12-31T07:00:00.000Z'],
@@ -49,7 +74,9 @@ describe('a clean file', () => {
   });
 
   it('reads quoted values with commas, quotation marks and line breaks, and counts lines as the spreadsheet does', async () => {
-    const parsed = await read(`${HEADER},address_line1\r\n"Hopper, Grace",grace@example.org,Individual,2027-01-31,"1 Main St\r\nSuite ""B"""\r\nAda,ada@example.org,Individual,2027-01-31,\r\n`);
+    const parsed = await read(
+      `${HEADER},address_line1\r\n"Hopper, Grace",grace@example.org,Individual,2027-01-31,"1 Main St\r\nSuite ""B"""\r\nAda,ada@example.org,Individual,2027-01-31,\r\n`,
+    );
     expect(parsed.problems).toEqual([]);
     expect(parsed.rows).toMatchObject([
       { line: 2, name: 'Hopper, Grace', address_line1: '1 Main St\nSuite "B"' },
@@ -98,7 +125,9 @@ describe('a file with problems: each named by line, column and reason', () => {
   });
 
   it('refuses dates that do not exist and dates in other orders: 29 February only in a leap year', async () => {
-    const parsed = await read(`${HEADER}\nA,a@example.org,Individual,2027-02-29\nB,b@example.org,Individual,2028-02-29\nC,c@example.org,Individual,31/01/2027\nD,d@example.org,Individual,Jan 31 2027\n`);
+    const parsed = await read(
+      `${HEADER}\nA,a@example.org,Individual,2027-02-29\nB,b@example.org,Individual,2028-02-29\nC,c@example.org,Individual,31/01/2027\nD,d@example.org,Individual,Jan 31 2027\n`,
+    );
     expect(parsed.problems.map((p) => [p.line, p.column])).toEqual([
       [2, 'renewal_date'],
       [4, 'renewal_date'],
@@ -108,13 +137,17 @@ describe('a file with problems: each named by line, column and reason', () => {
   });
 
   it('names the first line of an e-mail address that comes twice, whatever its capitals', async () => {
-    const parsed = await read(`${HEADER}\nAda,ada@example.org,Individual,2027-01-31\nGrace,grace@example.org,Individual,2027-01-31\nAda again,ADA@example.org,Individual,2027-01-31\n`);
+    const parsed = await read(
+      `${HEADER}\nAda,ada@example.org,Individual,2027-01-31\nGrace,grace@example.org,Individual,2027-01-31\nAda again,ADA@example.org,Individual,2027-01-31\n`,
+    );
     expect(parsed.problems).toEqual([{ line: 4, column: 'email', message: 'The same e-mail address is already on line 2. Each member needs an address of their own.' }]);
     expect(parsed.rows.map((r) => r.line)).toEqual([2, 3]);
   });
 
   it('says a row has more cells than columns (an unquoted comma), and values that are too long', async () => {
-    const parsed = await read(`${HEADER}\nAda,ada@example.org,Individual,2027-01-31,Denver, CO\nGrace,grace@example.org,Individual,2027-01-31\n`.replace('Grace,', `${'G'.repeat(121)},`));
+    const parsed = await read(
+      `${HEADER}\nAda,ada@example.org,Individual,2027-01-31,Denver, CO\nGrace,grace@example.org,Individual,2027-01-31\n`.replace('Grace,', `${'G'.repeat(121)},`),
+    );
     expect(parsed.problems).toEqual([
       { line: 2, column: '', message: 'This row has 6 cells but the first row names only 4 columns. A comma inside a value needs quotation marks around the value.' },
       { line: 3, column: 'name', message: 'Use at most 120 characters (this has 121).' },
@@ -199,7 +232,9 @@ describe('member fields in an import file', () => {
       { line: 2, column: 'field_certified', message: '“maybe” is not yes or no. Write yes or no (or true and false, 1 and 0), or leave it empty for no.' },
     ]);
     const missing = await read(`${HEADER}\nAda,ada@example.org,Individual,2027-01-31\n`, fields);
-    expect(missing.problems).toEqual([{ line: 1, column: 'field_license', message: 'The member field “License number” is required, but the first row has no “field_license” column for it.' }]);
+    expect(missing.problems).toEqual([
+      { line: 1, column: 'field_license', message: 'The member field “License number” is required, but the first row has no “field_license” column for it.' },
+    ]);
   });
 });
 
@@ -232,6 +267,12 @@ describe('the export a re-import reads', () => {
     expect(file).toContain(',Individual,Active,2027-12-31,2027-01-01\r\n');
     const back = await parseImport(decodeCsv(Buffer.from(file)), { levels: LEVELS, timeZone: ZONE });
     expect(back.problems).toEqual([]);
-    expect(back.rows[0]).toMatchObject({ name: '=HYPERLINK("x")', phone: '+1 303 555 0100', address_line1: '1 Main St\nSuite B', expires_at: '2027-12-31T07:00:00.000Z', level_id: 1 });
+    expect(back.rows[0]).toMatchObject({
+      name: '=HYPERLINK("x")',
+      phone: '+1 303 555 0100',
+      address_line1: '1 Main St\nSuite B',
+      expires_at: '2027-12-31T07:00:00.000Z',
+      level_id: 1,
+    });
   });
 });

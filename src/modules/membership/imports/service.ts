@@ -287,8 +287,16 @@ export class MemberImports {
         const removed = await this.db.transaction().execute(async (trx) => {
           await job.fence(trx);
           const rows = await iq.nextImportRows(trx, batchId, this.chunk, 1);
-          await this.accounts.deleteImportedAccounts(trx, rows.map((r) => r.email));
-          if (rows.length) await iq.markImportRows(trx, rows.map((r) => r.id), 0);
+          await this.accounts.deleteImportedAccounts(
+            trx,
+            rows.map((r) => r.email),
+          );
+          if (rows.length)
+            await iq.markImportRows(
+              trx,
+              rows.map((r) => r.id),
+              0,
+            );
           return rows.length;
         });
         if (removed === 0) break;

@@ -32,7 +32,8 @@ function level(overrides: Partial<Level> = {}): Level {
   };
 }
 
-const everyJanuary1 = (overrides: Partial<Level> = {}) => level({ name: 'Agency', dues_cents: 20000, renewal_policy: 'fixed_date', renewal_month: 1, renewal_day: 1, ...overrides });
+const everyJanuary1 = (overrides: Partial<Level> = {}) =>
+  level({ name: 'Agency', dues_cents: 20000, renewal_policy: 'fixed_date', renewal_month: 1, renewal_day: 1, ...overrides });
 
 /** The local date and time in Denver, as a person there reads it. */
 function denver(instant: Date): string {
@@ -147,7 +148,8 @@ describe('how a level’s renewal is described to people', () => {
 });
 
 describe('the level form’s rules for renewal dates and grace periods', () => {
-  const form = (fields: Record<string, string>) => levelInput.safeParse({ name: 'Agency', dues: '200', renewal_policy: 'fixed_date', renewal_month: '1', renewal_day: '1', grace_days: '30', ...fields });
+  const form = (fields: Record<string, string>) =>
+    levelInput.safeParse({ name: 'Agency', dues: '200', renewal_policy: 'fixed_date', renewal_month: '1', renewal_day: '1', grace_days: '30', ...fields });
   const errors = (fields: Record<string, string>) => {
     const parsed = form(fields);
     return parsed.success ? {} : Object.fromEntries(parsed.error.issues.map((i) => [i.path.join('.'), i.message]));
@@ -166,7 +168,10 @@ describe('the level form’s rules for renewal dates and grace periods', () => {
   });
 
   it('asks for the month and day of a fixed date, and not for an anniversary level', () => {
-    expect(errors({ renewal_month: '', renewal_day: '' })).toEqual({ renewal_month: 'Choose the month of the yearly renewal date.', renewal_day: 'Enter the day of the yearly renewal date.' });
+    expect(errors({ renewal_month: '', renewal_day: '' })).toEqual({
+      renewal_month: 'Choose the month of the yearly renewal date.',
+      renewal_day: 'Enter the day of the yearly renewal date.',
+    });
     expect(errors({ renewal_policy: 'anniversary', renewal_month: '', renewal_day: '' })).toEqual({});
   });
 

@@ -292,9 +292,23 @@ describe('applications the board approves', () => {
     expect(after.invoices[0]!.status).toBe('void');
     const boardUser = await site.accounts.findUserByEmail(ADMIN.email);
     expect(await outbox(site)).toEqual([
-      { name: 'membership.rejected', membershipId: mine.membership.id, userId: mine.membership.user_id, levelId: mine.membership.level_id, reason: 'We could not confirm your enrollment.', actorUserId: boardUser!.id },
+      {
+        name: 'membership.rejected',
+        membershipId: mine.membership.id,
+        userId: mine.membership.user_id,
+        levelId: mine.membership.level_id,
+        reason: 'We could not confirm your enrollment.',
+        actorUserId: boardUser!.id,
+      },
       // Its open dues invoice voided in the same transaction.
-      { name: 'invoice.voided', invoiceId: after.invoices[0]!.id, number: after.invoices[0]!.number, userId: mine.membership.user_id, reason: 'Membership application not approved.', actorUserId: boardUser!.id },
+      {
+        name: 'invoice.voided',
+        invoiceId: after.invoices[0]!.id,
+        number: after.invoices[0]!.number,
+        userId: mine.membership.user_id,
+        reason: 'Membership application not approved.',
+        actorUserId: boardUser!.id,
+      },
     ]);
   });
 });
@@ -329,7 +343,10 @@ describe('one status change, inside one transaction', () => {
     await board.get(`/admin/members/${mine.membership.id}`);
     const since = smtp.messages.length;
     const csrf = board.csrf();
-    const answers = await Promise.all([board.post(`/admin/members/${mine.membership.id}/approve`, { _csrf: csrf }), board.post(`/admin/members/${mine.membership.id}/approve`, { _csrf: csrf })]);
+    const answers = await Promise.all([
+      board.post(`/admin/members/${mine.membership.id}/approve`, { _csrf: csrf }),
+      board.post(`/admin/members/${mine.membership.id}/approve`, { _csrf: csrf }),
+    ]);
     expect(answers.map((a) => a.status)).toEqual([303, 303]);
     expect(await approvalTrace(site, 'click@example.org', since)).toEqual({ status: 'awaiting_payment', approvedLines: 1, mails: 1, events: 1 });
     // The member's page says it once: one approval in the history.
@@ -378,7 +395,11 @@ describe('one status change, inside one transaction', () => {
     expect((await outbox(site)).map((e) => e.name)).toEqual(['membership.rejected', 'invoice.voided']);
     expect((await mailFor(site, 'void@example.org', since)).map((m) => m.text)).toEqual([expect.stringContaining('Not a member of a lab.')]);
     // A second rejection finds nothing waiting.
-    expect(await site.membership.lifecycle.reject(mine.membership.id, adminUser!.id, 'Again.')).toEqual({ ok: false, code: 'invalid', errors: { form: 'This application is no longer waiting for approval.' } });
+    expect(await site.membership.lifecycle.reject(mine.membership.id, adminUser!.id, 'Again.')).toEqual({
+      ok: false,
+      code: 'invalid',
+      errors: { form: 'This application is no longer waiting for approval.' },
+    });
   });
 });
 

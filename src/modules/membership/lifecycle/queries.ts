@@ -76,7 +76,11 @@ export async function transitionMembership(
   values: { status: MembershipStatus; started_at?: string; expires_at?: string | null; updated_at: string },
   whileExpiresAt?: string,
 ) {
-  let update = db.updateTable('memberships').set(values).where('id', '=', id).where('status', 'in', [...from]);
+  let update = db
+    .updateTable('memberships')
+    .set(values)
+    .where('id', '=', id)
+    .where('status', 'in', [...from]);
   if (whileExpiresAt !== undefined) update = update.where('expires_at', '=', whileExpiresAt);
   const result = await update.executeTakeFirst();
   return Number(result.numUpdatedRows) === 1;
@@ -232,8 +236,7 @@ export const endCoveredMembership = (db: Executor, id: number, now: string) =>
   db.updateTable('memberships').set({ status: 'cancelled', updated_at: now }).where('id', '=', id).execute();
 
 /** Touch the contact's membership first in a transaction, so two additions to one bundle wait for each other (PostgreSQL row lock). */
-export const lockBundle = (db: Executor, bundleId: number, now: string) =>
-  db.updateTable('memberships').set({ updated_at: now }).where('id', '=', bundleId).execute();
+export const lockBundle = (db: Executor, bundleId: number, now: string) => db.updateTable('memberships').set({ updated_at: now }).where('id', '=', bundleId).execute();
 
 // Automatic renewal's switch (renewals/auto-renewal.ts)
 

@@ -18,7 +18,6 @@ interface Deps {
 }
 
 export async function membershipRoutes(app: FastifyInstance, { membership, site, fields }: Deps) {
-
   // Joining
 
   app.get('/join', async (request, reply) => {
@@ -146,9 +145,7 @@ export async function membershipRoutes(app: FastifyInstance, { membership, site,
 
   // Admin: levels
 
-  app.get('/admin/levels', async (_request, reply) =>
-    reply.page({ title: 'Membership levels', admin: true, body: <v.LevelList levels={await membership.listLevels()} /> }),
-  );
+  app.get('/admin/levels', async (_request, reply) => reply.page({ title: 'Membership levels', admin: true, body: <v.LevelList levels={await membership.listLevels()} /> }));
 
   app.get('/admin/levels/new', async (_request, reply) =>
     reply.page({

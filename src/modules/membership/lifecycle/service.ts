@@ -523,7 +523,13 @@ export class MembershipService {
       }),
     );
     if (membershipId !== null) {
-      await q.insertEvent(trx, { membership_id: membershipId, kind: 'invoice_sent', detail: `Invoice ${invoice.number} e-mailed.`, actor_user_id: actorUserId, created_at: iso(this.clock.now()) });
+      await q.insertEvent(trx, {
+        membership_id: membershipId,
+        kind: 'invoice_sent',
+        detail: `Invoice ${invoice.number} e-mailed.`,
+        actor_user_id: actorUserId,
+        created_at: iso(this.clock.now()),
+      });
     }
   }
 
@@ -555,7 +561,10 @@ export class MembershipService {
         from: ['pending_approval'],
         to: 'awaiting_payment',
         history: { kind: 'approved', detail: 'Application approved.', actorUserId },
-        event: { name: 'membership.approved', payload: { membershipId, userId: user.id, levelId: membership.level_id, status: nothingOwed ? 'active' : 'awaiting_payment', actorUserId } },
+        event: {
+          name: 'membership.approved',
+          payload: { membershipId, userId: user.id, levelId: membership.level_id, status: nothingOwed ? 'active' : 'awaiting_payment', actorUserId },
+        },
         at: now,
       });
       if (!approved) return refused({ form: 'This application is no longer waiting for approval.' });
@@ -663,7 +672,11 @@ export class MembershipService {
       from,
       to: 'active',
       set: { started_at: membership.started_at ?? now, expires_at: until },
-      history: { kind: renewed ? 'renewed' : 'active', detail: `${renewed ? 'Renewed' : 'Membership active'} until ${formatDate(until, settings.timeZone)} (${source.because}).`, actorUserId },
+      history: {
+        kind: renewed ? 'renewed' : 'active',
+        detail: `${renewed ? 'Renewed' : 'Membership active'} until ${formatDate(until, settings.timeZone)} (${source.because}).`,
+        actorUserId,
+      },
       event: renewed ? { name: 'membership.renewed', payload: { ...about, previousExpiresAt: membership.expires_at } } : { name: 'membership.activated', payload: about },
       at: now,
     });

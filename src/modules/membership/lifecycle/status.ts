@@ -36,7 +36,13 @@ export async function changeStatus(trx: Transaction<DB>, events: Events, members
   const changed = await q.transitionMembership(trx, membershipId, change.from, { status: change.to, ...change.set, updated_at: change.at }, change.whileExpiresAt);
   if (!changed) return false;
   if (change.history) {
-    await q.insertEvent(trx, { membership_id: membershipId, kind: change.history.kind, detail: change.history.detail, actor_user_id: change.history.actorUserId, created_at: change.at });
+    await q.insertEvent(trx, {
+      membership_id: membershipId,
+      kind: change.history.kind,
+      detail: change.history.detail,
+      actor_user_id: change.history.actorUserId,
+      created_at: change.at,
+    });
   }
   if (change.event) await events.emit(trx, change.event.name, change.event.payload as never);
   return true;

@@ -77,4 +77,3 @@ export async function updateOpenCycle(
   const result = await db.updateTable('auto_renewals').set(values).where('id', '=', id).where('status', '=', 'notice_sent').executeTakeFirst();
   return Number(result.numUpdatedRows) === 1;
 }
-

@@ -141,7 +141,13 @@ export class AutoRenewal {
     if (!membership) return;
     const now = iso(this.clock.now());
     if (await q.setAutoRenew(trx, membership.id, true, now)) {
-      await q.insertEvent(trx, { membership_id: membership.id, kind: 'auto_renew_on', detail: `Automatic renewal turned on (${card}).`, actor_user_id: actorUserId, created_at: now });
+      await q.insertEvent(trx, {
+        membership_id: membership.id,
+        kind: 'auto_renew_on',
+        detail: `Automatic renewal turned on (${card}).`,
+        actor_user_id: actorUserId,
+        created_at: now,
+      });
     }
   }
 
@@ -150,7 +156,13 @@ export class AutoRenewal {
     if (saved.turnOnAutoRenew) return this.switchOn(trx, saved.userId, saved.cardLabel, null);
     const membership = await q.findMembershipByUser(trx, saved.userId);
     if (membership) {
-      await q.insertEvent(trx, { membership_id: membership.id, kind: 'card_saved', detail: `${saved.cardLabel} saved for automatic renewal.`, actor_user_id: null, created_at: iso(this.clock.now()) });
+      await q.insertEvent(trx, {
+        membership_id: membership.id,
+        kind: 'card_saved',
+        detail: `${saved.cardLabel} saved for automatic renewal.`,
+        actor_user_id: null,
+        created_at: iso(this.clock.now()),
+      });
     }
   }
 
@@ -367,7 +379,13 @@ export class AutoRenewal {
       if (o.mail) {
         // Off, so the card is not tried again and the ordinary renewal reminders reach the member.
         if (await q.setAutoRenew(trx, due.id, false, at)) {
-          await q.insertEvent(trx, { membership_id: due.id, kind: 'auto_renew_off', detail: 'Automatic renewal turned off because the charge did not go through.', actor_user_id: null, created_at: at });
+          await q.insertEvent(trx, {
+            membership_id: due.id,
+            kind: 'auto_renew_off',
+            detail: 'Automatic renewal turned off because the charge did not go through.',
+            actor_user_id: null,
+            created_at: at,
+          });
         }
         await this.mailer.queue(
           trx,

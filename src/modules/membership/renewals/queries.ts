@@ -70,4 +70,3 @@ export async function replaceRenewalInvoice(trx: Executor, id: number, previousI
     .executeTakeFirst();
   return Number(result.numUpdatedRows) === 1;
 }
-

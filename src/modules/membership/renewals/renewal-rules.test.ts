@@ -12,7 +12,8 @@ const ZONE = 'America/Denver';
 /** 1 January 2028 at midnight in Denver. */
 const RENEWAL = '2028-01-01T07:00:00.000Z';
 const denverDay = (instant: Date | number) => new Date(instant).toLocaleDateString('en-US', { timeZone: ZONE, year: 'numeric', month: 'long', day: 'numeric' });
-const denverTime = (instant: Date | number) => new Date(instant).toLocaleString('en-US', { timeZone: ZONE, year: 'numeric', month: 'long', day: 'numeric', hour: 'numeric', minute: '2-digit' });
+const denverTime = (instant: Date | number) =>
+  new Date(instant).toLocaleString('en-US', { timeZone: ZONE, year: 'numeric', month: 'long', day: 'numeric', hour: 'numeric', minute: '2-digit' });
 
 describe('the grace period', () => {
   it('keeps members-only pages open for the level’s grace days after the renewal date', () => {

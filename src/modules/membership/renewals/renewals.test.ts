@@ -99,9 +99,9 @@ describe('renewal reminders', () => {
     expect(invoices.map((i) => [i.number, i.total_cents, i.status])).toEqual([[1, 5000, 'unpaid']]);
     expect((await site.billing.get(invoices[0]!.id))!.lines.map((l) => l.description)).toEqual(['Individual membership renewal, March 2, 2027 to March 2, 2028']);
     // Membership's own link says which membership and period the invoice pays for.
-    expect(await site.database.db.selectFrom('membership_invoices').select(['membership_id', 'period_start', 'period_end']).where('invoice_id', '=', invoices[0]!.id).execute()).toEqual([
-      { membership_id: (await membershipOf(site)).id, period_start: '2027-03-02T16:00:00.000Z', period_end: '2028-03-02T16:00:00.000Z' },
-    ]);
+    expect(
+      await site.database.db.selectFrom('membership_invoices').select(['membership_id', 'period_start', 'period_end']).where('invoice_id', '=', invoices[0]!.id).execute(),
+    ).toEqual([{ membership_id: (await membershipOf(site)).id, period_start: '2027-03-02T16:00:00.000Z', period_end: '2028-03-02T16:00:00.000Z' }]);
   });
 
   it('sends each reminder once when runs overlap, also from two app processes', async () => {

@@ -11,7 +11,6 @@ interface Deps {
 }
 
 export async function renewalRoutes(app: FastifyInstance, { renewals }: Deps) {
-
   app.post('/account/membership/renew', async (request, reply) => {
     const result = await renewals.renewNow(userOf(request).id);
     if (result.ok) {

@@ -276,7 +276,10 @@ export class RenewalService {
         set: { expires_at: iso(until) },
         whileExpiresAt: m.expires_at,
         history: { kind: 'renewed', detail: `Renewed until ${formatDate(iso(until), settings.timeZone)} (no dues).`, actorUserId: null },
-        event: { name: 'membership.renewed', payload: { membershipId: m.id, userId: m.user_id, levelId: m.level_id, previousExpiresAt: m.expires_at, expiresAt: iso(until), invoiceId: null, actorUserId: null } },
+        event: {
+          name: 'membership.renewed',
+          payload: { membershipId: m.id, userId: m.user_id, levelId: m.level_id, previousExpiresAt: m.expires_at, expiresAt: iso(until), invoiceId: null, actorUserId: null },
+        },
         at: iso(now),
       });
     });
