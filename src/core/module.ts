@@ -27,7 +27,6 @@ import type { SessionUser } from './auth/sessions.js';
  *       interface ModuleApis { site: SiteApi }
  *     }
  */
-// eslint-disable-next-line @typescript-eslint/no-empty-object-type
 export interface ModuleApis {}
 
 export type ModuleName = keyof ModuleApis;

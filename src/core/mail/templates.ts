@@ -50,7 +50,6 @@ export const commonFields = {
 export const field = (description: string, sample: string, more: Pick<MergeField, 'required' | 'multiline'> = {}): MergeField => ({ description, sample, ...more });
 
 /** Every module's templates by key: the key's first part names the module (`membership.approved`). */
-// eslint-disable-next-line @typescript-eslint/no-empty-object-type
 export interface MailTemplates {}
 
 /** The merge field names of each template in a list made by `defineTemplates`. */

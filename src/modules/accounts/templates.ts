@@ -133,6 +133,5 @@ If this was not you, reset your password now and tell the association:
 ]);
 
 declare module '#core/mail/templates.js' {
-  // eslint-disable-next-line @typescript-eslint/no-empty-object-type
   interface MailTemplates extends TemplateFields<typeof ACCOUNTS_TEMPLATES> {}
 }

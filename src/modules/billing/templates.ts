@@ -34,6 +34,5 @@ Questions? Write to {{contact}}.
 ]);
 
 declare module '#core/mail/templates.js' {
-  // eslint-disable-next-line @typescript-eslint/no-empty-object-type
   interface MailTemplates extends TemplateFields<typeof BILLING_TEMPLATES> {}
 }

@@ -386,6 +386,5 @@ Questions? Write to {{contact}}.
 ]);
 
 declare module '#core/mail/templates.js' {
-  // eslint-disable-next-line @typescript-eslint/no-empty-object-type
   interface MailTemplates extends TemplateFields<typeof MEMBERSHIP_TEMPLATES> {}
 }

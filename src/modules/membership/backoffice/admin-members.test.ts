@@ -5,7 +5,6 @@ import { addMember, ADMIN, countUsers, levelId, logIn, membershipOf, newSiteWith
 import type { TestSite } from '#test/support/site.js';
 
 const MEMBER_PASSWORD = 'a long member password';
-const DAY = 86_400_000;
 
 async function newSite() {
   const { userIds, ...made } = await newSiteWithBoard(); // 9 a.m. in Denver, March 2, 2026

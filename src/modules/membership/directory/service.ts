@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { DAY, iso, type Clock } from '#core/clock.js';
 import type { Db } from '#core/db/index.js';
-import { checkbox, text } from '#core/http/forms.js';
+import { checkbox } from '#core/http/forms.js';
 import type { Executor } from '#core/db/index.js';
 import { ok, refused, type Outcome } from '#core/result.js';
 import type { AccountsService } from '#modules/accounts/index.js';

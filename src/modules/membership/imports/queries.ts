@@ -1,4 +1,4 @@
-import type { MemberContact, MemberImportStatus, MembershipStatus } from '../tables.js';
+import type { MemberImportStatus } from '../tables.js';
 import type { Executor } from '#core/db/index.js';
 
 /**

@@ -1,7 +1,6 @@
 import { formatMoney } from '#core/money.js';
 import { Checkbox, Field, Form, Select, TextArea, type FieldErrors } from '#core/views/forms.js';
 import { ActionButton } from '#core/views/forms.js';
-import { Pagination } from '#core/views/pagination.js';
 import { formatDate, trustedHtml } from '#core/views/render.js';
 import type { InvoiceStatus } from '#modules/billing/index.js';
 import type { MembershipStatus } from '../tables.js';
