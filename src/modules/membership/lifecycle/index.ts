@@ -2,7 +2,7 @@
 // Leaf files first: sibling sub-folders import from here, and their services use some of these as they load.
 export { auditMember } from './audit.js';
 export { addedToBundleMail } from './emails.js';
-export { duesPeriod } from './levels.js';
+export { duesInvoiceContent, duesPeriod } from './levels.js';
 export type { Level } from './levels.js';
 export { nameText } from './names.js';
 export { changeStatus } from './status.js';

@@ -1,7 +1,9 @@
 import { z } from 'zod';
 import { parseMoney } from '#core/money.js';
 import { checkbox, optionalText, text } from '#core/http/forms.js';
+import { addMs, iso } from '#core/clock.js';
 import { addYears, calendarDate, startOfDay } from '#core/time.js';
+import { formatDate } from '#core/views/render.js';
 import type { MembershipLevelsTable } from '../tables.js';
 import type { Selectable } from 'kysely';
 
@@ -128,4 +130,25 @@ export function describeRenewal(level: Pick<Level, 'renewal_policy' | 'renewal_m
     return `Renews every ${date}${level.prorate ? '; the first year is pro-rated' : ''}.`;
   }
   return 'Renews one year after joining.';
+}
+
+/**
+ * What a dues invoice says: who it is addressed to (the member's name, organization and mailing
+ * address, empty lines left out) and its one line, "<level> membership dues|renewal, <first day>
+ * to <last day>" at the period's price.
+ */
+export function duesInvoiceContent(
+  member: { name: string },
+  contact: { organization: string; address_line1: string; address_line2: string; city: string; region: string; postal_code: string },
+  level: Pick<Level, 'name'>,
+  period: { periodStart: Date; periodEnd: Date; amountCents: number },
+  timeZone: string,
+  kind: 'dues' | 'renewal',
+) {
+  const billTo = [member.name, contact.organization, contact.address_line1, contact.address_line2, [contact.city, contact.region, contact.postal_code].filter(Boolean).join(' ')]
+    .filter(Boolean)
+    .join('\n');
+  const first = formatDate(iso(period.periodStart), timeZone);
+  const last = formatDate(iso(addMs(period.periodEnd, -1)), timeZone);
+  return { billTo, lines: [{ description: `${level.name} membership ${kind}, ${first} to ${last}`, quantity: 1, unitCents: period.amountCents }] };
 }

@@ -18,7 +18,7 @@ import { formatDate } from '#core/views/render.js';
 import type { AccountsService } from '#modules/accounts/index.js';
 import type { BillingService, InvoicePaid, InvoiceRow } from '#modules/billing/index.js';
 import { activatedMail, applicationReceivedMail, approvedMail, invoiceMail, joinAttemptMail, rejectedMail } from './emails.js';
-import { duesPeriod, EXAMPLE_LEVELS, type Level, type LevelInput } from './levels.js';
+import { duesInvoiceContent, duesPeriod, EXAMPLE_LEVELS, type Level, type LevelInput } from './levels.js';
 import { bundleQueries as bq } from '../bundles/index.js';
 import { auditMember } from './audit.js';
 import * as q from './queries.js';
@@ -462,25 +462,11 @@ export class MembershipService {
     timeZone: string,
   ) {
     const period = duesPeriod(level, start, timeZone);
-    const billTo = [
-      user.name,
-      membership.organization,
-      membership.address_line1,
-      membership.address_line2,
-      [membership.city, membership.region, membership.postal_code].filter(Boolean).join(' '),
-    ]
-      .filter(Boolean)
-      .join('\n');
+    const { billTo, lines } = duesInvoiceContent(user, membership, level, period, timeZone, 'dues');
     const invoice = await this.billing.createInvoice(trx, {
       userId: user.id,
       billTo,
-      lines: [
-        {
-          description: `${level.name} membership dues, ${formatDate(iso(period.periodStart), timeZone)} to ${formatDate(iso(addMs(period.periodEnd, -1)), timeZone)}`,
-          quantity: 1,
-          unitCents: period.amountCents,
-        },
-      ],
+      lines,
       dueAt: addMs(start, 30 * DAY),
       actorUserId: null,
     });

@@ -13,7 +13,7 @@ import type { SiteSettings, SiteState } from '#core/settings.js';
 import { formatDate } from '#core/views/render.js';
 import type { AccountsService } from '#modules/accounts/index.js';
 import type { BillingService, InvoiceRow } from '#modules/billing/index.js';
-import { duesPeriod, type Level } from '../lifecycle/index.js';
+import { duesInvoiceContent, duesPeriod, type Level } from '../lifecycle/index.js';
 import { lifecycleQueries as q } from '../lifecycle/index.js';
 import { changeStatus } from '../lifecycle/index.js';
 import { lapsedMail, reminderMail } from './emails.js';
@@ -313,25 +313,11 @@ export class RenewalService {
     const renewalDate = membership.expires_at!;
     const start = membership.status === 'lapsed' ? now : new Date(renewalDate);
     const period = duesPeriod(level, start, timeZone);
-    const billTo = [
-      user.name,
-      membership.organization,
-      membership.address_line1,
-      membership.address_line2,
-      [membership.city, membership.region, membership.postal_code].filter(Boolean).join(' '),
-    ]
-      .filter(Boolean)
-      .join('\n');
+    const { billTo, lines } = duesInvoiceContent(user, membership, level, period, timeZone, 'renewal');
     const invoice = await this.billing.createInvoice(trx, {
       userId: user.id,
       billTo,
-      lines: [
-        {
-          description: `${level.name} membership renewal, ${formatDate(iso(period.periodStart), timeZone)} to ${formatDate(iso(addMs(period.periodEnd, -1)), timeZone)}`,
-          quantity: 1,
-          unitCents: period.amountCents,
-        },
-      ],
+      lines,
       dueAt: new Date(Math.max(new Date(renewalDate).getTime(), now.getTime())),
       actorUserId,
     });
