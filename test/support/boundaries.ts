@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import ts from 'typescript';
 
 /**
  * The module contract's boundaries (decision 0029), read from the source:
@@ -35,8 +36,12 @@ const isExempt = (file: string) => /\.test\.tsx?$/.test(file) || file.includes('
 export type Aliases = readonly (readonly [prefix: string, folder: string])[];
 
 export function aliasesOf(tsconfigText: string): Aliases {
-  // tsconfig.json is JSON with comments; ours has none inside strings that look like comments.
-  const config = JSON.parse(tsconfigText.replace(/^\s*\/\/.*$/gm, '').replace(/\/\*[\s\S]*?\*\//g, '')) as { compilerOptions?: { paths?: Record<string, string[]> } };
+  // tsconfig.json is JSON with comments: read it as TypeScript does (`"#core/*"` holds a `/*` that is not one).
+  const { config, error } = ts.parseConfigFileTextToJson('tsconfig.json', tsconfigText) as {
+    config?: { compilerOptions?: { paths?: Record<string, string[]> } };
+    error?: ts.Diagnostic;
+  };
+  if (error || !config) throw new Error(`tsconfig.json: ${error ? ts.flattenDiagnosticMessageText(error.messageText, '\n') : 'empty'}`);
   return Object.entries(config.compilerOptions?.paths ?? {}).map(([key, [target]]) => [key.replace(/\*$/, ''), path.posix.normalize(target!.replace(/\*$/, ''))] as const);
 }
 
